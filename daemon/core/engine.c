@@ -1,0 +1,748 @@
+/*
+ * engine.c - command validation and dispatch, sessions, queries.
+ *
+ * A command is checked completely before anything changes, so a rejection
+ * never leaves a half-applied state: that includes capacity (a restable order
+ * must find an order slot and, for a new price, a level slot up front).
+ */
+#include "internal.h"
+
+#include <string.h>
+
+mc_engine *
+mc_engine_create(const mc_engine_config *cfg)
+{
+	const mc_allocator *a = cfg->allocator ? cfg->allocator : &mc_default_allocator;
+	mc_engine *e;
+
+	if (cfg->max_symbols == 0 || cfg->max_orders == 0 || cfg->max_levels == 0)
+		return NULL;
+	e = a->alloc(a->ctx, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->cfg = *cfg;
+	e->alloc = *a;
+	e->books = a->alloc(a->ctx, sizeof(mc_book) * (size_t)cfg->max_symbols);
+	if (e->books == NULL ||
+	    mc_pool_init(&e->orders, sizeof(mc_order), cfg->max_orders, a) != 0 ||
+	    mc_pool_init(&e->levels, sizeof(mc_level), cfg->max_levels, a) != 0 ||
+	    mc_index_init(&e->index, cfg->max_orders, a) != 0)
+	{
+		mc_engine_destroy(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+mc_engine_destroy(mc_engine *e)
+{
+	mc_allocator a;
+
+	if (e == NULL)
+		return;
+	a = e->alloc;
+	if (e->books)
+	{
+		for (uint32_t i = 0; i < e->cfg.max_symbols; i++)
+		{
+			if (e->books[i].bids.lv)
+				a.release(a.ctx, e->books[i].bids.lv);
+			if (e->books[i].asks.lv)
+				a.release(a.ctx, e->books[i].asks.lv);
+		}
+		a.release(a.ctx, e->books);
+	}
+	mc_pool_free(&e->orders, &a);
+	mc_pool_free(&e->levels, &a);
+	mc_index_free(&e->index, &a);
+	a.release(a.ctx, e);
+}
+
+int
+mc_engine_add_symbol(mc_engine *e, uint32_t symbol, const mc_symbol_config *cfg)
+{
+	mc_book *b;
+	uint32_t levels;
+
+	if (symbol >= e->cfg.max_symbols)
+		return MC_R_UNKNOWN_SYMBOL;
+	b = &e->books[symbol];
+	if (b->in_use)
+		return MC_R_SYMBOL_EXISTS;
+	if (cfg->stp != 0 && cfg->stp != MC_STP_CANCEL_OLDEST &&
+	    cfg->stp != MC_STP_CANCEL_NEWEST)
+		return MC_R_BAD_COMMAND;
+	levels = cfg->max_levels ? cfg->max_levels : e->cfg.max_levels;
+	b->bids.lv = e->alloc.alloc(e->alloc.ctx, sizeof(mc_level *) * (size_t)levels);
+	b->asks.lv = e->alloc.alloc(e->alloc.ctx, sizeof(mc_level *) * (size_t)levels);
+	if (b->bids.lv == NULL || b->asks.lv == NULL)
+	{
+		if (b->bids.lv)
+			e->alloc.release(e->alloc.ctx, b->bids.lv);
+		if (b->asks.lv)
+			e->alloc.release(e->alloc.ctx, b->asks.lv);
+		b->bids.lv = b->asks.lv = NULL;
+		return MC_R_BAD_COMMAND;
+	}
+	b->bids.cap = b->asks.cap = levels;
+	b->bids.side = MC_BUY;
+	b->asks.side = MC_SELL;
+	b->bids.n = b->asks.n = 0;
+	b->symbol = symbol;
+	b->n_orders = 0;
+	b->max_orders = cfg->max_orders ? cfg->max_orders : e->cfg.max_orders;
+	b->stp = cfg->stp ? cfg->stp : MC_STP_CANCEL_OLDEST;
+	b->status = MC_STATUS_CLOSED;
+	b->in_use = 1;
+	return MC_R_NONE;
+}
+
+static mc_book *
+book_of(const mc_engine *e, uint32_t symbol)
+{
+	if (symbol >= e->cfg.max_symbols || !e->books[symbol].in_use)
+		return NULL;
+	return &e->books[symbol];
+}
+
+/* ---------------------------------------------------------------- events */
+
+mc_event *
+mc_emit(mc_engine *e, int kind, uint32_t symbol)
+{
+	mc_sink *s = e->sink;
+	mc_event *ev;
+
+	if (s->n == s->cap)
+	{
+		if (s->flush)
+		{
+			s->flush(s->ctx, s->buf, s->n);
+			s->n = 0;
+		}
+		else
+		{
+			/* caller bug; still give the writer somewhere to write */
+			static _Thread_local mc_event scratch;
+
+			s->dropped++;
+			ev = &scratch;
+			goto fill;
+		}
+	}
+	ev = &s->buf[s->n++];
+fill:
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = e->seq;
+	ev->timestamp = e->ts;
+	ev->idx = e->idx++;
+	ev->symbol = symbol;
+	ev->kind = (uint8_t)kind;
+	return ev;
+}
+
+static void
+reject(mc_engine *e, const mc_command *c, int reason)
+{
+	mc_event *ev = mc_emit(e, MC_EV_REJECTED, c->symbol);
+
+	ev->order_id = c->order_id;
+	ev->account = c->account;
+	ev->side = c->side;
+	ev->price = c->price;
+	ev->qty = c->qty;
+	ev->reason = (uint8_t)reason;
+}
+
+static void
+emit_order_event(mc_engine *e, int kind, const mc_order *o, int64_t qty, int reason)
+{
+	mc_event *ev = mc_emit(e, kind, o->symbol);
+
+	ev->order_id = o->id;
+	ev->account = o->account;
+	ev->side = o->side;
+	ev->price = o->price;
+	ev->qty = qty;
+	ev->reason = (uint8_t)reason;
+}
+
+/* -------------------------------------------------------------- capacity */
+
+/*
+ * Can an order of this symbol rest at price?  Checked before any matching so
+ * that a full pool rejects the whole command.  It is deliberately
+ * conservative: an order that would have traded completely is rejected too,
+ * because knowing that would require matching first.
+ */
+static int
+capacity_reason(const mc_engine *e, const mc_book *b, int side, int64_t price,
+                int need_order)
+{
+	const mc_side_book *s = side == MC_BUY ? &b->bids : &b->asks;
+
+	if (need_order)
+	{
+		if (b->n_orders >= b->max_orders)
+			return MC_R_SYMBOL_ORDER_LIMIT;
+		if (mc_pool_full(&e->orders))
+			return MC_R_ORDER_POOL_FULL;
+	}
+	if (mc_side_find(s, price) == NULL)
+	{
+		if (s->n >= s->cap)
+			return MC_R_SYMBOL_LEVEL_LIMIT;
+		if (mc_pool_full(&e->levels))
+			return MC_R_LEVEL_POOL_FULL;
+	}
+	return MC_R_NONE;
+}
+
+/* Appends o (fields set, leaves > 0) to the tail of its price level. */
+static void
+rest_order(mc_engine *e, mc_book *b, mc_order *o)
+{
+	mc_side_book *s = mc_book_side(b, o->side);
+	mc_level *lvl = mc_side_find(s, o->price);
+
+	if (lvl == NULL)
+	{
+		lvl = mc_pool_get(&e->levels); /* capacity checked up front */
+		lvl->head = lvl->tail = NULL;
+		lvl->price = o->price;
+		lvl->total = 0;
+		lvl->count = 0;
+		mc_side_insert(s, lvl);
+	}
+	mc_level_append(lvl, o);
+}
+
+/* ------------------------------------------------------------- new order */
+
+static int
+validate_new(const mc_command *c)
+{
+	if (c->order_id == 0)
+		return MC_R_BAD_ORDER_ID;
+	if (c->side != MC_BUY && c->side != MC_SELL)
+		return MC_R_BAD_SIDE;
+	if (c->type != MC_LIMIT && c->type != MC_MARKET)
+		return MC_R_BAD_TYPE;
+	if (c->tif < MC_DAY || c->tif > MC_FOK)
+		return MC_R_BAD_TIF;
+	/* a market order never rests, so a resting time in force makes no sense */
+	if (c->type == MC_MARKET && c->tif != MC_IOC && c->tif != MC_FOK)
+		return MC_R_BAD_TIF;
+	if (c->type == MC_LIMIT && (c->price <= 0 || c->price > MC_MAX_PRICE))
+		return MC_R_BAD_PRICE;
+	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
+		return MC_R_BAD_QTY;
+	return MC_R_NONE;
+}
+
+static void
+apply_new(mc_engine *e, const mc_command *c)
+{
+	mc_book *b = book_of(e, c->symbol);
+	int restable = c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC);
+	int64_t price = c->type == MC_LIMIT ? c->price : 0;
+	mc_taker t;
+	int r;
+
+	if (b == NULL)
+	{
+		reject(e, c, MC_R_UNKNOWN_SYMBOL);
+		return;
+	}
+	if ((r = validate_new(c)) != MC_R_NONE)
+	{
+		reject(e, c, r);
+		return;
+	}
+	if (b->status == MC_STATUS_CLOSED)
+	{
+		reject(e, c, MC_R_SESSION_CLOSED);
+		return;
+	}
+	if (b->status == MC_STATUS_HALTED)
+	{
+		reject(e, c, MC_R_HALTED);
+		return;
+	}
+	if (mc_index_get(&e->index, c->order_id) != NULL)
+	{
+		reject(e, c, MC_R_DUPLICATE_ID);
+		return;
+	}
+	if (restable && (r = capacity_reason(e, b, c->side, c->price, 1)) != MC_R_NONE)
+	{
+		reject(e, c, r);
+		return;
+	}
+
+	t.id = c->order_id;
+	t.account = c->account;
+	t.side = c->side;
+	t.type = c->type;
+	t.tif = c->tif;
+	t.price = price;
+	t.leaves = c->qty;
+
+	if (c->type == MC_MARKET && mc_book_opposite(b, c->side)->n == 0)
+	{
+		mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
+
+		ev->order_id = t.id;
+		ev->account = t.account;
+		ev->side = t.side;
+		ev->qty = t.leaves;
+		ev->reason = MC_R_NO_LIQUIDITY;
+		return;
+	}
+	if (c->tif == MC_FOK && !mc_fok_fillable(b, &t))
+	{
+		mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
+
+		ev->order_id = t.id;
+		ev->account = t.account;
+		ev->side = t.side;
+		ev->price = price;
+		ev->qty = t.leaves;
+		ev->reason = MC_R_FOK_NOT_FILLABLE;
+		return;
+	}
+	if (mc_match(e, b, &t) || t.leaves == 0)
+		return;
+	if (!restable)
+	{
+		mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
+
+		ev->order_id = t.id;
+		ev->account = t.account;
+		ev->side = t.side;
+		ev->price = price;
+		ev->qty = t.leaves;
+		ev->reason = c->type == MC_MARKET ? MC_R_MARKET_REMAINDER : MC_R_IOC_REMAINDER;
+		return;
+	}
+
+	{
+		mc_order *o = mc_pool_get(&e->orders); /* capacity checked up front */
+		mc_event *ev;
+
+		o->id = c->order_id;
+		o->timestamp = c->timestamp;
+		o->price = c->price;
+		o->qty = c->qty;
+		o->leaves = t.leaves;
+		o->filled = c->qty - t.leaves;
+		o->symbol = c->symbol;
+		o->account = c->account;
+		o->side = c->side;
+		o->type = c->type;
+		o->tif = c->tif;
+		memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
+		rest_order(e, b, o);
+		mc_index_put(&e->index, o->id, o);
+		b->n_orders++;
+
+		ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
+		ev->order_id = o->id;
+		ev->account = o->account;
+		ev->side = o->side;
+		ev->price = o->price;
+		ev->qty = o->qty;
+		ev->leaves = o->leaves;
+	}
+}
+
+/* ---------------------------------------------------------------- cancel */
+
+static void
+apply_cancel(mc_engine *e, const mc_command *c)
+{
+	mc_order *o = mc_index_get(&e->index, c->order_id);
+	mc_book *b;
+
+	if (o == NULL)
+	{
+		reject(e, c, MC_R_UNKNOWN_ORDER);
+		return;
+	}
+	if (o->account != c->account)
+	{
+		reject(e, c, MC_R_NOT_OWNER);
+		return;
+	}
+	b = &e->books[o->symbol];
+	emit_order_event(e, MC_EV_CANCELED, o, o->leaves, MC_R_USER_CANCEL);
+	mc_remove_order(e, b, o);
+}
+
+/* ----------------------------------------------------------------- amend */
+
+/*
+ * Quantity down at the same price keeps the order's place in the queue;
+ * anything else (a price change, a quantity increase) sends it to the back
+ * of its (new) level.  A new price may cross the spread: the order then
+ * trades as a taker first, exactly like a new order, and rests the remainder.
+ */
+static void
+apply_amend(mc_engine *e, const mc_command *c)
+{
+	mc_order *o = mc_index_get(&e->index, c->order_id);
+	mc_book *b;
+	mc_event *ev;
+	int r;
+
+	if (o == NULL)
+	{
+		reject(e, c, MC_R_UNKNOWN_ORDER);
+		return;
+	}
+	if (o->account != c->account)
+	{
+		reject(e, c, MC_R_NOT_OWNER);
+		return;
+	}
+	b = &e->books[o->symbol];
+	if (b->status == MC_STATUS_CLOSED)
+	{
+		reject(e, c, MC_R_SESSION_CLOSED);
+		return;
+	}
+	if (b->status == MC_STATUS_HALTED)
+	{
+		reject(e, c, MC_R_HALTED);
+		return;
+	}
+	if (c->price <= 0 || c->price > MC_MAX_PRICE)
+	{
+		reject(e, c, MC_R_BAD_PRICE);
+		return;
+	}
+	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
+	{
+		reject(e, c, MC_R_BAD_QTY);
+		return;
+	}
+
+	if (c->price == o->price)
+	{
+		mc_level *lvl = o->level;
+		int kept = c->qty <= o->leaves;
+
+		if (kept)
+		{
+			lvl->total -= o->leaves - c->qty;
+			o->qty -= o->leaves - c->qty;
+			o->leaves = c->qty;
+		}
+		else
+		{
+			mc_level_unlink(lvl, o);
+			o->qty += c->qty - o->leaves;
+			o->leaves = c->qty;
+			mc_level_append(lvl, o);
+		}
+		ev = mc_emit(e, MC_EV_AMENDED, b->symbol);
+		ev->order_id = o->id;
+		ev->account = o->account;
+		ev->side = o->side;
+		ev->price = o->price;
+		ev->qty = o->leaves;
+		ev->leaves = o->leaves;
+		ev->flags = kept ? MC_EVF_PRIORITY_KEPT : MC_EVF_PRIORITY_LOST;
+		return;
+	}
+
+	if ((r = capacity_reason(e, b, o->side, c->price, 0)) != MC_R_NONE)
+	{
+		reject(e, c, r);
+		return;
+	}
+
+	/* take it out of the book but keep its id: it is still the same order */
+	{
+		mc_level *old = o->level;
+		mc_taker t;
+
+		mc_level_unlink(old, o);
+		if (old->count == 0)
+		{
+			mc_side_remove(mc_book_side(b, o->side), old);
+			mc_pool_put(&e->levels, old);
+		}
+		o->qty = o->filled + c->qty;
+		o->leaves = c->qty;
+		o->price = c->price;
+
+		ev = mc_emit(e, MC_EV_AMENDED, b->symbol);
+		ev->order_id = o->id;
+		ev->account = o->account;
+		ev->side = o->side;
+		ev->price = o->price;
+		ev->qty = o->leaves;
+		ev->leaves = o->leaves;
+		ev->flags = MC_EVF_PRIORITY_LOST;
+
+		t.id = o->id;
+		t.account = o->account;
+		t.side = o->side;
+		t.type = MC_LIMIT;
+		t.tif = o->tif;
+		t.price = o->price;
+		t.leaves = o->leaves;
+		mc_match(e, b, &t);
+		o->filled += o->leaves - t.leaves;
+		o->leaves = t.leaves;
+		if (o->leaves > 0)
+			rest_order(e, b, o);
+		else
+		{
+			/* filled or STP-canceled while re-priced: it is gone */
+			mc_index_del(&e->index, o->id);
+			b->n_orders--;
+			mc_pool_put(&e->orders, o);
+		}
+	}
+}
+
+/* --------------------------------------------------------------- session */
+
+/* Day orders expire at the close: bids best first, then asks, queue order. */
+static void
+expire_day_orders(mc_engine *e, mc_book *b)
+{
+	mc_side_book *sides[2] = {&b->bids, &b->asks};
+
+	for (int k = 0; k < 2; k++)
+	{
+		mc_side_book *s = sides[k];
+
+		for (uint32_t i = s->n; i > 0;)
+		{
+			mc_level *lvl = s->lv[i - 1];
+			mc_order *o = lvl->head;
+
+			/* the level may be freed (and the array shift) inside the loop */
+			i--;
+			while (o != NULL)
+			{
+				mc_order *next = o->next;
+
+				if (o->tif == MC_DAY)
+				{
+					emit_order_event(e, MC_EV_EXPIRED, o, o->leaves, MC_R_DAY_EXPIRED);
+					mc_remove_order(e, b, o);
+				}
+				o = next;
+			}
+		}
+	}
+}
+
+static void
+apply_session(mc_engine *e, const mc_command *c)
+{
+	mc_book *b = book_of(e, c->symbol);
+	int from, to;
+	mc_event *ev;
+
+	if (b == NULL)
+	{
+		reject(e, c, MC_R_UNKNOWN_SYMBOL);
+		return;
+	}
+	from = b->status;
+	switch (c->session)
+	{
+		case MC_SESSION_OPEN:
+			if (from != MC_STATUS_CLOSED)
+			{
+				reject(e, c, MC_R_BAD_SESSION_OP);
+				return;
+			}
+			to = MC_STATUS_OPEN;
+			break;
+		case MC_SESSION_CLOSE:
+			if (from == MC_STATUS_CLOSED)
+			{
+				reject(e, c, MC_R_BAD_SESSION_OP);
+				return;
+			}
+			to = MC_STATUS_CLOSED;
+			break;
+		case MC_SESSION_HALT:
+			if (from != MC_STATUS_OPEN)
+			{
+				reject(e, c, MC_R_BAD_SESSION_OP);
+				return;
+			}
+			to = MC_STATUS_HALTED;
+			break;
+		case MC_SESSION_RESUME:
+			if (from != MC_STATUS_HALTED)
+			{
+				reject(e, c, MC_R_BAD_SESSION_OP);
+				return;
+			}
+			to = MC_STATUS_OPEN;
+			break;
+		default:
+		{
+			reject(e, c, MC_R_BAD_SESSION_OP);
+			return;
+		}
+	}
+	b->status = (uint8_t)to;
+	ev = mc_emit(e, MC_EV_SESSION, b->symbol);
+	ev->flags = (uint8_t)to;
+	if (c->session == MC_SESSION_CLOSE)
+		expire_day_orders(e, b);
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+void
+mc_engine_apply(mc_engine *e, const mc_command *c, mc_sink *sink)
+{
+	e->sink = sink;
+	e->seq = c->seq;
+	e->ts = c->timestamp;
+	e->idx = 0;
+	switch (c->kind)
+	{
+		case MC_CMD_NEW:
+			apply_new(e, c);
+			break;
+		case MC_CMD_CANCEL:
+			apply_cancel(e, c);
+			break;
+		case MC_CMD_AMEND:
+			apply_amend(e, c);
+			break;
+		case MC_CMD_SESSION:
+			apply_session(e, c);
+			break;
+		default:
+			reject(e, c, MC_R_BAD_COMMAND);
+			break;
+	}
+	e->sink = NULL;
+}
+
+/* --------------------------------------------------------------- queries */
+
+int
+mc_engine_l1(const mc_engine *e, uint32_t symbol, mc_l1 *out)
+{
+	const mc_book *b = book_of(e, symbol);
+	const mc_level *bid, *ask;
+
+	if (b == NULL)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	bid = mc_side_best(&b->bids);
+	ask = mc_side_best(&b->asks);
+	if (bid)
+	{
+		out->bid_price = bid->price;
+		out->bid_qty = bid->total;
+		out->bid_count = bid->count;
+	}
+	if (ask)
+	{
+		out->ask_price = ask->price;
+		out->ask_qty = ask->total;
+		out->ask_count = ask->count;
+	}
+	return 0;
+}
+
+int
+mc_engine_l2(const mc_engine *e, uint32_t symbol, int side, mc_level_info *out, int depth)
+{
+	const mc_book *b = book_of(e, symbol);
+	const mc_side_book *s;
+	int n = 0;
+
+	if (b == NULL)
+		return -1;
+	s = side == MC_BUY ? &b->bids : &b->asks;
+	for (uint32_t i = s->n; i > 0 && n < depth; i--, n++)
+	{
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].price = s->lv[i - 1]->price;
+		out[n].qty = s->lv[i - 1]->total;
+		out[n].count = s->lv[i - 1]->count;
+	}
+	return n;
+}
+
+static void
+fill_info(mc_order_info *out, const mc_order *o)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = o->id;
+	out->timestamp = o->timestamp;
+	out->price = o->price;
+	out->qty = o->qty;
+	out->leaves = o->leaves;
+	out->filled = o->filled;
+	out->symbol = o->symbol;
+	out->account = o->account;
+	out->side = o->side;
+	out->type = o->type;
+	out->tif = o->tif;
+	memcpy(out->client_order_id, o->client_order_id, MC_CLORDID_LEN);
+}
+
+int
+mc_engine_l3(const mc_engine *e, uint32_t symbol, int side, mc_order_info *out, int cap)
+{
+	const mc_book *b = book_of(e, symbol);
+	const mc_side_book *s;
+	int n = 0;
+
+	if (b == NULL)
+		return -1;
+	s = side == MC_BUY ? &b->bids : &b->asks;
+	for (uint32_t i = s->n; i > 0; i--)
+		for (const mc_order *o = s->lv[i - 1]->head; o; o = o->next, n++)
+			if (n < cap)
+				fill_info(&out[n], o);
+	return n;
+}
+
+int
+mc_engine_order(const mc_engine *e, uint64_t order_id, mc_order_info *out)
+{
+	const mc_order *o = mc_index_get(&e->index, order_id);
+
+	if (o == NULL)
+		return 0;
+	fill_info(out, o);
+	return 1;
+}
+
+int
+mc_engine_status(const mc_engine *e, uint32_t symbol)
+{
+	const mc_book *b = book_of(e, symbol);
+
+	return b ? b->status : -1;
+}
+
+uint32_t
+mc_engine_order_count(const mc_engine *e)
+{
+	return e->orders.used;
+}
+
+uint32_t
+mc_engine_level_count(const mc_engine *e)
+{
+	return e->levels.used;
+}

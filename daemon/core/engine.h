@@ -1,0 +1,127 @@
+/*
+ * engine.h - the matching core's public API.
+ *
+ * The engine holds the books of many symbols and applies sequenced commands
+ * to them, writing events to a sink.  It is pure: no I/O, no clock (time
+ * arrives inside commands), no randomness, and no memory allocation after
+ * mc_engine_create / mc_engine_add_symbol.  Applying the same commands to two
+ * engines created with the same configuration yields byte-identical events
+ * and equal state hashes; that is what journal replay and failover rely on.
+ *
+ * Not thread-safe by design: one engine belongs to one thread (the daemon's
+ * single writer), which is what makes its output deterministic.
+ */
+#ifndef MC_ENGINE_H
+#define MC_ENGINE_H
+
+#include <stdint.h>
+
+#include "alloc.h"
+#include "commands.h"
+#include "events.h"
+
+typedef struct mc_engine mc_engine;
+
+/* Self-trade prevention: what happens when an incoming order would trade
+ * with a resting order of the same account. */
+enum mc_stp_policy
+{
+	MC_STP_CANCEL_OLDEST = 1, /* cancel the resting order, keep matching */
+	MC_STP_CANCEL_NEWEST = 2  /* cancel the incoming remainder, stop */
+};
+
+typedef struct mc_engine_config
+{
+	uint32_t max_symbols;          /* symbol ids are 0 .. max_symbols - 1 */
+	uint32_t max_orders;           /* resting orders, all symbols together */
+	uint32_t max_levels;           /* price levels, all symbols and sides together */
+	const mc_allocator *allocator; /* NULL: calloc/free */
+} mc_engine_config;
+
+typedef struct mc_symbol_config
+{
+	uint8_t stp;         /* mc_stp_policy; 0 means cancel oldest */
+	uint32_t max_orders; /* resting orders of this symbol; 0 = engine limit */
+	uint32_t max_levels; /* levels per side; 0 = engine limit (sizes arrays) */
+} mc_symbol_config;
+
+/* Best bid and ask; a missing side has price 0, qty 0, count 0. */
+typedef struct mc_l1
+{
+	int64_t bid_price;
+	int64_t bid_qty;
+	int64_t ask_price;
+	int64_t ask_qty;
+	uint32_t bid_count;
+	uint32_t ask_count;
+} mc_l1;
+
+typedef struct mc_level_info
+{
+	int64_t price;
+	int64_t qty; /* total open quantity */
+	uint32_t count;
+	uint32_t pad;
+} mc_level_info;
+
+typedef struct mc_order_info
+{
+	uint64_t id;
+	uint64_t timestamp;
+	int64_t price;
+	int64_t qty;
+	int64_t leaves;
+	int64_t filled;
+	uint32_t symbol;
+	uint32_t account;
+	uint8_t side;
+	uint8_t type;
+	uint8_t tif;
+	uint8_t pad[5];
+	char client_order_id[MC_CLORDID_LEN];
+} mc_order_info;
+
+/* Allocates pools and the order index.  NULL if memory is short or the
+ * configuration is empty. */
+mc_engine *mc_engine_create(const mc_engine_config *cfg);
+void mc_engine_destroy(mc_engine *e);
+
+/*
+ * Adds a symbol (status closed).  Allocates its two level arrays, so it
+ * belongs to start-up or to a rare administrative step, never the hot path.
+ * Returns MC_R_NONE, MC_R_UNKNOWN_SYMBOL (id out of range), MC_R_SYMBOL_EXISTS
+ * or MC_R_BAD_COMMAND (bad config / no memory).
+ */
+int mc_engine_add_symbol(mc_engine *e, uint32_t symbol, const mc_symbol_config *cfg);
+
+/* Applies one command; its events are appended to sink with (seq, idx). */
+void mc_engine_apply(mc_engine *e, const mc_command *cmd, mc_sink *sink);
+
+/* Queries: read-only, no events.  Return -1 for an unknown symbol. */
+int mc_engine_l1(const mc_engine *e, uint32_t symbol, mc_l1 *out);
+/* Up to depth levels of one side, best first; returns how many. */
+int mc_engine_l2(const mc_engine *e, uint32_t symbol, int side, mc_level_info *out,
+                 int depth);
+/* Every resting order of one side, best level first and queue order within a
+ * level; writes at most cap and returns the total number (may exceed cap). */
+int mc_engine_l3(const mc_engine *e, uint32_t symbol, int side, mc_order_info *out,
+                 int cap);
+/* A resting order by id; 1 if found, 0 otherwise. */
+int mc_engine_order(const mc_engine *e, uint64_t order_id, mc_order_info *out);
+/* The symbol's mc_status, or -1. */
+int mc_engine_status(const mc_engine *e, uint32_t symbol);
+/* Resting orders / levels in use over all symbols (pool occupancy). */
+uint32_t mc_engine_order_count(const mc_engine *e);
+uint32_t mc_engine_level_count(const mc_engine *e);
+
+/*
+ * 64-bit hash of the whole book state in a canonical order (symbols by id,
+ * bids then asks, levels best first, orders in queue order; every field that
+ * affects future output).  It does not depend on pool slot addresses, so two
+ * engines that reached the same state by different histories hash equal;
+ * recovery compares it after replay.  The exact byte sequence hashed is
+ * described in hash.c.
+ */
+uint64_t mc_engine_hash(const mc_engine *e);
+
+#endif

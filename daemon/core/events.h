@@ -1,0 +1,128 @@
+/*
+ * events.h - what comes out of the matching core.
+ *
+ * Each command produces zero or more events, written to a caller-provided
+ * sink in order.  Every event carries the command's seq and a per-command
+ * index idx (0, 1, 2, ...), so (seq, idx) totally orders the whole output
+ * stream; this is what the output sequencer journals.  Like commands, events
+ * are fixed-size plain structs without implicit padding, so two runs can be
+ * compared with memcmp and journaled as raw bytes.
+ */
+#ifndef MC_EVENTS_H
+#define MC_EVENTS_H
+
+#include <stdint.h>
+
+enum mc_event_kind
+{
+	MC_EV_ACCEPTED = 1, /* the order (or its remainder) now rests in the book */
+	MC_EV_REJECTED = 2, /* the command did nothing; reason says why */
+	MC_EV_TRADE = 3,    /* one maker fill; both sides' executions */
+	MC_EV_CANCELED = 4, /* open quantity removed; reason says why */
+	MC_EV_AMENDED = 5,  /* price/quantity changed; flags tell about priority */
+	MC_EV_EXPIRED = 6,  /* a day order removed at the close */
+	MC_EV_SESSION = 7   /* a symbol's status changed; flags = new mc_status */
+};
+
+/*
+ * Reason codes.  Values below 32 explain a rejection (nothing changed); values
+ * from 32 explain why open quantity was canceled or expired.  They are stable
+ * numbers because they are journaled.
+ */
+enum mc_reason
+{
+	MC_R_NONE = 0,
+	MC_R_UNKNOWN_SYMBOL = 1,
+	MC_R_SESSION_CLOSED = 2,
+	MC_R_HALTED = 3,
+	MC_R_BAD_SIDE = 4,
+	MC_R_BAD_TYPE = 5,
+	MC_R_BAD_TIF = 6, /* also: market orders must be IOC or FOK */
+	MC_R_BAD_PRICE = 7,
+	MC_R_BAD_QTY = 8,
+	MC_R_BAD_ORDER_ID = 9, /* order id 0 is reserved */
+	MC_R_DUPLICATE_ID = 10,
+	MC_R_UNKNOWN_ORDER = 11, /* not resting (never existed, filled or gone) */
+	MC_R_NOT_OWNER = 12,
+	MC_R_ORDER_POOL_FULL = 13,
+	MC_R_LEVEL_POOL_FULL = 14,
+	MC_R_SYMBOL_ORDER_LIMIT = 15,
+	MC_R_SYMBOL_LEVEL_LIMIT = 16,
+	MC_R_BAD_SESSION_OP = 17, /* unknown op or not valid in this status */
+	MC_R_BAD_COMMAND = 18,
+	MC_R_SYMBOL_EXISTS = 19, /* mc_engine_add_symbol only */
+
+	MC_R_USER_CANCEL = 32,
+	MC_R_IOC_REMAINDER = 33,
+	MC_R_MARKET_REMAINDER = 34,
+	MC_R_NO_LIQUIDITY = 35, /* market order against an empty side */
+	MC_R_FOK_NOT_FILLABLE = 36,
+	MC_R_STP_CANCEL_OLDEST = 37, /* resting order canceled by self-trade prevention */
+	MC_R_STP_CANCEL_NEWEST =
+	    38, /* incoming remainder canceled by self-trade prevention */
+	MC_R_DAY_EXPIRED = 39
+};
+
+/* MC_EV_AMENDED flags */
+#define MC_EVF_PRIORITY_KEPT 0x01 /* quantity down: same place in the queue */
+#define MC_EVF_PRIORITY_LOST 0x02 /* price change or quantity up: last at its level */
+
+/*
+ * One event.  Fields by kind (unused fields are zero):
+ *   all:      seq, idx, timestamp (of the command), symbol
+ *   ACCEPTED: order_id, account, side, price, qty (original), leaves (resting)
+ *   REJECTED: order_id, account, side, price, qty as given; reason
+ *   TRADE:    order_id/account/side = taker, maker_order_id/maker_account,
+ *             price = maker's price, qty = traded, leaves = taker remaining,
+ *             maker_leaves = maker remaining
+ *   CANCELED: order_id, account, side, price, qty = quantity canceled, reason
+ *   AMENDED:  order_id, account, side, price/qty = new price and remaining,
+ *             leaves = remaining, flags = MC_EVF_PRIORITY_*
+ *   EXPIRED:  like CANCELED, reason MC_R_DAY_EXPIRED
+ *   SESSION:  flags = new mc_status
+ */
+typedef struct mc_event
+{
+	uint64_t seq;
+	uint64_t timestamp;
+	uint64_t order_id;
+	uint64_t maker_order_id;
+	int64_t price;
+	int64_t qty;
+	int64_t leaves;
+	int64_t maker_leaves;
+	uint32_t idx;
+	uint32_t symbol;
+	uint32_t account;
+	uint32_t maker_account;
+	uint8_t kind;
+	uint8_t reason;
+	uint8_t side;
+	uint8_t flags;
+	uint32_t pad;
+} mc_event;
+
+_Static_assert(sizeof(mc_event) == 88, "mc_event must stay fixed-size");
+
+/*
+ * Where events go.  The core appends to buf; when buf is full it calls flush
+ * (if set) with everything so far and starts again at buf[0].  Without flush,
+ * events past cap are counted in dropped (a caller bug: size the buffer for
+ * the worst case or give a flush).  After a command, buf[0..n) holds its
+ * events (or those since the last flush); the caller resets n.
+ */
+typedef struct mc_sink
+{
+	mc_event *buf;
+	uint32_t cap;
+	uint32_t n;
+	uint64_t dropped;
+	void (*flush)(void *ctx, const mc_event *ev, uint32_t n);
+	void *ctx;
+} mc_sink;
+
+/* Stable names for logs and tests ("UNKNOWN_SYMBOL", "TRADE", ...). */
+const char *mc_reason_name(int reason);
+const char *mc_event_kind_name(int kind);
+
+#endif

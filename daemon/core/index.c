@@ -1,0 +1,105 @@
+/* index.c - order id hash table; see index.h. */
+#include "index.h"
+
+/* Fibonacci hashing: sequencer ids are dense and increasing, and the
+ * multiply spreads neighbours over the table. */
+static inline uint32_t
+slot_of(const mc_index *ix, uint64_t id)
+{
+	return (uint32_t)((id * 0x9E3779B97F4A7C15ULL) >> 32) & ix->mask;
+}
+
+int
+mc_index_init(mc_index *ix, uint32_t max_entries, const mc_allocator *a)
+{
+	uint64_t size = 16;
+
+	while (size < (uint64_t)max_entries * 2)
+		size <<= 1;
+	ix->mask = (uint32_t)(size - 1);
+	ix->count = 0;
+	ix->keys = a->alloc(a->ctx, size * sizeof(uint64_t));
+	ix->vals = a->alloc(a->ctx, size * sizeof(mc_order *));
+	if (ix->keys == NULL || ix->vals == NULL)
+	{
+		mc_index_free(ix, a);
+		return -1;
+	}
+	return 0;
+}
+
+void
+mc_index_free(mc_index *ix, const mc_allocator *a)
+{
+	if (ix->keys)
+		a->release(a->ctx, ix->keys);
+	if (ix->vals)
+		a->release(a->ctx, ix->vals);
+	ix->keys = NULL;
+	ix->vals = NULL;
+}
+
+mc_order *
+mc_index_get(const mc_index *ix, uint64_t id)
+{
+	uint32_t i = slot_of(ix, id);
+
+	if (id == 0)
+		return NULL;
+	while (ix->keys[i] != 0)
+	{
+		if (ix->keys[i] == id)
+			return ix->vals[i];
+		i = (i + 1) & ix->mask;
+	}
+	return NULL;
+}
+
+void
+mc_index_put(mc_index *ix, uint64_t id, mc_order *o)
+{
+	uint32_t i = slot_of(ix, id);
+
+	while (ix->keys[i] != 0)
+		i = (i + 1) & ix->mask;
+	ix->keys[i] = id;
+	ix->vals[i] = o;
+	ix->count++;
+}
+
+void
+mc_index_del(mc_index *ix, uint64_t id)
+{
+	uint32_t i = slot_of(ix, id);
+	uint32_t j;
+
+	while (ix->keys[i] != id)
+	{
+		if (ix->keys[i] == 0)
+			return;
+		i = (i + 1) & ix->mask;
+	}
+	/*
+	 * Backward-shift deletion: walk the cluster after the hole and move back
+	 * every entry whose home slot does not lie cyclically in (i, j], so no
+	 * lookup ever stops early at the hole.
+	 */
+	j = i;
+	for (;;)
+	{
+		uint32_t home;
+
+		j = (j + 1) & ix->mask;
+		if (ix->keys[j] == 0)
+			break;
+		home = slot_of(ix, ix->keys[j]);
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		ix->keys[i] = ix->keys[j];
+		ix->vals[i] = ix->vals[j];
+		i = j;
+	}
+	ix->keys[i] = 0;
+	ix->vals[i] = NULL;
+	ix->count--;
+}
