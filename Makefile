@@ -1,0 +1,71 @@
+# pgexchange: the `exchange` PostgreSQL extension (PGXS) and the project's commands.
+#
+#   make start   install what is missing, build, install, start the local stack
+#   make stop    stop the local stack (data kept in .exchange/)
+#   make test    every suite against a throwaway cluster; ends with "N passed, N failed"
+#   make bench   every benchmark in short mode; one "BENCH <name> <value> <unit>" per figure
+#   make format  clang-format every C file
+
+MODULE_big = exchange
+OBJS = extension/exchange.o extension/ticks.o extension/batch.o
+EXTENSION = exchange
+DATA = $(wildcard sql/exchange--*.sql)
+PGFILEDESC = "exchange - system of record of pgexchange"
+
+# pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
+REGRESS = types ticks journal_append journal_reject journal_read reference_data
+REGRESS_OPTS = --inputdir=regress --outputdir=build/regress --load-extension=exchange
+ISOLATION = fencing concurrent_append
+ISOLATION_OPTS = --inputdir=regress --outputdir=build/isolation --load-extension=exchange
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(CURDIR)/include
+PG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+EXTRA_CLEAN = build
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: start stop test bench format daemon regresscheck isolationcheck unit unit-check
+
+# The SQL suites against the server in PGHOST/PGPORT (scripts/test.sh starts one).
+regresscheck: install-check-prereq
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+
+isolationcheck: install-check-prereq
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+
+install-check-prereq:
+	@mkdir -p build/regress build/isolation
+
+# cmocka tests of code shared by the extension and the daemon, plain and sanitized.
+UNIT_CFLAGS = -std=c11 -Wall -Wextra -Werror -g -I$(CURDIR)/include
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+build/unit/test_wire: regress/unit/test_wire.c include/exchange_wire.h
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ $< -lcmocka
+build/unit/test_wire_san: regress/unit/test_wire.c include/exchange_wire.h
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< -lcmocka
+unit: build/unit/test_wire build/unit/test_wire_san
+unit-check: unit
+	build/unit/test_wire
+	build/unit/test_wire_san
+daemon:
+	$(MAKE) -C daemon
+
+start:
+	@bash scripts/start.sh
+
+stop:
+	@bash scripts/stop.sh
+
+test:
+	@bash scripts/test.sh
+
+bench:
+	@bash scripts/bench.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

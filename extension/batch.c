@@ -1,0 +1,537 @@
+/*
+ * batch.c
+ *		The journal batch codec: bytea batches (include/exchange_wire.h) to
+ *		journal rows and back.
+ *
+ * append_batch() hands the daemon's batch to batch_summary(), which checks the
+ * sequencing rules of a batch, and to batch_rows(), which turns it into rows for
+ * one INSERT ... SELECT: one statement however many records, and no text parsing
+ * of numbers on the way in.  encode_batch() is the inverse, used by read_batch()
+ * so that the daemon can replay and compare bytes.
+ *
+ * Columns are found by name and enumeration labels by name, so the SQL types may
+ * gain columns or labels in later versions without breaking the wire numbers.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "exchange.h"
+#include "exchange_wire.h"
+
+PG_FUNCTION_INFO_V1(exchange_batch_summary);
+PG_FUNCTION_INFO_V1(exchange_batch_rows);
+PG_FUNCTION_INFO_V1(exchange_encode_batch);
+
+/* ---- labels of the SQL enumerations, indexed by wire number ---------------- */
+
+static const char *const kind_labels[PGX_KIND__COUNT] = {
+	NULL,		   "new_order", "cancel_order", "amend_order", "add_symbol",
+	"open_account", "market_open", "market_close", "halt",		 "resume",
+	"accepted",	   "rejected",	"trade",		"canceled",	 "amended",
+	"expired"};
+static const char *const side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
+static const char *const type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
+static const char *const tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc", "fok"};
+static const char *const status_labels[PGX_STATUS__COUNT] = {
+	NULL, "new", "partially_filled", "filled", "canceled", "rejected", "expired"};
+
+#define MAX_ENUM_LABELS PGX_KIND__COUNT
+
+/* One enumeration column: its wire labels and the pg_enum OIDs they map to. */
+typedef struct EnumMap
+{
+	const char *const *labels;
+	int nlabels;
+	Oid values[MAX_ENUM_LABELS];
+} EnumMap;
+
+enum
+{
+	E_KIND,
+	E_SIDE,
+	E_TYPE,
+	E_TIF,
+	E_STATUS,
+	E__COUNT
+};
+
+static const char *const enum_columns[E__COUNT] = {"kind", "side", "order_type",
+												   "time_in_force", "status"};
+static const char *const int_columns[PGX_F__COUNT] = {
+	"order_id", "price", "quantity", "remaining", "contra_order_id", "contra_remaining",
+	"amount"};
+static const char *const str_columns[PGX_S__COUNT] = {
+	"symbol", "account", "contra_account", "reason", "client_order_id", "detail"};
+
+/*
+ * Where each wire field lives in a row type (exchange.journal or
+ * exchange.journal_record); attribute numbers are 0-based, -1 when absent.
+ */
+typedef struct Layout
+{
+	TupleDesc tupdesc;
+	int natts;
+	int att_stream, att_epoch, att_seq, att_idx, att_day, att_ts;
+	int att_enum[E__COUNT];
+	int att_int[PGX_F__COUNT];
+	int att_str[PGX_S__COUNT];
+	EnumMap enums[E__COUNT];
+} Layout;
+
+static int
+find_column(TupleDesc td, const char *name, bool required)
+{
+	for (int i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return i;
+	}
+	if (required)
+		elog(ERROR, "journal row type has no column \"%s\"", name);
+	return -1;
+}
+
+static void
+build_enum_map(EnumMap *map, Oid enum_type, const char *const *labels, int nlabels)
+{
+	map->labels = labels;
+	map->nlabels = nlabels;
+	map->values[0] = InvalidOid;
+	for (int i = 1; i < nlabels; i++)
+	{
+		HeapTuple tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(enum_type),
+										CStringGetDatum(labels[i]));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "enum type %u has no label \"%s\"", enum_type, labels[i]);
+		map->values[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+		ReleaseSysCache(tup);
+	}
+}
+
+/* The wire number of an enum value, or 0 when it is not one of ours. */
+static uint8
+enum_to_wire(const EnumMap *map, Oid value)
+{
+	for (int i = 1; i < map->nlabels; i++)
+		if (map->values[i] == value)
+			return (uint8) i;
+	return 0;
+}
+
+static Layout *
+build_layout(TupleDesc td, MemoryContext mcxt)
+{
+	static const char *const *const label_sets[E__COUNT] = {
+		kind_labels, side_labels, type_labels, tif_labels, status_labels};
+	static const int label_counts[E__COUNT] = {PGX_KIND__COUNT, PGX_SIDE__COUNT,
+											   PGX_TYPE__COUNT, PGX_TIF__COUNT,
+											   PGX_STATUS__COUNT};
+	Layout *l = MemoryContextAllocZero(mcxt, sizeof(Layout));
+
+	l->tupdesc = td;
+	l->natts = td->natts;
+	l->att_stream = find_column(td, "stream", false);
+	l->att_epoch = find_column(td, "epoch", false);
+	l->att_seq = find_column(td, "seq", true);
+	l->att_idx = find_column(td, "idx", true);
+	l->att_day = find_column(td, "trading_day", true);
+	l->att_ts = find_column(td, "ts", true);
+	for (int i = 0; i < E__COUNT; i++)
+	{
+		l->att_enum[i] = find_column(td, enum_columns[i], true);
+		build_enum_map(&l->enums[i], TupleDescAttr(td, l->att_enum[i])->atttypid,
+					   label_sets[i], label_counts[i]);
+	}
+	for (int i = 0; i < PGX_F__COUNT; i++)
+		l->att_int[i] = find_column(td, int_columns[i], true);
+	for (int i = 0; i < PGX_S__COUNT; i++)
+		l->att_str[i] = find_column(td, str_columns[i], true);
+	return l;
+}
+
+/* ---- reading a batch with its sequencing rules ----------------------------- */
+
+typedef struct BatchReader
+{
+	const uint8 *buf;
+	size_t len;
+	size_t off;
+	uint32 count;	  /* records the header announces */
+	uint32 n;		  /* records read so far */
+	pgx_record prev;  /* the record read before the current one */
+} BatchReader;
+
+static void pg_attribute_noreturn()
+malformed(const BatchReader *r, const pgx_record *rec, const char *why)
+{
+	if (rec)
+		ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
+						errmsg("malformed journal batch: %s", why),
+						errdetail("At record %u of %u (seq " INT64_FORMAT ", idx %d).",
+								  r->n + 1, r->count, rec->seq, rec->idx)));
+	ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
+					errmsg("malformed journal batch: %s", why),
+					errdetail("At record %u of %u, byte offset %zu.", r->n + 1, r->count,
+							  r->off)));
+}
+
+static void
+reader_init(BatchReader *r, bytea *batch)
+{
+	pgx_decode_status st;
+
+	memset(r, 0, sizeof(*r));
+	r->buf = (const uint8 *) VARDATA_ANY(batch);
+	r->len = VARSIZE_ANY_EXHDR(batch);
+	st = pgx_decode_header(r->buf, r->len, &r->count);
+	if (st != PGX_DECODE_OK)
+		malformed(r, NULL, pgx_decode_error(st));
+	if (r->count == 0)
+		malformed(r, NULL, "empty batch");
+	r->off = PGX_BATCH_HEADER;
+}
+
+/*
+ * Reads the next record into *rec and checks it against the previous one:
+ * a batch is a run of whole commands, each an idx 0 command record followed by
+ * its events at idx 1, 2, ... with the command's timestamp and trading day, and
+ * consecutive commands have consecutive seqs and non-decreasing days.
+ */
+static bool
+reader_next(BatchReader *r, pgx_record *rec)
+{
+	pgx_decode_status st;
+	size_t used;
+
+	if (r->n == r->count)
+	{
+		if (r->off != r->len)
+			malformed(r, NULL, pgx_decode_error(PGX_DECODE_TRAILING));
+		return false;
+	}
+	st = pgx_decode_record(r->buf + r->off, r->len - r->off, rec, &used);
+	if (st != PGX_DECODE_OK)
+		malformed(r, NULL, pgx_decode_error(st));
+
+	if (rec->seq < 1)
+		malformed(r, rec, "seq must be positive");
+	if (rec->idx == 0)
+	{
+		if (!pgx_kind_is_command(rec->kind))
+			malformed(r, rec, "idx 0 must hold a command");
+		if (r->n > 0 && rec->seq != r->prev.seq + 1)
+			malformed(r, rec, "seqs within a batch must be consecutive");
+		if (r->n > 0 && rec->trading_day < r->prev.trading_day)
+			malformed(r, rec, "trading day goes backwards");
+	}
+	else
+	{
+		if (r->n == 0)
+			malformed(r, rec, "a batch must start with a command (idx 0)");
+		if (!pgx_kind_is_event(rec->kind))
+			malformed(r, rec, "idx above 0 must hold an event");
+		if (rec->seq != r->prev.seq || rec->idx != r->prev.idx + 1)
+			malformed(r, rec, "events must follow their command at idx 1, 2, ...");
+		if (rec->ts != r->prev.ts || rec->trading_day != r->prev.trading_day)
+			malformed(r, rec, "events must carry their command's timestamp and day");
+	}
+	if (!IS_VALID_TIMESTAMP(rec->ts) || !IS_VALID_DATE(rec->trading_day))
+		malformed(r, rec, "timestamp or trading day out of range");
+
+	r->off += used;
+	r->n++;
+	r->prev = *rec;
+	return true;
+}
+
+/* ---- batch_summary(batch bytea) ---------------------------------------------- */
+
+Datum
+exchange_batch_summary(PG_FUNCTION_ARGS)
+{
+	bytea *batch = PG_GETARG_BYTEA_PP(0);
+	BatchReader r;
+	pgx_record rec;
+	TupleDesc td;
+	Datum values[8];
+	bool nulls[8] = {0};
+	int64 first_seq = 0;
+	int32 first_day = 0;
+	int commands = 0;
+	bool reference_data = false;
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "batch_summary must return a composite");
+	td = BlessTupleDesc(td);
+
+	reader_init(&r, batch);
+	while (reader_next(&r, &rec))
+	{
+		if (rec.idx != 0)
+			continue;
+		if (commands++ == 0)
+		{
+			first_seq = rec.seq;
+			first_day = rec.trading_day;
+		}
+		if (rec.kind == PGX_KIND_ADD_SYMBOL || rec.kind == PGX_KIND_OPEN_ACCOUNT ||
+			rec.kind == PGX_KIND_HALT || rec.kind == PGX_KIND_RESUME)
+			reference_data = true;
+	}
+
+	values[0] = Int64GetDatum(first_seq);
+	values[1] = Int64GetDatum(r.prev.seq);
+	values[2] = Int32GetDatum(commands);
+	values[3] = Int32GetDatum((int32) r.n);
+	values[4] = DateADTGetDatum(first_day);
+	values[5] = DateADTGetDatum(r.prev.trading_day);
+	values[6] = TimestampTzGetDatum(r.prev.ts);
+	values[7] = BoolGetDatum(reference_data);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
+}
+
+/* ---- batch_rows(batch bytea, stream int, epoch bigint) ----------------------- */
+
+static Datum
+string_datum(const pgx_str *s, bool is_json)
+{
+	pg_verify_mbstr(GetDatabaseEncoding(), s->ptr, s->len, false);
+	if (is_json)
+		return DirectFunctionCall1(json_in, CStringGetDatum(pnstrdup(s->ptr, s->len)));
+	return PointerGetDatum(cstring_to_text_with_len(s->ptr, s->len));
+}
+
+Datum
+exchange_batch_rows(PG_FUNCTION_ARGS)
+{
+	bytea *batch = PG_GETARG_BYTEA_PP(0);
+	int32 stream = PG_GETARG_INT32(1);
+	int64 epoch = PG_GETARG_INT64(2);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Layout *l;
+	BatchReader r;
+	pgx_record rec;
+	Datum *values;
+	bool *nulls;
+	MemoryContext tmp;
+
+	InitMaterializedSRF(fcinfo, 0);
+	l = build_layout(rsinfo->setDesc, CurrentMemoryContext);
+	if (l->att_stream < 0 || l->att_epoch < 0)
+		elog(ERROR, "batch_rows must return exchange.journal rows");
+	values = palloc(sizeof(Datum) * l->natts);
+	nulls = palloc(sizeof(bool) * l->natts);
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "batch_rows", ALLOCSET_DEFAULT_SIZES);
+
+	reader_init(&r, batch);
+	while (reader_next(&r, &rec))
+	{
+		MemoryContext old = MemoryContextSwitchTo(tmp);
+		uint8 enum_wire[E__COUNT] = {rec.kind, rec.side, rec.order_type,
+									 rec.time_in_force, rec.status};
+
+		memset(nulls, true, sizeof(bool) * l->natts);
+		values[l->att_stream] = Int32GetDatum(stream);
+		values[l->att_epoch] = Int64GetDatum(epoch);
+		values[l->att_seq] = Int64GetDatum(rec.seq);
+		values[l->att_idx] = Int32GetDatum(rec.idx);
+		values[l->att_day] = DateADTGetDatum(rec.trading_day);
+		values[l->att_ts] = TimestampTzGetDatum(rec.ts);
+		nulls[l->att_stream] = nulls[l->att_epoch] = nulls[l->att_seq] = false;
+		nulls[l->att_idx] = nulls[l->att_day] = nulls[l->att_ts] = false;
+		for (int i = 0; i < E__COUNT; i++)
+		{
+			if (enum_wire[i] == 0)
+				continue;
+			values[l->att_enum[i]] = ObjectIdGetDatum(l->enums[i].values[enum_wire[i]]);
+			nulls[l->att_enum[i]] = false;
+		}
+		for (int i = 0; i < PGX_F__COUNT; i++)
+		{
+			if (!((rec.present >> i) & 1))
+				continue;
+			values[l->att_int[i]] = Int64GetDatum(rec.ints[i]);
+			nulls[l->att_int[i]] = false;
+		}
+		for (int i = 0; i < PGX_S__COUNT; i++)
+		{
+			if (rec.strs[i].len == PGX_STR_NULL)
+				continue;
+			values[l->att_str[i]] = string_datum(&rec.strs[i], i == PGX_S_DETAIL);
+			nulls[l->att_str[i]] = false;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+	}
+	MemoryContextDelete(tmp);
+	return (Datum) 0;
+}
+
+/* ---- encode_batch(records exchange.journal_record[]) ------------------------- */
+
+static void pg_attribute_noreturn()
+bad_record(int n, const char *why)
+{
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("cannot encode journal record %d: %s", n + 1, why)));
+}
+
+static int64
+required_int(HeapTuple tup, TupleDesc td, int att, int n, const char *name)
+{
+	bool isnull;
+	Datum d = heap_getattr(tup, att + 1, td, &isnull);
+
+	if (isnull)
+		bad_record(n, psprintf("%s must not be NULL", name));
+	switch (TupleDescAttr(td, att)->atttypid)
+	{
+		case INT4OID:
+			return DatumGetInt32(d);
+		case DATEOID:
+			return DatumGetDateADT(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+Datum
+exchange_encode_batch(PG_FUNCTION_ARGS)
+{
+	ArrayType *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Oid elemtype = ARR_ELEMTYPE(arr);
+	TupleDesc td;
+	Layout *l;
+	Datum *elems;
+	bool *elem_nulls;
+	int nelems;
+	pgx_record *recs;
+	size_t total = VARHDRSZ + PGX_BATCH_HEADER;
+	bytea *result;
+	uint8 *p;
+	int16 typlen;
+	bool typbyval;
+	char typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &elem_nulls,
+					  &nelems);
+	td = lookup_rowtype_tupdesc_copy(elemtype, -1);
+	l = build_layout(td, CurrentMemoryContext);
+	recs = palloc0(sizeof(pgx_record) * Max(nelems, 1));
+
+	for (int n = 0; n < nelems; n++)
+	{
+		pgx_record *rec = &recs[n];
+		HeapTupleHeader hdr;
+		HeapTupleData tup;
+		size_t size;
+
+		if (elem_nulls[n])
+			bad_record(n, "the record is NULL");
+		hdr = DatumGetHeapTupleHeader(elems[n]);
+		tup.t_len = HeapTupleHeaderGetDatumLength(hdr);
+		tup.t_data = hdr;
+		ItemPointerSetInvalid(&tup.t_self);
+		tup.t_tableOid = InvalidOid;
+
+		rec->seq = required_int(&tup, td, l->att_seq, n, "seq");
+		rec->idx = (int32) required_int(&tup, td, l->att_idx, n, "idx");
+		rec->trading_day = (int32) required_int(&tup, td, l->att_day, n, "trading_day");
+		rec->ts = required_int(&tup, td, l->att_ts, n, "ts");
+		for (int i = 0; i < E__COUNT; i++)
+		{
+			bool isnull;
+			Datum d = heap_getattr(&tup, l->att_enum[i] + 1, td, &isnull);
+			uint8 w = isnull ? 0 : enum_to_wire(&l->enums[i], DatumGetObjectId(d));
+
+			if (!isnull && w == 0)
+				bad_record(n, psprintf("%s has a value this version cannot encode",
+									   enum_columns[i]));
+			if (i == E_KIND && w == 0)
+				bad_record(n, "kind must not be NULL");
+			switch (i)
+			{
+				case E_KIND:
+					rec->kind = w;
+					break;
+				case E_SIDE:
+					rec->side = w;
+					break;
+				case E_TYPE:
+					rec->order_type = w;
+					break;
+				case E_TIF:
+					rec->time_in_force = w;
+					break;
+				case E_STATUS:
+					rec->status = w;
+					break;
+			}
+		}
+		for (int i = 0; i < PGX_F__COUNT; i++)
+		{
+			bool isnull;
+			Datum d = heap_getattr(&tup, l->att_int[i] + 1, td, &isnull);
+
+			if (!isnull)
+			{
+				rec->ints[i] = DatumGetInt64(d);
+				rec->present |= (uint8) (1u << i);
+			}
+		}
+		for (int i = 0; i < PGX_S__COUNT; i++)
+		{
+			bool isnull;
+			Datum d = heap_getattr(&tup, l->att_str[i] + 1, td, &isnull);
+
+			rec->strs[i].len = PGX_STR_NULL;
+			if (!isnull)
+			{
+				text *t = DatumGetTextPP(d);
+				size_t len = VARSIZE_ANY_EXHDR(t);
+
+				if (len > PGX_STR_MAX)
+					bad_record(n, psprintf("%s is longer than %u bytes", str_columns[i],
+										   PGX_STR_MAX));
+				rec->strs[i].ptr = VARDATA_ANY(t);
+				rec->strs[i].len = (uint16) len;
+			}
+		}
+		size = pgx_record_size(rec);
+		if (size > PGX_RECORD_MAX)
+			bad_record(n, "the record is longer than 65535 bytes");
+		total += size;
+	}
+	if (total > MaxAllocSize)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("journal batch of %d records is too large", nelems)));
+
+	result = palloc(total);
+	SET_VARSIZE(result, total);
+	p = (uint8 *) VARDATA(result);
+	pgx_encode_header(p, (uint32) nelems);
+	p += PGX_BATCH_HEADER;
+	for (int n = 0; n < nelems; n++)
+		p += pgx_encode_record(p, &recs[n]);
+	Assert(p == (uint8 *) result + total);
+	PG_RETURN_BYTEA_P(result);
+}

@@ -1,0 +1,415 @@
+/*
+ * exchange_wire.h
+ *		The one wire format shared by the `exchange` extension and `matchd`.
+ *
+ * A journal batch is what the daemon appends in one call of
+ * exchange.append_batch() and what exchange.read_batch() gives back: a header and
+ * a run of records, each record one row of exchange.journal.  The format is
+ * explicit little-endian with no padding, so that a batch read back from the
+ * database is byte for byte the batch that was appended; replay verification in
+ * the daemon compares bytes, not structs.
+ *
+ *	batch	:= magic u32 "PJX1" | version u16 | reserved u16 (0) | count u32 | record*
+ *	record	:= length u16 (whole record, this field included)
+ *			   kind u8 | side u8 | order_type u8 | time_in_force u8 | status u8
+ *			   present u8 (bit i set: int field i below is not NULL)
+ *			   seq i64 | idx i32 | trading_day i32 (days since 2000-01-01)
+ *			   ts i64 (microseconds since 2000-01-01 00:00 UTC, as timestamptz)
+ *			   order_id i64 | price i64 (ticks) | quantity i64 | remaining i64
+ *			   contra_order_id i64 | contra_remaining i64 | amount i64 (minor units)
+ *			   symbol str | account str | contra_account str | reason str
+ *			   client_order_id str | detail str (JSON text)
+ *	str		:= length u16 (0xFFFF = NULL) | bytes (UTF-8, no terminator)
+ *
+ * Enumerations travel as small integers; 0 means NULL.  Their order is the order
+ * of the labels of the SQL enum types, which the extension maps by label, so
+ * a later version may append labels but never reorder them.
+ *
+ * This header is plain C11 with no PostgreSQL or libc allocation: both the
+ * backend (palloc'd buffers) and the daemon (its own buffers) use it.
+ */
+#ifndef EXCHANGE_WIRE_H
+#define EXCHANGE_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PGX_BATCH_MAGIC	  0x31584A50u /* "PJX1" read as little-endian bytes */
+#define PGX_BATCH_VERSION 1
+#define PGX_BATCH_HEADER  12
+#define PGX_STR_NULL	  0xFFFFu
+#define PGX_STR_MAX		  0xFFFEu
+
+/* Fixed part of a record, before its strings. */
+#define PGX_RECORD_FIXED (2 + 6 + 8 + 4 + 4 + 8 + 7 * 8)
+/* Largest possible record: fixed part and six strings at their maximum. */
+#define PGX_RECORD_MAX 0xFFFFu
+
+/* exchange.event_kind, in label order (1-based; 0 is invalid). */
+typedef enum pgx_kind
+{
+	/* commands: idx 0 of a seq, what the sequencer stamped */
+	PGX_KIND_NEW_ORDER = 1,
+	PGX_KIND_CANCEL_ORDER,
+	PGX_KIND_AMEND_ORDER,
+	PGX_KIND_ADD_SYMBOL,
+	PGX_KIND_OPEN_ACCOUNT,
+	PGX_KIND_MARKET_OPEN,
+	PGX_KIND_MARKET_CLOSE,
+	PGX_KIND_HALT,
+	PGX_KIND_RESUME,
+	/* events: idx 1.. of a seq, what the engine answered */
+	PGX_KIND_ACCEPTED,
+	PGX_KIND_REJECTED,
+	PGX_KIND_TRADE,
+	PGX_KIND_CANCELED,
+	PGX_KIND_AMENDED,
+	PGX_KIND_EXPIRED,
+	PGX_KIND__COUNT
+} pgx_kind;
+
+#define PGX_KIND_FIRST_EVENT PGX_KIND_ACCEPTED
+
+static inline bool
+pgx_kind_is_command(int kind)
+{
+	return kind >= PGX_KIND_NEW_ORDER && kind < PGX_KIND_FIRST_EVENT;
+}
+
+static inline bool
+pgx_kind_is_event(int kind)
+{
+	return kind >= PGX_KIND_FIRST_EVENT && kind < PGX_KIND__COUNT;
+}
+
+/* exchange.side, exchange.order_type, exchange.time_in_force, exchange.order_status */
+enum
+{
+	PGX_SIDE_BUY = 1,
+	PGX_SIDE_SELL,
+	PGX_SIDE__COUNT
+};
+enum
+{
+	PGX_TYPE_LIMIT = 1,
+	PGX_TYPE_MARKET,
+	PGX_TYPE__COUNT
+};
+enum
+{
+	PGX_TIF_DAY = 1,
+	PGX_TIF_GTC,
+	PGX_TIF_IOC,
+	PGX_TIF_FOK,
+	PGX_TIF__COUNT
+};
+enum
+{
+	PGX_STATUS_NEW = 1,
+	PGX_STATUS_PARTIALLY_FILLED,
+	PGX_STATUS_FILLED,
+	PGX_STATUS_CANCELED,
+	PGX_STATUS_REJECTED,
+	PGX_STATUS_EXPIRED,
+	PGX_STATUS__COUNT
+};
+
+/* The nullable integer fields, in wire order; bit i of `present`. */
+enum
+{
+	PGX_F_ORDER_ID = 0,
+	PGX_F_PRICE,
+	PGX_F_QUANTITY,
+	PGX_F_REMAINING,
+	PGX_F_CONTRA_ORDER_ID,
+	PGX_F_CONTRA_REMAINING,
+	PGX_F_AMOUNT,
+	PGX_F__COUNT
+};
+
+/* The string fields, in wire order. */
+enum
+{
+	PGX_S_SYMBOL = 0,
+	PGX_S_ACCOUNT,
+	PGX_S_CONTRA_ACCOUNT,
+	PGX_S_REASON,
+	PGX_S_CLIENT_ORDER_ID,
+	PGX_S_DETAIL,
+	PGX_S__COUNT
+};
+
+/* A string field: points into the batch when decoded; len is PGX_STR_NULL for NULL. */
+typedef struct pgx_str
+{
+	const char *ptr;
+	uint16_t len;
+} pgx_str;
+
+/* One journal record, decoded. */
+typedef struct pgx_record
+{
+	uint8_t kind;
+	uint8_t side;
+	uint8_t order_type;
+	uint8_t time_in_force;
+	uint8_t status;
+	uint8_t present;
+	int64_t seq;
+	int32_t idx;
+	int32_t trading_day;
+	int64_t ts;
+	int64_t ints[PGX_F__COUNT];
+	pgx_str strs[PGX_S__COUNT];
+} pgx_record;
+
+/* Why a batch failed to decode; pgx_decode_error() names it. */
+typedef enum pgx_decode_status
+{
+	PGX_DECODE_OK = 0,
+	PGX_DECODE_SHORT,		/* buffer ends inside the header or a record */
+	PGX_DECODE_MAGIC,		/* not a journal batch */
+	PGX_DECODE_VERSION,		/* a version this build does not read */
+	PGX_DECODE_LENGTH,		/* a record's length disagrees with its fields */
+	PGX_DECODE_TRAILING,	/* bytes after the last record */
+	PGX_DECODE_ENUM,		/* an enumeration value out of range */
+	PGX_DECODE_CANONICAL	/* a NULL integer field carries a value */
+} pgx_decode_status;
+
+static inline const char *
+pgx_decode_error(pgx_decode_status st)
+{
+	switch (st)
+	{
+		case PGX_DECODE_OK:
+			return "ok";
+		case PGX_DECODE_SHORT:
+			return "batch is truncated";
+		case PGX_DECODE_MAGIC:
+			return "not a journal batch (bad magic)";
+		case PGX_DECODE_VERSION:
+			return "unsupported journal batch version";
+		case PGX_DECODE_LENGTH:
+			return "record length does not match its contents";
+		case PGX_DECODE_TRAILING:
+			return "bytes after the last record";
+		case PGX_DECODE_ENUM:
+			return "enumeration value out of range";
+		case PGX_DECODE_CANONICAL:
+			return "a NULL integer field carries a value";
+	}
+	return "unknown decode error";
+}
+
+/* ---- little-endian primitives ------------------------------------------ */
+
+static inline void
+pgx_put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t) v;
+	p[1] = (uint8_t) (v >> 8);
+}
+
+static inline void
+pgx_put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static inline void
+pgx_put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static inline uint16_t
+pgx_get_u16(const uint8_t *p)
+{
+	return (uint16_t) (p[0] | (p[1] << 8));
+}
+
+static inline uint32_t
+pgx_get_u32(const uint8_t *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline uint64_t
+pgx_get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* ---- encoding ------------------------------------------------------------ */
+
+/* Bytes that pgx_encode_record() will write for rec. */
+static inline size_t
+pgx_record_size(const pgx_record *rec)
+{
+	size_t n = PGX_RECORD_FIXED;
+
+	for (int i = 0; i < PGX_S__COUNT; i++)
+		n += 2 + (rec->strs[i].len == PGX_STR_NULL ? 0 : rec->strs[i].len);
+	return n;
+}
+
+/* Writes the batch header for `count` records into buf[0..PGX_BATCH_HEADER). */
+static inline void
+pgx_encode_header(uint8_t *buf, uint32_t count)
+{
+	pgx_put_u32(buf, PGX_BATCH_MAGIC);
+	pgx_put_u16(buf + 4, PGX_BATCH_VERSION);
+	pgx_put_u16(buf + 6, 0);
+	pgx_put_u32(buf + 8, count);
+}
+
+/*
+ * Encodes rec at buf, which must hold pgx_record_size(rec) bytes; returns the
+ * bytes written, or 0 when the record would exceed PGX_RECORD_MAX.  NULL ints are
+ * written as 0 so that equal records always encode to equal bytes.
+ */
+static inline size_t
+pgx_encode_record(uint8_t *buf, const pgx_record *rec)
+{
+	size_t size = pgx_record_size(rec);
+	uint8_t *p = buf;
+
+	if (size > PGX_RECORD_MAX)
+		return 0;
+	pgx_put_u16(p, (uint16_t) size);
+	p += 2;
+	*p++ = rec->kind;
+	*p++ = rec->side;
+	*p++ = rec->order_type;
+	*p++ = rec->time_in_force;
+	*p++ = rec->status;
+	*p++ = rec->present;
+	pgx_put_u64(p, (uint64_t) rec->seq);
+	p += 8;
+	pgx_put_u32(p, (uint32_t) rec->idx);
+	p += 4;
+	pgx_put_u32(p, (uint32_t) rec->trading_day);
+	p += 4;
+	pgx_put_u64(p, (uint64_t) rec->ts);
+	p += 8;
+	for (int i = 0; i < PGX_F__COUNT; i++)
+	{
+		bool present = (rec->present >> i) & 1;
+
+		pgx_put_u64(p, present ? (uint64_t) rec->ints[i] : 0);
+		p += 8;
+	}
+	for (int i = 0; i < PGX_S__COUNT; i++)
+	{
+		uint16_t len = rec->strs[i].len;
+
+		pgx_put_u16(p, len);
+		p += 2;
+		if (len != PGX_STR_NULL && len > 0)
+		{
+			memcpy(p, rec->strs[i].ptr, len);
+			p += len;
+		}
+	}
+	return (size_t) (p - buf);
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+/* Reads the header; on success *count is the number of records that follow. */
+static inline pgx_decode_status
+pgx_decode_header(const uint8_t *buf, size_t len, uint32_t *count)
+{
+	if (len < PGX_BATCH_HEADER)
+		return PGX_DECODE_SHORT;
+	if (pgx_get_u32(buf) != PGX_BATCH_MAGIC)
+		return PGX_DECODE_MAGIC;
+	if (pgx_get_u16(buf + 4) != PGX_BATCH_VERSION || pgx_get_u16(buf + 6) != 0)
+		return PGX_DECODE_VERSION;
+	*count = pgx_get_u32(buf + 8);
+	return PGX_DECODE_OK;
+}
+
+/*
+ * Decodes the record at buf[0..avail) into *rec (strings point into buf) and sets
+ * *used to its length.  Validates lengths and enumeration ranges only; sequencing
+ * rules are the caller's.
+ */
+static inline pgx_decode_status
+pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *used)
+{
+	const uint8_t *p = buf;
+	const uint8_t *end;
+	uint16_t size;
+
+	if (avail < PGX_RECORD_FIXED)
+		return PGX_DECODE_SHORT;
+	size = pgx_get_u16(p);
+	if (size > avail)
+		return PGX_DECODE_SHORT;
+	if (size < PGX_RECORD_FIXED + 2 * PGX_S__COUNT)
+		return PGX_DECODE_LENGTH;
+	end = buf + size;
+	p += 2;
+	rec->kind = *p++;
+	rec->side = *p++;
+	rec->order_type = *p++;
+	rec->time_in_force = *p++;
+	rec->status = *p++;
+	rec->present = *p++;
+	if (rec->kind == 0 || rec->kind >= PGX_KIND__COUNT || rec->side >= PGX_SIDE__COUNT ||
+		rec->order_type >= PGX_TYPE__COUNT || rec->time_in_force >= PGX_TIF__COUNT ||
+		rec->status >= PGX_STATUS__COUNT || (rec->present >> PGX_F__COUNT) != 0)
+		return PGX_DECODE_ENUM;
+	rec->seq = (int64_t) pgx_get_u64(p);
+	p += 8;
+	rec->idx = (int32_t) pgx_get_u32(p);
+	p += 4;
+	rec->trading_day = (int32_t) pgx_get_u32(p);
+	p += 4;
+	rec->ts = (int64_t) pgx_get_u64(p);
+	p += 8;
+	for (int i = 0; i < PGX_F__COUNT; i++)
+	{
+		rec->ints[i] = (int64_t) pgx_get_u64(p);
+		p += 8;
+		/* one value, one encoding: what is read back must equal what was written */
+		if (!((rec->present >> i) & 1) && rec->ints[i] != 0)
+			return PGX_DECODE_CANONICAL;
+	}
+	for (int i = 0; i < PGX_S__COUNT; i++)
+	{
+		uint16_t len;
+
+		if (end - p < 2)
+			return PGX_DECODE_LENGTH;
+		len = pgx_get_u16(p);
+		p += 2;
+		rec->strs[i].len = len;
+		rec->strs[i].ptr = NULL;
+		if (len == PGX_STR_NULL)
+			continue;
+		if (end - p < len)
+			return PGX_DECODE_LENGTH;
+		rec->strs[i].ptr = (const char *) p;
+		p += len;
+	}
+	if (p != end)
+		return PGX_DECODE_LENGTH;
+	*used = size;
+	return PGX_DECODE_OK;
+}
+
+#endif /* EXCHANGE_WIRE_H */

@@ -1,0 +1,68 @@
+-- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
+BEGIN;
+SELECT plan(42);
+
+SELECT has_schema('exchange');
+SELECT has_extension('exchange');
+
+SELECT has_type('exchange', t, 'type exchange.' || t)
+  FROM unnest(ARRAY['side', 'order_type', 'time_in_force', 'order_status', 'event_kind',
+                    'kyc_status', 'symbol_status', 'journal_record']) t;
+SELECT enum_has_labels('exchange', 'side', ARRAY['buy', 'sell']);
+SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market']);
+SELECT enum_has_labels('exchange', 'time_in_force', ARRAY['day', 'gtc', 'ioc', 'fok']);
+SELECT enum_has_labels('exchange', 'order_status',
+    ARRAY['new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']);
+
+SELECT has_table('exchange', t, 'table exchange.' || t)
+  FROM unnest(ARRAY['streams', 'journal', 'journal_days', 'symbols', 'accounts']) t;
+SELECT is_partitioned('exchange', 'journal', 'the journal is partitioned');
+SELECT col_is_pk('exchange', 'journal', ARRAY['stream', 'seq', 'idx', 'trading_day']::name[], 'journal key is (stream, seq, idx, trading_day)');
+SELECT columns_are('exchange', 'journal', ARRAY[
+    'stream', 'seq', 'idx', 'epoch', 'trading_day', 'ts', 'kind', 'symbol', 'account',
+    'order_id', 'side', 'order_type', 'time_in_force', 'price', 'quantity', 'remaining',
+    'status', 'contra_order_id', 'contra_account', 'contra_remaining', 'amount', 'reason',
+    'client_order_id', 'detail']);
+SELECT col_type_is('exchange', 'journal', 'price', 'bigint', 'prices are integer ticks');
+SELECT col_type_is('exchange', 'journal', 'quantity', 'bigint', 'quantities are integer shares');
+SELECT is((SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+            WHERE c.oid = 'exchange.journal_ts_brin'::regclass)::text, 'brin',
+          'the journal has a BRIN index on time');
+SELECT has_index('exchange', 'journal', 'journal_order_id', 'order_id', 'btree on order_id');
+
+SELECT has_function('exchange', f, 'function exchange.' || f)
+  FROM unnest(ARRAY['take_over_stream', 'append_batch', 'read_stream', 'read_batch',
+                    'stream_position', 'price_to_ticks', 'ticks_to_price', 'encode_batch',
+                    'batch_rows', 'batch_summary', 'make_record']) f;
+SELECT has_view('exchange', 'journal_prices', 'view journal_prices');
+
+-- COMMENT ON every object the extension owns
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'exchange' AND c.relkind IN ('r', 'p', 'v', 'i', 'I')
+       AND obj_description(c.oid, 'pg_class') IS NULL
+       AND c.relname !~ '_pkey$|_key$' AND NOT c.relispartition$$,
+    'every table, view and index has a comment');
+SELECT is_empty($$
+    SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'exchange' AND obj_description(p.oid, 'pg_proc') IS NULL$$,
+    'every function has a comment');
+SELECT is_empty($$
+    SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = 'exchange' AND t.typtype IN ('e', 'c') AND t.typrelid = 0
+       AND obj_description(t.oid, 'pg_type') IS NULL
+    UNION ALL
+    SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      JOIN pg_class c ON c.oid = t.typrelid
+     WHERE n.nspname = 'exchange' AND c.relkind = 'c' AND obj_description(t.oid, 'pg_type') IS NULL$$,
+    'every type has a comment');
+SELECT is_empty($$
+    SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'exchange' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND a.attnum > 0 AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL
+       AND a.attname NOT IN ('stream', 'trading_day', 'symbol', 'account')$$,
+    'every column has a comment (but the obvious keys of the small tables)');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,71 @@
+-- pgTAP: who may do what.  The journal is written only through the sequencer
+-- functions, and only by exchange_engine; PUBLIC may do nothing.
+BEGIN;
+SELECT plan(30);
+
+SELECT has_role(r) FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker',
+                                     'exchange_compliance', 'exchange_dba']) r;
+
+SELECT schema_privs_are('exchange', 'public', ARRAY[]::text[], 'PUBLIC cannot use the schema');
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+           aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+     WHERE n.nspname = 'exchange' AND a.grantee = 0$$, 'PUBLIC has no table privilege');
+SELECT is_empty($$
+    SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,
+           aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+     WHERE n.nspname = 'exchange' AND a.grantee = 0$$, 'PUBLIC may execute no function');
+SELECT is_empty($$
+    SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'exchange' AND p.prosecdef
+       AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')$$,
+    'every SECURITY DEFINER function pins its search_path');
+
+SELECT table_privs_are('exchange', 'journal', r, ARRAY['SELECT'], r || ' reads the journal, no more')
+  FROM unnest(ARRAY['exchange_engine', 'exchange_compliance', 'exchange_dba']) r;
+SELECT table_privs_are('exchange', 'journal', r, ARRAY[]::text[], r || ' cannot touch the journal')
+  FROM unnest(ARRAY['exchange_broker', 'exchange_admin']) r;
+SELECT function_privs_are('exchange', 'append_batch', ARRAY['integer', 'bigint', 'bigint', 'bytea'],
+    'exchange_engine', ARRAY['EXECUTE'], 'the engine appends');
+SELECT function_privs_are('exchange', 'append_batch', ARRAY['integer', 'bigint', 'bigint', 'bytea'],
+    r, ARRAY[]::text[], r || ' cannot append')
+  FROM unnest(ARRAY['exchange_broker', 'exchange_admin', 'exchange_compliance', 'exchange_dba']) r;
+SELECT function_privs_are('exchange', 'take_over_stream', ARRAY['text'],
+    r, ARRAY[]::text[], r || ' cannot take a stream over')
+  FROM unnest(ARRAY['exchange_broker', 'exchange_compliance']) r;
+
+-- try it: login roles in each group
+CREATE ROLE tap_engine LOGIN IN ROLE exchange_engine;
+CREATE ROLE tap_compliance LOGIN IN ROLE exchange_compliance;
+CREATE ROLE tap_broker LOGIN IN ROLE exchange_broker;
+SELECT ok(exchange.take_over_stream('tap') IS NOT NULL, 'stream tap taken over');
+
+SET ROLE tap_compliance;
+SELECT throws_ok($$INSERT INTO exchange.journal (stream, seq, idx, epoch, trading_day, ts, kind)
+                   VALUES (1, 1, 0, 1, '2026-11-23', now(), 'market_open')$$,
+                 '42501', NULL, 'compliance cannot insert into the journal');
+SELECT throws_ok($$SELECT exchange.append_batch(1, 1, 1, exchange.encode_batch(ARRAY[exchange.make_record(1, 0, 'market_open')]))$$,
+                 '42501', NULL, 'compliance cannot call append_batch');
+SELECT lives_ok($$SELECT count(*) FROM exchange.journal$$, 'compliance reads the journal');
+RESET ROLE;
+
+SET ROLE tap_broker;
+SELECT throws_ok($$SELECT count(*) FROM exchange.journal$$, '42501', NULL,
+                 'a broker cannot read the raw journal of every broker');
+SELECT throws_ok($$UPDATE exchange.streams SET epoch = 0$$, '42501', NULL,
+                 'a broker cannot move the sequencer');
+RESET ROLE;
+
+SET ROLE tap_engine;
+SELECT throws_ok($$DELETE FROM exchange.journal$$, '42501', NULL,
+                 'even the engine cannot delete from the journal');
+SELECT throws_ok($$UPDATE exchange.streams SET last_seq = 0$$, '42501', NULL,
+                 'the engine moves the sequencer only through its functions');
+SELECT is(exchange.append_batch(s.stream, s.epoch, 1,
+              exchange.encode_batch(ARRAY[exchange.make_record(1, 0, 'market_open', '2026-11-23 14:30+00')])),
+          1::bigint, 'the engine appends through append_batch')
+  FROM exchange.streams s WHERE name = 'tap';
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;

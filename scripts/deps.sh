@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what pgexchange needs from Debian's registry, and nothing else.
+# Idempotent: when every package is present it only runs dpkg-query and exits.
+set -euo pipefail
+
+PACKAGES=(
+	postgresql-15              # the server (also pulls the client)
+	postgresql-server-dev-15   # PGXS, server headers, pg_regress, isolation tester
+	libpq-dev                  # libpq headers for matchd and the benchmarks
+	postgresql-15-pgtap        # pgTAP inside the database
+	libtap-parser-sourcehandler-pgtap-perl  # pg_prove
+	libcmocka-dev              # C unit tests
+	gcc make
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Debian's postgresql-common creates a default cluster on install; we never use it
+# (our clusters live in the checkout), so ask it not to.
+if [ ! -e /etc/postgresql-common/createcluster.conf ] || ! grep -q '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf 2>/dev/null; then
+	$SUDO mkdir -p /etc/postgresql-common
+	echo 'create_main_cluster = false' | $SUDO tee -a /etc/postgresql-common/createcluster.conf >/dev/null
+fi
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

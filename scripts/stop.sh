@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make stop: stop the local stack; the data in .exchange/ (or $PGX_HOME) is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+home=${PGX_HOME:-$(pwd)/.exchange}
+if [ ! -d "$home/data" ]; then
+	echo "nothing to stop: no stack in $home"
+	exit 0
+fi
+bash scripts/cluster.sh stop "$home"
+echo "pgexchange stopped (data kept in $home)."

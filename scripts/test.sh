@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# make test: every suite against a throwaway cluster that is always removed.
+# Ends with one line "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+logs=$top/build/test-logs
+rm -rf "$logs" build/regress build/isolation
+mkdir -p "$logs"
+
+passed=0
+failed=0
+skipped=0
+count() { # suite passed failed [skipped]
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	skipped=$((skipped + ${4:-0}))
+	printf '%-12s %5d passed, %d failed%s\n' "$1" "$2" "$3" "${4:+, $4 skipped}"
+}
+# A suite that could not run at all counts as one failure, never as silence.
+broken() {
+	echo "$1: could not run (see $2)"
+	tail -30 "$2"
+	failed=$((failed + 1))
+}
+
+bash scripts/deps.sh || { echo "dependencies could not be installed"; echo "0 passed, 1 failed"; exit 1; }
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+if ! { make -s >"$logs/build.log" 2>&1 && $SUDO make -s install >>"$logs/build.log" 2>&1; }; then
+	cat "$logs/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# ---- C unit tests (cmocka), plain and under ASan/UBSan ----------------------
+run_cmocka() { # suite log command...
+	local suite=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1
+	local rc=$?
+	local p f s
+	p=$(grep -hoE '\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END {print s+0}')
+	f=$(grep -hoE '\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
+	s=$(grep -hoE '\[  SKIPPED \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		broken "$suite" "$log"
+	fi
+	[ "$f" -gt 0 ] && grep -E '\[  (FAILED|ERROR) +\]|Failure|ERROR' "$log" | head -20
+	count "$suite" "$p" "$f" "$s"
+}
+run_cmocka unit-wire "$logs/unit-wire.log" make -s unit-check
+if [ -f daemon/Makefile ]; then
+	run_cmocka unit-core "$logs/unit-core.log" make -s -C daemon check
+fi
+
+# ---- a throwaway cluster for the SQL suites ---------------------------------
+scratch=$(mktemp -d /tmp/pgx-test.XXXXXX)
+cleanup() { bash scripts/cluster.sh destroy "$scratch" >/dev/null 2>&1 || true; }
+trap cleanup EXIT INT TERM
+if ! PGX_DATABASE=postgres bash scripts/cluster.sh start "$scratch" >"$logs/cluster.log" 2>&1; then
+	broken cluster "$logs/cluster.log"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+# shellcheck disable=SC1091
+. "$scratch/env"
+export PGDATABASE=postgres
+
+# ---- pg_regress and isolation ----------------------------------------------
+run_pg_regress() { # suite target
+	local log=$logs/$1.log
+	make -s "$2" >"$log" 2>&1
+	local rc=$?
+	local p f
+	p=$(grep -cE '^(test | *)[a-z_0-9]+ +\.\.\. ok' "$log")
+	f=$(grep -cE '\.\.\. FAILED' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		broken "$1" "$log"
+	fi
+	if [ "$f" -gt 0 ]; then
+		find build -name regression.diffs -exec head -80 {} \;
+	fi
+	count "$1" "$p" "$f"
+}
+run_pg_regress regress regresscheck
+run_pg_regress isolation isolationcheck
+
+# ---- pgTAP -------------------------------------------------------------------
+tap_log=$logs/pgtap.log
+{
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS exchange_tap' \
+		-c 'CREATE DATABASE exchange_tap' &&
+		psql -X -q -v ON_ERROR_STOP=1 -d exchange_tap -c 'CREATE EXTENSION exchange' \
+			-c 'CREATE EXTENSION pgtap' &&
+		pg_prove -v -d exchange_tap regress/t/*.sql
+} >"$tap_log" 2>&1
+rc=$?
+p=$(grep -cE '^ *ok [0-9]+' "$tap_log")
+f=$(grep -cE '^ *not ok [0-9]+' "$tap_log")
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && broken pgtap "$tap_log"
+[ "$f" -gt 0 ] && grep -E -A3 '^ *not ok' "$tap_log" | head -40
+count pgtap "$p" "$f"
+
+# ---- end to end ----------------------------------------------------------------
+# Each regress/e2e/*.sh is one test that starts what it needs and cleans up.
+e2e_p=0
+e2e_f=0
+for t in regress/e2e/*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	if timeout 600 bash "$t" >"$logs/e2e-$name.log" 2>&1; then
+		e2e_p=$((e2e_p + 1))
+	else
+		e2e_f=$((e2e_f + 1))
+		echo "e2e $name FAILED:"
+		tail -30 "$logs/e2e-$name.log"
+	fi
+done
+count e2e "$e2e_p" "$e2e_f"
+
+echo "logs: $logs"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
