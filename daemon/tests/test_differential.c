@@ -31,7 +31,7 @@
 
 #ifdef MC_SANITIZED
 #define DEFAULT_SEEDS    12
-#define DEFAULT_COMMANDS 5000
+#define DEFAULT_COMMANDS 10000
 #else
 #define DEFAULT_SEEDS    100
 #define DEFAULT_COMMANDS 10000
@@ -587,5 +587,6 @@ main(void)
 	    cmocka_unit_test(test_random_streams),
 	};
 
+	test_output_to_stdout();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /* testutil.c - see testutil.h. */
+#define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 evlog_push(evlog *l, const mc_event *ev)
@@ -150,4 +152,13 @@ env_seed(const char *name, uint64_t dflt)
 	if (s == NULL || *s == '\0')
 		return dflt;
 	return strtoull(s, NULL, 0);
+}
+
+void
+test_output_to_stdout(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dup2(STDOUT_FILENO, STDERR_FILENO);
 }

@@ -59,6 +59,11 @@ rng_below(uint64_t *s, uint64_t n)
 	return rng_next(s) % n;
 }
 
+/* cmocka 1.1 prints its summary ("[  PASSED  ] N test(s).") on stderr; the
+ * project's runner reads stdout.  Call first in main: sends stderr to stdout
+ * and makes stdout line-buffered so the two stay in order. */
+void test_output_to_stdout(void);
+
 /* Seed from env var name if set (decimal or 0x hex), else dflt. */
 uint64_t env_seed(const char *name, uint64_t dflt);
 
