@@ -7,7 +7,7 @@
 #   make format  clang-format every C file
 
 MODULE_big = exchange
-OBJS = extension/exchange.o extension/ticks.o extension/batch.o
+OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o
 EXTENSION = exchange
 DATA = $(wildcard sql/exchange--*.sql)
 PGFILEDESC = "exchange - system of record of pgexchange"
@@ -69,3 +69,10 @@ bench:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Benchmarks (bench/); scripts/bench.sh runs them against a throwaway cluster.
+build/bench/journal_append: bench/journal_append.c include/exchange_wire.h
+	@mkdir -p build/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -I$(CURDIR)/include \
+		-I$(shell $(PG_CONFIG) --includedir) -o $@ $< -L$(shell $(PG_CONFIG) --libdir) -lpq
+bench-programs: build/bench/journal_append

@@ -29,8 +29,8 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "batch.h"
 #include "exchange.h"
-#include "exchange_wire.h"
 
 PG_FUNCTION_INFO_V1(exchange_batch_summary);
 PG_FUNCTION_INFO_V1(exchange_batch_rows);
@@ -51,24 +51,6 @@ static const char *const status_labels[PGX_STATUS__COUNT] = {
 
 #define MAX_ENUM_LABELS PGX_KIND__COUNT
 
-/* One enumeration column: its wire labels and the pg_enum OIDs they map to. */
-typedef struct EnumMap
-{
-	const char *const *labels;
-	int nlabels;
-	Oid values[MAX_ENUM_LABELS];
-} EnumMap;
-
-enum
-{
-	E_KIND,
-	E_SIDE,
-	E_TYPE,
-	E_TIF,
-	E_STATUS,
-	E__COUNT
-};
-
 static const char *const enum_columns[E__COUNT] = {"kind", "side", "order_type",
 												   "time_in_force", "status"};
 static const char *const int_columns[PGX_F__COUNT] = {
@@ -76,21 +58,6 @@ static const char *const int_columns[PGX_F__COUNT] = {
 	"amount"};
 static const char *const str_columns[PGX_S__COUNT] = {
 	"symbol", "account", "contra_account", "reason", "client_order_id", "detail"};
-
-/*
- * Where each wire field lives in a row type (exchange.journal or
- * exchange.journal_record); attribute numbers are 0-based, -1 when absent.
- */
-typedef struct Layout
-{
-	TupleDesc tupdesc;
-	int natts;
-	int att_stream, att_epoch, att_seq, att_idx, att_day, att_ts;
-	int att_enum[E__COUNT];
-	int att_int[PGX_F__COUNT];
-	int att_str[PGX_S__COUNT];
-	EnumMap enums[E__COUNT];
-} Layout;
 
 static int
 find_column(TupleDesc td, const char *name, bool required)
@@ -135,8 +102,8 @@ enum_to_wire(const EnumMap *map, Oid value)
 	return 0;
 }
 
-static Layout *
-build_layout(TupleDesc td, MemoryContext mcxt)
+Layout *
+journal_layout(TupleDesc td, MemoryContext mcxt)
 {
 	static const char *const *const label_sets[E__COUNT] = {
 		kind_labels, side_labels, type_labels, tif_labels, status_labels};
@@ -168,16 +135,6 @@ build_layout(TupleDesc td, MemoryContext mcxt)
 
 /* ---- reading a batch with its sequencing rules ----------------------------- */
 
-typedef struct BatchReader
-{
-	const uint8 *buf;
-	size_t len;
-	size_t off;
-	uint32 count;	  /* records the header announces */
-	uint32 n;		  /* records read so far */
-	pgx_record prev;  /* the record read before the current one */
-} BatchReader;
-
 static void pg_attribute_noreturn()
 malformed(const BatchReader *r, const pgx_record *rec, const char *why)
 {
@@ -192,8 +149,8 @@ malformed(const BatchReader *r, const pgx_record *rec, const char *why)
 							  r->off)));
 }
 
-static void
-reader_init(BatchReader *r, bytea *batch)
+void
+batch_reader_init(BatchReader *r, bytea *batch)
 {
 	pgx_decode_status st;
 
@@ -214,8 +171,8 @@ reader_init(BatchReader *r, bytea *batch)
  * its events at idx 1, 2, ... with the command's timestamp and trading day, and
  * consecutive commands have consecutive seqs and non-decreasing days.
  */
-static bool
-reader_next(BatchReader *r, pgx_record *rec)
+bool
+batch_reader_next(BatchReader *r, pgx_record *rec)
 {
 	pgx_decode_status st;
 	size_t used;
@@ -281,8 +238,8 @@ exchange_batch_summary(PG_FUNCTION_ARGS)
 		elog(ERROR, "batch_summary must return a composite");
 	td = BlessTupleDesc(td);
 
-	reader_init(&r, batch);
-	while (reader_next(&r, &rec))
+	batch_reader_init(&r, batch);
+	while (batch_reader_next(&r, &rec))
 	{
 		if (rec.idx != 0)
 			continue;
@@ -318,6 +275,49 @@ string_datum(const pgx_str *s, bool is_json)
 	return PointerGetDatum(cstring_to_text_with_len(s->ptr, s->len));
 }
 
+/*
+ * Fills values/nulls (natts long) with the journal row of rec.  Strings are
+ * allocated in the current memory context.
+ */
+void
+journal_values(const Layout *l, const pgx_record *rec, int32 stream, int64 epoch,
+			   Datum *values, bool *nulls)
+{
+	uint8 enum_wire[E__COUNT] = {rec->kind, rec->side, rec->order_type, rec->time_in_force,
+								 rec->status};
+
+	memset(nulls, true, sizeof(bool) * l->natts);
+	values[l->att_stream] = Int32GetDatum(stream);
+	values[l->att_epoch] = Int64GetDatum(epoch);
+	values[l->att_seq] = Int64GetDatum(rec->seq);
+	values[l->att_idx] = Int32GetDatum(rec->idx);
+	values[l->att_day] = DateADTGetDatum(rec->trading_day);
+	values[l->att_ts] = TimestampTzGetDatum(rec->ts);
+	nulls[l->att_stream] = nulls[l->att_epoch] = nulls[l->att_seq] = false;
+	nulls[l->att_idx] = nulls[l->att_day] = nulls[l->att_ts] = false;
+	for (int i = 0; i < E__COUNT; i++)
+	{
+		if (enum_wire[i] == 0)
+			continue;
+		values[l->att_enum[i]] = ObjectIdGetDatum(l->enums[i].values[enum_wire[i]]);
+		nulls[l->att_enum[i]] = false;
+	}
+	for (int i = 0; i < PGX_F__COUNT; i++)
+	{
+		if (!((rec->present >> i) & 1))
+			continue;
+		values[l->att_int[i]] = Int64GetDatum(rec->ints[i]);
+		nulls[l->att_int[i]] = false;
+	}
+	for (int i = 0; i < PGX_S__COUNT; i++)
+	{
+		if (rec->strs[i].len == PGX_STR_NULL)
+			continue;
+		values[l->att_str[i]] = string_datum(&rec->strs[i], i == PGX_S_DETAIL);
+		nulls[l->att_str[i]] = false;
+	}
+}
+
 Datum
 exchange_batch_rows(PG_FUNCTION_ARGS)
 {
@@ -333,50 +333,18 @@ exchange_batch_rows(PG_FUNCTION_ARGS)
 	MemoryContext tmp;
 
 	InitMaterializedSRF(fcinfo, 0);
-	l = build_layout(rsinfo->setDesc, CurrentMemoryContext);
+	l = journal_layout(rsinfo->setDesc, CurrentMemoryContext);
 	if (l->att_stream < 0 || l->att_epoch < 0)
 		elog(ERROR, "batch_rows must return exchange.journal rows");
 	values = palloc(sizeof(Datum) * l->natts);
 	nulls = palloc(sizeof(bool) * l->natts);
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "batch_rows", ALLOCSET_DEFAULT_SIZES);
 
-	reader_init(&r, batch);
-	while (reader_next(&r, &rec))
+	batch_reader_init(&r, batch);
+	while (batch_reader_next(&r, &rec))
 	{
 		MemoryContext old = MemoryContextSwitchTo(tmp);
-		uint8 enum_wire[E__COUNT] = {rec.kind, rec.side, rec.order_type,
-									 rec.time_in_force, rec.status};
-
-		memset(nulls, true, sizeof(bool) * l->natts);
-		values[l->att_stream] = Int32GetDatum(stream);
-		values[l->att_epoch] = Int64GetDatum(epoch);
-		values[l->att_seq] = Int64GetDatum(rec.seq);
-		values[l->att_idx] = Int32GetDatum(rec.idx);
-		values[l->att_day] = DateADTGetDatum(rec.trading_day);
-		values[l->att_ts] = TimestampTzGetDatum(rec.ts);
-		nulls[l->att_stream] = nulls[l->att_epoch] = nulls[l->att_seq] = false;
-		nulls[l->att_idx] = nulls[l->att_day] = nulls[l->att_ts] = false;
-		for (int i = 0; i < E__COUNT; i++)
-		{
-			if (enum_wire[i] == 0)
-				continue;
-			values[l->att_enum[i]] = ObjectIdGetDatum(l->enums[i].values[enum_wire[i]]);
-			nulls[l->att_enum[i]] = false;
-		}
-		for (int i = 0; i < PGX_F__COUNT; i++)
-		{
-			if (!((rec.present >> i) & 1))
-				continue;
-			values[l->att_int[i]] = Int64GetDatum(rec.ints[i]);
-			nulls[l->att_int[i]] = false;
-		}
-		for (int i = 0; i < PGX_S__COUNT; i++)
-		{
-			if (rec.strs[i].len == PGX_STR_NULL)
-				continue;
-			values[l->att_str[i]] = string_datum(&rec.strs[i], i == PGX_S_DETAIL);
-			nulls[l->att_str[i]] = false;
-		}
+		journal_values(l, &rec, stream, epoch, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
@@ -435,7 +403,7 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &elem_nulls,
 					  &nelems);
 	td = lookup_rowtype_tupdesc_copy(elemtype, -1);
-	l = build_layout(td, CurrentMemoryContext);
+	l = journal_layout(td, CurrentMemoryContext);
 	recs = palloc0(sizeof(pgx_record) * Max(nelems, 1));
 
 	for (int n = 0; n < nelems; n++)

@@ -295,6 +295,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.batch_rows(bytea, int, bigint) IS
 	'Decodes a journal batch into journal rows stamped with stream and epoch; raises PX005 when malformed.';
 
+CREATE FUNCTION @extschema@.journal_insert(batch bytea, stream int, epoch bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'exchange_journal_insert'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION @extschema@.journal_insert(bytea, int, bigint) IS
+	'Internal to append_batch (granted to no one): writes a validated batch into the partitions of its trading days with multi-row heap inserts.';
+
 CREATE FUNCTION @extschema@.encode_batch(records @extschema@.journal_record[])
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'exchange_encode_batch'
@@ -417,7 +424,7 @@ BEGIN
 		   FROM generate_series(b.first_day + 1, b.last_day, interval '1 day') AS day;
 	END IF;
 
-	INSERT INTO @extschema@.journal SELECT * FROM @extschema@.batch_rows(p_batch, p_stream, p_epoch);
+	PERFORM @extschema@.journal_insert(p_batch, p_stream, p_epoch);
 
 	IF b.first_day = b.last_day THEN
 		INSERT INTO @extschema@.journal_days AS j VALUES

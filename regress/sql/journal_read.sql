@@ -63,3 +63,19 @@ WITH RECURSIVE tail(after, n) AS (
       FROM tail WHERE after < 500
 )
 SELECT sum(n) AS records_seen FROM tail;
+
+-- one batch of 3,000 commands over two trading days (two partitions, several
+-- insert groups each) reads back byte for byte
+SELECT stream AS s2 FROM exchange.take_over_stream('read_test_days') \gset
+CREATE TEMP TABLE src2 AS
+SELECT exchange.make_record(g, e, CASE WHEN e = 0 THEN 'new_order' ELSE 'accepted' END::exchange.event_kind,
+           CASE WHEN g <= 1500 THEN '2026-11-23 15:00+00'::timestamptz ELSE '2026-11-24 15:00+00' END
+               + g * interval '1 ms',
+           symbol => 'MSFT', account => 'acct-' || (g % 13), order_id => g,
+           side => 'sell', price => 30000 + g % 17, quantity => g) AS r, g, e
+  FROM generate_series(1, 3000) g, generate_series(0, 1) e;
+SELECT exchange.append_batch(:s2, 1, 1, (SELECT exchange.encode_batch(array_agg(r ORDER BY g, e)) FROM src2)) AS last_seq;
+SELECT trading_day, count(*) FROM exchange.journal WHERE stream = :s2 GROUP BY 1 ORDER BY 1;
+SELECT exchange.read_batch(:s2, 0, 3000) = (SELECT exchange.encode_batch(array_agg(r ORDER BY g, e)) FROM src2)
+       AS two_day_batch_identical;
+SELECT count(*) AS found_by_order_id FROM exchange.journal WHERE stream = :s2 AND order_id = 2999;

@@ -1,0 +1,67 @@
+/*
+ * batch.h
+ *		The journal batch reader and the mapping of records to journal rows,
+ *		shared by batch.c (the codec functions) and journal_insert.c (the append).
+ */
+#ifndef EXCHANGE_BATCH_H
+#define EXCHANGE_BATCH_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+
+#include "exchange_wire.h"
+
+#define MAX_ENUM_LABELS PGX_KIND__COUNT
+
+/* One enumeration column: its wire labels and the pg_enum OIDs they map to. */
+typedef struct EnumMap
+{
+	const char *const *labels;
+	int nlabels;
+	Oid values[MAX_ENUM_LABELS];
+} EnumMap;
+
+enum
+{
+	E_KIND,
+	E_SIDE,
+	E_TYPE,
+	E_TIF,
+	E_STATUS,
+	E__COUNT
+};
+
+/*
+ * Where each wire field lives in a row type (exchange.journal or
+ * exchange.journal_record); attribute numbers are 0-based, -1 when absent.
+ */
+typedef struct Layout
+{
+	TupleDesc tupdesc;
+	int natts;
+	int att_stream, att_epoch, att_seq, att_idx, att_day, att_ts;
+	int att_enum[E__COUNT];
+	int att_int[PGX_F__COUNT];
+	int att_str[PGX_S__COUNT];
+	EnumMap enums[E__COUNT];
+} Layout;
+
+/* A batch being read, record by record, with its sequencing rules checked. */
+typedef struct BatchReader
+{
+	const uint8 *buf;
+	size_t len;
+	size_t off;
+	uint32 count;	 /* records the header announces */
+	uint32 n;		 /* records read so far */
+	pgx_record prev; /* the record read before the current one */
+} BatchReader;
+
+extern void batch_reader_init(BatchReader *r, bytea *batch);
+extern bool batch_reader_next(BatchReader *r, pgx_record *rec);
+extern Layout *journal_layout(TupleDesc td, MemoryContext mcxt);
+extern void journal_values(const Layout *l, const pgx_record *rec, int32 stream,
+						   int64 epoch, Datum *values, bool *nulls);
+
+#endif /* EXCHANGE_BATCH_H */
