@@ -193,6 +193,8 @@ gen_command(gen *g)
 		/* new order: 9% GTC (a third marketable when the book is full
 		 * enough), 3% IOC that crosses the spread */
 		int ioc = r >= 9 && r < 12;
+		/* the book's size is held near PREFILL by letting new GTC orders and
+		 * moves cross only while it is above */
 		int cross = ioc || (g->n_live > PREFILL && rng_below(&g->rng, 3) == 0);
 		int64_t qty = 1 + (int64_t)rng_below(&g->rng, 100);
 		int64_t px;
@@ -225,12 +227,13 @@ gen_command(gen *g)
 
 			return cmd_amend(seq, id, o.account, o.price, q);
 		}
-		/* move: a few ticks, usually staying passive; 1 in 40 crosses */
+		/* move: a few ticks, staying passive; while the book holds more than
+		 * PREFILL orders, 1 in 12 moves to the opposite best and trades */
 		{
 			int64_t step = 1 + (int64_t)rng_below(&g->rng, 5);
 			int64_t px = rng_below(&g->rng, 2) ? o.price + step : o.price - step;
 
-			if (rng_below(&g->rng, 40) == 0)
+			if (g->n_live > PREFILL && rng_below(&g->rng, 12) == 0)
 				px = best(g, o.side == MC_BUY ? MC_SELL : MC_BUY);
 			else if (o.side == MC_BUY && px >= best(g, MC_SELL))
 				px = best(g, MC_SELL) - 1;

@@ -30,10 +30,10 @@
 #include "testutil.h"
 
 #ifdef MC_SANITIZED
-#define DEFAULT_SEEDS    12
+#define DEFAULT_SEEDS    50
 #define DEFAULT_COMMANDS 10000
 #else
-#define DEFAULT_SEEDS    100
+#define DEFAULT_SEEDS    200
 #define DEFAULT_COMMANDS 10000
 #endif
 
