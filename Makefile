@@ -24,10 +24,19 @@ PG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 EXTRA_CLEAN = build
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+else
+# A fresh machine without PostgreSQL's build files: install them, then build.
+# (make start / test / bench install them too, through scripts/deps.sh.)
+all:
+	bash scripts/deps.sh
+	$(MAKE) all
+endif
 
-.PHONY: start stop test bench format daemon regresscheck isolationcheck unit unit-check
+.PHONY: start stop test bench format daemon regresscheck isolationcheck unit unit-check \
+	install-check-prereq bench-programs
 
 # The SQL suites against the server in PGHOST/PGPORT (scripts/test.sh starts one).
 regresscheck: install-check-prereq

@@ -47,6 +47,18 @@
 /* Largest possible record: fixed part and six strings at their maximum. */
 #define PGX_RECORD_MAX 0xFFFFu
 
+/*
+ * SQLSTATEs the sequencer raises (class PX); the daemon acts on them: a stale
+ * epoch means another writer took the stream over, so stop acknowledging.
+ */
+#define PGX_SQLSTATE_STALE_EPOCH	 "PX001"
+#define PGX_SQLSTATE_SEQ_GAP		 "PX002"
+#define PGX_SQLSTATE_DUPLICATE_SEQ	 "PX003"
+#define PGX_SQLSTATE_UNKNOWN_STREAM	 "PX004"
+#define PGX_SQLSTATE_MALFORMED_BATCH "PX005"
+#define PGX_SQLSTATE_DAY_REGRESSION	 "PX006"
+#define PGX_SQLSTATE_PRICE_OFF_TICK	 "PX010"
+
 /* exchange.event_kind, in label order (1-based; 0 is invalid). */
 typedef enum pgx_kind
 {
