@@ -33,7 +33,7 @@ static void
 die(const char *what, PGresult *res)
 {
 	fprintf(stderr, "journal_append: %s: %s", what,
-			res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	        res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	exit(1);
 }
 
@@ -53,13 +53,13 @@ now_sec(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
 cmp_double(const void *a, const void *b)
 {
-	double x = *(const double *) a, y = *(const double *) b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
@@ -67,7 +67,7 @@ cmp_double(const void *a, const void *b)
 static double
 median(double *v, int n)
 {
-	qsort(v, (size_t) n, sizeof(double), cmp_double);
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -106,19 +106,20 @@ fill_batch(Batch *b, int nrec, int64_t first_seq, int32_t day, int64_t ts0)
 		r->trading_day = day;
 		r->ts = ts0 + seq;
 		r->strs[PGX_S_SYMBOL].ptr = symbols[seq % 5];
-		r->strs[PGX_S_SYMBOL].len = (uint16_t) strlen(symbols[seq % 5]);
+		r->strs[PGX_S_SYMBOL].len = (uint16_t)strlen(symbols[seq % 5]);
 		r->strs[PGX_S_ACCOUNT].ptr = b->accounts[i];
-		r->strs[PGX_S_ACCOUNT].len = (uint16_t) strlen(b->accounts[i]);
+		r->strs[PGX_S_ACCOUNT].len = (uint16_t)strlen(b->accounts[i]);
 		for (int s = PGX_S_CONTRA_ACCOUNT; s < PGX_S__COUNT; s++)
 			r->strs[s].len = PGX_STR_NULL;
 		r->ints[PGX_F_ORDER_ID] = seq;
 		r->ints[PGX_F_PRICE] = 10000 + seq % 50;
 		r->ints[PGX_F_QUANTITY] = 100 * (1 + seq % 5);
-		r->present = (1u << PGX_F_ORDER_ID) | (1u << PGX_F_PRICE) | (1u << PGX_F_QUANTITY);
+		r->present =
+		    (1u << PGX_F_ORDER_ID) | (1u << PGX_F_PRICE) | (1u << PGX_F_QUANTITY);
 		if (idx == 0)
 		{
 			r->kind = PGX_KIND_NEW_ORDER;
-			r->side = (uint8_t) (1 + seq % 2);
+			r->side = (uint8_t)(1 + seq % 2);
 			r->order_type = PGX_TYPE_LIMIT;
 			r->time_in_force = PGX_TIF_DAY;
 		}
@@ -130,7 +131,6 @@ fill_batch(Batch *b, int nrec, int64_t first_seq, int32_t day, int64_t ts0)
 			r->present |= 1u << PGX_F_REMAINING;
 		}
 	}
-
 }
 
 /* The batch in the wire format, for append_batch. */
@@ -139,7 +139,7 @@ encode_wire(Batch *b)
 {
 	size_t off = PGX_BATCH_HEADER;
 
-	pgx_encode_header(b->wire, (uint32_t) b->nrec);
+	pgx_encode_header(b->wire, (uint32_t)b->nrec);
 	for (int i = 0; i < b->nrec; i++)
 		off += pgx_encode_record(b->wire + off, &b->recs[i]);
 	b->wire_len = off;
@@ -152,19 +152,21 @@ build_insert_sql(Batch *b)
 	int nrec = b->nrec;
 	size_t sql_cap, sql_len = 0;
 
-	sql_cap = 128 + (size_t) nrec * 256;
+	sql_cap = 128 + (size_t)nrec * 256;
 	b->insert_sql = realloc(b->insert_sql, sql_cap);
-	sql_len += (size_t) snprintf(b->insert_sql, sql_cap, "INSERT INTO bench_plain VALUES ");
+	sql_len +=
+	    (size_t)snprintf(b->insert_sql, sql_cap, "INSERT INTO bench_plain VALUES ");
 	for (int i = 0; i < nrec; i++)
 	{
 		const pgx_record *r = &b->recs[i];
-		static const char *kinds[] = {[PGX_KIND_NEW_ORDER] = "new_order",
-									  [PGX_KIND_ACCEPTED] = "accepted"};
+		static const char *kinds[] = {
+		    [PGX_KIND_NEW_ORDER] = "new_order", [PGX_KIND_ACCEPTED] = "accepted"};
 		char side[16] = "NULL", type[16] = "NULL", tif[16] = "NULL", status[16] = "NULL",
-			 remaining[24] = "NULL";
+		     remaining[24] = "NULL";
 
 		if (r->side)
-			snprintf(side, sizeof(side), "'%s'", r->side == PGX_SIDE_BUY ? "buy" : "sell");
+			snprintf(side, sizeof(side), "'%s'",
+			         r->side == PGX_SIDE_BUY ? "buy" : "sell");
 		if (r->order_type)
 			snprintf(type, sizeof(type), "'limit'");
 		if (r->time_in_force)
@@ -173,25 +175,25 @@ build_insert_sql(Batch *b)
 			snprintf(status, sizeof(status), "'new'");
 		if ((r->present >> PGX_F_REMAINING) & 1)
 			snprintf(remaining, sizeof(remaining), "%" PRId64, r->ints[PGX_F_REMAINING]);
-		sql_len += (size_t) snprintf(
-			b->insert_sql + sql_len, sql_cap - sql_len,
-			"%s(1,%" PRId64 ",%d,1,'%s','%s','%s','%.*s','%s',%" PRId64
-			",%s,%s,%s,%" PRId64 ",%" PRId64 ",%s,%s,NULL,NULL,NULL,NULL,NULL,NULL,NULL)",
-			i ? "," : "", r->seq, r->idx, "2026-11-23", "2026-11-23 14:30:00+00",
-			kinds[r->kind], r->strs[PGX_S_SYMBOL].len, r->strs[PGX_S_SYMBOL].ptr,
-			b->accounts[i], r->ints[PGX_F_ORDER_ID], side, type, tif, r->ints[PGX_F_PRICE],
-			r->ints[PGX_F_QUANTITY], remaining, status);
+		sql_len += (size_t)snprintf(
+		    b->insert_sql + sql_len, sql_cap - sql_len,
+		    "%s(1,%" PRId64 ",%d,1,'%s','%s','%s','%.*s','%s',%" PRId64
+		    ",%s,%s,%s,%" PRId64 ",%" PRId64 ",%s,%s,NULL,NULL,NULL,NULL,NULL,NULL,NULL)",
+		    i ? "," : "", r->seq, r->idx, "2026-11-23", "2026-11-23 14:30:00+00",
+		    kinds[r->kind], r->strs[PGX_S_SYMBOL].len, r->strs[PGX_S_SYMBOL].ptr,
+		    b->accounts[i], r->ints[PGX_F_ORDER_ID], side, type, tif,
+		    r->ints[PGX_F_PRICE], r->ints[PGX_F_QUANTITY], remaining, status);
 	}
 }
 
 static int64_t
 append_once(int stream, int64_t epoch, int64_t first_seq, const Batch *b)
 {
-	uint32_t stream_be = htobe32((uint32_t) stream);
-	uint64_t epoch_be = htobe64((uint64_t) epoch), seq_be = htobe64((uint64_t) first_seq);
-	const char *values[4] = {(const char *) &stream_be, (const char *) &epoch_be,
-							 (const char *) &seq_be, (const char *) b->wire};
-	int lengths[4] = {4, 8, 8, (int) b->wire_len};
+	uint32_t stream_be = htobe32((uint32_t)stream);
+	uint64_t epoch_be = htobe64((uint64_t)epoch), seq_be = htobe64((uint64_t)first_seq);
+	const char *values[4] = {(const char *)&stream_be, (const char *)&epoch_be,
+	                         (const char *)&seq_be, (const char *)b->wire};
+	int lengths[4] = {4, 8, 8, (int)b->wire_len};
 	int formats[4] = {1, 1, 1, 1};
 	PGresult *res = PQexecPrepared(conn, "append", 4, values, lengths, formats, 0);
 	int64_t last;
@@ -220,8 +222,8 @@ main(int argc, char **argv)
 	PGresult *res;
 	Batch b = {0};
 
-	(void) argc;
-	(void) argv;
+	(void)argc;
+	(void)argv;
 	conn = PQconnectdb("");
 	if (PQstatus(conn) != CONNECTION_OK)
 		die("connect", NULL);
@@ -230,14 +232,15 @@ main(int argc, char **argv)
 	/* identical columns, no indexes, no partitioning */
 	exec_ok("CREATE TABLE bench_plain (LIKE exchange.journal)");
 	res = PQexec(conn, "SELECT stream, epoch, last_seq FROM "
-					   "exchange.take_over_stream('bench_' || pg_backend_pid())");
+	                   "exchange.take_over_stream('bench_' || pg_backend_pid())");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		die("take_over_stream", res);
 	stream = atoi(PQgetvalue(res, 0, 0));
 	epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	seq = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	PQclear(res);
-	res = PQprepare(conn, "append", "SELECT exchange.append_batch($1, $2, $3, $4)", 4, NULL);
+	res = PQprepare(conn, "append", "SELECT exchange.append_batch($1, $2, $3, $4)", 4,
+	                NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		die("prepare", res);
 	PQclear(res);
@@ -278,12 +281,14 @@ main(int argc, char **argv)
 				exec_ok(b.insert_sql);
 				t_plain += now_sec() - t0;
 			}
-			journal_rate[r] = (double) nbatches * size / t_journal;
-			plain_rate[r] = (double) nbatches * size / t_plain;
+			journal_rate[r] = (double)nbatches * size / t_journal;
+			plain_rate[r] = (double)nbatches * size / t_plain;
 			ratio[r] = journal_rate[r] / plain_rate[r];
 		}
-		printf("BENCH journal_append_b%d %.0f events/s\n", size, median(journal_rate, rounds));
-		printf("BENCH plain_insert_b%d %.0f events/s\n", size, median(plain_rate, rounds));
+		printf("BENCH journal_append_b%d %.0f events/s\n", size,
+		       median(journal_rate, rounds));
+		printf("BENCH plain_insert_b%d %.0f events/s\n", size,
+		       median(plain_rate, rounds));
 		printf("BENCH journal_append_vs_plain_b%d %.2f x\n", size, median(ratio, rounds));
 		fflush(stdout);
 	}

@@ -39,25 +39,25 @@ PG_FUNCTION_INFO_V1(exchange_encode_batch);
 /* ---- labels of the SQL enumerations, indexed by wire number ---------------- */
 
 static const char *const kind_labels[PGX_KIND__COUNT] = {
-	NULL,		   "new_order", "cancel_order", "amend_order", "add_symbol",
-	"open_account", "market_open", "market_close", "halt",		 "resume",
-	"accepted",	   "rejected",	"trade",		"canceled",	 "amended",
-	"expired"};
+    NULL,         "new_order",    "cancel_order", "amend_order",
+    "add_symbol", "open_account", "market_open",  "market_close",
+    "halt",       "resume",       "accepted",     "rejected",
+    "trade",      "canceled",     "amended",      "expired"};
 static const char *const side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
 static const char *const type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
 static const char *const tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc", "fok"};
 static const char *const status_labels[PGX_STATUS__COUNT] = {
-	NULL, "new", "partially_filled", "filled", "canceled", "rejected", "expired"};
+    NULL, "new", "partially_filled", "filled", "canceled", "rejected", "expired"};
 
 #define MAX_ENUM_LABELS PGX_KIND__COUNT
 
 static const char *const enum_columns[E__COUNT] = {"kind", "side", "order_type",
-												   "time_in_force", "status"};
+                                                   "time_in_force", "status"};
 static const char *const int_columns[PGX_F__COUNT] = {
-	"order_id", "price", "quantity", "remaining", "contra_order_id", "contra_remaining",
-	"amount"};
+    "order_id",         "price", "quantity", "remaining", "contra_order_id",
+    "contra_remaining", "amount"};
 static const char *const str_columns[PGX_S__COUNT] = {
-	"symbol", "account", "contra_account", "reason", "client_order_id", "detail"};
+    "symbol", "account", "contra_account", "reason", "client_order_id", "detail"};
 
 static int
 find_column(TupleDesc td, const char *name, bool required)
@@ -83,11 +83,11 @@ build_enum_map(EnumMap *map, Oid enum_type, const char *const *labels, int nlabe
 	for (int i = 1; i < nlabels; i++)
 	{
 		HeapTuple tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(enum_type),
-										CStringGetDatum(labels[i]));
+		                                CStringGetDatum(labels[i]));
 
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "enum type %u has no label \"%s\"", enum_type, labels[i]);
-		map->values[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+		map->values[i] = ((Form_pg_enum)GETSTRUCT(tup))->oid;
 		ReleaseSysCache(tup);
 	}
 }
@@ -98,7 +98,7 @@ enum_to_wire(const EnumMap *map, Oid value)
 {
 	for (int i = 1; i < map->nlabels; i++)
 		if (map->values[i] == value)
-			return (uint8) i;
+			return (uint8)i;
 	return 0;
 }
 
@@ -106,10 +106,10 @@ Layout *
 journal_layout(TupleDesc td, MemoryContext mcxt)
 {
 	static const char *const *const label_sets[E__COUNT] = {
-		kind_labels, side_labels, type_labels, tif_labels, status_labels};
+	    kind_labels, side_labels, type_labels, tif_labels, status_labels};
 	static const int label_counts[E__COUNT] = {PGX_KIND__COUNT, PGX_SIDE__COUNT,
-											   PGX_TYPE__COUNT, PGX_TIF__COUNT,
-											   PGX_STATUS__COUNT};
+	                                           PGX_TYPE__COUNT, PGX_TIF__COUNT,
+	                                           PGX_STATUS__COUNT};
 	Layout *l = MemoryContextAllocZero(mcxt, sizeof(Layout));
 
 	l->tupdesc = td;
@@ -124,7 +124,7 @@ journal_layout(TupleDesc td, MemoryContext mcxt)
 	{
 		l->att_enum[i] = find_column(td, enum_columns[i], true);
 		build_enum_map(&l->enums[i], TupleDescAttr(td, l->att_enum[i])->atttypid,
-					   label_sets[i], label_counts[i]);
+		               label_sets[i], label_counts[i]);
 	}
 	for (int i = 0; i < PGX_F__COUNT; i++)
 		l->att_int[i] = find_column(td, int_columns[i], true);
@@ -135,18 +135,19 @@ journal_layout(TupleDesc td, MemoryContext mcxt)
 
 /* ---- reading a batch with its sequencing rules ----------------------------- */
 
-static void pg_attribute_noreturn()
-malformed(const BatchReader *r, const pgx_record *rec, const char *why)
+static void
+pg_attribute_noreturn()
+    malformed(const BatchReader *r, const pgx_record *rec, const char *why)
 {
 	if (rec)
 		ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
-						errmsg("malformed journal batch: %s", why),
-						errdetail("At record %u of %u (seq " INT64_FORMAT ", idx %d).",
-								  r->n + 1, r->count, rec->seq, rec->idx)));
-	ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
-					errmsg("malformed journal batch: %s", why),
-					errdetail("At record %u of %u, byte offset %zu.", r->n + 1, r->count,
-							  r->off)));
+		                errmsg("malformed journal batch: %s", why),
+		                errdetail("At record %u of %u (seq " INT64_FORMAT ", idx %d).",
+		                          r->n + 1, r->count, rec->seq, rec->idx)));
+	ereport(
+	    ERROR,
+	    (errcode(ERRCODE_PGX_MALFORMED_BATCH), errmsg("malformed journal batch: %s", why),
+	     errdetail("At record %u of %u, byte offset %zu.", r->n + 1, r->count, r->off)));
 }
 
 void
@@ -155,7 +156,7 @@ batch_reader_init(BatchReader *r, bytea *batch)
 	pgx_decode_status st;
 
 	memset(r, 0, sizeof(*r));
-	r->buf = (const uint8 *) VARDATA_ANY(batch);
+	r->buf = (const uint8 *)VARDATA_ANY(batch);
 	r->len = VARSIZE_ANY_EXHDR(batch);
 	st = pgx_decode_header(r->buf, r->len, &r->count);
 	if (st != PGX_DECODE_OK)
@@ -249,14 +250,14 @@ exchange_batch_summary(PG_FUNCTION_ARGS)
 			first_day = rec.trading_day;
 		}
 		if (rec.kind == PGX_KIND_ADD_SYMBOL || rec.kind == PGX_KIND_OPEN_ACCOUNT ||
-			rec.kind == PGX_KIND_HALT || rec.kind == PGX_KIND_RESUME)
+		    rec.kind == PGX_KIND_HALT || rec.kind == PGX_KIND_RESUME)
 			reference_data = true;
 	}
 
 	values[0] = Int64GetDatum(first_seq);
 	values[1] = Int64GetDatum(r.prev.seq);
 	values[2] = Int32GetDatum(commands);
-	values[3] = Int32GetDatum((int32) r.n);
+	values[3] = Int32GetDatum((int32)r.n);
 	values[4] = DateADTGetDatum(first_day);
 	values[5] = DateADTGetDatum(r.prev.trading_day);
 	values[6] = TimestampTzGetDatum(r.prev.ts);
@@ -281,10 +282,10 @@ string_datum(const pgx_str *s, bool is_json)
  */
 void
 journal_values(const Layout *l, const pgx_record *rec, int32 stream, int64 epoch,
-			   Datum *values, bool *nulls)
+               Datum *values, bool *nulls)
 {
-	uint8 enum_wire[E__COUNT] = {rec->kind, rec->side, rec->order_type, rec->time_in_force,
-								 rec->status};
+	uint8 enum_wire[E__COUNT] = {rec->kind, rec->side, rec->order_type,
+	                             rec->time_in_force, rec->status};
 
 	memset(nulls, true, sizeof(bool) * l->natts);
 	values[l->att_stream] = Int32GetDatum(stream);
@@ -324,7 +325,7 @@ exchange_batch_rows(PG_FUNCTION_ARGS)
 	bytea *batch = PG_GETARG_BYTEA_PP(0);
 	int32 stream = PG_GETARG_INT32(1);
 	int64 epoch = PG_GETARG_INT64(2);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Layout *l;
 	BatchReader r;
 	pgx_record rec;
@@ -338,7 +339,8 @@ exchange_batch_rows(PG_FUNCTION_ARGS)
 		elog(ERROR, "batch_rows must return exchange.journal rows");
 	values = palloc(sizeof(Datum) * l->natts);
 	nulls = palloc(sizeof(bool) * l->natts);
-	tmp = AllocSetContextCreate(CurrentMemoryContext, "batch_rows", ALLOCSET_DEFAULT_SIZES);
+	tmp =
+	    AllocSetContextCreate(CurrentMemoryContext, "batch_rows", ALLOCSET_DEFAULT_SIZES);
 
 	batch_reader_init(&r, batch);
 	while (batch_reader_next(&r, &rec))
@@ -350,16 +352,16 @@ exchange_batch_rows(PG_FUNCTION_ARGS)
 		MemoryContextReset(tmp);
 	}
 	MemoryContextDelete(tmp);
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 /* ---- encode_batch(records exchange.journal_record[]) ------------------------- */
 
-static void pg_attribute_noreturn()
-bad_record(int n, const char *why)
+static void
+pg_attribute_noreturn() bad_record(int n, const char *why)
 {
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("cannot encode journal record %d: %s", n + 1, why)));
+	                errmsg("cannot encode journal record %d: %s", n + 1, why)));
 }
 
 static int64
@@ -401,7 +403,7 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &elem_nulls,
-					  &nelems);
+	                  &nelems);
 	td = lookup_rowtype_tupdesc_copy(elemtype, -1);
 	l = journal_layout(td, CurrentMemoryContext);
 	recs = palloc0(sizeof(pgx_record) * Max(nelems, 1));
@@ -422,8 +424,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 		tup.t_tableOid = InvalidOid;
 
 		rec->seq = required_int(&tup, td, l->att_seq, n, "seq");
-		rec->idx = (int32) required_int(&tup, td, l->att_idx, n, "idx");
-		rec->trading_day = (int32) required_int(&tup, td, l->att_day, n, "trading_day");
+		rec->idx = (int32)required_int(&tup, td, l->att_idx, n, "idx");
+		rec->trading_day = (int32)required_int(&tup, td, l->att_day, n, "trading_day");
 		rec->ts = required_int(&tup, td, l->att_ts, n, "ts");
 		for (int i = 0; i < E__COUNT; i++)
 		{
@@ -433,7 +435,7 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 
 			if (!isnull && w == 0)
 				bad_record(n, psprintf("%s has a value this version cannot encode",
-									   enum_columns[i]));
+				                       enum_columns[i]));
 			if (i == E_KIND && w == 0)
 				bad_record(n, "kind must not be NULL");
 			switch (i)
@@ -463,7 +465,7 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 			if (!isnull)
 			{
 				rec->ints[i] = DatumGetInt64(d);
-				rec->present |= (uint8) (1u << i);
+				rec->present |= (uint8)(1u << i);
 			}
 		}
 		for (int i = 0; i < PGX_S__COUNT; i++)
@@ -479,9 +481,9 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 
 				if (len > PGX_STR_MAX)
 					bad_record(n, psprintf("%s is longer than %u bytes", str_columns[i],
-										   PGX_STR_MAX));
+					                       PGX_STR_MAX));
 				rec->strs[i].ptr = VARDATA_ANY(t);
-				rec->strs[i].len = (uint16) len;
+				rec->strs[i].len = (uint16)len;
 			}
 		}
 		size = pgx_record_size(rec);
@@ -491,15 +493,15 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 	}
 	if (total > MaxAllocSize)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("journal batch of %d records is too large", nelems)));
+		                errmsg("journal batch of %d records is too large", nelems)));
 
 	result = palloc(total);
 	SET_VARSIZE(result, total);
-	p = (uint8 *) VARDATA(result);
-	pgx_encode_header(p, (uint32) nelems);
+	p = (uint8 *)VARDATA(result);
+	pgx_encode_header(p, (uint32)nelems);
 	p += PGX_BATCH_HEADER;
 	for (int n = 0; n < nelems; n++)
 		p += pgx_encode_record(p, &recs[n]);
-	Assert(p == (uint8 *) result + total);
+	Assert(p == (uint8 *)result + total);
 	PG_RETURN_BYTEA_P(result);
 }

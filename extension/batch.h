@@ -53,8 +53,8 @@ typedef struct BatchReader
 	const uint8 *buf;
 	size_t len;
 	size_t off;
-	uint32 count;	 /* records the header announces */
-	uint32 n;		 /* records read so far */
+	uint32 count;    /* records the header announces */
+	uint32 n;        /* records read so far */
 	pgx_record prev; /* the record read before the current one */
 } BatchReader;
 
@@ -62,6 +62,6 @@ extern void batch_reader_init(BatchReader *r, bytea *batch);
 extern bool batch_reader_next(BatchReader *r, pgx_record *rec);
 extern Layout *journal_layout(TupleDesc td, MemoryContext mcxt);
 extern void journal_values(const Layout *l, const pgx_record *rec, int32 stream,
-						   int64 epoch, Datum *values, bool *nulls);
+                           int64 epoch, Datum *values, bool *nulls);
 
 #endif /* EXCHANGE_BATCH_H */

@@ -11,12 +11,12 @@
 
 #include "postgres.h"
 
-#define ERRCODE_PGX_STALE_EPOCH		MAKE_SQLSTATE('P', 'X', '0', '0', '1')
-#define ERRCODE_PGX_SEQ_GAP			MAKE_SQLSTATE('P', 'X', '0', '0', '2')
-#define ERRCODE_PGX_DUPLICATE_SEQ	MAKE_SQLSTATE('P', 'X', '0', '0', '3')
-#define ERRCODE_PGX_UNKNOWN_STREAM	MAKE_SQLSTATE('P', 'X', '0', '0', '4')
+#define ERRCODE_PGX_STALE_EPOCH     MAKE_SQLSTATE('P', 'X', '0', '0', '1')
+#define ERRCODE_PGX_SEQ_GAP         MAKE_SQLSTATE('P', 'X', '0', '0', '2')
+#define ERRCODE_PGX_DUPLICATE_SEQ   MAKE_SQLSTATE('P', 'X', '0', '0', '3')
+#define ERRCODE_PGX_UNKNOWN_STREAM  MAKE_SQLSTATE('P', 'X', '0', '0', '4')
 #define ERRCODE_PGX_MALFORMED_BATCH MAKE_SQLSTATE('P', 'X', '0', '0', '5')
-#define ERRCODE_PGX_DAY_REGRESSION	MAKE_SQLSTATE('P', 'X', '0', '0', '6')
-#define ERRCODE_PGX_PRICE_OFF_TICK	MAKE_SQLSTATE('P', 'X', '0', '1', '0')
+#define ERRCODE_PGX_DAY_REGRESSION  MAKE_SQLSTATE('P', 'X', '0', '0', '6')
+#define ERRCODE_PGX_PRICE_OFF_TICK  MAKE_SQLSTATE('P', 'X', '0', '1', '0')
 
 #endif /* EXCHANGE_H */

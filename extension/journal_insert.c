@@ -39,11 +39,12 @@ typedef struct DayWriter
 {
 	Relation rel;
 	ResultRelInfo *rri;
-	BulkInsertState bistate; /* holds a pinned page of rel: never shared between relations */
+	BulkInsertState
+	    bistate; /* holds a pinned page of rel: never shared between relations */
 	int32 day;
 	TupleTableSlot *slots[INSERT_GROUP];
-	int nslots;	  /* slots created */
-	int nused;	  /* slots filled and not yet written */
+	int nslots; /* slots created */
+	int nused;  /* slots filled and not yet written */
 } DayWriter;
 
 /* The partition of `day` (named journal_YYYYMMDD), checked to be the journal's. */
@@ -59,8 +60,8 @@ day_partition(Oid nsp, Oid journal, int32 day)
 	part = get_relname_relid(name, nsp);
 	if (!OidIsValid(part) || get_partition_parent(part, true) != journal)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-						errmsg("journal partition %s does not exist", name),
-						errhint("exchange.append_batch() creates it.")));
+		                errmsg("journal partition %s does not exist", name),
+		                errhint("exchange.append_batch() creates it.")));
 	return part;
 }
 
@@ -138,7 +139,7 @@ exchange_journal_insert(PG_FUNCTION_ARGS)
 	layout = journal_layout(RelationGetDescr(parent), CurrentMemoryContext);
 	estate = CreateExecutorState();
 	rows = AllocSetContextCreate(CurrentMemoryContext, "journal_insert rows",
-								 ALLOCSET_DEFAULT_SIZES);
+	                             ALLOCSET_DEFAULT_SIZES);
 
 	batch_reader_init(&r, batch);
 	while (batch_reader_next(&r, &rec))
@@ -152,7 +153,8 @@ exchange_journal_insert(PG_FUNCTION_ARGS)
 				writer_flush(&w, estate, cid, rows);
 				writer_close(&w);
 			}
-			writer_open(&w, day_partition(nsp, journal, rec.trading_day), rec.trading_day);
+			writer_open(&w, day_partition(nsp, journal, rec.trading_day),
+			            rec.trading_day);
 		}
 		if (w.nused == w.nslots)
 			w.slots[w.nslots++] = table_slot_create(w.rel, NULL);

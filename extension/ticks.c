@@ -21,18 +21,18 @@ static int
 numeric_compare(Numeric a, Numeric b)
 {
 	return DatumGetInt32(
-		DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
+	    DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
 }
 
 static void
 check_tick_size(Numeric tick_size)
 {
 	if (numeric_is_nan(tick_size) || numeric_is_inf(tick_size) ||
-		numeric_compare(tick_size, int64_to_numeric(0)) <= 0)
+	    numeric_compare(tick_size, int64_to_numeric(0)) <= 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("tick size must be a positive finite number, not %s",
-							   DatumGetCString(DirectFunctionCall1(
-								   numeric_out, NumericGetDatum(tick_size))))));
+		                errmsg("tick size must be a positive finite number, not %s",
+		                       DatumGetCString(DirectFunctionCall1(
+		                           numeric_out, NumericGetDatum(tick_size))))));
 }
 
 /*
@@ -51,26 +51,26 @@ exchange_price_to_ticks(PG_FUNCTION_ARGS)
 	check_tick_size(tick_size);
 	if (numeric_is_nan(price) || numeric_is_inf(price))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("price must be a finite number")));
+		                errmsg("price must be a finite number")));
 
-	remainder = DatumGetNumeric(
-		DirectFunctionCall2(numeric_mod, NumericGetDatum(price), NumericGetDatum(tick_size)));
+	remainder = DatumGetNumeric(DirectFunctionCall2(numeric_mod, NumericGetDatum(price),
+	                                                NumericGetDatum(tick_size)));
 	if (numeric_compare(remainder, int64_to_numeric(0)) != 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_PGX_PRICE_OFF_TICK),
-				 errmsg("price %s is not a multiple of the tick size %s",
-						DatumGetCString(DirectFunctionCall1(numeric_out,
-															NumericGetDatum(price))),
-						DatumGetCString(DirectFunctionCall1(numeric_out,
-															NumericGetDatum(tick_size)))),
-				 errhint("Prices are never rounded; send a price on the tick grid.")));
+		        (errcode(ERRCODE_PGX_PRICE_OFF_TICK),
+		         errmsg("price %s is not a multiple of the tick size %s",
+		                DatumGetCString(
+		                    DirectFunctionCall1(numeric_out, NumericGetDatum(price))),
+		                DatumGetCString(DirectFunctionCall1(numeric_out,
+		                                                    NumericGetDatum(tick_size)))),
+		         errhint("Prices are never rounded; send a price on the tick grid.")));
 
 	ticks = DatumGetNumeric(DirectFunctionCall2(numeric_div_trunc, NumericGetDatum(price),
-												NumericGetDatum(tick_size)));
+	                                            NumericGetDatum(tick_size)));
 	if (numeric_compare(ticks, int64_to_numeric(PG_INT64_MAX)) > 0 ||
-		numeric_compare(ticks, int64_to_numeric(PG_INT64_MIN)) < 0)
+	    numeric_compare(ticks, int64_to_numeric(PG_INT64_MIN)) < 0)
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						errmsg("price is out of range: too many ticks for bigint")));
+		                errmsg("price is out of range: too many ticks for bigint")));
 	PG_RETURN_DATUM(DirectFunctionCall1(numeric_int8, NumericGetDatum(ticks)));
 }
 
@@ -87,6 +87,6 @@ exchange_ticks_to_price(PG_FUNCTION_ARGS)
 
 	check_tick_size(tick_size);
 	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul,
-										NumericGetDatum(int64_to_numeric(ticks)),
-										NumericGetDatum(tick_size)));
+	                                    NumericGetDatum(int64_to_numeric(ticks)),
+	                                    NumericGetDatum(tick_size)));
 }

@@ -36,11 +36,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PGX_BATCH_MAGIC	  0x31584A50u /* "PJX1" read as little-endian bytes */
+#define PGX_BATCH_MAGIC   0x31584A50u /* "PJX1" read as little-endian bytes */
 #define PGX_BATCH_VERSION 1
 #define PGX_BATCH_HEADER  12
-#define PGX_STR_NULL	  0xFFFFu
-#define PGX_STR_MAX		  0xFFFEu
+#define PGX_STR_NULL      0xFFFFu
+#define PGX_STR_MAX       0xFFFEu
 
 /* Fixed part of a record, before its strings. */
 #define PGX_RECORD_FIXED (2 + 6 + 8 + 4 + 4 + 8 + 7 * 8)
@@ -51,13 +51,13 @@
  * SQLSTATEs the sequencer raises (class PX); the daemon acts on them: a stale
  * epoch means another writer took the stream over, so stop acknowledging.
  */
-#define PGX_SQLSTATE_STALE_EPOCH	 "PX001"
-#define PGX_SQLSTATE_SEQ_GAP		 "PX002"
-#define PGX_SQLSTATE_DUPLICATE_SEQ	 "PX003"
-#define PGX_SQLSTATE_UNKNOWN_STREAM	 "PX004"
+#define PGX_SQLSTATE_STALE_EPOCH     "PX001"
+#define PGX_SQLSTATE_SEQ_GAP         "PX002"
+#define PGX_SQLSTATE_DUPLICATE_SEQ   "PX003"
+#define PGX_SQLSTATE_UNKNOWN_STREAM  "PX004"
 #define PGX_SQLSTATE_MALFORMED_BATCH "PX005"
-#define PGX_SQLSTATE_DAY_REGRESSION	 "PX006"
-#define PGX_SQLSTATE_PRICE_OFF_TICK	 "PX010"
+#define PGX_SQLSTATE_DAY_REGRESSION  "PX006"
+#define PGX_SQLSTATE_PRICE_OFF_TICK  "PX010"
 
 /* exchange.event_kind, in label order (1-based; 0 is invalid). */
 typedef enum pgx_kind
@@ -181,13 +181,13 @@ typedef struct pgx_record
 typedef enum pgx_decode_status
 {
 	PGX_DECODE_OK = 0,
-	PGX_DECODE_SHORT,		/* buffer ends inside the header or a record */
-	PGX_DECODE_MAGIC,		/* not a journal batch */
-	PGX_DECODE_VERSION,		/* a version this build does not read */
-	PGX_DECODE_LENGTH,		/* a record's length disagrees with its fields */
-	PGX_DECODE_TRAILING,	/* bytes after the last record */
-	PGX_DECODE_ENUM,		/* an enumeration value out of range */
-	PGX_DECODE_CANONICAL	/* a NULL integer field carries a value */
+	PGX_DECODE_SHORT,    /* buffer ends inside the header or a record */
+	PGX_DECODE_MAGIC,    /* not a journal batch */
+	PGX_DECODE_VERSION,  /* a version this build does not read */
+	PGX_DECODE_LENGTH,   /* a record's length disagrees with its fields */
+	PGX_DECODE_TRAILING, /* bytes after the last record */
+	PGX_DECODE_ENUM,     /* an enumeration value out of range */
+	PGX_DECODE_CANONICAL /* a NULL integer field carries a value */
 } pgx_decode_status;
 
 static inline const char *
@@ -220,28 +220,28 @@ pgx_decode_error(pgx_decode_status st)
 static inline void
 pgx_put_u16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t) v;
-	p[1] = (uint8_t) (v >> 8);
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
 }
 
 static inline void
 pgx_put_u32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static inline void
 pgx_put_u64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static inline uint16_t
 pgx_get_u16(const uint8_t *p)
 {
-	return (uint16_t) (p[0] | (p[1] << 8));
+	return (uint16_t)(p[0] | (p[1] << 8));
 }
 
 static inline uint32_t
@@ -300,7 +300,7 @@ pgx_encode_record(uint8_t *buf, const pgx_record *rec)
 
 	if (size > PGX_RECORD_MAX)
 		return 0;
-	pgx_put_u16(p, (uint16_t) size);
+	pgx_put_u16(p, (uint16_t)size);
 	p += 2;
 	*p++ = rec->kind;
 	*p++ = rec->side;
@@ -308,19 +308,19 @@ pgx_encode_record(uint8_t *buf, const pgx_record *rec)
 	*p++ = rec->time_in_force;
 	*p++ = rec->status;
 	*p++ = rec->present;
-	pgx_put_u64(p, (uint64_t) rec->seq);
+	pgx_put_u64(p, (uint64_t)rec->seq);
 	p += 8;
-	pgx_put_u32(p, (uint32_t) rec->idx);
+	pgx_put_u32(p, (uint32_t)rec->idx);
 	p += 4;
-	pgx_put_u32(p, (uint32_t) rec->trading_day);
+	pgx_put_u32(p, (uint32_t)rec->trading_day);
 	p += 4;
-	pgx_put_u64(p, (uint64_t) rec->ts);
+	pgx_put_u64(p, (uint64_t)rec->ts);
 	p += 8;
 	for (int i = 0; i < PGX_F__COUNT; i++)
 	{
 		bool present = (rec->present >> i) & 1;
 
-		pgx_put_u64(p, present ? (uint64_t) rec->ints[i] : 0);
+		pgx_put_u64(p, present ? (uint64_t)rec->ints[i] : 0);
 		p += 8;
 	}
 	for (int i = 0; i < PGX_S__COUNT; i++)
@@ -335,7 +335,7 @@ pgx_encode_record(uint8_t *buf, const pgx_record *rec)
 			p += len;
 		}
 	}
-	return (size_t) (p - buf);
+	return (size_t)(p - buf);
 }
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -382,20 +382,20 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
 	rec->status = *p++;
 	rec->present = *p++;
 	if (rec->kind == 0 || rec->kind >= PGX_KIND__COUNT || rec->side >= PGX_SIDE__COUNT ||
-		rec->order_type >= PGX_TYPE__COUNT || rec->time_in_force >= PGX_TIF__COUNT ||
-		rec->status >= PGX_STATUS__COUNT || (rec->present >> PGX_F__COUNT) != 0)
+	    rec->order_type >= PGX_TYPE__COUNT || rec->time_in_force >= PGX_TIF__COUNT ||
+	    rec->status >= PGX_STATUS__COUNT || (rec->present >> PGX_F__COUNT) != 0)
 		return PGX_DECODE_ENUM;
-	rec->seq = (int64_t) pgx_get_u64(p);
+	rec->seq = (int64_t)pgx_get_u64(p);
 	p += 8;
-	rec->idx = (int32_t) pgx_get_u32(p);
+	rec->idx = (int32_t)pgx_get_u32(p);
 	p += 4;
-	rec->trading_day = (int32_t) pgx_get_u32(p);
+	rec->trading_day = (int32_t)pgx_get_u32(p);
 	p += 4;
-	rec->ts = (int64_t) pgx_get_u64(p);
+	rec->ts = (int64_t)pgx_get_u64(p);
 	p += 8;
 	for (int i = 0; i < PGX_F__COUNT; i++)
 	{
-		rec->ints[i] = (int64_t) pgx_get_u64(p);
+		rec->ints[i] = (int64_t)pgx_get_u64(p);
 		p += 8;
 		/* one value, one encoding: what is read back must equal what was written */
 		if (!((rec->present >> i) & 1) && rec->ints[i] != 0)
@@ -415,7 +415,7 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
 			continue;
 		if (end - p < len)
 			return PGX_DECODE_LENGTH;
-		rec->strs[i].ptr = (const char *) p;
+		rec->strs[i].ptr = (const char *)p;
 		p += len;
 	}
 	if (p != end)

@@ -17,7 +17,7 @@
 static pgx_str
 str_of(const char *s)
 {
-	pgx_str r = {s, s ? (uint16_t) strlen(s) : PGX_STR_NULL};
+	pgx_str r = {s, s ? (uint16_t)strlen(s) : PGX_STR_NULL};
 
 	return r;
 }
@@ -40,7 +40,7 @@ sample_trade(void)
 	r.ints[PGX_F_QUANTITY] = 100;
 	r.ints[PGX_F_REMAINING] = 0;
 	r.present = (1u << PGX_F_ORDER_ID) | (1u << PGX_F_PRICE) | (1u << PGX_F_QUANTITY) |
-				(1u << PGX_F_REMAINING);
+	            (1u << PGX_F_REMAINING);
 	r.strs[PGX_S_SYMBOL] = str_of("AAPL");
 	r.strs[PGX_S_ACCOUNT] = str_of("acct-1");
 	r.strs[PGX_S_CONTRA_ACCOUNT] = str_of("");
@@ -56,7 +56,7 @@ encode_batch(uint8_t *buf, const pgx_record *recs, int n)
 {
 	size_t off = PGX_BATCH_HEADER;
 
-	pgx_encode_header(buf, (uint32_t) n);
+	pgx_encode_header(buf, (uint32_t)n);
 	for (int i = 0; i < n; i++)
 		off += pgx_encode_record(buf + off, &recs[i]);
 	return off;
@@ -89,7 +89,7 @@ assert_records_equal(const pgx_record *a, const pgx_record *b)
 static void
 test_round_trip(void **state)
 {
-	(void) state;
+	(void)state;
 	pgx_record in[2] = {sample_trade(), sample_trade()};
 	uint8_t buf[1024];
 	uint32_t count;
@@ -99,13 +99,15 @@ test_round_trip(void **state)
 	in[1].idx = 4;
 	in[1].strs[PGX_S_SYMBOL] = str_of(NULL);
 	len = encode_batch(buf, in, 2);
-	assert_int_equal(len, PGX_BATCH_HEADER + pgx_record_size(&in[0]) + pgx_record_size(&in[1]));
+	assert_int_equal(len, PGX_BATCH_HEADER + pgx_record_size(&in[0]) +
+	                          pgx_record_size(&in[1]));
 	assert_int_equal(pgx_decode_header(buf, len, &count), PGX_DECODE_OK);
 	assert_int_equal(count, 2);
 	off = PGX_BATCH_HEADER;
 	for (int i = 0; i < 2; i++)
 	{
-		assert_int_equal(pgx_decode_record(buf + off, len - off, &out, &used), PGX_DECODE_OK);
+		assert_int_equal(pgx_decode_record(buf + off, len - off, &out, &used),
+		                 PGX_DECODE_OK);
 		assert_records_equal(&in[i], &out);
 		off += used;
 	}
@@ -115,7 +117,7 @@ test_round_trip(void **state)
 static void
 test_layout_is_little_endian_and_fixed(void **state)
 {
-	(void) state;
+	(void)state;
 	pgx_record r;
 	uint8_t buf[256];
 
@@ -136,7 +138,7 @@ test_layout_is_little_endian_and_fixed(void **state)
 static void
 test_null_ints_encode_as_zero(void **state)
 {
-	(void) state;
+	(void)state;
 	pgx_record a = sample_trade(), b = sample_trade();
 	uint8_t ba[512], bb[512];
 	size_t la, lb;
@@ -155,7 +157,7 @@ test_null_ints_encode_as_zero(void **state)
 static void
 test_header_errors(void **state)
 {
-	(void) state;
+	(void)state;
 	uint8_t buf[16];
 	uint32_t count;
 
@@ -174,7 +176,7 @@ test_header_errors(void **state)
 static void
 test_record_errors(void **state)
 {
-	(void) state;
+	(void)state;
 	pgx_record r = sample_trade(), out;
 	uint8_t buf[512];
 	size_t len = pgx_encode_record(buf, &r), used;
@@ -193,20 +195,20 @@ test_record_errors(void **state)
 	buf[3] = PGX_SIDE_BUY;
 	buf[7] = 0x80; /* a present bit beyond the fields */
 	assert_int_equal(pgx_decode_record(buf, len, &out, &used), PGX_DECODE_ENUM);
-	buf[7] = (uint8_t) r.present;
+	buf[7] = (uint8_t)r.present;
 
 	/* a value behind a clear present bit */
-	buf[7] = (uint8_t) (r.present & ~(1u << PGX_F_QUANTITY));
+	buf[7] = (uint8_t)(r.present & ~(1u << PGX_F_QUANTITY));
 	assert_int_equal(pgx_decode_record(buf, len, &out, &used), PGX_DECODE_CANONICAL);
-	buf[7] = (uint8_t) r.present;
+	buf[7] = (uint8_t)r.present;
 
 	/* a record length longer than its fields, or shorter */
-	pgx_put_u16(buf, (uint16_t) (len + 1));
+	pgx_put_u16(buf, (uint16_t)(len + 1));
 	buf[len] = 0;
 	assert_int_equal(pgx_decode_record(buf, len + 1, &out, &used), PGX_DECODE_LENGTH);
-	pgx_put_u16(buf, (uint16_t) (len - 1));
+	pgx_put_u16(buf, (uint16_t)(len - 1));
 	assert_int_equal(pgx_decode_record(buf, len, &out, &used), PGX_DECODE_LENGTH);
-	pgx_put_u16(buf, (uint16_t) len);
+	pgx_put_u16(buf, (uint16_t)len);
 	assert_int_equal(pgx_decode_record(buf, len, &out, &used), PGX_DECODE_OK);
 	assert_int_equal(used, len);
 }
@@ -214,7 +216,7 @@ test_record_errors(void **state)
 static void
 test_kind_classes(void **state)
 {
-	(void) state;
+	(void)state;
 	int commands = 0, events = 0;
 
 	for (int k = 0; k <= PGX_KIND__COUNT; k++)
@@ -226,17 +228,17 @@ test_kind_classes(void **state)
 	assert_int_equal(commands, PGX_KIND_FIRST_EVENT - 1);
 	assert_int_equal(events, PGX_KIND__COUNT - PGX_KIND_FIRST_EVENT);
 	for (int st = PGX_DECODE_OK; st <= PGX_DECODE_CANONICAL; st++)
-		assert_string_not_equal(pgx_decode_error((pgx_decode_status) st),
-								"unknown decode error");
+		assert_string_not_equal(pgx_decode_error((pgx_decode_status)st),
+		                        "unknown decode error");
 }
 
 /* Random records round-trip and decode never reads out of bounds on noise. */
 static void
 test_random_round_trips_and_noise(void **state)
 {
-	(void) state;
-	unsigned seed = getenv("PGX_SEED") ? (unsigned) strtoul(getenv("PGX_SEED"), NULL, 10)
-									   : 20261123u;
+	(void)state;
+	unsigned seed =
+	    getenv("PGX_SEED") ? (unsigned)strtoul(getenv("PGX_SEED"), NULL, 10) : 20261123u;
 	static char text[PGX_S__COUNT][64];
 	uint8_t buf[2048];
 
@@ -248,18 +250,20 @@ test_random_round_trips_and_noise(void **state)
 		size_t len, used;
 
 		memset(&r, 0, sizeof(r));
-		r.kind = (uint8_t) (1 + rand() % (PGX_KIND__COUNT - 1));
-		r.side = (uint8_t) (rand() % PGX_SIDE__COUNT);
-		r.order_type = (uint8_t) (rand() % PGX_TYPE__COUNT);
-		r.time_in_force = (uint8_t) (rand() % PGX_TIF__COUNT);
-		r.status = (uint8_t) (rand() % PGX_STATUS__COUNT);
-		r.present = (uint8_t) (rand() % (1 << PGX_F__COUNT));
-		r.seq = (int64_t) (((uint64_t) rand() << 31) ^ (uint64_t) rand());
+		r.kind = (uint8_t)(1 + rand() % (PGX_KIND__COUNT - 1));
+		r.side = (uint8_t)(rand() % PGX_SIDE__COUNT);
+		r.order_type = (uint8_t)(rand() % PGX_TYPE__COUNT);
+		r.time_in_force = (uint8_t)(rand() % PGX_TIF__COUNT);
+		r.status = (uint8_t)(rand() % PGX_STATUS__COUNT);
+		r.present = (uint8_t)(rand() % (1 << PGX_F__COUNT));
+		r.seq = (int64_t)(((uint64_t)rand() << 31) ^ (uint64_t)rand());
 		r.idx = rand() % 100;
 		r.trading_day = rand();
-		r.ts = (int64_t) (((uint64_t) rand() << 32) ^ (uint64_t) rand());
+		r.ts = (int64_t)(((uint64_t)rand() << 32) ^ (uint64_t)rand());
 		for (int i = 0; i < PGX_F__COUNT; i++)
-			r.ints[i] = ((r.present >> i) & 1) ? (int64_t) (((uint64_t) rand() << 33) - (uint64_t) rand()) : 0;
+			r.ints[i] = ((r.present >> i) & 1)
+			                ? (int64_t)(((uint64_t)rand() << 33) - (uint64_t)rand())
+			                : 0;
 		for (int i = 0; i < PGX_S__COUNT; i++)
 		{
 			int n = rand() % 70 - 6;
@@ -270,9 +274,9 @@ test_random_round_trips_and_noise(void **state)
 			{
 				n = n > 63 ? 63 : n;
 				for (int c = 0; c < n; c++)
-					text[i][c] = (char) ('a' + rand() % 26);
+					text[i][c] = (char)('a' + rand() % 26);
 				r.strs[i].ptr = text[i];
-				r.strs[i].len = (uint16_t) n;
+				r.strs[i].len = (uint16_t)n;
 			}
 		}
 		len = pgx_encode_record(buf, &r);
@@ -281,8 +285,8 @@ test_random_round_trips_and_noise(void **state)
 		assert_records_equal(&r, &out);
 
 		/* flip one random byte: decoding must fail cleanly or succeed, never crash */
-		buf[rand() % len] ^= (uint8_t) (1 + rand() % 255);
-		(void) pgx_decode_record(buf, len, &out, &used);
+		buf[rand() % len] ^= (uint8_t)(1 + rand() % 255);
+		(void)pgx_decode_record(buf, len, &out, &used);
 	}
 }
 
@@ -290,13 +294,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_layout_is_little_endian_and_fixed),
-		cmocka_unit_test(test_null_ints_encode_as_zero),
-		cmocka_unit_test(test_header_errors),
-		cmocka_unit_test(test_record_errors),
-		cmocka_unit_test(test_kind_classes),
-		cmocka_unit_test(test_random_round_trips_and_noise),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_layout_is_little_endian_and_fixed),
+	    cmocka_unit_test(test_null_ints_encode_as_zero),
+	    cmocka_unit_test(test_header_errors),
+	    cmocka_unit_test(test_record_errors),
+	    cmocka_unit_test(test_kind_classes),
+	    cmocka_unit_test(test_random_round_trips_and_noise),
 	};
 
 	return cmocka_run_group_tests_name("exchange_wire", tests, NULL, NULL);
