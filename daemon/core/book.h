@@ -54,6 +54,8 @@ struct mc_level
 typedef struct mc_side_book
 {
 	mc_level **lv; /* sorted by rank ascending: lv[n - 1] is the best level */
+	int64_t *rank; /* rank[i] = rank of lv[i]'s price, contiguous so binary
+	                * search touches a few cache lines, not a level each step */
 	uint32_t n;
 	uint32_t cap; /* per-side level limit of the symbol */
 	uint8_t side;
@@ -87,6 +89,16 @@ static inline mc_level *
 mc_side_best(const mc_side_book *s)
 {
 	return s->n ? s->lv[s->n - 1] : NULL;
+}
+
+/*
+ * Rank orders levels so that a bigger rank is a better price: the price for
+ * bids, minus the price for asks.
+ */
+static inline int64_t
+mc_rank(int side, int64_t price)
+{
+	return side == MC_BUY ? price : -price;
 }
 
 /* Is `a` a better price than `b` on this side (higher bid, lower ask)? */

@@ -50,6 +50,10 @@ mc_engine_destroy(mc_engine *e)
 				a.release(a.ctx, e->books[i].bids.lv);
 			if (e->books[i].asks.lv)
 				a.release(a.ctx, e->books[i].asks.lv);
+			if (e->books[i].bids.rank)
+				a.release(a.ctx, e->books[i].bids.rank);
+			if (e->books[i].asks.rank)
+				a.release(a.ctx, e->books[i].asks.rank);
 		}
 		a.release(a.ctx, e->books);
 	}
@@ -76,13 +80,17 @@ mc_engine_add_symbol(mc_engine *e, uint32_t symbol, const mc_symbol_config *cfg)
 	levels = cfg->max_levels ? cfg->max_levels : e->cfg.max_levels;
 	b->bids.lv = e->alloc.alloc(e->alloc.ctx, sizeof(mc_level *) * (size_t)levels);
 	b->asks.lv = e->alloc.alloc(e->alloc.ctx, sizeof(mc_level *) * (size_t)levels);
-	if (b->bids.lv == NULL || b->asks.lv == NULL)
+	b->bids.rank = e->alloc.alloc(e->alloc.ctx, sizeof(int64_t) * (size_t)levels);
+	b->asks.rank = e->alloc.alloc(e->alloc.ctx, sizeof(int64_t) * (size_t)levels);
+	if (!b->bids.lv || !b->asks.lv || !b->bids.rank || !b->asks.rank)
 	{
-		if (b->bids.lv)
-			e->alloc.release(e->alloc.ctx, b->bids.lv);
-		if (b->asks.lv)
-			e->alloc.release(e->alloc.ctx, b->asks.lv);
+		void *p[4] = {b->bids.lv, b->asks.lv, b->bids.rank, b->asks.rank};
+
+		for (int i = 0; i < 4; i++)
+			if (p[i])
+				e->alloc.release(e->alloc.ctx, p[i]);
 		b->bids.lv = b->asks.lv = NULL;
+		b->bids.rank = b->asks.rank = NULL;
 		return MC_R_BAD_COMMAND;
 	}
 	b->bids.cap = b->asks.cap = levels;

@@ -18,25 +18,18 @@ mc_index_init(mc_index *ix, uint32_t max_entries, const mc_allocator *a)
 		size <<= 1;
 	ix->mask = (uint32_t)(size - 1);
 	ix->count = 0;
-	ix->keys = a->alloc(a->ctx, size * sizeof(uint64_t));
-	ix->vals = a->alloc(a->ctx, size * sizeof(mc_order *));
-	if (ix->keys == NULL || ix->vals == NULL)
-	{
-		mc_index_free(ix, a);
+	ix->slots = a->alloc(a->ctx, size * sizeof(mc_index_slot));
+	if (ix->slots == NULL)
 		return -1;
-	}
 	return 0;
 }
 
 void
 mc_index_free(mc_index *ix, const mc_allocator *a)
 {
-	if (ix->keys)
-		a->release(a->ctx, ix->keys);
-	if (ix->vals)
-		a->release(a->ctx, ix->vals);
-	ix->keys = NULL;
-	ix->vals = NULL;
+	if (ix->slots)
+		a->release(a->ctx, ix->slots);
+	ix->slots = NULL;
 }
 
 mc_order *
@@ -46,10 +39,10 @@ mc_index_get(const mc_index *ix, uint64_t id)
 
 	if (id == 0)
 		return NULL;
-	while (ix->keys[i] != 0)
+	while (ix->slots[i].key != 0)
 	{
-		if (ix->keys[i] == id)
-			return ix->vals[i];
+		if (ix->slots[i].key == id)
+			return ix->slots[i].val;
 		i = (i + 1) & ix->mask;
 	}
 	return NULL;
@@ -60,10 +53,10 @@ mc_index_put(mc_index *ix, uint64_t id, mc_order *o)
 {
 	uint32_t i = slot_of(ix, id);
 
-	while (ix->keys[i] != 0)
+	while (ix->slots[i].key != 0)
 		i = (i + 1) & ix->mask;
-	ix->keys[i] = id;
-	ix->vals[i] = o;
+	ix->slots[i].key = id;
+	ix->slots[i].val = o;
 	ix->count++;
 }
 
@@ -73,9 +66,9 @@ mc_index_del(mc_index *ix, uint64_t id)
 	uint32_t i = slot_of(ix, id);
 	uint32_t j;
 
-	while (ix->keys[i] != id)
+	while (ix->slots[i].key != id)
 	{
-		if (ix->keys[i] == 0)
+		if (ix->slots[i].key == 0)
 			return;
 		i = (i + 1) & ix->mask;
 	}
@@ -90,16 +83,15 @@ mc_index_del(mc_index *ix, uint64_t id)
 		uint32_t home;
 
 		j = (j + 1) & ix->mask;
-		if (ix->keys[j] == 0)
+		if (ix->slots[j].key == 0)
 			break;
-		home = slot_of(ix, ix->keys[j]);
+		home = slot_of(ix, ix->slots[j].key);
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
-		ix->keys[i] = ix->keys[j];
-		ix->vals[i] = ix->vals[j];
+		ix->slots[i] = ix->slots[j];
 		i = j;
 	}
-	ix->keys[i] = 0;
-	ix->vals[i] = NULL;
+	ix->slots[i].key = 0;
+	ix->slots[i].val = NULL;
 	ix->count--;
 }

@@ -15,10 +15,16 @@
 #include "alloc.h"
 #include "book.h"
 
+/* key and value side by side: a lookup touches one cache line */
+typedef struct mc_index_slot
+{
+	uint64_t key;
+	mc_order *val;
+} mc_index_slot;
+
 typedef struct mc_index
 {
-	uint64_t *keys;
-	mc_order **vals;
+	mc_index_slot *slots;
 	uint32_t mask;
 	uint32_t count;
 } mc_index;
