@@ -70,3 +70,17 @@ RESET ROLE;
 SET ROLE regress_broker_b;
 SELECT account FROM exchange.accounts ORDER BY account;
 RESET ROLE;
+
+-- conversions for a listed symbol use its tick size
+SELECT exchange.to_ticks('ACME', 12.55) AS acme_ticks, exchange.to_price('ACME', 251) AS acme_price,
+       exchange.to_ticks('BETA', 12.55) AS beta_ticks;
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.try($$SELECT exchange.to_ticks('ACME', 12.52)$$) AS off_tick;
+SELECT pg_temp.try($$SELECT exchange.to_ticks('NOPE', 1)$$) AS unknown_symbol;
+SELECT pg_temp.try($$SELECT exchange.to_price('NOPE', 1)$$) AS unknown_symbol_price;

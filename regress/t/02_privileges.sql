@@ -1,7 +1,7 @@
 -- pgTAP: who may do what.  The journal is written only through the sequencer
 -- functions, and only by exchange_engine; PUBLIC may do nothing.
 BEGIN;
-SELECT plan(30);
+SELECT plan(34);
 
 SELECT has_role(r) FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker',
                                      'exchange_compliance', 'exchange_dba']) r;
@@ -30,6 +30,9 @@ SELECT function_privs_are('exchange', 'append_batch', ARRAY['integer', 'bigint',
 SELECT function_privs_are('exchange', 'append_batch', ARRAY['integer', 'bigint', 'bigint', 'bytea'],
     r, ARRAY[]::text[], r || ' cannot append')
   FROM unnest(ARRAY['exchange_broker', 'exchange_admin', 'exchange_compliance', 'exchange_dba']) r;
+SELECT function_privs_are('exchange', 'journal_insert', ARRAY['bytea', 'integer', 'bigint'],
+    r, ARRAY[]::text[], r || ' cannot bypass append_batch''s checks')
+  FROM unnest(ARRAY['exchange_engine', 'exchange_broker', 'exchange_compliance', 'exchange_dba']) r;
 SELECT function_privs_are('exchange', 'take_over_stream', ARRAY['text'],
     r, ARRAY[]::text[], r || ' cannot take a stream over')
   FROM unnest(ARRAY['exchange_broker', 'exchange_compliance']) r;
