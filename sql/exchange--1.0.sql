@@ -256,25 +256,7 @@ COMMENT ON COLUMN @extschema@.accounts.opened_seq IS 'Seq of the open_account co
 COMMENT ON COLUMN @extschema@.accounts.opened_at IS 'Sequencer time of the open_account command.';
 COMMENT ON INDEX @extschema@.accounts_broker IS 'Row-level security and per-broker listings.';
 
-CREATE FUNCTION @extschema@.to_ticks(p_symbol text, p_price numeric)
-RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	tick numeric;
-BEGIN
-	SELECT tick_size INTO tick FROM @extschema@.symbols WHERE symbol = p_symbol;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'unknown symbol "%"', p_symbol USING ERRCODE = 'PX020';
-	END IF;
-	RETURN @extschema@.price_to_ticks(p_price, tick);
-END
-$$;
-COMMENT ON FUNCTION @extschema@.to_ticks(text, numeric) IS
-	'Exact ticks of a price for a listed symbol; PX020 for an unknown symbol, PX010 off the tick grid.';
-
-CREATE FUNCTION @extschema@.to_price(p_symbol text, p_ticks bigint)
+CREATE FUNCTION @extschema@.tick_size(p_symbol text)
 RETURNS numeric
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -282,13 +264,27 @@ AS $$
 DECLARE
 	tick numeric;
 BEGIN
-	SELECT tick_size INTO tick FROM @extschema@.symbols WHERE symbol = p_symbol;
+	SELECT s.tick_size INTO tick FROM @extschema@.symbols s WHERE s.symbol = p_symbol;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'unknown symbol "%"', p_symbol USING ERRCODE = 'PX020';
 	END IF;
-	RETURN @extschema@.ticks_to_price(p_ticks, tick);
+	RETURN tick;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.tick_size(text) IS
+	'Tick size of a listed symbol; PX020 for an unknown symbol.';
+
+CREATE FUNCTION @extschema@.to_ticks(p_symbol text, p_price numeric)
+RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.price_to_ticks(p_price, @extschema@.tick_size(p_symbol)) $$;
+COMMENT ON FUNCTION @extschema@.to_ticks(text, numeric) IS
+	'Exact ticks of a price for a listed symbol; PX020 for an unknown symbol, PX010 off the tick grid.';
+
+CREATE FUNCTION @extschema@.to_price(p_symbol text, p_ticks bigint)
+RETURNS numeric
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT @extschema@.ticks_to_price(p_ticks, @extschema@.tick_size(p_symbol)) $$;
 COMMENT ON FUNCTION @extschema@.to_price(text, bigint) IS
 	'Price of a number of ticks of a listed symbol; PX020 for an unknown symbol.';
 
@@ -613,6 +609,7 @@ GRANT SELECT ON @extschema@.accounts TO exchange_admin, exchange_engine, exchang
 
 GRANT EXECUTE ON FUNCTION @extschema@.price_to_ticks(numeric, numeric),
 	@extschema@.ticks_to_price(bigint, numeric),
+	@extschema@.tick_size(text),
 	@extschema@.to_ticks(text, numeric),
 	@extschema@.to_price(text, bigint),
 	@extschema@.is_account_owner(name)

@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(45);
+SELECT plan(46);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -33,7 +33,7 @@ SELECT has_index('exchange', 'journal', 'journal_order_id', 'order_id', 'btree o
 SELECT has_function('exchange', f, 'function exchange.' || f)
   FROM unnest(ARRAY['take_over_stream', 'append_batch', 'read_stream', 'read_batch',
                     'stream_position', 'price_to_ticks', 'ticks_to_price', 'encode_batch',
-                    'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price',
+                    'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price', 'tick_size',
                     'journal_insert']) f;
 SELECT has_view('exchange', 'journal_prices', 'view journal_prices');
 
