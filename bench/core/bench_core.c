@@ -250,7 +250,7 @@ static mc_engine *
 new_engine(void)
 {
 	mc_engine_config cfg = {1, 1 << 16, 1 << 16, NULL};
-	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0, 0};
 	mc_engine *e = mc_engine_create(&cfg);
 
 	if (e == NULL || mc_engine_add_symbol(e, 0, &sc) != MC_R_NONE)
@@ -437,7 +437,7 @@ static double
 run_naive(const workload *w, size_t n)
 {
 	mc_engine_config cfg = {1, 1 << 16, 1 << 16, NULL};
-	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0, 0};
 	naive *nv = naive_create(&cfg);
 	evlog log = {0};
 	uint64_t t0, t1;

@@ -1,17 +1,25 @@
 /*
  * book.h - one symbol's order book: price levels and FIFO queues.
  *
- * Each side keeps its levels in a contiguous array sorted so that the BEST
- * level is the LAST element.  Best bid/ask is therefore O(1), a level is
- * found by binary search (O(log L)), and adding or removing a level moves
- * only the pointers of the levels better than it - near the top of the book,
- * where almost all activity is, that is a handful of pointers in one cache
- * line.  Within a level orders form an intrusive doubly linked list in time
+ * Levels of a side form a doubly linked list in price order (best first), so
+ * the best level is O(1), walking levels in price order is trivial and
+ * removing a level is O(1).  To find a level by price, and the neighbour a
+ * new level is linked next to, each side has two indexes:
+ *
+ *   - a price window: a direct array of 2^k tick slots (per-symbol config,
+ *     default 4096) anchored where the side's first level appeared, with a
+ *     three-level bitmap of occupied slots.  Find, insert and remove are
+ *     O(1): the neighbour is the next set bit (a few count-leading-zeros).
+ *   - far levels, outside the window: a sorted array searched by binary
+ *     search (O(log L)), with memmove on insert/remove.  It keeps any price
+ *     legal without a price band; busy books live in the window.
+ *
+ * Within a level orders form an intrusive doubly linked list in time
  * priority, so unlinking an order (cancel, fill, amend) is O(1).
  *
- * The book owns no memory of its own except the two level arrays, which are
- * sized when the symbol is added; orders and levels come from the engine's
- * pools.  Nothing here emits events: matching lives in match.c.
+ * Where a level is indexed never changes results - only speed - so it is
+ * not part of the canonical state hash.  The book owns no order or level
+ * memory: they come from the engine's pools.  Matching lives in match.c.
  */
 #ifndef MC_BOOK_H
 #define MC_BOOK_H
@@ -46,19 +54,38 @@ struct mc_level
 {
 	mc_order *head; /* oldest: trades first */
 	mc_order *tail;
+	mc_level *better; /* neighbours in price order */
+	mc_level *worse;
 	int64_t price;
 	int64_t total; /* sum of leaves */
 	uint32_t count;
+	uint8_t in_window; /* indexed in the window (else in the far array) */
 };
+
+#define MC_WINDOW_DEFAULT 4096
+#define MC_WINDOW_MAX     (1u << 18) /* three bitmap levels of 64 */
 
 typedef struct mc_side_book
 {
-	mc_level **lv; /* sorted by rank ascending: lv[n - 1] is the best level */
-	int64_t *rank; /* rank[i] = rank of lv[i]'s price, contiguous so binary
-	                * search touches a few cache lines, not a level each step */
-	uint32_t n;
+	mc_level *best; /* head of the price-ordered list */
+	mc_level *worst;
+	uint32_t n;   /* levels */
 	uint32_t cap; /* per-side level limit of the symbol */
 	uint8_t side;
+	uint8_t anchored; /* window placed (at the first level) */
+
+	/* window: ranks [base, base + window) */
+	int64_t base;
+	uint32_t window;
+	mc_level **slot;
+	uint64_t *bits; /* window / 64 words */
+	uint64_t l1[64];
+	uint64_t l2;
+
+	/* far levels, sorted by rank ascending */
+	mc_level **far;
+	int64_t *far_rank;
+	uint32_t far_n;
 } mc_side_book;
 
 typedef struct mc_book
@@ -88,7 +115,7 @@ mc_book_opposite(mc_book *b, int side)
 static inline mc_level *
 mc_side_best(const mc_side_book *s)
 {
-	return s->n ? s->lv[s->n - 1] : NULL;
+	return s->best;
 }
 
 /*
@@ -108,14 +135,20 @@ mc_better(int side, int64_t a, int64_t b)
 	return side == MC_BUY ? a > b : a < b;
 }
 
-/* The level at price, or NULL. O(log L). */
+/* Allocates the side's indexes: cap levels at most, window ticks (rounded up
+ * to a power of two in [64, MC_WINDOW_MAX]; 0 = default).  0 ok, -1 no memory. */
+int mc_side_init(mc_side_book *s, int side, uint32_t cap, uint32_t window,
+                 const mc_allocator *a);
+void mc_side_free(mc_side_book *s, const mc_allocator *a);
+
+/* The level at price, or NULL.  O(1) in the window, O(log L) outside. */
 mc_level *mc_side_find(const mc_side_book *s, int64_t price);
 
-/* Insert a fresh (empty) level from `lvl` at its sorted place; the caller
+/* Links a fresh (empty) level with lvl->price set into place; the caller
  * checked s->n < s->cap and that no level with that price exists. */
 void mc_side_insert(mc_side_book *s, mc_level *lvl);
 
-/* Remove an (empty) level from the array; the caller returns it to the pool. */
+/* Unlinks an (empty) level; the caller returns it to the pool. */
 void mc_side_remove(mc_side_book *s, mc_level *lvl);
 
 /* Append o to the tail of lvl (last in time priority). O(1). */

@@ -46,14 +46,11 @@ mc_engine_destroy(mc_engine *e)
 	{
 		for (uint32_t i = 0; i < e->cfg.max_symbols; i++)
 		{
-			if (e->books[i].bids.lv)
-				a.release(a.ctx, e->books[i].bids.lv);
-			if (e->books[i].asks.lv)
-				a.release(a.ctx, e->books[i].asks.lv);
-			if (e->books[i].bids.rank)
-				a.release(a.ctx, e->books[i].bids.rank);
-			if (e->books[i].asks.rank)
-				a.release(a.ctx, e->books[i].asks.rank);
+			if (e->books[i].in_use)
+			{
+				mc_side_free(&e->books[i].bids, &a);
+				mc_side_free(&e->books[i].asks, &a);
+			}
 		}
 		a.release(a.ctx, e->books);
 	}
@@ -78,25 +75,13 @@ mc_engine_add_symbol(mc_engine *e, uint32_t symbol, const mc_symbol_config *cfg)
 	    cfg->stp != MC_STP_CANCEL_NEWEST)
 		return MC_R_BAD_COMMAND;
 	levels = cfg->max_levels ? cfg->max_levels : e->cfg.max_levels;
-	b->bids.lv = e->alloc.alloc(e->alloc.ctx, sizeof(mc_level *) * (size_t)levels);
-	b->asks.lv = e->alloc.alloc(e->alloc.ctx, sizeof(mc_level *) * (size_t)levels);
-	b->bids.rank = e->alloc.alloc(e->alloc.ctx, sizeof(int64_t) * (size_t)levels);
-	b->asks.rank = e->alloc.alloc(e->alloc.ctx, sizeof(int64_t) * (size_t)levels);
-	if (!b->bids.lv || !b->asks.lv || !b->bids.rank || !b->asks.rank)
+	if (mc_side_init(&b->bids, MC_BUY, levels, cfg->price_window, &e->alloc) != 0)
+		return MC_R_BAD_COMMAND;
+	if (mc_side_init(&b->asks, MC_SELL, levels, cfg->price_window, &e->alloc) != 0)
 	{
-		void *p[4] = {b->bids.lv, b->asks.lv, b->bids.rank, b->asks.rank};
-
-		for (int i = 0; i < 4; i++)
-			if (p[i])
-				e->alloc.release(e->alloc.ctx, p[i]);
-		b->bids.lv = b->asks.lv = NULL;
-		b->bids.rank = b->asks.rank = NULL;
+		mc_side_free(&b->bids, &e->alloc);
 		return MC_R_BAD_COMMAND;
 	}
-	b->bids.cap = b->asks.cap = levels;
-	b->bids.side = MC_BUY;
-	b->asks.side = MC_SELL;
-	b->bids.n = b->asks.n = 0;
 	b->symbol = symbol;
 	b->n_orders = 0;
 	b->max_orders = cfg->max_orders ? cfg->max_orders : e->cfg.max_orders;
@@ -529,13 +514,11 @@ expire_day_orders(mc_engine *e, mc_book *b)
 	{
 		mc_side_book *s = sides[k];
 
-		for (uint32_t i = s->n; i > 0;)
+		for (mc_level *lvl = s->best; lvl != NULL;)
 		{
-			mc_level *lvl = s->lv[i - 1];
+			mc_level *worse = lvl->worse; /* lvl may be freed below */
 			mc_order *o = lvl->head;
 
-			/* the level may be freed (and the array shift) inside the loop */
-			i--;
 			while (o != NULL)
 			{
 				mc_order *next = o->next;
@@ -547,6 +530,7 @@ expire_day_orders(mc_engine *e, mc_book *b)
 				}
 				o = next;
 			}
+			lvl = worse;
 		}
 	}
 }
@@ -679,12 +663,12 @@ mc_engine_l2(const mc_engine *e, uint32_t symbol, int side, mc_level_info *out, 
 	if (b == NULL)
 		return -1;
 	s = side == MC_BUY ? &b->bids : &b->asks;
-	for (uint32_t i = s->n; i > 0 && n < depth; i--, n++)
+	for (const mc_level *lvl = s->best; lvl && n < depth; lvl = lvl->worse, n++)
 	{
 		memset(&out[n], 0, sizeof(out[n]));
-		out[n].price = s->lv[i - 1]->price;
-		out[n].qty = s->lv[i - 1]->total;
-		out[n].count = s->lv[i - 1]->count;
+		out[n].price = lvl->price;
+		out[n].qty = lvl->total;
+		out[n].count = lvl->count;
 	}
 	return n;
 }
@@ -717,8 +701,8 @@ mc_engine_l3(const mc_engine *e, uint32_t symbol, int side, mc_order_info *out, 
 	if (b == NULL)
 		return -1;
 	s = side == MC_BUY ? &b->bids : &b->asks;
-	for (uint32_t i = s->n; i > 0; i--)
-		for (const mc_order *o = s->lv[i - 1]->head; o; o = o->next, n++)
+	for (const mc_level *lvl = s->best; lvl; lvl = lvl->worse)
+		for (const mc_order *o = lvl->head; o; o = o->next, n++)
 			if (n < cap)
 				fill_info(&out[n], o);
 	return n;

@@ -43,6 +43,10 @@ typedef struct mc_symbol_config
 	uint8_t stp;         /* mc_stp_policy; 0 means cancel oldest */
 	uint32_t max_orders; /* resting orders of this symbol; 0 = engine limit */
 	uint32_t max_levels; /* levels per side; 0 = engine limit (sizes arrays) */
+	/* Ticks around the first price seen that get O(1) level lookup (rounded
+	 * up to a power of two, at most 2^18; 0 = 4096).  Prices outside still
+	 * work, through a sorted array.  Speed only: never changes results. */
+	uint32_t price_window;
 } mc_symbol_config;
 
 /* Best bid and ask; a missing side has price 0, qty 0, count 0. */

@@ -38,10 +38,8 @@ mc_engine_hash(const mc_engine *e)
 			h = mc_hash_u64(h, s->side);
 			h = mc_hash_u64(h, s->n);
 			h = mc_hash_u64(h, s->cap);
-			for (uint32_t i = s->n; i > 0; i--)
+			for (const mc_level *lvl = s->best; lvl; lvl = lvl->worse)
 			{
-				const mc_level *lvl = s->lv[i - 1];
-
 				h = mc_hash_u64(h, (uint64_t)lvl->price);
 				h = mc_hash_u64(h, (uint64_t)lvl->total);
 				h = mc_hash_u64(h, lvl->count);

@@ -45,10 +45,8 @@ mc_fok_fillable(const mc_book *b, const mc_taker *t)
 	const mc_side_book *opp = t->side == MC_BUY ? &b->asks : &b->bids;
 	int64_t avail = 0;
 
-	for (uint32_t i = opp->n; i > 0; i--)
+	for (const mc_level *lvl = opp->best; lvl; lvl = lvl->worse)
 	{
-		const mc_level *lvl = opp->lv[i - 1];
-
 		if (!crosses(t, lvl->price))
 			break;
 		for (const mc_order *o = lvl->head; o; o = o->next)
@@ -103,9 +101,9 @@ mc_match(mc_engine *e, mc_book *b, mc_taker *t)
 {
 	mc_side_book *opp = mc_book_opposite(b, t->side);
 
-	while (t->leaves > 0 && opp->n > 0)
+	while (t->leaves > 0 && opp->best != NULL)
 	{
-		mc_level *lvl = opp->lv[opp->n - 1];
+		mc_level *lvl = opp->best;
 		int64_t price = lvl->price;
 		mc_order *o;
 

@@ -39,8 +39,8 @@ static mc_engine *
 make_engine(uint32_t max_orders, uint32_t max_levels)
 {
 	mc_engine_config cfg = {4, max_orders, max_levels, NULL};
-	mc_symbol_config oldest = {MC_STP_CANCEL_OLDEST, 0, 0};
-	mc_symbol_config newest = {MC_STP_CANCEL_NEWEST, 0, 0};
+	mc_symbol_config oldest = {MC_STP_CANCEL_OLDEST, 0, 0, 0};
+	mc_symbol_config newest = {MC_STP_CANCEL_NEWEST, 0, 0, 0};
 	mc_engine *e = mc_engine_create(&cfg);
 
 	assert_non_null(e);
@@ -593,7 +593,7 @@ test_pool_exhaustion(void **state)
 	/* 3 order slots and 2 level slots for the whole engine; the symbol's
 	 * own limits are larger so the engine pools are what runs out */
 	mc_engine_config cfg = {1, 3, 2, NULL};
-	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 10, 10};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 10, 10, 0};
 	mc_engine *e = mc_engine_create(&cfg);
 	mc_engine *saved = F.e;
 	const evlog *l;
@@ -628,7 +628,7 @@ static void
 test_symbol_limits(void **state)
 {
 	mc_engine_config cfg = {2, 100, 100, NULL};
-	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 2, 1};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 2, 1, 0};
 	mc_engine *e = mc_engine_create(&cfg);
 	mc_engine *saved = F.e;
 	const evlog *l;
@@ -912,7 +912,7 @@ test_no_allocation_after_init(void **state)
 	static mc_event buf[4096];
 	mc_allocator a = {counting_alloc, counting_release, NULL};
 	mc_engine_config cfg = {2, 2000, 2000, &a};
-	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0, 0};
 	mc_command *cmds = malloc(sizeof(mc_command) * N);
 	mc_engine *e;
 	uint64_t after_init, events = 0;

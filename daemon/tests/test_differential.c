@@ -65,6 +65,10 @@ setup_for(uint64_t seed)
 	s.scfg[2].stp = MC_STP_CANCEL_OLDEST;
 	s.scfg[2].max_orders = 25;
 	s.scfg[2].max_levels = 6;
+	/* small price windows so levels also live (and move) outside them */
+	s.scfg[0].price_window = seed % 2 ? 0 : 64;
+	s.scfg[1].price_window = 64;
+	s.scfg[2].price_window = 64;
 	return s;
 }
 
@@ -96,7 +100,7 @@ gen_price(gen *g, int side)
 	int64_t off = (int64_t)rng_below(&g->rng, 9) - 2;
 
 	if (rng_below(&g->rng, 20) == 0)
-		off += (int64_t)rng_below(&g->rng, 30);
+		off += (int64_t)rng_below(&g->rng, 90); /* far levels, outside a window */
 	return side == MC_BUY ? MID - off : MID + off;
 }
 

@@ -246,7 +246,7 @@ test_lobster_replay(void **state)
 	size_t nm, nw;
 	replay r;
 	mc_engine_config cfg = {1, 100000, 100000, NULL};
-	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0, 0};
 	int64_t seed_ask[MAX_LEVELS + 1][2], seed_bid[MAX_LEVELS + 1][2];
 	int n_ask = 0, n_bid = 0;
 	uint64_t n_exec = 0, exec_known = 0, exec_same = 0, exec_unknown = 0,
