@@ -190,13 +190,15 @@ gen_command(gen *g)
 
 	if (r < 12 || g->n_live < 2)
 	{
-		/* new order: 9% GTC (a third marketable when the book is full
-		 * enough), 3% IOC that crosses the spread */
+		/*
+		 * New order: 9% GTC, 3% IOC.  IOCs cross the spread but are small
+		 * (mostly partial fills).  A fifth of the GTCs cross, half while the
+		 * book holds more than PREFILL orders; with the crossing moves below
+		 * this holds the book near PREFILL orders without draining it.
+		 */
 		int ioc = r >= 9 && r < 12;
-		/* the book's size is held near PREFILL by letting new GTC orders and
-		 * moves cross only while it is above */
-		int cross = ioc || (g->n_live > PREFILL && rng_below(&g->rng, 3) == 0);
-		int64_t qty = 1 + (int64_t)rng_below(&g->rng, 100);
+		int cross = ioc || rng_below(&g->rng, g->n_live > PREFILL ? 2 : 5) == 0;
+		int64_t qty = 1 + (int64_t)rng_below(&g->rng, ioc ? 30 : 100);
 		int64_t px;
 
 		if (cross)
@@ -228,12 +230,12 @@ gen_command(gen *g)
 			return cmd_amend(seq, id, o.account, o.price, q);
 		}
 		/* move: a few ticks, staying passive; while the book holds more than
-		 * PREFILL orders, 1 in 12 moves to the opposite best and trades */
+		 * PREFILL orders, 1 in 6 moves to the opposite best and trades */
 		{
 			int64_t step = 1 + (int64_t)rng_below(&g->rng, 5);
 			int64_t px = rng_below(&g->rng, 2) ? o.price + step : o.price - step;
 
-			if (g->n_live > PREFILL && rng_below(&g->rng, 12) == 0)
+			if (g->n_live > PREFILL && rng_below(&g->rng, 6) == 0)
 				px = best(g, o.side == MC_BUY ? MC_SELL : MC_BUY);
 			else if (o.side == MC_BUY && px >= best(g, MC_SELL))
 				px = best(g, MC_SELL) - 1;
