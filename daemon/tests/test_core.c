@@ -649,6 +649,123 @@ test_symbol_limits(void **state)
 	mc_engine_destroy(e);
 }
 
+static int
+cmp_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* the side's L2 prices must be exactly want[0..n) (best first) */
+static void
+expect_levels(int side, const int64_t *want, int n)
+{
+	mc_level_info lv[64];
+	int got = mc_engine_l2(F.e, 0, side, lv, 64);
+
+	assert_int_equal(got, n);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(lv[i].price, want[i]);
+}
+
+/*
+ * Levels live in an O(1) price window (64 ticks here) or, outside it, in a
+ * sorted array.  Order must be right across the boundary in every direction:
+ * queries, best price after removals, and the order a sweep trades in.
+ */
+static void
+test_price_window_and_far_levels(void **state)
+{
+	mc_engine_config cfg = {1, 1000, 1000, NULL};
+	mc_symbol_config sc = {MC_STP_CANCEL_OLDEST, 0, 0, 64};
+	mc_engine *e = mc_engine_create(&cfg);
+	mc_engine *saved = F.e;
+	/* first bid anchors the bid window at ranks [968, 1032) */
+	int64_t bids[] = {1000, 1031, 1032, 1100, 968, 967, 900, 1, 4000, 999, 1033, 1200};
+	/* first ask anchors the ask window at prices (5968, 6032] */
+	int64_t asks[] = {6000, 5969, 5968, 6032, 6033, 7000, 5001, 99999, 6001, 5967};
+	int nb = (int)(sizeof(bids) / sizeof(bids[0]));
+	int na = (int)(sizeof(asks) / sizeof(asks[0]));
+	int64_t want[16];
+	const evlog *l;
+	mc_l1 l1;
+
+	(void)state;
+	assert_int_equal(mc_engine_add_symbol(e, 0, &sc), MC_R_NONE);
+	F.e = e;
+	do_session(0, MC_SESSION_OPEN);
+	for (int i = 0; i < nb; i++)
+		rest(100 + (uint64_t)i, 10, BUY, bids[i], 1 + i, MC_GTC);
+	for (int i = 0; i < na; i++)
+		rest(200 + (uint64_t)i, 11, SELL, asks[i], 1, MC_GTC);
+
+	memcpy(want, bids, sizeof(bids));
+	qsort(want, (size_t)nb, sizeof(int64_t), cmp_desc);
+	expect_levels(BUY, want, nb);
+	memcpy(want, asks, sizeof(asks));
+	qsort(want, (size_t)na, sizeof(int64_t), cmp_desc);
+	for (int i = 0; i < na / 2; i++) /* ascending for asks */
+	{
+		int64_t t = want[i];
+
+		want[i] = want[na - 1 - i];
+		want[na - 1 - i] = t;
+	}
+	expect_levels(SELL, want, na);
+
+	/* remove levels in and out of the window; the best follows */
+	do_cancel(108, 10); /* 4000, far above */
+	do_cancel(111, 10); /* 1200 */
+	do_cancel(103, 10); /* 1100 */
+	mc_engine_l1(F.e, 0, &l1);
+	assert_int_equal(l1.bid_price, 1033);
+	do_cancel(110, 10); /* 1033, the last far level above */
+	do_cancel(102, 10); /* 1032, first tick above the window */
+	mc_engine_l1(F.e, 0, &l1);
+	assert_int_equal(l1.bid_price, 1031); /* now from the window */
+	do_cancel(206, 11);                   /* 5001, far below the ask window */
+	do_cancel(209, 11);                   /* 5967 */
+	mc_engine_l1(F.e, 0, &l1);
+	assert_int_equal(l1.ask_price, 5968);
+	/* a level can come back, elsewhere or in the same place */
+	rest(300, 12, BUY, 1032, 1, MC_GTC);
+	rest(301, 12, BUY, 1031, 1, MC_GTC);
+	{
+		int64_t b2[] = {1032, 1031, 1000, 999, 968, 967, 900, 1};
+
+		expect_levels(BUY, b2, 8);
+	}
+	/* amend moves across the boundary both ways */
+	do_amend(300, 12, 950, 1);  /* far -> window */
+	do_amend(105, 10, 2000, 6); /* 967 (far) -> far above */
+	{
+		int64_t b3[] = {2000, 1031, 1000, 999, 968, 950, 900, 1};
+
+		expect_levels(BUY, b3, 8);
+	}
+	/* a market sell sweeps every bid, best price first */
+	l = do_new(0, 400, 20, SELL, MKT, MC_IOC, 0, 1000);
+	{
+		int64_t sweep[] = {2000, 1031, 1031, 1000, 999, 968, 950, 900, 1};
+		size_t k = 0;
+
+		for (size_t i = 0; i < l->n; i++)
+			if (l->ev[i].kind == MC_EV_TRADE)
+			{
+				assert_true(k < 9);
+				assert_int_equal(l->ev[i].price, sweep[k]);
+				k++;
+			}
+		assert_int_equal(k, 9);
+	}
+	mc_engine_l1(F.e, 0, &l1);
+	assert_int_equal(l1.bid_price, 0);
+	assert_int_equal(mc_engine_l2(F.e, 0, BUY, NULL, 0), 0);
+	F.e = saved;
+	mc_engine_destroy(e);
+}
+
 static void
 test_validation(void **state)
 {
@@ -967,6 +1084,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symbol_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_price_window_and_far_levels, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_seq_idx_order_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sink_flush, setup, teardown),
