@@ -250,8 +250,8 @@ test_lobster_replay(void **state)
 	int64_t seed_ask[MAX_LEVELS + 1][2], seed_bid[MAX_LEVELS + 1][2];
 	int n_ask = 0, n_bid = 0;
 	uint64_t n_exec = 0, exec_known = 0, exec_same = 0, exec_unknown = 0,
-	         exec_unknown_seed = 0, exec_full = 0, hidden = 0, other = 0, l1_ok = 0,
-	         l2_ok = 0, new_crossed = 0;
+	         exec_unknown_seed = 0, exec_unknown_with_seed = 0, exec_full = 0, hidden = 0,
+	         other = 0, l1_ok = 0, l2_ok = 0, new_crossed = 0;
 
 	(void)state;
 	if (!locate_data())
@@ -398,6 +398,7 @@ test_lobster_replay(void **state)
 				else
 				{
 					exec_unknown++;
+					exec_unknown_with_seed += seed != 0;
 					exec_unknown_seed += seed && l->n > 0 &&
 					                     l->ev[0].kind == MC_EV_TRADE &&
 					                     l->ev[0].maker_order_id == seed;
@@ -415,12 +416,14 @@ test_lobster_replay(void **state)
 		l2_ok += book_agrees(&r, &w[k], MAX_LEVELS);
 	}
 
-	printf("lobster: executions (type 4): %llu; on known orders: %llu, hit that same "
-	       "order: %llu; on pre-sample orders: %llu, hit the seed order at that price: "
-	       "%llu; filled in full: %llu\n",
+	printf("lobster: executions (type 4): %llu; on orders the replay knows: %llu, "
+	       "hit that same order: %llu; filled in full: %llu\n",
 	       (unsigned long long)n_exec, (unsigned long long)exec_known,
-	       (unsigned long long)exec_same, (unsigned long long)exec_unknown,
-	       (unsigned long long)exec_unknown_seed, (unsigned long long)exec_full);
+	       (unsigned long long)exec_same, (unsigned long long)exec_full);
+	printf("lobster: executions on orders the replay does not know: %llu; a seed order "
+	       "rested at that price for %llu of them, and %llu hit it\n",
+	       (unsigned long long)exec_unknown, (unsigned long long)exec_unknown_with_seed,
+	       (unsigned long long)exec_unknown_seed);
 	printf("lobster: L1 agrees with the orderbook file after %llu of %zu messages "
 	       "(%.1f%%); all 10 levels agree after %llu (%.1f%%)\n",
 	       (unsigned long long)l1_ok, nm, 100.0 * (double)l1_ok / (double)nm,
