@@ -260,5 +260,8 @@ mc_side_remove(mc_side_book *s, mc_level *lvl)
 		memmove(&s->far_rank[i], &s->far_rank[i + 1], tail * sizeof(s->far_rank[0]));
 		s->far_n--;
 	}
-	s->n--;
+	/* an empty side re-anchors its window on the next price it sees, so a
+	 * symbol whose prices drift does not end up all in far levels */
+	if (--s->n == 0)
+		s->anchored = 0;
 }
