@@ -107,25 +107,20 @@ mc_emit(mc_engine *e, int kind, uint32_t symbol)
 	mc_sink *s = e->sink;
 	mc_event *ev;
 
-	if (s->n == s->cap)
+	if (s->n == s->cap && s->flush)
 	{
-		if (s->flush)
-		{
-			s->flush(s->ctx, s->buf, s->n);
-			s->n = 0;
-		}
-		else
-		{
-			/* caller bug; still give the writer somewhere to write */
-			static _Thread_local mc_event scratch;
-
-			s->dropped++;
-			ev = &scratch;
-			goto fill;
-		}
+		s->flush(s->ctx, s->buf, s->n);
+		s->n = 0;
 	}
-	ev = &s->buf[s->n++];
-fill:
+	if (s->n < s->cap)
+		ev = &s->buf[s->n++];
+	else
+	{
+		/* no room and no flush: a caller bug.  Count the loss and give the
+		 * writer a scratch event, so the matching itself stays intact. */
+		s->dropped++;
+		ev = &e->scratch;
+	}
 	memset(ev, 0, sizeof(*ev));
 	ev->seq = e->seq;
 	ev->timestamp = e->ts;
@@ -234,41 +229,52 @@ validate_new(const mc_command *c)
 	return MC_R_NONE;
 }
 
+/* Why a new order must be rejected, checking everything before any change. */
+static int
+new_order_reason(const mc_engine *e, const mc_book *b, const mc_command *c, int restable)
+{
+	int r;
+
+	if (b == NULL)
+		return MC_R_UNKNOWN_SYMBOL;
+	if ((r = validate_new(c)) != MC_R_NONE)
+		return r;
+	if (b->status == MC_STATUS_CLOSED)
+		return MC_R_SESSION_CLOSED;
+	if (b->status == MC_STATUS_HALTED)
+		return MC_R_HALTED;
+	if (mc_index_get(&e->index, c->order_id) != NULL)
+		return MC_R_DUPLICATE_ID;
+	if (restable)
+		return capacity_reason(e, b, c->side, c->price, 1);
+	return MC_R_NONE;
+}
+
+/* The incoming order's open quantity is canceled (it never rests). */
+static void
+cancel_taker(mc_engine *e, const mc_book *b, const mc_taker *t, int reason)
+{
+	mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
+
+	ev->order_id = t->id;
+	ev->account = t->account;
+	ev->side = t->side;
+	ev->price = t->price;
+	ev->qty = t->leaves;
+	ev->reason = (uint8_t)reason;
+}
+
 static void
 apply_new(mc_engine *e, const mc_command *c)
 {
 	mc_book *b = book_of(e, c->symbol);
 	int restable = c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC);
-	int64_t price = c->type == MC_LIMIT ? c->price : 0;
 	mc_taker t;
+	mc_order *o;
+	mc_event *ev;
 	int r;
 
-	if (b == NULL)
-	{
-		reject(e, c, MC_R_UNKNOWN_SYMBOL);
-		return;
-	}
-	if ((r = validate_new(c)) != MC_R_NONE)
-	{
-		reject(e, c, r);
-		return;
-	}
-	if (b->status == MC_STATUS_CLOSED)
-	{
-		reject(e, c, MC_R_SESSION_CLOSED);
-		return;
-	}
-	if (b->status == MC_STATUS_HALTED)
-	{
-		reject(e, c, MC_R_HALTED);
-		return;
-	}
-	if (mc_index_get(&e->index, c->order_id) != NULL)
-	{
-		reject(e, c, MC_R_DUPLICATE_ID);
-		return;
-	}
-	if (restable && (r = capacity_reason(e, b, c->side, c->price, 1)) != MC_R_NONE)
+	if ((r = new_order_reason(e, b, c, restable)) != MC_R_NONE)
 	{
 		reject(e, c, r);
 		return;
@@ -279,75 +285,47 @@ apply_new(mc_engine *e, const mc_command *c)
 	t.side = c->side;
 	t.type = c->type;
 	t.tif = c->tif;
-	t.price = price;
+	t.price = c->type == MC_LIMIT ? c->price : 0; /* events show 0 for market */
 	t.leaves = c->qty;
 
 	if (c->type == MC_MARKET && mc_book_opposite(b, c->side)->n == 0)
+		r = MC_R_NO_LIQUIDITY;
+	else if (c->tif == MC_FOK && !mc_fok_fillable(b, &t))
+		r = MC_R_FOK_NOT_FILLABLE;
+	else if (mc_match(e, b, &t) || t.leaves == 0)
+		return; /* filled, or STP canceled the rest */
+	else if (!restable)
+		r = c->type == MC_MARKET ? MC_R_MARKET_REMAINDER : MC_R_IOC_REMAINDER;
+	if (r != MC_R_NONE)
 	{
-		mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
-
-		ev->order_id = t.id;
-		ev->account = t.account;
-		ev->side = t.side;
-		ev->qty = t.leaves;
-		ev->reason = MC_R_NO_LIQUIDITY;
-		return;
-	}
-	if (c->tif == MC_FOK && !mc_fok_fillable(b, &t))
-	{
-		mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
-
-		ev->order_id = t.id;
-		ev->account = t.account;
-		ev->side = t.side;
-		ev->price = price;
-		ev->qty = t.leaves;
-		ev->reason = MC_R_FOK_NOT_FILLABLE;
-		return;
-	}
-	if (mc_match(e, b, &t) || t.leaves == 0)
-		return;
-	if (!restable)
-	{
-		mc_event *ev = mc_emit(e, MC_EV_CANCELED, b->symbol);
-
-		ev->order_id = t.id;
-		ev->account = t.account;
-		ev->side = t.side;
-		ev->price = price;
-		ev->qty = t.leaves;
-		ev->reason = c->type == MC_MARKET ? MC_R_MARKET_REMAINDER : MC_R_IOC_REMAINDER;
+		cancel_taker(e, b, &t, r);
 		return;
 	}
 
-	{
-		mc_order *o = mc_pool_get(&e->orders); /* capacity checked up front */
-		mc_event *ev;
+	o = mc_pool_get(&e->orders); /* capacity checked up front */
+	o->id = c->order_id;
+	o->timestamp = c->timestamp;
+	o->price = c->price;
+	o->qty = c->qty;
+	o->leaves = t.leaves;
+	o->filled = c->qty - t.leaves;
+	o->symbol = c->symbol;
+	o->account = c->account;
+	o->side = c->side;
+	o->type = c->type;
+	o->tif = c->tif;
+	memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
+	rest_order(e, b, o);
+	mc_index_put(&e->index, o->id, o);
+	b->n_orders++;
 
-		o->id = c->order_id;
-		o->timestamp = c->timestamp;
-		o->price = c->price;
-		o->qty = c->qty;
-		o->leaves = t.leaves;
-		o->filled = c->qty - t.leaves;
-		o->symbol = c->symbol;
-		o->account = c->account;
-		o->side = c->side;
-		o->type = c->type;
-		o->tif = c->tif;
-		memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
-		rest_order(e, b, o);
-		mc_index_put(&e->index, o->id, o);
-		b->n_orders++;
-
-		ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
-		ev->order_id = o->id;
-		ev->account = o->account;
-		ev->side = o->side;
-		ev->price = o->price;
-		ev->qty = o->qty;
-		ev->leaves = o->leaves;
-	}
+	ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
+	ev->order_id = o->id;
+	ev->account = o->account;
+	ev->side = o->side;
+	ev->price = o->price;
+	ev->qty = o->qty;
+	ev->leaves = o->leaves;
 }
 
 /* ---------------------------------------------------------------- cancel */
@@ -381,124 +359,111 @@ apply_cancel(mc_engine *e, const mc_command *c)
  * of its (new) level.  A new price may cross the spread: the order then
  * trades as a taker first, exactly like a new order, and rests the remainder.
  */
+/* Why an amend of o must be rejected (o may be NULL). */
+static int
+amend_reason(const mc_engine *e, const mc_order *o, const mc_command *c)
+{
+	const mc_book *b;
+
+	if (o == NULL)
+		return MC_R_UNKNOWN_ORDER;
+	if (o->account != c->account)
+		return MC_R_NOT_OWNER;
+	b = &e->books[o->symbol];
+	if (b->status == MC_STATUS_CLOSED)
+		return MC_R_SESSION_CLOSED;
+	if (b->status == MC_STATUS_HALTED)
+		return MC_R_HALTED;
+	if (c->price <= 0 || c->price > MC_MAX_PRICE)
+		return MC_R_BAD_PRICE;
+	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
+		return MC_R_BAD_QTY;
+	if (c->price != o->price)
+		return capacity_reason(e, b, o->side, c->price, 0);
+	return MC_R_NONE;
+}
+
+static void
+emit_amended(mc_engine *e, const mc_order *o, int flags)
+{
+	mc_event *ev = mc_emit(e, MC_EV_AMENDED, o->symbol);
+
+	ev->order_id = o->id;
+	ev->account = o->account;
+	ev->side = o->side;
+	ev->price = o->price;
+	ev->qty = o->leaves;
+	ev->leaves = o->leaves;
+	ev->flags = (uint8_t)flags;
+}
+
 static void
 apply_amend(mc_engine *e, const mc_command *c)
 {
 	mc_order *o = mc_index_get(&e->index, c->order_id);
 	mc_book *b;
-	mc_event *ev;
+	mc_level *lvl;
+	mc_taker t;
 	int r;
 
-	if (o == NULL)
-	{
-		reject(e, c, MC_R_UNKNOWN_ORDER);
-		return;
-	}
-	if (o->account != c->account)
-	{
-		reject(e, c, MC_R_NOT_OWNER);
-		return;
-	}
-	b = &e->books[o->symbol];
-	if (b->status == MC_STATUS_CLOSED)
-	{
-		reject(e, c, MC_R_SESSION_CLOSED);
-		return;
-	}
-	if (b->status == MC_STATUS_HALTED)
-	{
-		reject(e, c, MC_R_HALTED);
-		return;
-	}
-	if (c->price <= 0 || c->price > MC_MAX_PRICE)
-	{
-		reject(e, c, MC_R_BAD_PRICE);
-		return;
-	}
-	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
-	{
-		reject(e, c, MC_R_BAD_QTY);
-		return;
-	}
-
-	if (c->price == o->price)
-	{
-		mc_level *lvl = o->level;
-		int kept = c->qty <= o->leaves;
-
-		if (kept)
-		{
-			lvl->total -= o->leaves - c->qty;
-			o->qty -= o->leaves - c->qty;
-			o->leaves = c->qty;
-		}
-		else
-		{
-			mc_level_unlink(lvl, o);
-			o->qty += c->qty - o->leaves;
-			o->leaves = c->qty;
-			mc_level_append(lvl, o);
-		}
-		ev = mc_emit(e, MC_EV_AMENDED, b->symbol);
-		ev->order_id = o->id;
-		ev->account = o->account;
-		ev->side = o->side;
-		ev->price = o->price;
-		ev->qty = o->leaves;
-		ev->leaves = o->leaves;
-		ev->flags = kept ? MC_EVF_PRIORITY_KEPT : MC_EVF_PRIORITY_LOST;
-		return;
-	}
-
-	if ((r = capacity_reason(e, b, o->side, c->price, 0)) != MC_R_NONE)
+	if ((r = amend_reason(e, o, c)) != MC_R_NONE)
 	{
 		reject(e, c, r);
 		return;
 	}
+	b = &e->books[o->symbol];
+	lvl = o->level;
 
-	/* take it out of the book but keep its id: it is still the same order */
+	if (c->price == o->price && c->qty <= o->leaves)
 	{
-		mc_level *old = o->level;
-		mc_taker t;
-
-		mc_level_unlink(old, o);
-		if (old->count == 0)
-		{
-			mc_side_remove(mc_book_side(b, o->side), old);
-			mc_pool_put(&e->levels, old);
-		}
-		o->qty = o->filled + c->qty;
+		/* quantity down (or unchanged): same place in the queue */
+		lvl->total -= o->leaves - c->qty;
+		o->qty -= o->leaves - c->qty;
 		o->leaves = c->qty;
-		o->price = c->price;
+		emit_amended(e, o, MC_EVF_PRIORITY_KEPT);
+		return;
+	}
+	if (c->price == o->price)
+	{
+		/* quantity up: to the back of the same level */
+		mc_level_unlink(lvl, o);
+		o->qty += c->qty - o->leaves;
+		o->leaves = c->qty;
+		mc_level_append(lvl, o);
+		emit_amended(e, o, MC_EVF_PRIORITY_LOST);
+		return;
+	}
 
-		ev = mc_emit(e, MC_EV_AMENDED, b->symbol);
-		ev->order_id = o->id;
-		ev->account = o->account;
-		ev->side = o->side;
-		ev->price = o->price;
-		ev->qty = o->leaves;
-		ev->leaves = o->leaves;
-		ev->flags = MC_EVF_PRIORITY_LOST;
+	/* new price: out of the book (keeping its id), match, rest the rest */
+	mc_level_unlink(lvl, o);
+	if (lvl->count == 0)
+	{
+		mc_side_remove(mc_book_side(b, o->side), lvl);
+		mc_pool_put(&e->levels, lvl);
+	}
+	o->qty = o->filled + c->qty;
+	o->leaves = c->qty;
+	o->price = c->price;
+	emit_amended(e, o, MC_EVF_PRIORITY_LOST);
 
-		t.id = o->id;
-		t.account = o->account;
-		t.side = o->side;
-		t.type = MC_LIMIT;
-		t.tif = o->tif;
-		t.price = o->price;
-		t.leaves = o->leaves;
-		mc_match(e, b, &t);
-		o->filled += o->leaves - t.leaves;
-		o->leaves = t.leaves;
-		if (o->leaves > 0)
-			rest_order(e, b, o);
-		else
-		{
-			/* filled or STP-canceled while re-priced: it is gone */
-			mc_index_del(&e->index, o->id);
-			b->n_orders--;
-			mc_pool_put(&e->orders, o);
-		}
+	t.id = o->id;
+	t.account = o->account;
+	t.side = o->side;
+	t.type = MC_LIMIT;
+	t.tif = o->tif;
+	t.price = o->price;
+	t.leaves = o->leaves;
+	mc_match(e, b, &t);
+	o->filled += o->leaves - t.leaves;
+	o->leaves = t.leaves;
+	if (o->leaves > 0)
+		rest_order(e, b, o);
+	else
+	{
+		/* filled, or STP canceled it, while re-priced: it is gone */
+		mc_index_del(&e->index, o->id);
+		b->n_orders--;
+		mc_pool_put(&e->orders, o);
 	}
 }
 

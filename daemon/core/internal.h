@@ -24,6 +24,7 @@ struct mc_engine
 	uint64_t seq;
 	uint64_t ts;
 	uint32_t idx;
+	mc_event scratch; /* written when a sink without flush is full */
 };
 
 /* A fresh event for the current command, zeroed except seq/idx/ts/symbol. */
