@@ -113,6 +113,11 @@ mc_side_init(mc_side_book *s, int side, uint32_t cap, uint32_t window,
 		mc_side_free(s, a);
 		return -1;
 	}
+	/* touch every page now, not on the hot path (see mc_index_init) */
+	memset(s->slot, 0, sizeof(mc_level *) * w);
+	memset(s->bits, 0, sizeof(uint64_t) * (w / 64));
+	memset(s->far, 0, sizeof(mc_level *) * (size_t)cap);
+	memset(s->far_rank, 0, sizeof(int64_t) * (size_t)cap);
 	return 0;
 }
 

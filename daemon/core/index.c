@@ -1,6 +1,8 @@
 /* index.c - order id hash table; see index.h. */
 #include "index.h"
 
+#include <string.h>
+
 /* Fibonacci hashing: sequencer ids are dense and increasing, and the
  * multiply spreads neighbours over the table. */
 static inline uint32_t
@@ -21,6 +23,9 @@ mc_index_init(mc_index *ix, uint32_t max_entries, const mc_allocator *a)
 	ix->slots = a->alloc(a->ctx, size * sizeof(mc_index_slot));
 	if (ix->slots == NULL)
 		return -1;
+	/* touch every page now: a first-touch page fault on the hot path would
+	 * be a latency spike in the middle of the trading day */
+	memset(ix->slots, 0, size * sizeof(mc_index_slot));
 	return 0;
 }
 
