@@ -35,4 +35,6 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ] || ! grep -q '^create_main
 	echo 'create_main_cluster = false' | $SUDO tee -a /etc/postgresql-common/createcluster.conf >/dev/null
 fi
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# confold: keep the createcluster.conf written above rather than ask about it
+$SUDO apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef \
+	-o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null

@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(46);
+SELECT plan(47);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -36,6 +36,15 @@ SELECT has_function('exchange', f, 'function exchange.' || f)
                     'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price', 'tick_size',
                     'journal_insert']) f;
 SELECT has_view('exchange', 'journal_prices', 'view journal_prices');
+-- journal_record is the journal row without stream and epoch: same names, types, order
+SELECT is(
+    (SELECT array_agg(attname || ' ' || format_type(atttypid, atttypmod) ORDER BY attnum)
+       FROM pg_attribute WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'exchange.journal_record'::regtype)
+        AND attnum > 0 AND NOT attisdropped),
+    (SELECT array_agg(attname || ' ' || format_type(atttypid, atttypmod) ORDER BY attnum)
+       FROM pg_attribute WHERE attrelid = 'exchange.journal'::regclass
+        AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('stream', 'epoch')),
+    'journal_record has exactly the journal''s columns but stream and epoch');
 
 -- COMMENT ON every object the extension owns
 SELECT is_empty($$
