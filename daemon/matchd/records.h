@@ -1,0 +1,60 @@
+/*
+ * records.h - the matching core's commands and events as journal records.
+ *
+ * matchd journals every sequenced command (idx 0) and the events the core
+ * produced for it (idx 1..n) as rows of exchange.journal, in the wire format of
+ * include/exchange_wire.h.  On start it reads the journal back, turns the
+ * command records into mc_commands for replay, and checks that the core's new
+ * events turn into exactly the journaled records.  Both directions live here,
+ * so that the translation is one function each way and the round trip
+ * (struct -> record -> struct) is the identity, which test_records proves.
+ *
+ * The core speaks in integer symbol and account ids; the journal in names.
+ * The caller supplies the mapping (mj_names).  Pure: no I/O, no allocation.
+ */
+#ifndef MJ_RECORDS_H
+#define MJ_RECORDS_H
+
+#include <stdint.h>
+
+#include "commands.h"
+#include "events.h"
+#include "exchange_wire.h"
+
+/* Id <-> name of symbols and accounts.  Names returned must stay valid while
+ * the records that point at them are in use. */
+typedef struct mj_names
+{
+	const char *(*symbol_name)(void *ctx, uint32_t id);
+	const char *(*account_name)(void *ctx, uint32_t id);
+	/* 0 and *id set when the name is known, -1 otherwise */
+	int (*symbol_id)(void *ctx, const char *name, uint16_t len, uint32_t *id);
+	int (*account_id)(void *ctx, const char *name, uint16_t len, uint32_t *id);
+	void *ctx;
+} mj_names;
+
+/* Translation failures (never expected from well-formed input). */
+enum mj_status
+{
+	MJ_OK = 0,
+	MJ_UNKNOWN_KIND = -1,   /* a command/event/record kind with no counterpart */
+	MJ_UNKNOWN_NAME = -2,   /* a symbol or account id/name the mapping lacks */
+	MJ_UNKNOWN_REASON = -3, /* a reason code or text with no counterpart */
+	MJ_BAD_FIELD = -4       /* a field out of range for the struct */
+};
+
+/* The journal's reason text of a core reason code ("unknown_symbol"), or NULL. */
+const char *mj_reason_text(int reason);
+
+/* Command -> its idx 0 record (strings point into c and the names). */
+int mj_command_record(const mc_command *c, int32_t trading_day, const mj_names *names,
+                      pgx_record *out);
+/* Event -> its record (idx = ev->idx + 1: the command holds idx 0). */
+int mj_event_record(const mc_event *ev, int32_t trading_day, const mj_names *names,
+                    pgx_record *out);
+/* Record (idx 0) -> the command to replay. */
+int mj_record_command(const pgx_record *r, const mj_names *names, mc_command *out);
+/* Record (idx > 0) -> the event it journals, to compare with a replay's. */
+int mj_record_event(const pgx_record *r, const mj_names *names, mc_event *out);
+
+#endif
