@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "names.h"
 #include "records.h"
 #include "testutil.h"
 
@@ -24,56 +25,36 @@
 #define N_ACCOUNTS 8
 #define DAY        9823 /* 2026-11-23 */
 
-static char symbol_names[N_SYMBOLS][8];
-static char account_names[N_ACCOUNTS][16];
+/* The names, through matchd's own registry. */
+static mj_registry registry;
+static mj_names names;
 
-static const char *
-symbol_name(void *ctx, uint32_t id)
+static void
+register_names(void)
 {
-	(void)ctx;
-	return id < N_SYMBOLS ? symbol_names[id] : NULL;
-}
+	char name[16];
+	uint32_t id;
 
-static const char *
-account_name(void *ctx, uint32_t id)
-{
-	(void)ctx;
-	return id < N_ACCOUNTS ? account_names[id] : NULL;
-}
-
-static int
-find(const char *names, size_t stride, int n, const char *name, uint16_t len,
-     uint32_t *id)
-{
-	for (int i = 0; i < n; i++)
+	mj_registry_free(&registry);
+	assert_int_equal(mj_registry_init(&registry, N_SYMBOLS, N_ACCOUNTS), 0);
+	for (uint32_t s = 0; s < N_SYMBOLS; s++)
 	{
-		const char *s = names + (size_t)i * stride;
-
-		if (strlen(s) == len && memcmp(s, name, len) == 0)
-		{
-			*id = (uint32_t)i;
-			return 0;
-		}
+		snprintf(name, sizeof(name), "SYM%u", s);
+		assert_int_equal(
+		    mj_table_add(&registry.symbols, name, (uint16_t)strlen(name), &id),
+		    MJ_NAME_ADDED);
+		assert_int_equal(id, s);
 	}
-	return -1;
+	for (uint32_t a = 0; a < N_ACCOUNTS; a++)
+	{
+		snprintf(name, sizeof(name), "acct-%u", a);
+		assert_int_equal(
+		    mj_table_add(&registry.accounts, name, (uint16_t)strlen(name), &id),
+		    MJ_NAME_ADDED);
+		assert_int_equal(id, a);
+	}
+	names = mj_registry_names(&registry);
 }
-
-static int
-symbol_id(void *ctx, const char *name, uint16_t len, uint32_t *id)
-{
-	(void)ctx;
-	return find(&symbol_names[0][0], sizeof(symbol_names[0]), N_SYMBOLS, name, len, id);
-}
-
-static int
-account_id(void *ctx, const char *name, uint16_t len, uint32_t *id)
-{
-	(void)ctx;
-	return find(&account_names[0][0], sizeof(account_names[0]), N_ACCOUNTS, name, len,
-	            id);
-}
-
-static const mj_names names = {symbol_name, account_name, symbol_id, account_id, NULL};
 
 static mc_engine *
 new_engine(void)
@@ -215,10 +196,7 @@ test_round_trip_and_replay(void **state)
 
 	printf("test_round_trip_and_replay: seed %llu (PGX_SEED to repeat)\n",
 	       (unsigned long long)seed);
-	for (uint32_t s = 0; s < N_SYMBOLS; s++)
-		snprintf(symbol_names[s], sizeof(symbol_names[s]), "SYM%u", s);
-	for (uint32_t a = 0; a < N_ACCOUNTS; a++)
-		snprintf(account_names[a], sizeof(account_names[a]), "acct-%u", a);
+	register_names();
 
 	/* a live session, journaled */
 	w.len = PGX_BATCH_HEADER;
@@ -315,10 +293,7 @@ test_rejects_what_would_not_survive(void **state)
 	mc_command c;
 	mc_event ev;
 
-	for (uint32_t s = 0; s < N_SYMBOLS; s++)
-		snprintf(symbol_names[s], sizeof(symbol_names[s]), "SYM%u", s);
-	for (uint32_t a = 0; a < N_ACCOUNTS; a++)
-		snprintf(account_names[a], sizeof(account_names[a]), "acct-%u", a);
+	register_names();
 
 	c = cmd_new(1, 1, 0, 0, MC_BUY, MC_LIMIT, MC_DAY, 100, 10);
 	assert_int_equal(mj_command_record(&c, DAY, &names, &r), MJ_OK);
@@ -366,6 +341,10 @@ main(void)
 	    cmocka_unit_test(test_rejects_what_would_not_survive),
 	};
 
+	int failed;
+
 	test_output_to_stdout();
-	return cmocka_run_group_tests_name("records", tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("records", tests, NULL, NULL);
+	mj_registry_free(&registry);
+	return failed;
 }
