@@ -143,7 +143,8 @@ reject(mc_engine *e, const mc_command *c, int reason)
 	ev->reason = (uint8_t)reason;
 }
 
-static void
+/* An event about a resting order; returned so a caller can add its own fields. */
+static mc_event *
 emit_order_event(mc_engine *e, int kind, const mc_order *o, int64_t qty, int reason)
 {
 	mc_event *ev = mc_emit(e, kind, o->symbol);
@@ -154,6 +155,7 @@ emit_order_event(mc_engine *e, int kind, const mc_order *o, int64_t qty, int rea
 	ev->price = o->price;
 	ev->qty = qty;
 	ev->reason = (uint8_t)reason;
+	return ev;
 }
 
 /* -------------------------------------------------------------- capacity */
@@ -386,13 +388,8 @@ amend_reason(const mc_engine *e, const mc_order *o, const mc_command *c)
 static void
 emit_amended(mc_engine *e, const mc_order *o, int flags)
 {
-	mc_event *ev = mc_emit(e, MC_EV_AMENDED, o->symbol);
+	mc_event *ev = emit_order_event(e, MC_EV_AMENDED, o, o->leaves, MC_R_NONE);
 
-	ev->order_id = o->id;
-	ev->account = o->account;
-	ev->side = o->side;
-	ev->price = o->price;
-	ev->qty = o->leaves;
 	ev->leaves = o->leaves;
 	ev->flags = (uint8_t)flags;
 }
