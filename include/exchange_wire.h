@@ -424,4 +424,212 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
 	return PGX_DECODE_OK;
 }
 
+/* ======================================================================== */
+/*
+ * The order-entry protocol: the extension's order functions talk to matchd
+ * over a Unix stream socket (path: GUC exchange.matchd_socket).  Each backend
+ * keeps one connection and sends one request at a time; matchd answers every
+ * request exactly once, in the order received, and only after the journal
+ * batch holding the command's records has committed (an answer is an
+ * acknowledgement: what it reports is durable).
+ *
+ *	frame	 := length u32 (whole frame, this field included) | type u16 | flags u16 (0)
+ *				request_id u64 | body
+ *	request  := role str | record
+ *	response := outcome u8 | sqlstate 5 bytes | status u8
+ *				seq i64 | order_id i64 | created_ts i64 | filled i64 | remaining i64
+ *				reason str | message str
+ *
+ * A request's record is a journal record (the batch encoding above) holding
+ * one command: kind new_order, cancel_order, amend_order, add_symbol or
+ * open_account, with seq, idx, trading_day and ts 0 (the sequencer stamps
+ * them) and no order id for new_order (the sequencer assigns it).  role is
+ * the PostgreSQL role the extension authenticated and checked against the
+ * account; matchd records it, it never comes from the caller's arguments.
+ *
+ * outcome DONE: the command was sequenced and committed; status is the
+ * order's status after it (or, for reference data, new = accepted and
+ * rejected), reason why it is not live (reject, cancel or expiry reason) or
+ * NULL.  outcome ERROR: nothing was sequenced; sqlstate and message say why.
+ */
+#define PGX_FRAME_HEADER   16
+#define PGX_FRAME_MAX      (PGX_FRAME_HEADER + 2 + 64 + PGX_RECORD_MAX)
+#define PGX_RESPONSE_FIXED (1 + 5 + 1 + 5 * 8)
+
+enum
+{
+	PGX_MSG_REQUEST = 1,
+	PGX_MSG_RESPONSE = 2
+};
+
+enum
+{
+	PGX_OUTCOME_DONE = 0,
+	PGX_OUTCOME_ERROR = 1
+};
+
+/* Errors of order entry (class PX); the SQL reference lists when each occurs. */
+#define PGX_SQLSTATE_BAD_PRICE       "PX011" /* price missing or not allowed for the type */
+#define PGX_SQLSTATE_BAD_QUANTITY    "PX012" /* quantity not positive or above the limit */
+#define PGX_SQLSTATE_OFF_LOT         "PX013" /* quantity not a multiple of the lot size */
+#define PGX_SQLSTATE_UNKNOWN_SYMBOL  "PX020"
+#define PGX_SQLSTATE_UNKNOWN_ACCOUNT "PX021"
+#define PGX_SQLSTATE_SYMBOL_EXISTS   "PX022"
+#define PGX_SQLSTATE_ACCOUNT_EXISTS  "PX023"
+#define PGX_SQLSTATE_UNKNOWN_ORDER   "PX030" /* not open, or not this account's */
+#define PGX_SQLSTATE_UNAVAILABLE     "PX040" /* matchd down, refusing, or shutting down */
+#define PGX_SQLSTATE_FATE_UNKNOWN    "PX041" /* sent, but no answer: look it up */
+#define PGX_SQLSTATE_PROTOCOL        "PX042" /* a malformed frame */
+#define PGX_SQLSTATE_CAPACITY        "53400" /* a fixed capacity of matchd is full */
+
+typedef struct pgx_response
+{
+	uint8_t outcome;
+	char sqlstate[5];
+	uint8_t status;
+	int64_t seq;
+	int64_t order_id;
+	int64_t created_ts; /* microseconds since 2000-01-01 UTC (a TimestampTz) */
+	int64_t filled;
+	int64_t remaining;
+	pgx_str reason;
+	pgx_str message;
+} pgx_response;
+
+static inline void
+pgx_encode_frame_header(uint8_t *buf, uint32_t length, uint16_t type, uint64_t request_id)
+{
+	pgx_put_u32(buf, length);
+	pgx_put_u16(buf + 4, type);
+	pgx_put_u16(buf + 6, 0);
+	pgx_put_u64(buf + 8, request_id);
+}
+
+/* Reads a frame header from buf (at least PGX_FRAME_HEADER bytes); false when
+ * the length is impossible (then the connection must be dropped). */
+static inline bool
+pgx_decode_frame_header(const uint8_t *buf, uint32_t *length, uint16_t *type,
+                        uint64_t *request_id)
+{
+	*length = pgx_get_u32(buf);
+	*type = pgx_get_u16(buf + 4);
+	*request_id = pgx_get_u64(buf + 8);
+	return *length >= PGX_FRAME_HEADER && *length <= PGX_FRAME_MAX &&
+	       pgx_get_u16(buf + 6) == 0;
+}
+
+static inline size_t
+pgx_put_str(uint8_t *p, pgx_str s)
+{
+	pgx_put_u16(p, s.len);
+	if (s.len == PGX_STR_NULL || s.len == 0)
+		return 2;
+	memcpy(p + 2, s.ptr, s.len);
+	return 2 + (size_t)s.len;
+}
+
+/* Reads a string at *p (advanced) before end; false when it does not fit. */
+static inline bool
+pgx_take_str(const uint8_t **p, const uint8_t *end, pgx_str *s)
+{
+	if (end - *p < 2)
+		return false;
+	s->len = pgx_get_u16(*p);
+	*p += 2;
+	s->ptr = NULL;
+	if (s->len == PGX_STR_NULL)
+		return true;
+	if (end - *p < s->len)
+		return false;
+	s->ptr = (const char *)*p;
+	*p += s->len;
+	return true;
+}
+
+/*
+ * Encodes a request into buf (PGX_FRAME_MAX bytes); returns the frame length,
+ * or 0 when the role is too long or the record does not encode.
+ */
+static inline size_t
+pgx_encode_request(uint8_t *buf, uint64_t request_id, pgx_str role, const pgx_record *rec)
+{
+	size_t off = PGX_FRAME_HEADER;
+	size_t n;
+
+	if (role.len == PGX_STR_NULL || role.len > 64)
+		return 0;
+	off += pgx_put_str(buf + off, role);
+	if ((n = pgx_encode_record(buf + off, rec)) == 0)
+		return 0;
+	off += n;
+	pgx_encode_frame_header(buf, (uint32_t)off, PGX_MSG_REQUEST, request_id);
+	return off;
+}
+
+/* Decodes a request body (after the frame header); false when malformed. */
+static inline bool
+pgx_decode_request(const uint8_t *body, size_t len, pgx_str *role, pgx_record *rec)
+{
+	const uint8_t *p = body;
+	const uint8_t *end = body + len;
+	size_t used;
+
+	if (!pgx_take_str(&p, end, role) || role->len == PGX_STR_NULL)
+		return false;
+	if (pgx_decode_record(p, (size_t)(end - p), rec, &used) != PGX_DECODE_OK)
+		return false;
+	return p + used == end && pgx_kind_is_command(rec->kind);
+}
+
+/* Bytes pgx_encode_response() writes for r. */
+static inline size_t
+pgx_response_size(const pgx_response *r)
+{
+	size_t n = PGX_FRAME_HEADER + PGX_RESPONSE_FIXED + 4;
+
+	n += r->reason.len == PGX_STR_NULL ? 0 : r->reason.len;
+	n += r->message.len == PGX_STR_NULL ? 0 : r->message.len;
+	return n;
+}
+
+/* Encodes a response frame into buf (pgx_response_size(r) bytes); returns its length. */
+static inline size_t
+pgx_encode_response(uint8_t *buf, uint64_t request_id, const pgx_response *r)
+{
+	uint8_t *p = buf + PGX_FRAME_HEADER;
+	const int64_t ints[5] = {r->seq, r->order_id, r->created_ts, r->filled, r->remaining};
+
+	*p++ = r->outcome;
+	memcpy(p, r->sqlstate, 5);
+	p += 5;
+	*p++ = r->status;
+	for (int i = 0; i < 5; i++, p += 8)
+		pgx_put_u64(p, (uint64_t)ints[i]);
+	p += pgx_put_str(p, r->reason);
+	p += pgx_put_str(p, r->message);
+	pgx_encode_frame_header(buf, (uint32_t)(p - buf), PGX_MSG_RESPONSE, request_id);
+	return (size_t)(p - buf);
+}
+
+/* Decodes a response body (after the frame header); strings point into body. */
+static inline bool
+pgx_decode_response(const uint8_t *body, size_t len, pgx_response *r)
+{
+	const uint8_t *p = body;
+	const uint8_t *end = body + len;
+	int64_t *ints[5] = {&r->seq, &r->order_id, &r->created_ts, &r->filled, &r->remaining};
+
+	if (len < PGX_RESPONSE_FIXED)
+		return false;
+	r->outcome = *p++;
+	memcpy(r->sqlstate, p, 5);
+	p += 5;
+	r->status = *p++;
+	for (int i = 0; i < 5; i++, p += 8)
+		*ints[i] = (int64_t)pgx_get_u64(p);
+	if (!pgx_take_str(&p, end, &r->reason) || !pgx_take_str(&p, end, &r->message))
+		return false;
+	return p == end && r->outcome <= PGX_OUTCOME_ERROR && r->status < PGX_STATUS__COUNT;
+}
+
 #endif /* EXCHANGE_WIRE_H */

@@ -1,0 +1,97 @@
+/*
+ * pipeline.h - matchd's business logic: order manager, sequencer, matching
+ * core and journal records, in one deterministic step per command.
+ *
+ *	request --pl_stamp--> command record --pl_apply--> records in a batch
+ *	                                                   + the order's outcome
+ *
+ * pl_stamp is the live half: it checks a request against what matchd knows
+ * (names, open orders), runs the order manager hook, and stamps it as the
+ * sequencer (seq, timestamp, trading day, order id).  pl_apply is shared by
+ * live traffic and recovery: it turns a stamped command record into the
+ * command's records (the command at idx 0, its events at idx 1..).  Replay
+ * feeds the journal's command records to pl_apply and compares the bytes it
+ * produces with the journal's, so live and replay cannot drift apart.
+ *
+ * Pure like the core (no I/O, no clock: the caller passes the time); memory
+ * is allocated at pl_create, at reference-data changes and when a batch
+ * buffer grows, never per order.
+ */
+#ifndef MJ_PIPELINE_H
+#define MJ_PIPELINE_H
+
+#include <stdint.h>
+
+#include "batchbuf.h"
+#include "engine.h"
+#include "exchange_wire.h"
+#include "names.h"
+
+typedef struct pl_config
+{
+	uint32_t max_symbols;
+	uint32_t max_accounts;
+	uint32_t max_orders; /* resting orders, all symbols */
+	uint32_t max_levels; /* price levels, all symbols and sides */
+} pl_config;
+
+/* Why a request was refused before sequencing (nothing was journaled). */
+typedef struct pl_error
+{
+	char sqlstate[6];
+	char message[256];
+} pl_error;
+
+/* The order after its command, as the order functions report it. */
+typedef struct pl_result
+{
+	int64_t seq;
+	int64_t order_id;
+	int64_t created_ts;
+	int64_t filled;
+	int64_t remaining;
+	uint8_t status;     /* PGX_STATUS_*; for reference data new (accepted) or rejected */
+	const char *reason; /* static text or NULL */
+} pl_result;
+
+typedef struct pipeline pipeline;
+
+pipeline *pl_create(const pl_config *cfg);
+void pl_destroy(pipeline *pl);
+
+/* Reference data listed before the replayed range (no records); 0 or -1. */
+int pl_load_symbol(pipeline *pl, const char *name, pl_error *err);
+int pl_load_account(pipeline *pl, const char *name, pl_error *err);
+
+/* Sequencer position: the last seq and timestamp journaled, the trading day. */
+void pl_set_position(pipeline *pl, int64_t last_seq, int64_t last_ts, int32_t day);
+int64_t pl_last_seq(const pipeline *pl);
+int32_t pl_trading_day(const pipeline *pl);
+
+/*
+ * Live: checks a request (decoded from the protocol) and stamps it into the
+ * command record *cmd, taking the next seq.  now_ts is the wall clock in
+ * microseconds since 2000-01-01; the sequencer never goes backwards.  Strings
+ * of *cmd point into req, role and the pipeline (valid until the next call).
+ * 0, or -1 with *err set and nothing consumed.
+ */
+int pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
+             pgx_record *cmd, pl_error *err);
+
+/*
+ * Applies a stamped command record: appends it and its events to out and
+ * fills *res (may be NULL).  0, or -1 with *err set when the record cannot be
+ * applied or encoded (a corrupt journal or out of memory: fatal for matchd).
+ */
+int pl_apply(pipeline *pl, const pgx_record *cmd, batchbuf *out, pl_result *res,
+             pl_error *err);
+
+/* The core's state hash (books only), for logs and recovery checks. */
+uint64_t pl_state_hash(const pipeline *pl);
+/* Resting orders in the book, all symbols. */
+uint32_t pl_open_orders(const pipeline *pl);
+/* Symbols and accounts known. */
+uint32_t pl_symbols(const pipeline *pl);
+uint32_t pl_accounts(const pipeline *pl);
+
+#endif
