@@ -429,9 +429,10 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
  * The order-entry protocol: the extension's order functions talk to matchd
  * over a Unix stream socket (path: GUC exchange.matchd_socket).  Each backend
  * keeps one connection and sends one request at a time; matchd answers every
- * request exactly once, in the order received, and only after the journal
- * batch holding the command's records has committed (an answer is an
- * acknowledgement: what it reports is durable).
+ * request exactly once (matched by request_id) and, for a sequenced command,
+ * only after the journal batch holding its records has committed: an answer
+ * is an acknowledgement, what it reports is durable.  Refusals (outcome
+ * ERROR) are answered at once.
  *
  *	frame	 := length u32 (whole frame, this field included) | type u16 | flags u16 (0)
  *				request_id u64 | body

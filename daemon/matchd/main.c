@@ -1,0 +1,610 @@
+/*
+ * main.c - matchd: the matching daemon of pgexchange.
+ *
+ * One process, two threads.  The main thread runs the event loop: it reads
+ * requests from the extension's connections, passes each through the
+ * pipeline (order manager hook, sequencer, matching core, journal records)
+ * into the open batch, and answers a request only once the batch holding its
+ * records has committed.  The journal thread appends batches; while one
+ * commits, the next fills (group commit).  A batch is handed over when the
+ * writer is free and either its oldest record has waited --batch-delay-us or
+ * it holds --batch-max records.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "journal.h"
+#include "log.h"
+#include "pipeline.h"
+#include "recovery.h"
+#include "server.h"
+
+#define TAG_WRITER (SERVER_TAG_LISTENER + 1)
+#define TAG_SIGNAL (SERVER_TAG_LISTENER + 2)
+
+/* microseconds between 1970-01-01 and 2000-01-01 (PostgreSQL's epoch) */
+#define PG_EPOCH_US 946684800000000LL
+
+typedef struct options
+{
+	const char *conninfo;
+	const char *stream;
+	const char *socket_path;
+	const char *pidfile;
+	uint32_t batch_max;
+	uint32_t batch_delay_us;
+	uint32_t max_connections;
+	pl_config pl;
+} options;
+
+typedef struct ack
+{
+	conn_ref who;
+	uint64_t request_id;
+	pl_result res;
+} ack;
+
+/* A batch with the acknowledgements that wait for its commit. */
+typedef struct slot
+{
+	batchbuf bb;
+	ack *acks;
+	uint32_t nacks, cap;
+	uint64_t opened_us;
+} slot;
+
+static struct
+{
+	options opt;
+	pipeline *pl;
+	server *srv;
+	journal *jr;
+	int epfd, writer_fd, signal_fd;
+	slot slots[2];
+	int open;     /* index of the filling slot */
+	int inflight; /* index of the committing slot, -1 when the writer is idle */
+	int stopping;
+	uint64_t commands, refusals;
+} d;
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Wall clock in microseconds since 2000-01-01 UTC (a TimestampTz). */
+static int64_t
+wall_ts(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - PG_EPOCH_US;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs(
+	    "Usage: matchd --socket PATH [options]\n"
+	    "\n"
+	    "The matching daemon of pgexchange: serves the exchange extension's order\n"
+	    "functions on a Unix socket and journals every command and event through\n"
+	    "exchange.append_batch() before acknowledging it.\n"
+	    "\n"
+	    "  --socket PATH           Unix socket to listen on (required); the extension's\n"
+	    "                          exchange.matchd_socket must name it\n"
+	    "  --conninfo STR          libpq connection string (default: the PG* variables)\n"
+	    "  --stream NAME           journal stream to take over (default: main)\n"
+	    "  --batch-max N           close a batch at N records (default: 10000)\n"
+	    "  --batch-delay-us N      close a batch when its first record has waited N\n"
+	    "                          microseconds and the writer is free (default: 100)\n"
+	    "  --max-symbols N         symbols matchd can hold (default: 1024)\n"
+	    "  --max-accounts N        accounts matchd can hold (default: 100000)\n"
+	    "  --max-orders N          resting orders, all symbols (default: 1000000)\n"
+	    "  --max-levels N          price levels, all symbols and sides (default: "
+	    "200000)\n"
+	    "  --max-connections N     client connections (default: 1024)\n"
+	    "  --pidfile PATH          write the process id here once ready\n"
+	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
+	    "  --help                  this text\n"
+	    "\n"
+	    "Start: takes the stream over (new epoch), loads symbols and accounts, replays\n"
+	    "the open trading day and verifies it byte for byte, then listens.  SIGTERM:\n"
+	    "stops accepting, commits what is pending, answers, exits 0.\n"
+	    "Exit status: 0 clean shutdown, 1 error, 2 usage, 3 fenced off by another\n"
+	    "matchd (stale epoch), 4 replay did not match the journal.\n",
+	    f);
+}
+
+static int
+parse_u32(const char *name, const char *v, uint32_t min, uint32_t *out)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < min || n > UINT32_MAX)
+	{
+		fprintf(stderr, "matchd: --%s needs an integer >= %u, not \"%s\"\n", name, min,
+		        v);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int
+parse_options(int argc, char **argv, options *o)
+{
+	static const struct option longopts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"conninfo", required_argument, NULL, 'c'},
+	    {"stream", required_argument, NULL, 'n'},
+	    {"batch-max", required_argument, NULL, 'b'},
+	    {"batch-delay-us", required_argument, NULL, 'd'},
+	    {"max-symbols", required_argument, NULL, 'S'},
+	    {"max-accounts", required_argument, NULL, 'A'},
+	    {"max-orders", required_argument, NULL, 'O'},
+	    {"max-levels", required_argument, NULL, 'L'},
+	    {"max-connections", required_argument, NULL, 'C'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	int ch;
+
+	*o = (options){.conninfo = "",
+	               .stream = "main",
+	               .batch_max = 10000,
+	               .batch_delay_us = 100,
+	               .max_connections = 1024,
+	               .pl = {.max_symbols = 1024,
+	                      .max_accounts = 100000,
+	                      .max_orders = 1000000,
+	                      .max_levels = 200000}};
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+	{
+		int rc = 0;
+
+		switch (ch)
+		{
+			case 's':
+				o->socket_path = optarg;
+				break;
+			case 'c':
+				o->conninfo = optarg;
+				break;
+			case 'n':
+				o->stream = optarg;
+				break;
+			case 'b':
+				rc = parse_u32("batch-max", optarg, 1, &o->batch_max);
+				break;
+			case 'd':
+				rc = parse_u32("batch-delay-us", optarg, 0, &o->batch_delay_us);
+				break;
+			case 'S':
+				rc = parse_u32("max-symbols", optarg, 1, &o->pl.max_symbols);
+				break;
+			case 'A':
+				rc = parse_u32("max-accounts", optarg, 1, &o->pl.max_accounts);
+				break;
+			case 'O':
+				rc = parse_u32("max-orders", optarg, 1, &o->pl.max_orders);
+				break;
+			case 'L':
+				rc = parse_u32("max-levels", optarg, 2, &o->pl.max_levels);
+				break;
+			case 'C':
+				rc = parse_u32("max-connections", optarg, 1, &o->max_connections);
+				break;
+			case 'p':
+				o->pidfile = optarg;
+				break;
+			case 'l':
+				if ((log_level = log_level_parse(optarg)) < 0)
+				{
+					fprintf(stderr, "matchd: unknown --log-level \"%s\"\n", optarg);
+					rc = -1;
+				}
+				break;
+			case 'h':
+				usage(stdout);
+				exit(0);
+			default:
+				rc = -1;
+		}
+		if (rc != 0)
+			return -1;
+	}
+	if (optind < argc)
+	{
+		fprintf(stderr, "matchd: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	if (o->socket_path == NULL)
+	{
+		fprintf(stderr, "matchd: --socket is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- answers --------------------------------------------------------------- */
+
+static void
+send_response(conn_ref who, uint64_t request_id, const pgx_response *r)
+{
+	uint8_t buf[PGX_FRAME_HEADER + PGX_RESPONSE_FIXED + 4 + 256 + 512];
+	size_t n;
+
+	if (pgx_response_size(r) > sizeof(buf))
+		return;
+	n = pgx_encode_response(buf, request_id, r);
+	server_send(d.srv, who, buf, n);
+}
+
+static void
+refuse(conn_ref who, uint64_t request_id, const char *sqlstate, const char *message)
+{
+	pgx_response r = {.outcome = PGX_OUTCOME_ERROR};
+
+	memcpy(r.sqlstate, sqlstate, 5);
+	r.reason.len = PGX_STR_NULL;
+	r.message.ptr = message;
+	r.message.len = (uint16_t)strnlen(message, 500);
+	d.refusals++;
+	send_response(who, request_id, &r);
+}
+
+static void
+acknowledge(const ack *a)
+{
+	pgx_response r = {.outcome = PGX_OUTCOME_DONE, .sqlstate = "00000"};
+
+	r.status = a->res.status;
+	r.seq = a->res.seq;
+	r.order_id = a->res.order_id;
+	r.created_ts = a->res.created_ts;
+	r.filled = a->res.filled;
+	r.remaining = a->res.remaining;
+	r.reason.ptr = a->res.reason;
+	r.reason.len = a->res.reason ? (uint16_t)strlen(a->res.reason) : PGX_STR_NULL;
+	r.message.len = PGX_STR_NULL;
+	send_response(a->who, a->request_id, &r);
+}
+
+/* ---- group commit ---------------------------------------------------------- */
+
+static void die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+static void
+die(int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mlog(LOG_ERROR, "%s; exiting without acknowledging anything more", msg);
+	/* no acknowledgement may leave after this: do not run anything else */
+	_exit(status);
+}
+
+static void
+handoff(void)
+{
+	slot *s = &d.slots[d.open];
+
+	bb_finish(&s->bb);
+	journal_submit(d.jr, &s->bb);
+	d.inflight = d.open;
+	d.open ^= 1;
+	bb_reset(&d.slots[d.open].bb);
+	d.slots[d.open].nacks = 0;
+}
+
+static void
+maybe_handoff(void)
+{
+	slot *s = &d.slots[d.open];
+
+	if (d.inflight >= 0 || s->bb.commands == 0)
+		return;
+	if (d.stopping || s->bb.records >= d.opt.batch_max ||
+	    mono_us() - s->opened_us >= d.opt.batch_delay_us)
+		handoff();
+}
+
+/* The writer finished a batch: answer its requests. */
+static void
+writer_done(void)
+{
+	char msg[512];
+	int r = journal_poll(d.jr, msg, sizeof(msg));
+	slot *s;
+
+	if (r == JOURNAL_BUSY || d.inflight < 0)
+		return;
+	if (r == JOURNAL_FENCED)
+		die(3, "%s", msg);
+	if (r != JOURNAL_COMMITTED)
+		die(1, "journal: %s", msg);
+	s = &d.slots[d.inflight];
+	mlog(LOG_DEBUG, "committed seq %" PRId64 "..%" PRId64 " (%u records, %u answers)",
+	     s->bb.first_seq, s->bb.last_seq, s->bb.records, s->nacks);
+	for (uint32_t i = 0; i < s->nacks; i++)
+		acknowledge(&s->acks[i]);
+	s->nacks = 0;
+	d.inflight = -1;
+}
+
+/* Blocks until the writer is free (the open batch is full). */
+static void
+wait_for_writer(void)
+{
+	while (d.inflight >= 0)
+	{
+		uint64_t n;
+		struct epoll_event ev;
+
+		/* only the writer's eventfd matters now: everything else waits for it */
+		if (read(d.writer_fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		{
+			int fd = epoll_create1(EPOLL_CLOEXEC);
+			struct epoll_event want = {.events = EPOLLIN, .data.u64 = 0};
+
+			epoll_ctl(fd, EPOLL_CTL_ADD, d.writer_fd, &want);
+			epoll_wait(fd, &ev, 1, -1);
+			close(fd);
+			continue;
+		}
+		writer_done();
+	}
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+static void
+on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint8_t *body,
+         size_t len)
+{
+	slot *s = &d.slots[d.open];
+	pgx_record req, cmd;
+	pgx_str role;
+	pl_error err;
+	ack *a;
+
+	(void)ctx;
+	if (d.stopping)
+		return refuse(who, request_id, PGX_SQLSTATE_UNAVAILABLE,
+		              "matchd is shutting down");
+	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
+		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed request");
+	if (s->bb.records >= d.opt.batch_max)
+	{
+		wait_for_writer();
+		handoff();
+		s = &d.slots[d.open];
+	}
+	if (s->nacks == s->cap)
+	{
+		uint32_t cap = s->cap ? s->cap * 2 : 1024;
+		ack *p = realloc(s->acks, cap * sizeof(ack));
+
+		if (p == NULL)
+			return refuse(who, request_id, "53200", "matchd is out of memory");
+		s->acks = p;
+		s->cap = cap;
+	}
+	if (pl_stamp(d.pl, role, &req, wall_ts(), &cmd, &err) != 0)
+		return refuse(who, request_id, err.sqlstate, err.message);
+	a = &s->acks[s->nacks];
+	if (pl_apply(d.pl, &cmd, &s->bb, &a->res, &err) != 0)
+		die(1, "cannot apply seq %" PRId64 ": %s", cmd.seq, err.message);
+	a->who = who;
+	a->request_id = request_id;
+	if (s->nacks++ == 0)
+		s->opened_us = mono_us();
+	d.commands++;
+}
+
+/* ---- start and loop -------------------------------------------------------- */
+
+static int
+setup_signals(void)
+{
+	sigset_t mask;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	/* before the writer thread exists, so that it inherits the mask */
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -1;
+	d.signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	return d.signal_fd < 0 ? -1 : 0;
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+	{
+		mlog(LOG_WARN, "cannot write pid file %s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+static void
+run(void)
+{
+	struct epoll_event evs[64];
+
+	for (;;)
+	{
+		struct timespec timeout = {0}, *tp = NULL;
+		slot *s = &d.slots[d.open];
+		int n;
+
+		if (d.stopping && d.inflight < 0 && s->bb.commands == 0)
+			return;
+		if (d.inflight < 0 && s->bb.commands > 0)
+		{
+			uint64_t age = mono_us() - s->opened_us;
+			uint64_t left = age >= d.opt.batch_delay_us ? 0 : d.opt.batch_delay_us - age;
+
+			timeout.tv_sec = (time_t)(left / 1000000u);
+			timeout.tv_nsec = (long)(left % 1000000u) * 1000;
+			tp = &timeout;
+		}
+		n = epoll_pwait2(d.epfd, evs, 64, tp, NULL);
+		if (n < 0 && errno != EINTR)
+			die(1, "epoll_pwait2: %s", strerror(errno));
+		for (int i = 0; i < n; i++)
+		{
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag == SERVER_TAG_LISTENER)
+				server_accept(d.srv);
+			else if (tag == TAG_WRITER)
+			{
+				uint64_t count;
+
+				(void)!read(d.writer_fd, &count, sizeof(count));
+				writer_done();
+			}
+			else if (tag == TAG_SIGNAL)
+			{
+				struct signalfd_siginfo si;
+
+				while (read(d.signal_fd, &si, sizeof(si)) == sizeof(si))
+					if (!d.stopping)
+					{
+						mlog(LOG_INFO, "%s: stopping; committing what is pending",
+						     strsignal((int)si.ssi_signo));
+						d.stopping = 1;
+						server_close_listener(d.srv);
+					}
+			}
+			else
+			{
+				if (evs[i].events & EPOLLOUT)
+					server_flush(d.srv, (uint32_t)tag);
+				if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					server_read(d.srv, (uint32_t)tag, on_frame, NULL);
+			}
+		}
+		maybe_handoff();
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	char msg[1024];
+	recovery_info info;
+	PGconn *conn;
+	int32_t today;
+	journal_stats st;
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (parse_options(argc, argv, &d.opt) != 0)
+	{
+		usage(stderr);
+		return 2;
+	}
+	setenv("PGAPPNAME", "matchd", 0);
+	if (setup_signals() != 0)
+		die(1, "cannot set up signal handling: %s", strerror(errno));
+	d.inflight = -1;
+	if ((d.pl = pl_create(&d.opt.pl)) == NULL)
+		die(1, "cannot allocate the matching core (--max-orders %u, --max-levels %u)",
+		    d.opt.pl.max_orders, d.opt.pl.max_levels);
+	for (int i = 0; i < 2; i++)
+		if (bb_init(&d.slots[i].bb, 1 << 20) != 0)
+			die(1, "out of memory");
+
+	conn = PQconnectdb(d.opt.conninfo);
+	if (PQstatus(conn) != CONNECTION_OK)
+		die(1, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+	today = (int32_t)(time(NULL) / 86400) - 10957;
+	{
+		uint64_t t0 = mono_us();
+
+		if (recovery_run(conn, d.opt.stream, today, d.pl, &info, msg, sizeof(msg)) != 0)
+			die(strstr(msg, "diverged") ? 4 : 1, "recovery failed: %s", msg);
+		mlog(LOG_INFO,
+		     "replayed %" PRId64 " commands (%" PRId64 " records) after seq %" PRId64
+		     " in %.1f ms, all equal to the journal; %u symbols and %u accounts loaded "
+		     "before; state hash %016" PRIx64 "; %u open orders; trading day %d",
+		     info.replayed_commands, info.replayed_records, info.from_seq,
+		     (double)(mono_us() - t0) / 1000.0, info.symbols, info.accounts,
+		     info.state_hash, pl_open_orders(d.pl), info.trading_day);
+	}
+
+	if ((d.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (d.writer_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		die(1, "epoll/eventfd: %s", strerror(errno));
+	ev.data.u64 = TAG_WRITER;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.writer_fd, &ev);
+	ev.data.u64 = TAG_SIGNAL;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.signal_fd, &ev);
+	if ((d.jr = journal_start(conn, d.opt.conninfo, info.stream, info.epoch,
+	                          d.writer_fd)) == NULL)
+		die(1, "cannot start the journal writer");
+	if ((d.srv = server_create(d.opt.socket_path, d.opt.max_connections, d.epfd, msg,
+	                           sizeof(msg))) == NULL)
+		die(1, "%s", msg);
+	if (d.opt.pidfile)
+		write_pidfile(d.opt.pidfile);
+	mlog(LOG_INFO,
+	     "ready: listening on %s (stream \"%s\", epoch %" PRId64 ", next seq %" PRId64
+	     ", batch max %u records, delay %u us)",
+	     d.opt.socket_path, d.opt.stream, info.epoch, pl_last_seq(d.pl) + 1,
+	     d.opt.batch_max, d.opt.batch_delay_us);
+
+	run();
+
+	journal_get_stats(d.jr, &st);
+	journal_stop(d.jr);
+	server_destroy(d.srv);
+	if (d.opt.pidfile)
+		unlink(d.opt.pidfile);
+	mlog(LOG_INFO,
+	     "stopped cleanly: %" PRIu64 " commands acknowledged, %" PRIu64
+	     " refused; %" PRIu64 " batches (%" PRIu64
+	     " records) committed, mean append %.2f ms, "
+	     "%" PRIu64 " reconnects; last seq %" PRId64 ", state hash %016" PRIx64,
+	     d.commands, d.refusals, st.batches, st.records,
+	     st.batches ? (double)st.append_us_total / 1000.0 / (double)st.batches : 0.0,
+	     st.reconnects, pl_last_seq(d.pl), pl_state_hash(d.pl));
+	pl_destroy(d.pl);
+	return 0;
+}

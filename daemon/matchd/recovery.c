@@ -1,0 +1,249 @@
+/*
+ * recovery.c - take over, load reference data, replay and verify.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "recovery.h"
+
+#define REPLAY_CHUNK 20000 /* commands per read_batch call */
+
+/* Runs a query with text parameters; NULL (message set) unless it returned rows. */
+static PGresult *
+query(PGconn *conn, const char *sql, int n, const char *const *params, int binary,
+      char *message, size_t size)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, binary);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		snprintf(message, size, "%s: %s", sql, PQerrorMessage(conn));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int32_t
+day_of(const char *iso_date)
+{
+	/* days since 2000-01-01 of YYYY-MM-DD (proleptic Gregorian) */
+	int y, m, d;
+
+	if (sscanf(iso_date, "%d-%d-%d", &y, &m, &d) != 3)
+		return -1;
+	y -= m <= 2;
+	{
+		int era = (y >= 0 ? y : y - 399) / 400;
+		int yoe = y - era * 400;
+		int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+		return era * 146097 + doe - 719468 - 10957; /* 1970 -> 2000 */
+	}
+}
+
+/* Loads the names listed before the replayed range. */
+static int
+load_reference(PGconn *conn, pipeline *pl, recovery_info *info, char *message,
+               size_t size)
+{
+	char stream[16], upto[24];
+	const char *params[2] = {stream, upto};
+	PGresult *res;
+	pl_error err;
+
+	snprintf(stream, sizeof(stream), "%d", info->stream);
+	snprintf(upto, sizeof(upto), "%" PRId64, info->from_seq);
+	res = query(conn,
+	            "SELECT symbol FROM exchange.symbols WHERE stream = $1::int "
+	            "AND listed_seq <= $2::bigint ORDER BY listed_seq",
+	            2, params, 0, message, size);
+	if (res == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		if (pl_load_symbol(pl, PQgetvalue(res, i, 0), &err) != 0)
+		{
+			snprintf(message, size, "%s", err.message);
+			PQclear(res);
+			return -1;
+		}
+	info->symbols = (uint32_t)PQntuples(res);
+	PQclear(res);
+
+	res = query(conn,
+	            "SELECT account FROM exchange.accounts WHERE stream = $1::int "
+	            "AND opened_seq <= $2::bigint ORDER BY opened_seq",
+	            2, params, 0, message, size);
+	if (res == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		if (pl_load_account(pl, PQgetvalue(res, i, 0), &err) != 0)
+		{
+			snprintf(message, size, "%s", err.message);
+			PQclear(res);
+			return -1;
+		}
+	info->accounts = (uint32_t)PQntuples(res);
+	PQclear(res);
+	return 0;
+}
+
+/* Replays one read_batch result; returns commands replayed or -1. */
+static int64_t
+replay_batch(pipeline *pl, const uint8_t *buf, size_t len, batchbuf *out,
+             recovery_info *info, char *message, size_t size)
+{
+	const uint8_t *p = buf + PGX_BATCH_HEADER;
+	const uint8_t *end = buf + len;
+	uint32_t count;
+	int64_t commands = 0;
+	pgx_decode_status st = pgx_decode_header(buf, len, &count);
+
+	if (st != PGX_DECODE_OK)
+		return snprintf(message, size, "read_batch: %s", pgx_decode_error(st)), -1;
+	while (p < end)
+	{
+		const uint8_t *group = p;
+		pgx_record cmd, ev;
+		pl_error err;
+		size_t used;
+
+		if ((st = pgx_decode_record(p, (size_t)(end - p), &cmd, &used)) != PGX_DECODE_OK)
+			return snprintf(message, size, "read_batch: %s", pgx_decode_error(st)), -1;
+		if (cmd.idx != 0 || cmd.seq != info->last_seq + 1)
+			return snprintf(message, size,
+			                "journal out of order at seq %" PRId64
+			                " idx %d (expected seq %" PRId64 ")",
+			                cmd.seq, cmd.idx, info->last_seq + 1),
+			       -1;
+		p += used;
+		while (p < end)
+		{
+			if ((st = pgx_decode_record(p, (size_t)(end - p), &ev, &used)) !=
+			    PGX_DECODE_OK)
+				return snprintf(message, size, "read_batch: %s", pgx_decode_error(st)),
+				       -1;
+			if (ev.idx == 0)
+				break;
+			p += used;
+		}
+		bb_reset(out);
+		if (pl_apply(pl, &cmd, out, NULL, &err) != 0)
+			return snprintf(message, size, "replay: %s", err.message), -1;
+		if (out->len - PGX_BATCH_HEADER != (size_t)(p - group) ||
+		    memcmp(out->buf + PGX_BATCH_HEADER, group, (size_t)(p - group)) != 0)
+			return snprintf(
+			           message, size,
+			           "replay diverged from the journal at seq %" PRId64
+			           ": the journal has %zu bytes of records for it, replay produced "
+			           "%zu (%u records); refusing to serve from an unverified book",
+			           cmd.seq, (size_t)(p - group), out->len - PGX_BATCH_HEADER,
+			           out->records),
+			       -1;
+		info->last_seq = cmd.seq;
+		info->replayed_records += out->records;
+		commands++;
+	}
+	return commands;
+}
+
+int
+recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
+             recovery_info *info, char *message, size_t size)
+{
+	const char *params[3];
+	char stream[16], after[24], chunk[16];
+	PGresult *res;
+	batchbuf out;
+	int64_t last_ts = 0, target;
+
+	memset(info, 0, sizeof(*info));
+	params[0] = stream_name;
+	res = query(conn, "SELECT stream, epoch, last_seq FROM exchange.take_over_stream($1)",
+	            1, params, 0, message, size);
+	if (res == NULL)
+		return -1;
+	info->stream = atoi(PQgetvalue(res, 0, 0));
+	info->epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	target = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	PQclear(res);
+	mlog(LOG_INFO,
+	     "took over stream \"%s\" (id %d) at epoch %" PRId64 ", last seq %" PRId64,
+	     stream_name, info->stream, info->epoch, target);
+
+	/* the open trading day: replay starts at its first seq */
+	snprintf(stream, sizeof(stream), "%d", info->stream);
+	params[0] = stream;
+	res = query(
+	    conn,
+	    "SELECT s.last_trading_day, d.first_seq, "
+	    "(extract(epoch FROM s.last_ts - '2000-01-01 00:00:00+00') * 1000000)::bigint "
+	    "FROM exchange.streams s LEFT JOIN exchange.journal_days d "
+	    "ON d.stream = s.stream AND d.trading_day = s.last_trading_day "
+	    "WHERE s.stream = $1::int",
+	    1, params, 0, message, size);
+	if (res == NULL)
+		return -1;
+	info->journal_day = PQgetisnull(res, 0, 0) ? -1 : day_of(PQgetvalue(res, 0, 0));
+	info->from_seq =
+	    PQgetisnull(res, 0, 1) ? target : strtoll(PQgetvalue(res, 0, 1), NULL, 10) - 1;
+	if (!PQgetisnull(res, 0, 2))
+		last_ts = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	PQclear(res);
+
+	if (load_reference(conn, pl, info, message, size) != 0)
+		return -1;
+	if (bb_init(&out, 1 << 20) != 0)
+		return snprintf(message, size, "out of memory"), -1;
+
+	info->last_seq = info->from_seq;
+	pl_set_position(pl, info->from_seq, 0,
+	                info->journal_day < 0 ? today : info->journal_day);
+	while (info->last_seq < target)
+	{
+		int64_t n;
+
+		snprintf(after, sizeof(after), "%" PRId64, info->last_seq);
+		snprintf(chunk, sizeof(chunk), "%d", REPLAY_CHUNK);
+		params[1] = after;
+		params[2] = chunk;
+		res = query(conn, "SELECT exchange.read_batch($1::int, $2::bigint, $3::int)", 3,
+		            params, 1, message, size);
+		if (res == NULL)
+			return bb_free(&out), -1;
+		n = replay_batch(pl, (const uint8_t *)PQgetvalue(res, 0, 0),
+		                 (size_t)PQgetlength(res, 0, 0), &out, info, message, size);
+		PQclear(res);
+		if (n < 0)
+			return bb_free(&out), -1;
+		if (n == 0)
+		{
+			bb_free(&out);
+			return snprintf(message, size,
+			                "the journal ends at seq %" PRId64
+			                " but the sequencer says %" PRId64,
+			                info->last_seq, target),
+			       -1;
+		}
+		info->replayed_commands += n;
+	}
+	bb_free(&out);
+
+	/*
+	 * New commands go to today's trading day, unless orders still rest from
+	 * the journal's day: they belong to it until a close expires them (the
+	 * trading-hours issue brings the close), and replay starts at that day.
+	 */
+	info->trading_day = info->journal_day < 0 ? today
+	                    : info->journal_day >= today || pl_open_orders(pl) > 0
+	                        ? info->journal_day
+	                        : today;
+	pl_set_position(pl, info->last_seq, last_ts, info->trading_day);
+	info->state_hash = pl_state_hash(pl);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * server.h - matchd's Unix-socket server: connections and frames.
+ *
+ * Connections live in a fixed table; a (slot, generation) pair names one, so
+ * an acknowledgement that waits for a commit can find out that its
+ * connection went away and was replaced meanwhile.  The server only frames
+ * bytes (exchange_wire.h); what a request means is the caller's business.
+ */
+#ifndef MJ_SERVER_H
+#define MJ_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct server server;
+
+typedef struct conn_ref
+{
+	uint32_t slot;
+	uint32_t gen;
+} conn_ref;
+
+/* Called for each complete frame read from a connection. */
+typedef void (*frame_fn)(void *ctx, conn_ref who, uint16_t type, uint64_t request_id,
+                         const uint8_t *body, size_t len);
+
+/* Epoll tags at and above this value are not connections. */
+#define SERVER_TAG_LISTENER 0xFFFFFF00u
+
+/* Listens on path (a stale socket file is replaced), registering with epfd. */
+server *server_create(const char *path, uint32_t max_conns, int epfd, char *msg,
+                      size_t size);
+/* Stops accepting and removes the socket file. */
+void server_close_listener(server *s);
+void server_destroy(server *s);
+void server_accept(server *s);
+/* Reads what is there and calls fn for each complete frame; drops the
+ * connection on EOF, error or a malformed frame. */
+void server_read(server *s, uint32_t slot, frame_fn fn, void *ctx);
+/* Queues bytes for the connection; -1 if it is gone. */
+int server_send(server *s, conn_ref who, const uint8_t *buf, size_t len);
+/* Writes queued bytes (on EPOLLOUT). */
+void server_flush(server *s, uint32_t slot);
+uint32_t server_connections(const server *s);
+
+#endif
