@@ -7,15 +7,17 @@
 #   make format  clang-format every C file
 
 MODULE_big = exchange
-OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o
+OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
+	extension/publish.o extension/matchd_client.o extension/order_entry.o
 EXTENSION = exchange
 DATA = $(wildcard sql/exchange--*.sql)
 PGFILEDESC = "exchange - system of record of pgexchange"
 
 # pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
-REGRESS = types ticks journal_append journal_reject journal_read reference_data
+REGRESS = types ticks journal_append journal_reject journal_read reference_data order_entry \
+	order_entry_wait executions upgrade
 REGRESS_OPTS = --inputdir=regress --outputdir=build/regress --load-extension=exchange
-ISOLATION = fencing concurrent_append
+ISOLATION = fencing concurrent_append notifications
 ISOLATION_OPTS = --inputdir=regress --outputdir=build/isolation --load-extension=exchange
 
 PG_CONFIG ?= pg_config

@@ -38,15 +38,16 @@ PG_FUNCTION_INFO_V1(exchange_encode_batch);
 
 /* ---- labels of the SQL enumerations, indexed by wire number ---------------- */
 
-static const char *const kind_labels[PGX_KIND__COUNT] = {
+const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
     NULL,         "new_order",    "cancel_order", "amend_order",
     "add_symbol", "open_account", "market_open",  "market_close",
     "halt",       "resume",       "accepted",     "rejected",
     "trade",      "canceled",     "amended",      "expired"};
-static const char *const side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
-static const char *const type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
-static const char *const tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc", "fok"};
-static const char *const status_labels[PGX_STATUS__COUNT] = {
+const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
+const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
+const char *const exchange_tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc",
+                                                         "fok"};
+const char *const exchange_status_labels[PGX_STATUS__COUNT] = {
     NULL, "new", "partially_filled", "filled", "canceled", "rejected", "expired"};
 
 #define MAX_ENUM_LABELS PGX_KIND__COUNT
@@ -106,7 +107,8 @@ Layout *
 journal_layout(TupleDesc td, MemoryContext mcxt)
 {
 	static const char *const *const label_sets[E__COUNT] = {
-	    kind_labels, side_labels, type_labels, tif_labels, status_labels};
+	    exchange_kind_labels, exchange_side_labels, exchange_type_labels,
+	    exchange_tif_labels, exchange_status_labels};
 	static const int label_counts[E__COUNT] = {PGX_KIND__COUNT, PGX_SIDE__COUNT,
 	                                           PGX_TYPE__COUNT, PGX_TIF__COUNT,
 	                                           PGX_STATUS__COUNT};

@@ -58,6 +58,13 @@ typedef struct BatchReader
 	pgx_record prev; /* the record read before the current one */
 } BatchReader;
 
+/* Labels of the SQL enumerations, indexed by wire number (0: none). */
+extern const char *const exchange_kind_labels[PGX_KIND__COUNT];
+extern const char *const exchange_side_labels[PGX_SIDE__COUNT];
+extern const char *const exchange_type_labels[PGX_TYPE__COUNT];
+extern const char *const exchange_tif_labels[PGX_TIF__COUNT];
+extern const char *const exchange_status_labels[PGX_STATUS__COUNT];
+
 extern void batch_reader_init(BatchReader *r, bytea *batch);
 extern bool batch_reader_next(BatchReader *r, pgx_record *rec);
 extern Layout *journal_layout(TupleDesc td, MemoryContext mcxt);

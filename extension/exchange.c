@@ -1,13 +1,63 @@
 /*
  * exchange.c
- *		Module entry of the `exchange` extension.
+ *		Module entry of the `exchange` extension: its settings.
  *
  * The extension's functions live in files of one purpose each:
- *	ticks.c		exact numeric price <-> integer tick conversions
- *	batch.c		the journal batch codec (include/exchange_wire.h) for the sequencer
+ *	ticks.c			exact numeric price <-> integer tick conversions
+ *	batch.c			the journal batch codec (include/exchange_wire.h) for the sequencer
+ *	journal_insert.c	the fast write of a batch into the journal's partitions
+ *	publish.c		real-time notifications of a batch, sent at its commit
+ *	matchd_client.c	the per-backend connection to matchd (order-entry protocol)
+ *	order_entry.c	the order and reference-data functions that talk to matchd
  */
 #include "postgres.h"
 
+#include <limits.h>
+#include <sys/un.h>
+
 #include "fmgr.h"
+#include "utils/guc.h"
+
+#include "exchange.h"
 
 PG_MODULE_MAGIC;
+
+void _PG_init(void);
+
+/* exchange.matchd_socket: Unix socket path of matchd; '' = not configured */
+char *exchange_matchd_socket = NULL;
+/* exchange.matchd_timeout: how long an order function waits for matchd (ms) */
+int exchange_matchd_timeout = 5000;
+
+static bool
+check_matchd_socket(char **newval, void **extra, GucSource source)
+{
+	struct sockaddr_un addr;
+
+	if (*newval != NULL && strlen(*newval) >= sizeof(addr.sun_path))
+	{
+		GUC_check_errdetail("A Unix socket path has at most %d bytes.",
+		                    (int)sizeof(addr.sun_path) - 1);
+		return false;
+	}
+	return true;
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable(
+	    "exchange.matchd_socket", "Unix socket path of the matching daemon matchd.",
+	    "The order functions (exchange.submit_order and the others) send their "
+	    "commands there. Empty: not configured, and the order functions fail "
+	    "with SQLSTATE PX040.",
+	    &exchange_matchd_socket, "", PGC_SUSET, 0, check_matchd_socket, NULL, NULL);
+	DefineCustomIntVariable(
+	    "exchange.matchd_timeout",
+	    "How long an order function waits for matchd, from connecting to the answer.",
+	    "After this time an order function fails: with PX040 when the request "
+	    "could not be sent, with PX041 (fate unknown) when it was sent.",
+	    &exchange_matchd_timeout, 5000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, NULL, NULL,
+	    NULL);
+	MarkGUCPrefixReserved("exchange");
+}

@@ -11,13 +11,35 @@
 
 #include "postgres.h"
 
+#include "utils/numeric.h"
+
 #define ERRCODE_PGX_STALE_EPOCH     MAKE_SQLSTATE('P', 'X', '0', '0', '1')
 #define ERRCODE_PGX_SEQ_GAP         MAKE_SQLSTATE('P', 'X', '0', '0', '2')
 #define ERRCODE_PGX_DUPLICATE_SEQ   MAKE_SQLSTATE('P', 'X', '0', '0', '3')
 #define ERRCODE_PGX_UNKNOWN_STREAM  MAKE_SQLSTATE('P', 'X', '0', '0', '4')
 #define ERRCODE_PGX_MALFORMED_BATCH MAKE_SQLSTATE('P', 'X', '0', '0', '5')
 #define ERRCODE_PGX_DAY_REGRESSION  MAKE_SQLSTATE('P', 'X', '0', '0', '6')
-#define ERRCODE_PGX_UNKNOWN_SYMBOL  MAKE_SQLSTATE('P', 'X', '0', '2', '0')
 #define ERRCODE_PGX_PRICE_OFF_TICK  MAKE_SQLSTATE('P', 'X', '0', '1', '0')
+#define ERRCODE_PGX_BAD_PRICE       MAKE_SQLSTATE('P', 'X', '0', '1', '1')
+#define ERRCODE_PGX_BAD_QUANTITY    MAKE_SQLSTATE('P', 'X', '0', '1', '2')
+#define ERRCODE_PGX_OFF_LOT         MAKE_SQLSTATE('P', 'X', '0', '1', '3')
+#define ERRCODE_PGX_UNKNOWN_SYMBOL  MAKE_SQLSTATE('P', 'X', '0', '2', '0')
+#define ERRCODE_PGX_UNKNOWN_ACCOUNT MAKE_SQLSTATE('P', 'X', '0', '2', '1')
+#define ERRCODE_PGX_SYMBOL_EXISTS   MAKE_SQLSTATE('P', 'X', '0', '2', '2')
+#define ERRCODE_PGX_ACCOUNT_EXISTS  MAKE_SQLSTATE('P', 'X', '0', '2', '3')
+#define ERRCODE_PGX_UNKNOWN_ORDER   MAKE_SQLSTATE('P', 'X', '0', '3', '0')
+#define ERRCODE_PGX_UNAVAILABLE     MAKE_SQLSTATE('P', 'X', '0', '4', '0')
+#define ERRCODE_PGX_FATE_UNKNOWN    MAKE_SQLSTATE('P', 'X', '0', '4', '1')
+#define ERRCODE_PGX_PROTOCOL        MAKE_SQLSTATE('P', 'X', '0', '4', '2')
+
+/* Largest quantity of one order (shares); the matching core's own bound. */
+#define EXCHANGE_MAX_QUANTITY INT64CONST(1000000000)
+
+/* GUCs (exchange.c) */
+extern char *exchange_matchd_socket;
+extern int exchange_matchd_timeout;
+
+/* ticks.c: price / tick_size exactly; PX010 off the grid, 22003 beyond bigint */
+extern int64 exchange_numeric_to_ticks(Numeric price, Numeric tick_size);
 
 #endif /* EXCHANGE_H */

@@ -36,15 +36,13 @@ check_tick_size(Numeric tick_size)
 }
 
 /*
- * price_to_ticks(price numeric, tick_size numeric) returns bigint
- *
- * price / tick_size when that is a whole number that fits in bigint.
+ * price / tick_size exactly, for a positive finite tick_size: PX010 when that
+ * is not a whole number of ticks, 22003 when it does not fit in bigint.  The
+ * order functions validate prices with this before anything is sent.
  */
-Datum
-exchange_price_to_ticks(PG_FUNCTION_ARGS)
+int64
+exchange_numeric_to_ticks(Numeric price, Numeric tick_size)
 {
-	Numeric price = PG_GETARG_NUMERIC(0);
-	Numeric tick_size = PG_GETARG_NUMERIC(1);
 	Numeric remainder;
 	Numeric ticks;
 
@@ -71,7 +69,19 @@ exchange_price_to_ticks(PG_FUNCTION_ARGS)
 	    numeric_compare(ticks, int64_to_numeric(PG_INT64_MIN)) < 0)
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 		                errmsg("price is out of range: too many ticks for bigint")));
-	PG_RETURN_DATUM(DirectFunctionCall1(numeric_int8, NumericGetDatum(ticks)));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(ticks)));
+}
+
+/*
+ * price_to_ticks(price numeric, tick_size numeric) returns bigint
+ *
+ * price / tick_size when that is a whole number that fits in bigint.
+ */
+Datum
+exchange_price_to_ticks(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(
+	    exchange_numeric_to_ticks(PG_GETARG_NUMERIC(0), PG_GETARG_NUMERIC(1)));
 }
 
 /*

@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(47);
+SELECT plan(62);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -34,8 +34,26 @@ SELECT has_function('exchange', f, 'function exchange.' || f)
   FROM unnest(ARRAY['take_over_stream', 'append_batch', 'read_stream', 'read_batch',
                     'stream_position', 'price_to_ticks', 'ticks_to_price', 'encode_batch',
                     'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price', 'tick_size',
-                    'journal_insert']) f;
+                    'journal_insert', 'submit_order', 'cancel_order', 'amend_order', 'add_symbol',
+                    'open_account', 'executions', 'publish_batch']) f;
 SELECT has_view('exchange', 'journal_prices', 'view journal_prices');
+SELECT has_view('exchange', 'execution_log', 'view execution_log');
+SELECT ok((SELECT 'security_barrier=true' = ANY (reloptions) FROM pg_class
+            WHERE oid = 'exchange.execution_log'::regclass),
+          'execution_log is a security barrier (its row filter runs before any caller predicate)');
+SELECT has_index('exchange', 'journal', 'journal_trades', ARRAY['symbol', 'ts'],
+                 'trades by symbol and time');
+SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
+            WHERE indexrelid = 'exchange.journal_trades'::regclass),
+          '(kind = ''trade''::exchange.event_kind)', 'the trade index holds trades only');
+SELECT col_type_is('exchange', 'symbols', 'book_version', 'bigint', 'symbols.book_version');
+SELECT col_not_null('exchange', 'symbols', 'book_version', 'book_version is never NULL');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.1',
+          'CREATE EXTENSION installs version 1.1');
+SELECT is(
+    (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text)'::regprocedure)),
+    'TABLE(id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text)',
+    'submit_order returns the documented row');
 -- journal_record is the journal row without stream and epoch: same names, types, order
 SELECT is(
     (SELECT array_agg(attname || ' ' || format_type(atttypid, atttypmod) ORDER BY attnum)

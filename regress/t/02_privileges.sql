@@ -1,7 +1,7 @@
 -- pgTAP: who may do what.  The journal is written only through the sequencer
 -- functions, and only by exchange_engine; PUBLIC may do nothing.
 BEGIN;
-SELECT plan(34);
+SELECT plan(77);
 
 SELECT has_role(r) FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker',
                                      'exchange_compliance', 'exchange_dba']) r;
@@ -37,6 +37,35 @@ SELECT function_privs_are('exchange', 'take_over_stream', ARRAY['text'],
     r, ARRAY[]::text[], r || ' cannot take a stream over')
   FROM unnest(ARRAY['exchange_broker', 'exchange_compliance']) r;
 
+-- order entry: order functions for brokers, reference data for the admin,
+-- executions for whoever may read them, publish_batch for no one
+SELECT function_privs_are('exchange', f.name, f.args, 'exchange_broker', ARRAY['EXECUTE'],
+    'brokers may call ' || f.name)
+  FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text']),
+               ('cancel_order', ARRAY['text', 'bigint']),
+               ('amend_order', ARRAY['text', 'bigint', 'bigint', 'numeric'])) f(name, args);
+SELECT function_privs_are('exchange', f.name, f.args, r, ARRAY[]::text[], r || ' may not call ' || f.name)
+  FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text']),
+               ('cancel_order', ARRAY['text', 'bigint']),
+               ('amend_order', ARRAY['text', 'bigint', 'bigint', 'numeric'])) f(name, args),
+       unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_compliance', 'exchange_dba']) r;
+SELECT function_privs_are('exchange', f.name, f.args, 'exchange_admin', ARRAY['EXECUTE'],
+    'the admin may call ' || f.name)
+  FROM (VALUES ('add_symbol', ARRAY['text', 'numeric', 'bigint', 'text', 'numeric', 'text']),
+               ('open_account', ARRAY['text', 'regrole'])) f(name, args);
+SELECT function_privs_are('exchange', f.name, f.args, r, ARRAY[]::text[], r || ' may not call ' || f.name)
+  FROM (VALUES ('add_symbol', ARRAY['text', 'numeric', 'bigint', 'text', 'numeric', 'text']),
+               ('open_account', ARRAY['text', 'regrole'])) f(name, args),
+       unnest(ARRAY['exchange_broker', 'exchange_engine', 'exchange_compliance', 'exchange_dba']) r;
+SELECT function_privs_are('exchange', 'publish_batch', ARRAY['bytea', 'integer'], r, ARRAY[]::text[],
+    r || ' cannot publish notifications of its own')
+  FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker', 'exchange_compliance', 'exchange_dba']) r;
+SELECT function_privs_are('exchange', 'executions', ARRAY['text', 'bigint', 'timestamp with time zone', 'timestamp with time zone'],
+    r, ARRAY['EXECUTE'], r || ' may call executions')
+  FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker', 'exchange_compliance', 'exchange_dba']) r;
+SELECT table_privs_are('exchange', 'execution_log', r, ARRAY['SELECT'], r || ' reads execution_log, no more')
+  FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker', 'exchange_compliance', 'exchange_dba']) r;
+
 -- try it: login roles in each group
 CREATE ROLE tap_engine LOGIN IN ROLE exchange_engine;
 CREATE ROLE tap_compliance LOGIN IN ROLE exchange_compliance;
@@ -52,11 +81,19 @@ SELECT throws_ok($$SELECT exchange.append_batch(1, 1, 1, exchange.encode_batch(A
 SELECT lives_ok($$SELECT count(*) FROM exchange.journal$$, 'compliance reads the journal');
 RESET ROLE;
 
+-- the module defines its settings when loaded; a broker's SET must meet the real one
+LOAD 'exchange';
 SET ROLE tap_broker;
 SELECT throws_ok($$SELECT count(*) FROM exchange.journal$$, '42501', NULL,
                  'a broker cannot read the raw journal of every broker');
 SELECT throws_ok($$UPDATE exchange.streams SET epoch = 0$$, '42501', NULL,
                  'a broker cannot move the sequencer');
+SELECT throws_ok($$SELECT * FROM exchange.add_symbol('TAP', 0.01)$$, '42501', NULL,
+                 'a broker cannot list symbols');
+SELECT throws_ok($$SELECT exchange.publish_batch('\x00'::bytea, 1)$$,
+                 '42501', NULL, 'a broker cannot send notifications in the exchange''s name');
+SELECT throws_ok($$SET exchange.matchd_socket = '/tmp/somewhere-else'$$, '42501', NULL,
+                 'a broker cannot point the order functions at another daemon');
 RESET ROLE;
 
 SET ROLE tap_engine;

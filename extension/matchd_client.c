@@ -1,0 +1,454 @@
+/*
+ * matchd_client.c
+ *		The backend's connection to matchd: one request, one answer, waited
+ *		for interruptibly.
+ *
+ * Each backend keeps one Unix-socket connection to matchd (the path is the
+ * GUC exchange.matchd_socket), opened on first use and kept for the next
+ * calls.  The socket is non-blocking; the backend sleeps on a wait event set
+ * holding its latch, postmaster death and the socket, so query cancel,
+ * statement_timeout and termination interrupt a wait, and the whole call is
+ * bounded by exchange.matchd_timeout.
+ *
+ * What a failure means for the caller depends on whether the request left:
+ *	- not sent (no connection, or the request not completely written): PX040,
+ *	  nothing happened and the caller may simply retry;
+ *	- sent, then no answer (timeout, EOF, read error) or an interrupt: the
+ *	  command may or may not have been sequenced.  PX041 says so; the connection
+ *	  is closed so that a late answer can never be taken for the answer to the
+ *	  next request, and the next call reconnects;
+ *	- a malformed answer: PX042, and the connection is closed as well.
+ */
+#include "postgres.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "exchange.h"
+#include "matchd_client.h"
+
+/* The connection; conn_fd is PGINVALID_SOCKET when there is none. */
+static pgsocket conn_fd = PGINVALID_SOCKET;
+static WaitEventSet *conn_events = NULL; /* latch, postmaster death, socket */
+static int conn_socket_pos = -1;
+static uint32 conn_socket_mask = 0;
+static char conn_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+/* Request ids increase per backend, over all connections. */
+static uint64 last_request_id = 0;
+
+/* One frame buffer for both directions (one request in flight at a time). */
+static uint8 *frame_buf = NULL;
+
+static void
+matchd_disconnect(void)
+{
+	if (conn_events != NULL)
+	{
+		FreeWaitEventSet(conn_events);
+		conn_events = NULL;
+	}
+	if (conn_fd != PGINVALID_SOCKET)
+	{
+		close(conn_fd);
+		ReleaseExternalFD();
+		conn_fd = PGINVALID_SOCKET;
+	}
+	conn_socket_pos = -1;
+	conn_socket_mask = 0;
+}
+
+static long
+ms_left(TimestampTz deadline)
+{
+	return TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+}
+
+/*
+ * Sleeps until the socket is ready for `mask` (true) or the deadline passes
+ * (false); interrupts are served while waiting (and may throw).
+ */
+static bool
+wait_socket(uint32 mask, TimestampTz deadline)
+{
+	for (;;)
+	{
+		WaitEvent ev;
+		long left = ms_left(deadline);
+
+		if (left <= 0)
+			return false;
+		if (mask != conn_socket_mask)
+		{
+			ModifyWaitEvent(conn_events, conn_socket_pos, mask, NULL);
+			conn_socket_mask = mask;
+		}
+		if (WaitEventSetWait(conn_events, left, &ev, 1, PG_WAIT_EXTENSION) == 0)
+			return false;
+		if (ev.events & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
+		if (ev.events & mask)
+			return true;
+	}
+}
+
+static void
+pg_attribute_noreturn() unavailable_timeout(const char *doing, const char *path)
+{
+	ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+	                errmsg("matchd at \"%s\" did not %s within %d ms", path, doing,
+	                       exchange_matchd_timeout),
+	                errdetail("Nothing was sent to matchd."),
+	                errhint("matchd is overloaded or stuck; the call may be retried.")));
+}
+
+/* Opens the connection to exchange.matchd_socket (PX040 when it cannot). */
+static void
+matchd_connect(TimestampTz deadline)
+{
+	const char *path = exchange_matchd_socket;
+	struct sockaddr_un addr;
+	pgsocket fd;
+
+	Assert(conn_fd == PGINVALID_SOCKET);
+	if (path == NULL || path[0] == '\0')
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+		                errmsg("exchange.matchd_socket is not set"),
+		                errhint("Set exchange.matchd_socket to the path of matchd's Unix "
+		                        "socket (a superuser setting).")));
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+
+	if (!AcquireExternalFD())
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+		                errmsg("could not connect to matchd: too many open files")));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+	{
+		int save_errno = errno;
+
+		ReleaseExternalFD();
+		errno = save_errno;
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+		                errmsg("could not create a socket for matchd: %m")));
+	}
+	conn_fd = fd; /* from here on, matchd_disconnect() closes it */
+
+	for (;;)
+	{
+		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+		{
+			/* matchd's listen queue is full: try again shortly */
+			long left = ms_left(deadline);
+
+			if (left <= 0)
+				unavailable_timeout("accept the connection", path);
+			(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+			                Min(left, 10), PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
+		if (errno == EINPROGRESS)
+		{
+			int err = 0;
+			socklen_t errlen = sizeof(err);
+			long left = ms_left(deadline);
+			int rc;
+
+			if (left <= 0)
+				unavailable_timeout("accept the connection", path);
+			rc = WaitLatchOrSocket(MyLatch,
+			                       WL_SOCKET_WRITEABLE | WL_LATCH_SET | WL_TIMEOUT |
+			                           WL_EXIT_ON_PM_DEATH,
+			                       fd, left, PG_WAIT_EXTENSION);
+			if (rc & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			if (!(rc & WL_SOCKET_WRITEABLE))
+			{
+				if (ms_left(deadline) <= 0)
+					unavailable_timeout("accept the connection", path);
+				continue; /* woken by the latch: connect() reports the state */
+			}
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+				err = errno;
+			if (err == 0)
+				break;
+			errno = err;
+		}
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+		                errmsg("could not connect to matchd at \"%s\": %m", path),
+		                errdetail("Nothing was sent to matchd."),
+		                errhint("Is matchd running? The call may be retried.")));
+	}
+
+	conn_events = CreateWaitEventSet(TopMemoryContext, 3);
+	AddWaitEventToSet(conn_events, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(conn_events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	conn_socket_pos = AddWaitEventToSet(conn_events, WL_SOCKET_READABLE, fd, NULL, NULL);
+	conn_socket_mask = WL_SOCKET_READABLE;
+	strlcpy(conn_path, path, sizeof(conn_path));
+}
+
+/*
+ * Whether a connection kept from an earlier call can carry a request: it
+ * must have nothing to read (matchd answers only what was asked, so a
+ * readable socket means EOF or an error, e.g. after a restart of matchd).
+ */
+static bool
+connection_reusable(void)
+{
+	char byte;
+	ssize_t n;
+
+	if (strcmp(conn_path, exchange_matchd_socket) != 0)
+		return false;
+	n = recv(conn_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+}
+
+/* Writes the frame; returns 0, or an errno with *sent the bytes written. */
+static int
+send_frame(const uint8 *buf, size_t len, TimestampTz deadline, size_t *sent)
+{
+	*sent = 0;
+	while (*sent < len)
+	{
+		ssize_t n = send(conn_fd, buf + *sent, len - *sent, MSG_NOSIGNAL);
+
+		if (n > 0)
+		{
+			*sent += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		{
+			if (!wait_socket(WL_SOCKET_WRITEABLE, deadline))
+				unavailable_timeout("take the request", conn_path);
+			continue;
+		}
+		return n < 0 ? errno : EPIPE;
+	}
+	return 0;
+}
+
+static void
+pg_attribute_noreturn()
+    fate_unknown(const char *what, const char *fate_hint, const char *detail)
+{
+	ereport(ERROR,
+	        (errcode(ERRCODE_PGX_FATE_UNKNOWN), errmsg("the %s's fate is unknown", what),
+	         errdetail_internal("%s", detail), errhint("%s", fate_hint)));
+}
+
+static void
+pg_attribute_noreturn() malformed_answer(const char *what, const char *why)
+{
+	ereport(ERROR,
+	        (errcode(ERRCODE_PGX_PROTOCOL),
+	         errmsg("malformed answer from matchd: %s", why),
+	         errdetail("The connection to matchd was closed; the %s's fate is unknown.",
+	                   what)));
+}
+
+/* Reads one whole frame into frame_buf; returns its length. */
+static uint32
+receive_frame(TimestampTz deadline, const char *what, const char *fate_hint)
+{
+	size_t got = 0;
+	uint32 length = 0;
+	uint16 type;
+	uint64 id;
+
+	for (;;)
+	{
+		ssize_t n = recv(conn_fd, frame_buf + got, PGX_FRAME_MAX - got, 0);
+
+		if (n > 0)
+		{
+			got += (size_t)n;
+			if (length == 0 && got >= PGX_FRAME_HEADER &&
+			    !pgx_decode_frame_header(frame_buf, &length, &type, &id))
+				malformed_answer(what, "impossible frame header");
+			if (length != 0 && got >= length)
+			{
+				if (got > length)
+					malformed_answer(what, "more bytes than one answer");
+				return length;
+			}
+			continue;
+		}
+		if (n == 0)
+			fate_unknown(what, fate_hint,
+			             "The request was sent; matchd closed the connection before "
+			             "answering.");
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		{
+			if (!wait_socket(WL_SOCKET_READABLE, deadline))
+				fate_unknown(
+				    what, fate_hint,
+				    psprintf("The request was sent; matchd did not answer within "
+				             "%d ms (exchange.matchd_timeout).",
+				             exchange_matchd_timeout));
+			continue;
+		}
+		fate_unknown(what, fate_hint,
+		             psprintf("The request was sent; reading matchd's answer failed: %s",
+		                      strerror(errno)));
+	}
+}
+
+static char *
+answer_string(pgx_str s, const char *what, const char *field)
+{
+	if (s.len == PGX_STR_NULL)
+		return NULL;
+	if (!pg_verify_mbstr(GetDatabaseEncoding(), s.ptr, s.len, true))
+		malformed_answer(what, psprintf("%s is not valid text", field));
+	return pnstrdup(s.ptr, s.len);
+}
+
+static bool
+valid_sqlstate(const char *s)
+{
+	for (int i = 0; i < 5; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	/* an error, not success (00), a warning (01) or no data (02) */
+	return !(s[0] == '0' && (s[1] == '0' || s[1] == '1' || s[1] == '2'));
+}
+
+void
+matchd_call(const char *role, const pgx_record *request, const char *what,
+            const char *fate_hint, MatchdAnswer *answer)
+{
+	TimestampTz deadline =
+	    TimestampTzPlusMilliseconds(GetCurrentTimestamp(), exchange_matchd_timeout);
+	pgx_str role_str;
+	pgx_response resp;
+	char sqlstate[5];
+	char *message = NULL;
+	size_t len;
+	uint64 id;
+
+	if (frame_buf == NULL)
+		frame_buf = MemoryContextAlloc(TopMemoryContext, PGX_FRAME_MAX);
+	role_str.ptr = role;
+	role_str.len = (uint16)strlen(role);
+	id = ++last_request_id;
+	len = pgx_encode_request(frame_buf, id, role_str, request);
+	if (len == 0)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		                errmsg("the %s is too large to send to matchd", what)));
+
+	PG_TRY();
+	{
+		bool reused;
+		uint32 length;
+		uint16 type;
+		uint64 answer_id;
+
+		if (conn_fd != PGINVALID_SOCKET && !connection_reusable())
+			matchd_disconnect();
+		reused = conn_fd != PGINVALID_SOCKET;
+		if (!reused)
+			matchd_connect(deadline);
+		for (;;)
+		{
+			size_t sent;
+			int err = send_frame(frame_buf, len, deadline, &sent);
+
+			if (err == 0)
+				break;
+			if (sent == 0 && reused)
+			{
+				/* matchd went away since the last call: nothing left, start afresh */
+				matchd_disconnect();
+				matchd_connect(deadline);
+				reused = false;
+				continue;
+			}
+			errno = err;
+			ereport(ERROR,
+			        (errcode(ERRCODE_PGX_UNAVAILABLE),
+			         errmsg("could not send the %s to matchd: %m", what),
+			         sent == 0
+			             ? errdetail("Nothing was sent to matchd.")
+			             : errdetail("Only %zu of %zu bytes were sent; matchd ignores "
+			                         "an incomplete request.",
+			                         sent, len),
+			         errhint("The call may be retried.")));
+		}
+
+		length = receive_frame(deadline, what, fate_hint);
+		(void)pgx_decode_frame_header(frame_buf, &length, &type, &answer_id);
+		if (type != PGX_MSG_RESPONSE)
+			malformed_answer(what, psprintf("frame type %u is not a response", type));
+		if (answer_id != id)
+			malformed_answer(what, psprintf("answer to request " UINT64_FORMAT
+			                                " where " UINT64_FORMAT " was expected",
+			                                answer_id, id));
+		if (!pgx_decode_response(frame_buf + PGX_FRAME_HEADER, length - PGX_FRAME_HEADER,
+		                         &resp))
+			malformed_answer(what, "response body does not decode");
+		if (resp.outcome == PGX_OUTCOME_ERROR)
+		{
+			memcpy(sqlstate, resp.sqlstate, 5);
+			if (!valid_sqlstate(sqlstate))
+				malformed_answer(what, "invalid SQLSTATE in an error answer");
+			message = answer_string(resp.message, what, "the error message");
+		}
+		else
+		{
+			if (resp.status == 0)
+				malformed_answer(what, "an answer without a status");
+			answer->status = resp.status;
+			answer->seq = resp.seq;
+			answer->order_id = resp.order_id;
+			answer->created_ts = resp.created_ts;
+			answer->filled = resp.filled;
+			answer->remaining = resp.remaining;
+			answer->reason = answer_string(resp.reason, what, "the reason");
+		}
+	}
+	PG_CATCH();
+	{
+		/* a late answer must never be read as the next request's */
+		matchd_disconnect();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	if (resp.outcome == PGX_OUTCOME_ERROR)
+		ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2],
+		                                      sqlstate[3], sqlstate[4])),
+		                errmsg("%s", message != NULL && message[0] != '\0'
+		                                 ? message
+		                                 : "matchd refused the command")));
+}

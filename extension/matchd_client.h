@@ -1,0 +1,36 @@
+/*
+ * matchd_client.h
+ *		The backend's connection to matchd (the order-entry protocol of
+ *		include/exchange_wire.h).
+ */
+#ifndef EXCHANGE_MATCHD_CLIENT_H
+#define EXCHANGE_MATCHD_CLIENT_H
+
+#include "postgres.h"
+
+#include "exchange_wire.h"
+
+/* What matchd answered to a command it sequenced (outcome DONE). */
+typedef struct MatchdAnswer
+{
+	uint8 status; /* PGX_STATUS_*, never 0 */
+	int64 seq;
+	int64 order_id;
+	int64 created_ts; /* a TimestampTz */
+	int64 filled;
+	int64 remaining;
+	char *reason; /* palloc'd, NULL when matchd sent none */
+} MatchdAnswer;
+
+/*
+ * Sends one command to matchd as `role` and waits for its answer (at most
+ * exchange.matchd_timeout).  Returns only when matchd sequenced the command;
+ * raises matchd's error when it refused it, PX040 when the request could not
+ * be sent, PX041 when it was sent and no answer came (fate_hint says where to
+ * look the command up), PX042 for a malformed answer.  `what` names the
+ * command in messages ("order", "command").
+ */
+extern void matchd_call(const char *role, const pgx_record *request, const char *what,
+                        const char *fate_hint, MatchdAnswer *answer);
+
+#endif /* EXCHANGE_MATCHD_CLIENT_H */

@@ -1,0 +1,891 @@
+/*
+ * order_entry.c
+ *		The order functions (submit_order, cancel_order, amend_order) and the
+ *		reference-data functions (add_symbol, open_account): validate, send one
+ *		command to matchd, return what it answered.
+ *
+ * Bad input never reaches matchd: every argument is checked here first, each
+ * failure with its own SQLSTATE (docs/sql-reference.md lists them).  The
+ * account must belong to the calling role (current_user, so SET ROLE counts,
+ * or a role it is a member of); the role sent to matchd is that role, never an
+ * argument.
+ *
+ * These functions are not transactional: matchd sequences and journals the
+ * command in its own transaction and answers only after that committed, so the
+ * command stands even if the caller's transaction rolls back.
+ *
+ * The lookups of accounts, symbols and orders run as the extension's owner
+ * (not subject to the caller's row-level security) with the latest snapshot
+ * (reference data is current state, whatever the caller's isolation level), and
+ * positive answers are cached for the life of the backend: an account's broker
+ * and a symbol's tick and lot sizes never change.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "batch.h"
+#include "exchange.h"
+#include "matchd_client.h"
+
+PG_FUNCTION_INFO_V1(exchange_submit_order);
+PG_FUNCTION_INFO_V1(exchange_cancel_order);
+PG_FUNCTION_INFO_V1(exchange_amend_order);
+PG_FUNCTION_INFO_V1(exchange_add_symbol);
+PG_FUNCTION_INFO_V1(exchange_open_account);
+
+#define CLIENT_ORDER_ID_MAX 16   /* bytes; the matching core's fixed field */
+#define DESCRIPTION_MAX     1000 /* bytes */
+
+static const char *const order_fate_hint =
+    "Look the order up before sending it again: exchange.executions() shows its fills, "
+    "exchange.journal its records (by client_order_id).";
+static const char *const command_fate_hint =
+    "Look it up in exchange.symbols or exchange.accounts before sending it again.";
+
+/* ---- lookups as the extension's owner ----------------------------------------- */
+
+typedef enum LookupKind
+{
+	LOOKUP_ACCOUNT,      /* broker of an account */
+	LOOKUP_SYMBOL,       /* tick_size and lot_size of a symbol */
+	LOOKUP_ORDER_SYMBOL, /* symbol of an account's order */
+	LOOKUP_SYMBOL_ROW,   /* a whole exchange.symbols row */
+	LOOKUP_ACCOUNT_ROW,  /* a whole exchange.accounts row */
+	LOOKUP__COUNT
+} LookupKind;
+
+typedef struct Lookup
+{
+	const char *sql;
+	int nargs;
+	Oid argtypes[2];
+	SPIPlanPtr plan; /* prepared on first use, kept */
+} Lookup;
+
+static Lookup lookups[LOOKUP__COUNT] = {
+    [LOOKUP_ACCOUNT] = {"SELECT broker FROM exchange.accounts "
+                        "WHERE account OPERATOR(pg_catalog.=) $1",
+                        1,
+                        {TEXTOID}},
+    [LOOKUP_SYMBOL] = {"SELECT tick_size, lot_size FROM exchange.symbols "
+                       "WHERE symbol OPERATOR(pg_catalog.=) $1",
+                       1,
+                       {TEXTOID}},
+    [LOOKUP_ORDER_SYMBOL] = {"SELECT symbol FROM exchange.journal "
+                             "WHERE order_id OPERATOR(pg_catalog.=) $1 "
+                             "AND account OPERATOR(pg_catalog.=) $2 "
+                             "AND idx OPERATOR(pg_catalog.=) 0 "
+                             "AND kind OPERATOR(pg_catalog.=) "
+                             "'new_order'::exchange.event_kind LIMIT 1",
+                             2,
+                             {INT8OID, TEXTOID}},
+    [LOOKUP_SYMBOL_ROW] = {"SELECT s FROM exchange.symbols s "
+                           "WHERE s.symbol OPERATOR(pg_catalog.=) $1",
+                           1,
+                           {TEXTOID}},
+    [LOOKUP_ACCOUNT_ROW] = {"SELECT a FROM exchange.accounts a "
+                            "WHERE a.account OPERATOR(pg_catalog.=) $1",
+                            1,
+                            {TEXTOID}},
+};
+
+/*
+ * Runs a lookup as `owner` with the latest snapshot; when it finds a row,
+ * copies its first `nout` columns into out/outnull (in the caller's memory
+ * context) and returns true.
+ */
+static bool
+run_lookup(Oid owner, LookupKind kind, Datum *args, Datum *out, bool *outnull, int nout)
+{
+	Lookup *q = &lookups[kind];
+	Oid save_userid;
+	int save_sec;
+	volatile bool found = false;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		int rc;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (q->plan == NULL)
+		{
+			SPIPlanPtr plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
+
+			if (plan == NULL)
+				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+			SPI_keepplan(plan);
+			q->plan = plan;
+		}
+		rc = SPI_execute_snapshot(q->plan, args, NULL, GetLatestSnapshot(),
+		                          InvalidSnapshot, false, false, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "lookup failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed > 0)
+		{
+			HeapTuple tup = SPI_tuptable->vals[0];
+			TupleDesc td = SPI_tuptable->tupdesc;
+
+			for (int i = 0; i < nout; i++)
+			{
+				Form_pg_attribute att = TupleDescAttr(td, i);
+				Datum d = SPI_getbinval(tup, td, i + 1, &outnull[i]);
+
+				out[i] = outnull[i] ? (Datum)0
+				                    : SPI_datumTransfer(d, att->attbyval, att->attlen);
+			}
+			found = true;
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+	return found;
+}
+
+/* The owner of the called function: the extension's owner. */
+static Oid
+function_owner(FunctionCallInfo fcinfo)
+{
+	HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	Oid owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	owner = ((Form_pg_proc)GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* ---- the per-backend cache of accounts and symbols --------------------------------- */
+
+typedef struct AccountEntry
+{
+	char account[NAMEDATALEN]; /* key */
+	NameData broker;
+} AccountEntry;
+
+typedef struct SymbolEntry
+{
+	char symbol[NAMEDATALEN]; /* key */
+	Numeric tick_size;        /* in cache_cxt */
+	int64 lot_size;
+} SymbolEntry;
+
+static MemoryContext cache_cxt = NULL;
+static HTAB *account_cache = NULL;
+static HTAB *symbol_cache = NULL;
+static bool cache_stale = false;
+
+/*
+ * A relcache invalidation of the whole cache or of any relation (TRUNCATE,
+ * DROP EXTENSION, ALTER TABLE of symbols or accounts among them) drops the
+ * cache at the next lookup.  Nothing is freed here: a lookup in progress may
+ * hold an entry.
+ */
+static void
+cache_invalidate(Datum arg, Oid relid)
+{
+	cache_stale = true;
+}
+
+static void
+cache_prepare(void)
+{
+	HASHCTL ctl;
+
+	if (cache_cxt == NULL)
+	{
+		cache_cxt = AllocSetContextCreate(TopMemoryContext, "exchange reference cache",
+		                                  ALLOCSET_SMALL_SIZES);
+		CacheRegisterRelcacheCallback(cache_invalidate, (Datum)0);
+	}
+	if (cache_stale)
+	{
+		MemoryContextReset(cache_cxt);
+		account_cache = symbol_cache = NULL;
+		cache_stale = false;
+	}
+	if (account_cache != NULL)
+		return;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.hcxt = cache_cxt;
+	ctl.entrysize = sizeof(AccountEntry);
+	account_cache = hash_create("exchange accounts", 64, &ctl,
+	                            HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(SymbolEntry);
+	symbol_cache = hash_create("exchange symbols", 64, &ctl,
+	                           HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/* The broker role of an account; false when there is no such account. */
+static bool
+lookup_account(Oid owner, const char *account, NameData *broker)
+{
+	AccountEntry *e;
+	Datum arg, out;
+	bool isnull;
+
+	if (strlen(account) >= NAMEDATALEN)
+		return false; /* longer than any account name */
+	cache_prepare();
+	e = hash_search(account_cache, account, HASH_FIND, NULL);
+	if (e != NULL)
+	{
+		*broker = e->broker;
+		return true;
+	}
+	arg = CStringGetTextDatum(account);
+	if (!run_lookup(owner, LOOKUP_ACCOUNT, &arg, &out, &isnull, 1) || isnull)
+		return false;
+	namestrcpy(broker, NameStr(*DatumGetName(out)));
+	cache_prepare();
+	e = hash_search(account_cache, account, HASH_ENTER, NULL);
+	e->broker = *broker;
+	return true;
+}
+
+/* Tick size (copied to the current context) and lot size of a listed symbol. */
+static bool
+lookup_symbol(Oid owner, const char *symbol, Numeric *tick_size, int64 *lot_size)
+{
+	SymbolEntry *e;
+	Datum arg, out[2];
+	bool isnull[2];
+
+	if (strlen(symbol) >= NAMEDATALEN)
+		return false;
+	cache_prepare();
+	e = hash_search(symbol_cache, symbol, HASH_FIND, NULL);
+	if (e == NULL)
+	{
+		Numeric tick;
+
+		arg = CStringGetTextDatum(symbol);
+		if (!run_lookup(owner, LOOKUP_SYMBOL, &arg, out, isnull, 2) || isnull[0] ||
+		    isnull[1])
+			return false;
+		tick = DatumGetNumeric(out[0]);
+		cache_prepare();
+		e = hash_search(symbol_cache, symbol, HASH_ENTER, NULL);
+		e->tick_size = MemoryContextAlloc(cache_cxt, VARSIZE(tick));
+		memcpy(e->tick_size, tick, VARSIZE(tick));
+		e->lot_size = DatumGetInt64(out[1]);
+	}
+	*tick_size = palloc(VARSIZE(e->tick_size));
+	memcpy(*tick_size, e->tick_size, VARSIZE(e->tick_size));
+	*lot_size = e->lot_size;
+	return true;
+}
+
+/* ---- argument checks ------------------------------------------------------------- */
+
+static void
+require_args(FunctionCallInfo fcinfo, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (names[i] != NULL && PG_ARGISNULL(i))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("%s must not be NULL", names[i])));
+}
+
+static void
+check_quantity(int64 quantity)
+{
+	if (quantity <= 0 || quantity > EXCHANGE_MAX_QUANTITY)
+		ereport(ERROR, (errcode(ERRCODE_PGX_BAD_QUANTITY),
+		                errmsg("quantity must be between 1 and " INT64_FORMAT
+		                       ", not " INT64_FORMAT,
+		                       EXCHANGE_MAX_QUANTITY, quantity)));
+}
+
+static bool
+numeric_positive(Numeric n)
+{
+	return !numeric_is_nan(n) && !numeric_is_inf(n) &&
+	       DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+	                                         NumericGetDatum(int64_to_numeric(0)))) > 0;
+}
+
+static char *
+numeric_text(Numeric n)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+}
+
+static void
+check_price_positive(Numeric price)
+{
+	if (!numeric_positive(price))
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_BAD_PRICE),
+		         errmsg("price must be a positive number, not %s", numeric_text(price))));
+}
+
+/* The current user's name: who calls, for the messages and for matchd. */
+static char *
+caller_name(void)
+{
+	return GetUserNameFromId(GetUserId(), false);
+}
+
+/*
+ * The account must exist and belong to the calling role or a role it is a
+ * member of.  One message for "no such account" and "not yours", so that a
+ * broker learns nothing of other brokers' accounts.
+ */
+static void
+check_account_owner(Oid owner, const char *account)
+{
+	NameData broker;
+	bool ok = false;
+
+	if (lookup_account(owner, account, &broker))
+	{
+		Oid broker_oid = get_role_oid(NameStr(broker), true);
+
+		ok = OidIsValid(broker_oid) && is_member_of_role(GetUserId(), broker_oid);
+	}
+	if (!ok)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		         errmsg("account \"%s\" does not exist or does not belong to role \"%s\"",
+		                account, caller_name())));
+}
+
+static void
+check_lot(const char *symbol, int64 quantity, int64 lot_size)
+{
+	if (quantity % lot_size != 0)
+		ereport(ERROR, (errcode(ERRCODE_PGX_OFF_LOT),
+		                errmsg("quantity " INT64_FORMAT
+		                       " is not a multiple of the lot size " INT64_FORMAT
+		                       " of symbol \"%s\"",
+		                       quantity, lot_size, symbol)));
+}
+
+static void
+pg_attribute_noreturn() unknown_order(int64 order_id, const char *account)
+{
+	ereport(ERROR,
+	        (errcode(ERRCODE_PGX_UNKNOWN_ORDER),
+	         errmsg("order " INT64_FORMAT " is not an open order of account \"%s\"",
+	                order_id, account)));
+}
+
+/* The wire number of a value of one of our enum types. */
+static uint8
+enum_to_wire(Datum value, const char *const *labels, int nlabels)
+{
+	HeapTuple tup = SearchSysCache1(ENUMOID, value);
+	const char *label;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for enum value %u", DatumGetObjectId(value));
+	label = NameStr(((Form_pg_enum)GETSTRUCT(tup))->enumlabel);
+	for (int i = 1; i < nlabels; i++)
+		if (strcmp(labels[i], label) == 0)
+		{
+			ReleaseSysCache(tup);
+			return (uint8)i;
+		}
+	elog(ERROR, "enum label \"%s\" has no wire number", label);
+}
+
+static void
+record_init(pgx_record *rec, uint8 kind)
+{
+	memset(rec, 0, sizeof(*rec));
+	for (int i = 0; i < PGX_S__COUNT; i++)
+		rec->strs[i].len = PGX_STR_NULL;
+	rec->kind = kind;
+}
+
+static void
+record_str(pgx_record *rec, int field, const char *s)
+{
+	size_t len = strlen(s);
+
+	Assert(len <= PGX_STR_MAX);
+	rec->strs[field].ptr = s;
+	rec->strs[field].len = (uint16)len;
+}
+
+static void
+record_int(pgx_record *rec, int field, int64 v)
+{
+	rec->ints[field] = v;
+	rec->present |= (uint8)(1u << field);
+}
+
+/* ---- the order functions' result row --------------------------------------------- */
+
+/*
+ * Puts matchd's answer as the one row (id, creation_time, filled_quantity,
+ * remaining_quantity, status, reject_reason) of a materialized result.
+ */
+static void
+return_order_row(FunctionCallInfo fcinfo, const MatchdAnswer *a)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+	TupleDesc td = rsinfo->setDesc;
+	Oid status_type = TupleDescAttr(td, 4)->atttypid;
+	Datum values[6];
+	bool nulls[6] = {0};
+	HeapTuple tup;
+
+	if (a->status == 0 || a->status >= PGX_STATUS__COUNT)
+		elog(ERROR, "order status %u out of range", a->status);
+	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(status_type),
+	                      CStringGetDatum(exchange_status_labels[a->status]));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "order_status has no label \"%s\"",
+		     exchange_status_labels[a->status]);
+	values[4] = ObjectIdGetDatum(((Form_pg_enum)GETSTRUCT(tup))->oid);
+	ReleaseSysCache(tup);
+
+	values[0] = Int64GetDatum(a->order_id);
+	values[1] = TimestampTzGetDatum(a->created_ts);
+	values[2] = Int64GetDatum(a->filled);
+	values[3] = Int64GetDatum(a->remaining);
+	if (a->reason != NULL)
+		values[5] = CStringGetTextDatum(a->reason);
+	else
+		nulls[5] = true;
+	tuplestore_putvalues(rsinfo->setResult, td, values, nulls);
+}
+
+/* ---- submit_order ------------------------------------------------------------------ */
+
+/*
+ * submit_order(account text, symbol text, side side, quantity bigint,
+ *				price numeric DEFAULT NULL, order_type order_type DEFAULT 'limit',
+ *				time_in_force time_in_force DEFAULT 'day',
+ *				client_order_id text DEFAULT NULL)
+ * returns table (id, creation_time, filled_quantity, remaining_quantity, status,
+ *				  reject_reason)
+ */
+Datum
+exchange_submit_order(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"account",       "symbol", "side",
+	                                    "quantity",      NULL,     "order_type",
+	                                    "time_in_force", NULL};
+	Oid owner = function_owner(fcinfo);
+	char *account, *symbol, *client_order_id = NULL;
+	uint8 side, type, tif;
+	int64 quantity, lot_size, ticks = 0;
+	Numeric price = NULL, tick_size;
+	pgx_record rec;
+	MatchdAnswer answer;
+
+	/* a set-returning context, checked before anything is sent */
+	InitMaterializedSRF(fcinfo, 0);
+	require_args(fcinfo, names, lengthof(names));
+	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	symbol = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	side = enum_to_wire(PG_GETARG_DATUM(2), exchange_side_labels, PGX_SIDE__COUNT);
+	quantity = PG_GETARG_INT64(3);
+	if (!PG_ARGISNULL(4))
+		price = PG_GETARG_NUMERIC(4);
+	type = enum_to_wire(PG_GETARG_DATUM(5), exchange_type_labels, PGX_TYPE__COUNT);
+	tif = enum_to_wire(PG_GETARG_DATUM(6), exchange_tif_labels, PGX_TIF__COUNT);
+	if (!PG_ARGISNULL(7))
+		client_order_id = text_to_cstring(PG_GETARG_TEXT_PP(7));
+
+	check_quantity(quantity);
+	if (type == PGX_TYPE_LIMIT && price == NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a limit order needs a price")));
+	if (type == PGX_TYPE_MARKET && price != NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a market order has no price"),
+		         errhint("Leave price NULL, or send a limit order at that price.")));
+	if (price != NULL)
+		check_price_positive(price);
+	if (type == PGX_TYPE_MARKET)
+	{
+		/* a market order never rests: it trades now or not at all */
+		if (tif == PGX_TIF_GTC)
+			ereport(ERROR,
+			        (errcode(ERRCODE_PGX_BAD_PRICE),
+			         errmsg("a market order cannot be good till cancelled"),
+			         errhint("Market orders never rest; use time_in_force ioc or fok "
+			                 "(day, the default, is sent as ioc).")));
+		if (tif == PGX_TIF_DAY)
+			tif = PGX_TIF_IOC;
+	}
+	if (client_order_id != NULL && strlen(client_order_id) > CLIENT_ORDER_ID_MAX)
+		ereport(ERROR,
+		        (errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+		         errmsg("client_order_id is longer than %d bytes", CLIENT_ORDER_ID_MAX)));
+	if (client_order_id != NULL && client_order_id[0] == '\0')
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("client_order_id must not be empty"),
+		                errhint("Leave it NULL when there is none.")));
+
+	check_account_owner(owner, account);
+	if (!lookup_symbol(owner, symbol, &tick_size, &lot_size))
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
+		                errmsg("unknown symbol \"%s\"", symbol)));
+	check_lot(symbol, quantity, lot_size);
+	if (price != NULL)
+		ticks = exchange_numeric_to_ticks(price, tick_size);
+
+	record_init(&rec, PGX_KIND_NEW_ORDER);
+	record_str(&rec, PGX_S_SYMBOL, symbol);
+	record_str(&rec, PGX_S_ACCOUNT, account);
+	rec.side = side;
+	rec.order_type = type;
+	rec.time_in_force = tif;
+	if (type == PGX_TYPE_LIMIT)
+		record_int(&rec, PGX_F_PRICE, ticks);
+	record_int(&rec, PGX_F_QUANTITY, quantity);
+	if (client_order_id != NULL)
+		record_str(&rec, PGX_S_CLIENT_ORDER_ID, client_order_id);
+
+	matchd_call(caller_name(), &rec, "order", order_fate_hint, &answer);
+	return_order_row(fcinfo, &answer);
+	return (Datum)0;
+}
+
+/* ---- cancel_order ------------------------------------------------------------------ */
+
+/* cancel_order(account text, order_id bigint) returns the same table */
+Datum
+exchange_cancel_order(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"account", "order_id"};
+	Oid owner = function_owner(fcinfo);
+	char *account;
+	int64 order_id;
+	pgx_record rec;
+	MatchdAnswer answer;
+
+	InitMaterializedSRF(fcinfo, 0);
+	require_args(fcinfo, names, lengthof(names));
+	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	order_id = PG_GETARG_INT64(1);
+
+	check_account_owner(owner, account);
+	if (order_id <= 0)
+		unknown_order(order_id, account);
+
+	record_init(&rec, PGX_KIND_CANCEL_ORDER);
+	record_str(&rec, PGX_S_ACCOUNT, account);
+	record_int(&rec, PGX_F_ORDER_ID, order_id);
+	matchd_call(caller_name(), &rec, "cancel request", order_fate_hint, &answer);
+	return_order_row(fcinfo, &answer);
+	return (Datum)0;
+}
+
+/* ---- amend_order ------------------------------------------------------------------- */
+
+/*
+ * amend_order(account text, order_id bigint, quantity bigint,
+ *			   price numeric DEFAULT NULL) returns the same table
+ *
+ * quantity is the new open (remaining) quantity; a NULL price keeps the price.
+ */
+Datum
+exchange_amend_order(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"account", "order_id", "quantity", NULL};
+	Oid owner = function_owner(fcinfo);
+	char *account, *symbol;
+	int64 order_id, quantity, lot_size, ticks = 0;
+	Numeric price = NULL, tick_size;
+	Datum args[2], out;
+	bool isnull;
+	pgx_record rec;
+	MatchdAnswer answer;
+
+	InitMaterializedSRF(fcinfo, 0);
+	require_args(fcinfo, names, lengthof(names));
+	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	order_id = PG_GETARG_INT64(1);
+	quantity = PG_GETARG_INT64(2);
+	if (!PG_ARGISNULL(3))
+		price = PG_GETARG_NUMERIC(3);
+
+	check_quantity(quantity);
+	if (price != NULL)
+		check_price_positive(price);
+	check_account_owner(owner, account);
+	if (order_id <= 0)
+		unknown_order(order_id, account);
+
+	/* the order's symbol, for its lot and tick sizes: from its new_order record */
+	args[0] = Int64GetDatum(order_id);
+	args[1] = CStringGetTextDatum(account);
+	if (!run_lookup(owner, LOOKUP_ORDER_SYMBOL, args, &out, &isnull, 1) || isnull)
+		unknown_order(order_id, account);
+	symbol = TextDatumGetCString(out);
+	if (!lookup_symbol(owner, symbol, &tick_size, &lot_size))
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
+		                errmsg("unknown symbol \"%s\"", symbol)));
+	check_lot(symbol, quantity, lot_size);
+	if (price != NULL)
+		ticks = exchange_numeric_to_ticks(price, tick_size);
+
+	record_init(&rec, PGX_KIND_AMEND_ORDER);
+	record_str(&rec, PGX_S_ACCOUNT, account);
+	record_int(&rec, PGX_F_ORDER_ID, order_id);
+	record_int(&rec, PGX_F_QUANTITY, quantity);
+	if (price != NULL)
+		record_int(&rec, PGX_F_PRICE, ticks);
+	matchd_call(caller_name(), &rec, "amendment", order_fate_hint, &answer);
+	return_order_row(fcinfo, &answer);
+	return (Datum)0;
+}
+
+/* ---- reference data ------------------------------------------------------------------
+ */
+
+static bool
+is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_alnum(char c)
+{
+	return is_upper(c) || is_digit(c) || (c >= 'a' && c <= 'z');
+}
+
+/* ^[A-Z][A-Z0-9.]{0,15}$ */
+static bool
+valid_symbol(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 16 || !is_upper(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!is_upper(s[i]) && !is_digit(s[i]) && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* ^[A-Z]{3}$ */
+static bool
+valid_currency(const char *s)
+{
+	return strlen(s) == 3 && is_upper(s[0]) && is_upper(s[1]) && is_upper(s[2]);
+}
+
+/* ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$ */
+static bool
+valid_account(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 63 || !is_alnum(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/*
+ * A reference-data command that matchd sequenced but the engine rejected
+ * (matchd refuses the usual cases, an existing symbol or account, before
+ * sequencing; this covers the engine's own verdict).
+ */
+static void
+check_reference_answer(const MatchdAnswer *a, const char *what, const char *name)
+{
+	int code = ERRCODE_INVALID_PARAMETER_VALUE;
+
+	if (a->status != PGX_STATUS_REJECTED)
+		return;
+	if (a->reason != NULL && strcmp(a->reason, "symbol_exists") == 0)
+		code = ERRCODE_PGX_SYMBOL_EXISTS;
+	else if (a->reason != NULL && strcmp(a->reason, "account_exists") == 0)
+		code = ERRCODE_PGX_ACCOUNT_EXISTS;
+	ereport(ERROR, (errcode(code),
+	                errmsg("the matching engine rejected %s \"%s\": %s", what, name,
+	                       a->reason != NULL ? a->reason : "no reason given"),
+	                errdetail("The command was journaled at seq " INT64_FORMAT
+	                          " as rejected; nothing changed.",
+	                          a->seq)));
+}
+
+/* The row a reference-data command created, read with the latest snapshot. */
+static Datum
+read_back(Oid owner, LookupKind kind, const char *what, const char *name, int64 seq)
+{
+	Datum arg = CStringGetTextDatum(name);
+	Datum row;
+	bool isnull;
+
+	if (!run_lookup(owner, kind, &arg, &row, &isnull, 1) || isnull)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("matchd accepted %s \"%s\" at seq " INT64_FORMAT
+		                       " but this database does not show it",
+		                       what, name, seq),
+		                errhint("Check that matchd journals into this database.")));
+	return row;
+}
+
+/*
+ * add_symbol(symbol text, tick_size numeric, lot_size bigint DEFAULT 1,
+ *			  currency text DEFAULT 'USD', reference_price numeric DEFAULT NULL,
+ *			  description text DEFAULT NULL) returns exchange.symbols
+ */
+Datum
+exchange_add_symbol(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"symbol",   "tick_size", "lot_size",
+	                                    "currency", NULL,        NULL};
+	Oid owner = function_owner(fcinfo);
+	char *symbol, *currency, *description = NULL;
+	Numeric tick_size, reference_price = NULL;
+	int64 lot_size;
+	StringInfoData detail;
+	pgx_record rec;
+	MatchdAnswer answer;
+
+	require_args(fcinfo, names, lengthof(names));
+	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	tick_size = PG_GETARG_NUMERIC(1);
+	lot_size = PG_GETARG_INT64(2);
+	currency = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (!PG_ARGISNULL(4))
+		reference_price = PG_GETARG_NUMERIC(4);
+	if (!PG_ARGISNULL(5))
+		description = text_to_cstring(PG_GETARG_TEXT_PP(5));
+
+	if (!valid_symbol(symbol))
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("invalid symbol \"%s\"", symbol),
+		         errdetail("A symbol is 1 to 16 of A-Z, 0-9 and '.', starting with a "
+		                   "letter.")));
+	if (!numeric_positive(tick_size))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("tick size must be a positive number, not %s",
+		                       numeric_text(tick_size))));
+	if (lot_size <= 0)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("lot size must be positive, not " INT64_FORMAT, lot_size)));
+	if (!valid_currency(currency))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid currency \"%s\"", currency),
+		                errdetail("A currency is an ISO 4217 code: three letters A-Z.")));
+	if (reference_price != NULL)
+	{
+		if (!numeric_positive(reference_price))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("reference price must be a positive number, not %s",
+			                       numeric_text(reference_price))));
+		(void)exchange_numeric_to_ticks(reference_price, tick_size);
+	}
+	if (description != NULL && strlen(description) > DESCRIPTION_MAX)
+		ereport(ERROR, (errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+		                errmsg("description is longer than %d bytes", DESCRIPTION_MAX)));
+
+	/* the detail project_reference_data() reads back */
+	initStringInfo(&detail);
+	appendStringInfo(&detail,
+	                 "{\"tick_size\": %s, \"lot_size\": " INT64_FORMAT ", \"currency\": ",
+	                 numeric_text(tick_size), lot_size);
+	escape_json(&detail, currency);
+	appendStringInfo(&detail, ", \"reference_price\": %s, \"description\": ",
+	                 reference_price != NULL ? numeric_text(reference_price) : "null");
+	if (description != NULL)
+		escape_json(&detail, description);
+	else
+		appendStringInfoString(&detail, "null");
+	appendStringInfoChar(&detail, '}');
+
+	record_init(&rec, PGX_KIND_ADD_SYMBOL);
+	record_str(&rec, PGX_S_SYMBOL, symbol);
+	record_str(&rec, PGX_S_DETAIL, detail.data);
+	matchd_call(caller_name(), &rec, "command", command_fate_hint, &answer);
+	check_reference_answer(&answer, "symbol", symbol);
+	PG_RETURN_DATUM(read_back(owner, LOOKUP_SYMBOL_ROW, "symbol", symbol, answer.seq));
+}
+
+/* open_account(account text, broker regrole) returns exchange.accounts */
+Datum
+exchange_open_account(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"account", "broker"};
+	Oid owner = function_owner(fcinfo);
+	char *account, *broker;
+	Oid broker_oid, broker_group;
+	StringInfoData detail;
+	pgx_record rec;
+	MatchdAnswer answer;
+
+	require_args(fcinfo, names, lengthof(names));
+	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	broker_oid = PG_GETARG_OID(1);
+
+	if (!valid_account(account))
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("invalid account \"%s\"", account),
+		         errdetail("An account is 1 to 63 of A-Z, a-z, 0-9, '_', '.' and '-', "
+		                   "starting with a letter or digit.")));
+	broker = GetUserNameFromId(broker_oid, true);
+	if (broker == NULL)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+		                errmsg("role with OID %u does not exist", broker_oid)));
+	broker_group = get_role_oid("exchange_broker", false);
+	if (broker_oid == broker_group ||
+	    !is_member_of_role_nosuper(broker_oid, broker_group))
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("role \"%s\" is not a broker", broker),
+		         errdetail("An account belongs to a broker's own role, a member of "
+		                   "exchange_broker (not exchange_broker itself).")));
+
+	initStringInfo(&detail);
+	appendStringInfoString(&detail, "{\"broker\": ");
+	escape_json(&detail, broker);
+	appendStringInfoChar(&detail, '}');
+
+	record_init(&rec, PGX_KIND_OPEN_ACCOUNT);
+	record_str(&rec, PGX_S_ACCOUNT, account);
+	record_str(&rec, PGX_S_DETAIL, detail.data);
+	matchd_call(caller_name(), &rec, "command", command_fate_hint, &answer);
+	check_reference_answer(&answer, "account", account);
+	PG_RETURN_DATUM(read_back(owner, LOOKUP_ACCOUNT_ROW, "account", account, answer.seq));
+}

@@ -1,0 +1,88 @@
+# Unix sockets for regress/sql/order_entry_wait.sql (not a test of its own):
+# stand-ins for a matchd that is hung or gone, never for one that answers.
+#
+#   perl socket_helper.pl silent   a listener that accepts and never writes a byte (a
+#                                  hung matchd) for 60 s; logs "accept N", "request N
+#                                  <hex of the frame>" and "eof N" to <socket>.log;
+#                                  prints the socket path
+#   perl socket_helper.pl stale    a socket file nobody listens on (a crashed matchd);
+#                                  prints its path (removed after 60 s)
+use strict;
+use warnings;
+use IO::Socket::UNIX;
+use IO::Select;
+use POSIX qw(setsid);
+
+my $mode = shift // 'silent';
+my $path = "/tmp/pgx-regress-$$-" . time() . ".sock";
+my $log  = "$path.log";
+unlink $path;
+my $srv = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $path, Listen => 16)
+	or die "cannot listen on $path: $!";
+chmod 0777, $path;
+if ($mode eq 'stale')
+{
+	close $srv;    # the file stays, nobody listens: connect() is refused
+	print "$path\n";
+	exit 0 if fork();
+	close STDOUT;
+	close STDERR;
+	close STDIN;
+	setsid();
+	sleep 60;
+	unlink $path;
+	exit 0;
+}
+open(my $fh, '>', $log) or die "cannot write $log: $!";
+chmod 0644, $log;
+$fh->autoflush(1);
+
+my $pid = fork() // die "fork: $!";
+if ($pid)
+{
+	print "$path\n";
+	exit 0;
+}
+# the child keeps listening; psql's backtick waits for stdout to close
+close STDOUT;
+close STDERR;
+close STDIN;
+setsid();
+my $sel = IO::Select->new($srv);
+my $n = 0;
+my %id;
+my %pending;
+my $until = time() + 60;
+while (time() < $until)
+{
+	for my $s ($sel->can_read(0.1))
+	{
+		if ($s == $srv)
+		{
+			my $c = $srv->accept or next;
+			$id{$c} = ++$n;
+			print $fh "accept $n\n";
+			$sel->add($c);
+			next;
+		}
+		my $buf;
+		my $r = sysread($s, $buf, 65536);
+		if (defined $r && $r > 0)
+		{
+			# record each whole frame (u32 little-endian length first), never answer
+			$pending{$s} .= $buf;
+			while (length($pending{$s}) >= 4)
+			{
+				my $len = unpack('V', $pending{$s});
+				last if length($pending{$s}) < $len || $len < 4;
+				print $fh "request $id{$s} " . unpack('H*', substr($pending{$s}, 0, $len)) . "\n";
+				substr($pending{$s}, 0, $len) = '';
+			}
+			next;
+		}
+		print $fh "eof $id{$s}\n";
+		$sel->remove($s);
+		close $s;
+	}
+}
+unlink $path, $log;

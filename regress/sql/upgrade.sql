@@ -1,0 +1,99 @@
+-- Version 1.1 by both paths: CREATE EXTENSION (1.0, then the 1.0--1.1 script),
+-- and ALTER EXTENSION UPDATE of a 1.0 database that holds data.
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+SELECT extversion AS created_version FROM pg_extension WHERE extname = 'exchange';
+SELECT current_database() AS regress_db \gset
+
+-- what an installation consists of: member objects with their definitions and
+-- privileges (function bodies, view queries, columns, indexes, policies)
+CREATE FUNCTION pg_temp.fingerprint() RETURNS text LANGUAGE sql AS $$
+    SELECT md5(string_agg(d, E'\n' ORDER BY d)) FROM (
+        SELECT pg_describe_object(dep.classid, dep.objid, 0)
+               || coalesce(' ' || (SELECT p.prosrc || coalesce(p.proacl::text, '') || pg_get_function_arguments(p.oid)
+                                     FROM pg_proc p WHERE dep.classid = 'pg_proc'::regclass AND p.oid = dep.objid), '')
+               || coalesce(' ' || (SELECT coalesce(c.relacl::text, '') || coalesce(pg_get_viewdef(c.oid), '')
+                                     FROM pg_class c WHERE dep.classid = 'pg_class'::regclass AND c.oid = dep.objid), '') AS d
+          FROM pg_depend dep
+         WHERE dep.refclassid = 'pg_extension'::regclass AND dep.deptype = 'e'
+           AND dep.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'exchange')
+        UNION ALL
+        SELECT format('%s.%s %s %s', a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull)
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         WHERE c.relnamespace = 'exchange'::regnamespace AND c.relkind IN ('r', 'p', 'v')
+           AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL
+        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+         WHERE c.relnamespace = 'exchange'::regnamespace AND NOT c.relispartition
+        UNION ALL
+        SELECT p.polname || ' ' || pg_get_expr(p.polqual, p.polrelid) FROM pg_policy p) x
+$$;
+SELECT pg_temp.fingerprint() AS fresh \gset
+SELECT regexp_replace(pg_get_functiondef('pg_temp.fingerprint'::regproc), 'pg_temp_[0-9]+', 'pg_temp') AS fingerprint_def \gset
+
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+
+-- a 1.0 database with a listing, accounts and a trade in a partition
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'regress_up_broker') THEN
+        CREATE ROLE regress_up_broker LOGIN IN ROLE exchange_broker;
+    END IF;
+END $$;
+SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('upgrade') \gset
+SELECT exchange.append_batch(:s, :e, 1, exchange.encode_batch(ARRAY[
+    exchange.make_record(1, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPG',
+        detail => '{"tick_size": 0.01}'),
+    exchange.make_record(1, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPG'),
+    exchange.make_record(2, 0, 'open_account', '2026-11-23 13:00+00', account => 'up-1',
+        detail => '{"broker": "regress_up_broker"}'),
+    exchange.make_record(2, 1, 'accepted', '2026-11-23 13:00+00', account => 'up-1'),
+    exchange.make_record(3, 0, 'new_order', '2026-11-23 14:00+00', symbol => 'UPG', account => 'up-1',
+        order_id => 3, side => 'sell', order_type => 'limit', time_in_force => 'day', price => 1000, quantity => 5),
+    exchange.make_record(3, 1, 'accepted', '2026-11-23 14:00+00', symbol => 'UPG', account => 'up-1',
+        order_id => 3, side => 'sell', price => 1000, quantity => 5, remaining => 5, status => 'new'),
+    exchange.make_record(4, 0, 'new_order', '2026-11-23 14:01+00', symbol => 'UPG', account => 'up-1',
+        order_id => 4, side => 'buy', order_type => 'limit', time_in_force => 'ioc', price => 1001, quantity => 5),
+    exchange.make_record(4, 1, 'trade', '2026-11-23 14:01+00', symbol => 'UPG', account => 'up-1',
+        order_id => 4, side => 'buy', price => 1000, quantity => 5, remaining => 0,
+        status => 'filled', contra_order_id => 3, contra_account => 'up-1', contra_remaining => 0)]));
+SELECT to_regprocedure('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text)') AS submit_order_before;
+
+ALTER EXTENSION exchange UPDATE;
+SELECT :'fingerprint_def' \gexec
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+
+-- the data kept its meaning: existing symbols start at book version 0, the trade
+-- index was built on the existing partition, executions() reads 1.0 trades
+SELECT symbol, tick_size, book_version, book_seq FROM exchange.symbols;
+SELECT count(*) AS trade_index_partitions
+  FROM pg_inherits WHERE inhparent = 'exchange.journal_trades'::regclass;
+SELECT id, order_id, side, price, order_type, quantity, account FROM exchange.executions('UPG');
+-- the replaced append_batch publishes (the notifications: regress/specs/notifications.spec)
+SELECT exchange.append_batch(:s, :e, 5, exchange.encode_batch(ARRAY[
+    exchange.make_record(5, 0, 'cancel_order', '2026-11-23 14:02+00', symbol => 'UPG', account => 'up-1', order_id => 3),
+    exchange.make_record(5, 1, 'rejected', '2026-11-23 14:02+00', symbol => 'UPG', account => 'up-1',
+        order_id => 3, reason => 'unknown_order', status => 'rejected'),
+    exchange.make_record(6, 0, 'halt', '2026-11-23 14:03+00', symbol => 'UPG'),
+    exchange.make_record(6, 1, 'accepted', '2026-11-23 14:03+00', symbol => 'UPG', reason => 'halted')]));
+SELECT symbol, status, book_version, book_seq FROM exchange.symbols;
+SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+-- the order functions exist and are configured by the same settings
+SELECT count(*) AS order_functions FROM pg_proc
+ WHERE pronamespace = 'exchange'::regnamespace
+   AND proname IN ('submit_order', 'cancel_order', 'amend_order', 'add_symbol', 'open_account', 'executions', 'publish_batch');
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('up-1', 'UPG', 'buy', 5, 10.00)$$) AS unset_socket;
+
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
