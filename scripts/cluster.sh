@@ -122,6 +122,10 @@ case $cmd in
 	stop) stop ;;
 	status) is_running && echo "running: $data" || { echo "stopped: $data"; exit 3; } ;;
 	destroy)
+		# a matchd beside the cluster (scripts/matchd.sh) goes first
+		if [ -f "$dir/matchd.pid" ]; then
+			kill -KILL "$(cat "$dir/matchd.pid")" 2>/dev/null || true
+		fi
 		stop || true
 		rm -rf "$dir"
 		case $run in /tmp/pgx-*) rm -rf "$run" ;; esac

@@ -10,6 +10,7 @@ bash scripts/deps.sh
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 make -s >/dev/null
+make -s -C daemon matchd >/dev/null
 $SUDO make -s install >/dev/null
 
 bash scripts/cluster.sh start "$home"
@@ -24,10 +25,39 @@ CREATE EXTENSION IF NOT EXISTS exchange;
 ALTER EXTENSION exchange UPDATE;
 SQL
 
+bash scripts/matchd.sh start "$home" >/dev/null
+
+# Demo reference data (once): two brokers, three accounts, three symbols.
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+SET client_min_messages = warning;
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_broker_a') THEN
+		CREATE ROLE demo_broker_a LOGIN;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_broker_b') THEN
+		CREATE ROLE demo_broker_b LOGIN;
+	END IF;
+END
+$$;
+GRANT exchange_broker TO demo_broker_a, demo_broker_b;
+SELECT exchange.add_symbol(s, 0.01, 1, 'USD', p, d)
+  FROM (VALUES ('AAPL', 190.00, 'Apple Inc.'), ('MSFT', 420.00, 'Microsoft Corp.'),
+			   ('BRK.B', 410.00, 'Berkshire Hathaway Inc. Class B')) AS v(s, p, d)
+ WHERE NOT EXISTS (SELECT 1 FROM exchange.symbols WHERE symbol = s);
+SELECT exchange.open_account(a, b::regrole)
+  FROM (VALUES ('DEMO-A1', 'demo_broker_a'), ('DEMO-A2', 'demo_broker_a'),
+			   ('DEMO-B1', 'demo_broker_b')) AS v(a, b)
+ WHERE NOT EXISTS (SELECT 1 FROM exchange.accounts WHERE account = a);
+SQL
+
 cat <<MSG
 pgexchange is running.
   data:     $home/data   (log: $home/postgresql.log)
   connect:  . $home/env && psql
   version:  $(psql -X -Atqc "SELECT extversion FROM pg_extension WHERE extname = 'exchange'") of the exchange extension in database $PGDATABASE
+  matchd:   $(bash scripts/matchd.sh status "$home")  (log: $home/matchd.log)
+  demo:     symbols AAPL MSFT BRK.B; accounts DEMO-A1 DEMO-A2 (role demo_broker_a), DEMO-B1 (demo_broker_b)
+            psql -c "SET ROLE demo_broker_a; SELECT * FROM exchange.submit_order('DEMO-A1', 'AAPL', 'buy', 100, 189.50)"
   stop:     make stop
 MSG

@@ -20,7 +20,14 @@ done
 	. "$home/env"
 	[ "$PGDATABASE" = exchange ] || fail "database is $PGDATABASE"
 	v=$(psql -X -Atqc "SELECT extversion FROM pg_extension WHERE extname = 'exchange'")
-	[ "$v" = "1.0" ] || fail "extension version '$v'"
+	want=$(sed -n "s/^default_version = '\(.*\)'/\1/p" exchange.control)
+	[ "$v" = "$want" ] || fail "extension version '$v', expected '$want'"
+	bash scripts/matchd.sh status "$home" >/dev/null || fail "matchd is not running after make start"
+	s=$(psql -X -Atqc "SELECT string_agg(symbol, ' ' ORDER BY symbol) FROM exchange.symbols")
+	[ "$s" = "AAPL BRK.B MSFT" ] || fail "demo symbols: '$s'"
+	r=$(psql -X -Atqc "SET ROLE demo_broker_a" \
+		-c "SELECT status FROM exchange.submit_order('DEMO-A1', 'AAPL', 'buy', 100, 189.50)")
+	[ "$r" = new ] || fail "demo order: '$r'"
 	psql -X -q -v ON_ERROR_STOP=1 -c "SELECT exchange.append_batch(t.stream, t.epoch, 1,
 		exchange.encode_batch(ARRAY[exchange.make_record(1, 0, 'market_open', now())]))
 		FROM exchange.take_over_stream('e2e') t" >/dev/null || fail "append"
@@ -28,6 +35,7 @@ done
 PGX_HOME=$home make -s start >/dev/null 2>&1 || fail "second make start"
 PGX_HOME=$home make -s stop >/dev/null 2>&1 || fail "make stop"
 bash scripts/cluster.sh status "$home" >/dev/null 2>&1 && fail "still running after stop"
+bash scripts/matchd.sh status "$home" >/dev/null 2>&1 && fail "matchd still running after stop"
 PGX_HOME=$home make -s start >/dev/null 2>&1 || fail "start after stop"
 (
 	# shellcheck disable=SC1091

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A second matchd on the same stream fences the first: the first's next append
+# is rejected as stale (PX001), it exits without acknowledging, the order it
+# held is reported as of unknown fate and is not in the journal; the second
+# serves.
+# shellcheck disable=SC1091
+. "$(dirname "$0")/lib/stack.sh"
+stack_up
+matchd_start
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "setup"
+SET client_min_messages = warning;
+CREATE ROLE fence_broker LOGIN IN ROLE exchange_broker;
+SELECT symbol FROM exchange.add_symbol('FENCE', 0.01);
+SELECT account FROM exchange.open_account('F1', 'fence_broker');
+SQL
+first=$(cat "$STACK/matchd.pid")
+as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u pgexchange -- "$@"; else "$@"; fi; }
+as_owner "$STACK/bin/matchd" --socket "$PGHOST/matchd-b.sock" \
+	--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" >"$STACK/matchd-b.log" 2>&1 &
+second=$!
+trap 'kill -KILL $second 2>/dev/null || true; stack_cleanup' EXIT
+for _ in $(seq 100); do [ -S "$PGHOST/matchd-b.sock" ] && break; sleep 0.1; done
+[ -S "$PGHOST/matchd-b.sock" ] || fail "second matchd did not start: $(cat "$STACK/matchd-b.log")"
+
+out=$(psql -X -Atq -U fence_broker -v VERBOSITY=sqlstate \
+	-c "SELECT status FROM exchange.submit_order('F1', 'FENCE', 'buy', 1, 1.00)" 2>&1 || true)
+echo "order through the fenced matchd: $out"
+echo "$out" | grep -q PX041 || fail "expected PX041 from the fenced matchd, got: $out"
+for _ in $(seq 50); do kill -0 "$first" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$first" 2>/dev/null && fail "the fenced matchd is still running"
+grep -q "fenced off" "$STACK/matchd.log" || fail "the fenced matchd did not say why it stopped"
+n=$(q "SELECT count(*) FROM exchange.journal WHERE account = 'F1' AND kind = 'new_order'")
+[ "$n" = 0 ] || fail "the fenced matchd's order reached the journal ($n)"
+
+q "ALTER SYSTEM SET exchange.matchd_socket = '$PGHOST/matchd-b.sock'" >/dev/null
+q "SELECT pg_reload_conf()" >/dev/null
+out=$(psql -X -Atq -U fence_broker -c "SELECT status FROM exchange.submit_order('F1', 'FENCE', 'buy', 1, 1.00)" 2>&1)
+[ "$out" = new ] || fail "the new matchd does not serve: $out"
+echo "ok fencing"

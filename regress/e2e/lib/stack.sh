@@ -1,0 +1,46 @@
+# Sourced by the end-to-end tests: a throwaway cluster with the extension and
+# matchd, removed on exit.  Sets STACK (the directory) and the PG* variables.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
+top=$(pwd)
+STACK=$(mktemp -d /tmp/pgx-e2e.XXXXXX)
+stack_cleanup() {
+	bash "$top/scripts/cluster.sh" destroy "$STACK" >/dev/null 2>&1 || true
+}
+trap stack_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	if [ -f "$STACK/matchd.log" ]; then
+		echo "--- matchd.log (last 20 lines)"
+		tail -20 "$STACK/matchd.log"
+	fi
+	exit 1
+}
+
+# stack_up: cluster, database exchange, extension, matchd role and socket
+# setting; matchd itself is started by the test (matchd_start).
+stack_up() {
+	PGX_DATABASE=exchange bash "$top/scripts/cluster.sh" start "$STACK" >/dev/null
+	# shellcheck disable=SC1091
+	. "$STACK/env"
+	psql -X -q -d postgres -c "CREATE DATABASE exchange"
+	psql -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+		-c "CREATE EXTENSION exchange"
+	make -s -C "$top/daemon" matchd >/dev/null
+}
+
+matchd_start() { bash "$top/scripts/matchd.sh" start "$STACK" "$@" >/dev/null; }
+matchd_stop() { bash "$top/scripts/matchd.sh" stop "$STACK" >/dev/null; }
+matchd_kill() { bash "$top/scripts/matchd.sh" kill "$STACK" >/dev/null; }
+
+# build_client NAME: compiles regress/e2e/NAME.c (libpq) into build/e2e/NAME
+build_client() {
+	mkdir -p "$top/build/e2e"
+	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -I"$(pg_config --includedir)" \
+		-o "$top/build/e2e/$1" "$top/regress/e2e/$1.c" -L"$(pg_config --libdir)" -lpq -lpthread
+	echo "$top/build/e2e/$1"
+}
+
+# q SQL: one value as postgres
+q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }

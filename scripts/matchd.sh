@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# matchd beside a private cluster made by scripts/cluster.sh.
+#
+#   scripts/matchd.sh start  DIR [matchd flags...]  start (idempotent); waits until it serves
+#   scripts/matchd.sh stop   DIR                    SIGTERM, wait for the clean exit
+#   scripts/matchd.sh kill   DIR                    SIGKILL (crash drills)
+#   scripts/matchd.sh status DIR
+#   scripts/matchd.sh setup  DIR                    role matchd + exchange.matchd_socket only
+#
+# The daemon runs as the cluster's owner (user pgexchange under root), so that
+# its socket (0600, in the cluster's private socket directory) is reachable by
+# the server's backends and nobody else.  It logs to DIR/matchd.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmd=${1:?usage: matchd.sh start|stop|kill|status|setup DIR}
+dir=$(cd "${2:?usage: matchd.sh start|stop|kill|status|setup DIR}" && pwd)
+shift 2
+# shellcheck disable=SC1091
+. "$dir/env"
+pidfile=$dir/matchd.pid
+log=$dir/matchd.log
+sock=$PGHOST/matchd.sock
+
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u pgexchange -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pid() { [ -f "$pidfile" ] && cat "$pidfile"; }
+running() { local p; p=$(pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+# The login role matchd journals with, and where the extension finds it.
+setup() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" <<SQL
+SET client_min_messages = warning;
+DO \$\$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'matchd') THEN
+		CREATE ROLE matchd LOGIN;
+	END IF;
+END \$\$;
+GRANT exchange_engine TO matchd;
+-- the library defines the setting; PostgreSQL 15 wants it known for ALTER SYSTEM
+LOAD 'exchange';
+ALTER SYSTEM SET exchange.matchd_socket = '$sock';
+SELECT pg_reload_conf();
+SQL
+}
+
+start() {
+	if running; then
+		echo "matchd is already running (pid $(pid))"
+		return 0
+	fi
+	setup >/dev/null
+	# a copy the server's user can execute whatever the checkout's permissions
+	mkdir -p "$dir/bin"
+	install -m 0755 daemon/build/bin/matchd "$dir/bin/matchd"
+	rm -f "$pidfile"
+	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir/bin" && touch "$log" && chown pgexchange: "$log"
+	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir"
+	as_owner nohup "$dir/bin/matchd" --socket "$sock" \
+		--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" \
+		--pidfile "$pidfile" "$@" >>"$log" 2>&1 </dev/null &
+	local child=$!
+	for _ in $(seq 1 600); do
+		if [ -S "$sock" ] && [ -f "$pidfile" ]; then
+			echo "matchd is running (pid $(pid), socket $sock)"
+			return 0
+		fi
+		if ! kill -0 "$child" 2>/dev/null; then
+			echo "matchd failed to start; last lines of $log:" >&2
+			tail -5 "$log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "matchd did not become ready within 60 s; see $log" >&2
+	return 1
+}
+
+stop() {
+	local p
+	if ! running; then
+		rm -f "$pidfile"
+		return 0
+	fi
+	p=$(pid)
+	kill -TERM "$p"
+	for _ in $(seq 1 300); do
+		kill -0 "$p" 2>/dev/null || { echo "matchd stopped"; return 0; }
+		sleep 0.1
+	done
+	echo "matchd (pid $p) did not stop within 30 s; killing it" >&2
+	kill -KILL "$p" 2>/dev/null || true
+	rm -f "$pidfile"
+	return 1
+}
+
+case $cmd in
+start) start "$@" ;;
+stop) stop ;;
+kill)
+	if running; then
+		p=$(pid)
+		kill -KILL "$p"
+		while kill -0 "$p" 2>/dev/null; do sleep 0.02; done
+	fi
+	rm -f "$pidfile"
+	;;
+status)
+	if running; then echo "matchd is running (pid $(pid))"; else echo "matchd is not running"; exit 3; fi
+	;;
+setup) setup ;;
+*)
+	echo "usage: matchd.sh start|stop|kill|status|setup DIR" >&2
+	exit 2
+	;;
+esac
