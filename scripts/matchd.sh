@@ -10,6 +10,7 @@
 # The daemon runs as the cluster's owner (user pgexchange under root), so that
 # its socket (0600, in the cluster's private socket directory) is reachable by
 # the server's backends and nobody else.  It logs to DIR/matchd.log.
+# PGX_MATCHD_BIN picks another build (the sanitized one: daemon/build/asan/bin/matchd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,7 +59,7 @@ start() {
 	setup >/dev/null
 	# a copy the server's user can execute whatever the checkout's permissions
 	mkdir -p "$dir/bin"
-	install -m 0755 daemon/build/bin/matchd "$dir/bin/matchd"
+	install -m 0755 "${PGX_MATCHD_BIN:-daemon/build/bin/matchd}" "$dir/bin/matchd"
 	rm -f "$pidfile"
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir/bin" && touch "$log" && chown pgexchange: "$log"
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir"

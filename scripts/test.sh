@@ -105,6 +105,9 @@ count pgtap "$p" "$f"
 
 # ---- end to end ----------------------------------------------------------------
 # Each regress/e2e/*.sh is one test that starts what it needs and cleans up.
+# the end-to-end tests run matchd under ASan+UBSan (each checks its log)
+make -s -C daemon matchd matchd-asan >>"$logs/build.log" 2>&1 || broken matchd "$logs/build.log"
+export PGX_MATCHD_BIN=daemon/build/asan/bin/matchd
 e2e_p=0
 e2e_f=0
 for t in regress/e2e/*.sh; do

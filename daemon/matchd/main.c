@@ -606,5 +606,13 @@ main(int argc, char **argv)
 	     st.batches ? (double)st.append_us_total / 1000.0 / (double)st.batches : 0.0,
 	     st.reconnects, pl_last_seq(d.pl), pl_state_hash(d.pl));
 	pl_destroy(d.pl);
+	for (int i = 0; i < 2; i++)
+	{
+		bb_free(&d.slots[i].bb);
+		free(d.slots[i].acks);
+	}
+	close(d.writer_fd);
+	close(d.signal_fd);
+	close(d.epfd);
 	return 0;
 }

@@ -70,4 +70,5 @@ h1=$(grep 'stopped cleanly' "$STACK/matchd.log" | tail -1 | grep -o 'state hash 
 matchd_start
 h2=$(grep 'replayed' "$STACK/matchd.log" | tail -1 | grep -o 'state hash [0-9a-f]*')
 [ -n "$h1" ] && [ "$h1" = "$h2" ] || fail "book after recovery ($h1) differs from a fresh replay ($h2)"
+sanitizer_clean
 echo "ok crash_recovery: $kills kills of matchd and a PostgreSQL restart under load; $h1"

@@ -49,4 +49,5 @@ kill -CONT "$pid"
 read -r st ms < <(try -c "$order" -c "$order")
 echo "daemon back: $st in $ms ms"
 [ "$st" = ok ] || fail "after SIGCONT: $st"
+sanitizer_clean
 echo "ok daemon_down"

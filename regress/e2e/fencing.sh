@@ -18,6 +18,7 @@ as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u pgexchange -- "$@"; else "
 as_owner "$STACK/bin/matchd" --socket "$PGHOST/matchd-b.sock" \
 	--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" >"$STACK/matchd-b.log" 2>&1 &
 second=$!
+disown "$second"
 trap 'kill -KILL $second 2>/dev/null || true; stack_cleanup' EXIT
 for _ in $(seq 100); do [ -S "$PGHOST/matchd-b.sock" ] && break; sleep 0.1; done
 [ -S "$PGHOST/matchd-b.sock" ] || fail "second matchd did not start: $(cat "$STACK/matchd-b.log")"
@@ -36,4 +37,5 @@ q "ALTER SYSTEM SET exchange.matchd_socket = '$PGHOST/matchd-b.sock'" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
 out=$(psql -X -Atq -U fence_broker -c "SELECT status FROM exchange.submit_order('F1', 'FENCE', 'buy', 1, 1.00)" 2>&1)
 [ "$out" = new ] || fail "the new matchd does not serve: $out"
+sanitizer_clean
 echo "ok fencing"

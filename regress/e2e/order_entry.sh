@@ -22,4 +22,5 @@ h1=$(grep -o 'state hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
 matchd_start
 h2=$(grep -o 'state hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
 [ "$h1" = "$h2" ] || fail "replayed book differs: $h1 vs $h2"
+sanitizer_clean
 echo "ok order_entry ($h1 after restart)"

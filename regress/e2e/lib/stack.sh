@@ -42,5 +42,13 @@ build_client() {
 	echo "$top/build/e2e/$1"
 }
 
+# sanitizer_clean: fails when the (sanitized) matchd reported a memory or UB error
+sanitizer_clean() {
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log 2>/dev/null; then
+		grep -hE -A5 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log | head -40
+		fail "matchd reported a sanitizer error"
+	fi
+}
+
 # q SQL: one value as postgres
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
