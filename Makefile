@@ -17,7 +17,7 @@ PGFILEDESC = "exchange - system of record of pgexchange"
 REGRESS = types ticks journal_append journal_reject journal_read reference_data order_entry \
 	order_entry_wait executions upgrade
 REGRESS_OPTS = --inputdir=regress --outputdir=build/regress --load-extension=exchange
-ISOLATION = fencing concurrent_append notifications
+ISOLATION = fencing concurrent_append notifications order_cancel
 ISOLATION_OPTS = --inputdir=regress --outputdir=build/isolation --load-extension=exchange
 
 PG_CONFIG ?= pg_config
