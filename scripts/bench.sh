@@ -10,6 +10,9 @@ SUDO=""
 make -s >/dev/null
 $SUDO make -s install >/dev/null
 make -s bench-programs >/dev/null
+make -s -C bench >/dev/null
+long=false
+[ "${BENCH_MODE:-short}" = long ] && long=true
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), mode ${BENCH_MODE:-short}"
 
@@ -18,12 +21,97 @@ if [ -f daemon/Makefile ]; then
 	make -s -C daemon bench | grep '^BENCH'
 fi
 
+# throwaway clusters, always removed
+scratches=()
+cleanup() {
+	local d
+	for d in "${scratches[@]}"; do
+		bash scripts/cluster.sh destroy "$d" >/dev/null 2>&1 || true
+	done
+}
+trap cleanup EXIT
+
 # the journal, against a throwaway cluster
 scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
-trap 'bash scripts/cluster.sh destroy "$scratch" >/dev/null 2>&1 || true' EXIT
-PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
-# shellcheck disable=SC1091
-. "$scratch/env"
-psql -X -q -d postgres -c 'CREATE DATABASE exchange'
-psql -X -q -c 'CREATE EXTENSION exchange'
-build/bench/journal_append
+scratches+=("$scratch")
+(
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	# shellcheck disable=SC1091
+	. "$scratch/env"
+	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+	psql -X -q -c 'CREATE EXTENSION exchange'
+	build/bench/journal_append
+)
+bash scripts/cluster.sh destroy "$scratch" >/dev/null
+
+# Order entry through libpq (bench/order_load.c): a cluster of its own with matchd
+# beside it, two broker roles with one account per connection, a few symbols;
+# order functions against a trivial SQL function, then the step mode.
+make -s -C daemon matchd >/dev/null
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+(
+	if $long; then
+		conns=64 rate=43000 warmup=5 duration=30
+		steps=1000,2000,3000,4000,5000,6000,7000,8000,9000,10000,12000,15000,20000,30000,43000
+		step_warmup=2 step_duration=10 slices=5 after=3
+	else
+		conns=64 rate=43000 warmup=2 duration=8
+		steps=1000,2000,4000,6000,8000,10000,12000,15000,20000,30000,43000
+		step_warmup=1 step_duration=4.5 slices=3 after=2
+	fi
+	symbols=BNA,BNB,BNC,BND
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	# shellcheck disable=SC1091
+	. "$scratch/env"
+	# one backend per connection, matchd's own, and room for psql
+	need=$((conns + 20))
+	if [ "$(psql -XAtq -d postgres -c 'SHOW max_connections')" -lt "$need" ]; then
+		psql -X -q -d postgres -c "ALTER SYSTEM SET max_connections = $need"
+		bash scripts/cluster.sh stop "$scratch" >/dev/null
+		PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	fi
+	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+	psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION exchange;
+CREATE ROLE bench_broker_a LOGIN IN ROLE exchange_broker;
+CREATE ROLE bench_broker_b LOGIN IN ROLE exchange_broker;
+-- the baseline: the argument shape of submit_order, its result row, constants
+CREATE SCHEMA bench;
+CREATE FUNCTION bench.trivial_order(account text, symbol text, side text,
+	quantity bigint, price numeric)
+RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
+	remaining_quantity bigint, status exchange.order_status, reject_reason text)
+LANGUAGE sql
+AS $$ SELECT 1::bigint, '2026-11-23 14:30:00+00'::timestamptz, 0::bigint, 100::bigint,
+	'new'::exchange.order_status, NULL::text $$;
+GRANT USAGE ON SCHEMA bench TO bench_broker_a, bench_broker_b;
+GRANT EXECUTE ON FUNCTION bench.trivial_order(text, text, text, bigint, numeric)
+	TO bench_broker_a, bench_broker_b;
+SQL
+	# debug logging: one line per group commit, for the batch sizes
+	bash scripts/matchd.sh start "$scratch" --log-level debug >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 -v symbols="$symbols" -v conns="$conns" <<'SQL' >/dev/null
+SELECT exchange.add_symbol(s, 0.01, 1, 'USD', 100.00, 'order_load symbol')
+  FROM unnest(string_to_array(:'symbols', ',')) AS s;
+SELECT exchange.open_account(pg_catalog.format('bench-%s', lpad(i::text, 3, '0')),
+		(CASE i % 2 WHEN 0 THEN 'bench_broker_a' ELSE 'bench_broker_b' END)::regrole)
+  FROM generate_series(0, :conns - 1) AS i;
+SQL
+	status=0
+	build/bench/order_load --connections "$conns" --rate "$rate" --warmup "$warmup" \
+		--duration "$duration" --symbols "$symbols" \
+		--brokers bench_broker_a,bench_broker_b --account-prefix bench- \
+		--steps "$steps" --step-warmup "$step_warmup" --step-duration "$step_duration" \
+		--step-slices "$slices" \
+		--stop-after "$after" --matchd-pid "$(cat "$scratch/matchd.pid")" \
+		--matchd-log "$scratch/matchd.log" || status=$?
+	# a checkpoint or an fsync stall shows in the tail; say whether one ran
+	echo "# checkpoints during the order-entry runs: $(grep -c 'checkpoint starting' "$scratch/postgresql.log" || true)"
+	if [ "$status" -ne 0 ] || ! bash scripts/matchd.sh stop "$scratch" >/dev/null; then
+		echo "order_load failed (status $status); last lines of matchd.log:" >&2
+		grep -v DEBUG "$scratch/matchd.log" | tail -5 >&2
+		exit 1
+	fi
+)
