@@ -172,14 +172,21 @@ run_lookup(Oid owner, LookupKind kind, Datum *args, Datum *out, bool *outnull, i
 static Oid
 function_owner(FunctionCallInfo fcinfo)
 {
-	HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-	Oid owner;
+	FmgrInfo *flinfo = fcinfo->flinfo;
+	HeapTuple tup;
+	Oid *owner = flinfo->fn_extra;
 
+	/* once per call site, not once per order */
+	if (owner != NULL)
+		return *owner;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(flinfo->fn_oid));
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
-	owner = ((Form_pg_proc)GETSTRUCT(tup))->proowner;
+		elog(ERROR, "cache lookup failed for function %u", flinfo->fn_oid);
+	owner = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(Oid));
+	*owner = ((Form_pg_proc)GETSTRUCT(tup))->proowner;
 	ReleaseSysCache(tup);
-	return owner;
+	flinfo->fn_extra = owner;
+	return *owner;
 }
 
 /* ---- the per-backend cache of accounts and symbols --------------------------------- */

@@ -264,3 +264,30 @@ GRANT SELECT ON @extschema@.execution_log
 	TO exchange_broker, exchange_compliance, exchange_admin, exchange_dba, exchange_engine;
 GRANT EXECUTE ON FUNCTION @extschema@.executions(text, bigint, timestamptz, timestamptz)
 	TO exchange_broker, exchange_compliance, exchange_admin, exchange_dba, exchange_engine;
+
+-- Objects of 1.0 that had no comment of their own.
+COMMENT ON COLUMN @extschema@.symbols.symbol IS 'Ticker: an upper-case letter, then up to 15 upper-case letters, digits or dots.';
+COMMENT ON SEQUENCE @extschema@.streams_stream_seq IS 'Identity of exchange.streams.stream.';
+COMMENT ON INDEX @extschema@.streams_pkey IS 'One row per stream id.';
+COMMENT ON INDEX @extschema@.streams_name_key IS 'Stream names are unique: take_over_stream finds a stream by name.';
+COMMENT ON INDEX @extschema@.journal_days_pkey IS 'One row per stream and trading day.';
+COMMENT ON INDEX @extschema@.symbols_pkey IS 'One row per listed symbol.';
+COMMENT ON INDEX @extschema@.accounts_pkey IS 'One row per account.';
+COMMENT ON INDEX @extschema@.journal_pkey IS 'One row per (stream, seq, idx) of a trading day: the journal is append-only and gapless.';
+COMMENT ON COLUMN @extschema@.journal_days.stream IS 'Stream whose day this is.';
+COMMENT ON COLUMN @extschema@.journal_days.trading_day IS 'Trading day (the journal partition journal_YYYYMMDD).';
+COMMENT ON COLUMN @extschema@.accounts.account IS 'Account id: a letter or digit, then up to 62 letters, digits, _ . or -.';
+COMMENT ON COLUMN @extschema@.accounts.stream IS 'Stream (matching shard) whose journal opened the account.';
+COMMENT ON COLUMN @extschema@.execution_log.id IS 'Execution id: seq * 2^21 + idx * 2 + (0 taker, 1 maker); unique within a stream.';
+COMMENT ON COLUMN @extschema@.execution_log.order_id IS 'Order executed (this side''s).';
+COMMENT ON COLUMN @extschema@.execution_log.symbol IS 'Symbol traded.';
+COMMENT ON COLUMN @extschema@.execution_log.side IS 'This side: buy or sell.';
+COMMENT ON COLUMN @extschema@.execution_log.price IS 'Execution price in the symbol''s currency (the maker''s price).';
+COMMENT ON COLUMN @extschema@.execution_log.order_type IS 'Type of this side''s order (a maker is always limit).';
+COMMENT ON COLUMN @extschema@.execution_log.quantity IS 'Shares executed.';
+COMMENT ON COLUMN @extschema@.execution_log.executed_at IS 'Sequencer time of the trade.';
+COMMENT ON COLUMN @extschema@.execution_log.account IS 'Account of this side.';
+COMMENT ON COLUMN @extschema@.execution_log.seq IS 'Seq of the command that traded (the taker''s).';
+COMMENT ON COLUMN @extschema@.execution_log.stream IS 'Stream of the journal row.';
+COMMENT ON COLUMN @extschema@.execution_log.idx IS 'idx of the trade event within its seq.';
+COMMENT ON COLUMN @extschema@.execution_log.is_maker IS 'True for the resting (maker) side.';

@@ -558,8 +558,10 @@ main(int argc, char **argv)
 	{
 		uint64_t t0 = mono_us();
 
-		if (recovery_run(conn, d.opt.stream, today, d.pl, &info, msg, sizeof(msg)) != 0)
-			die(strstr(msg, "diverged") ? 4 : 1, "recovery failed: %s", msg);
+		int rc = recovery_run(conn, d.opt.stream, today, d.pl, &info, msg, sizeof(msg));
+
+		if (rc != 0)
+			die(rc == RECOVERY_DIVERGED ? 4 : 1, "recovery failed: %s", msg);
 		mlog(LOG_INFO,
 		     "replayed %" PRId64 " commands (%" PRId64 " records) after seq %" PRId64
 		     " in %.1f ms, all equal to the journal; %u symbols and %u accounts loaded "

@@ -63,14 +63,6 @@ set_error(pl_error *err, const char *sqlstate, const char *fmt, ...)
 	va_end(ap);
 }
 
-static pgx_str
-str_of(const char *s)
-{
-	pgx_str r = {s, s ? (uint16_t)strlen(s) : PGX_STR_NULL};
-
-	return r;
-}
-
 /* printf-able view of a wire string (at most 63 bytes shown). */
 #define STR_ARG(s)                                                                       \
 	((s).len == PGX_STR_NULL ? 4 : ((s).len > 63 ? 63 : (int)(s).len)),                  \
@@ -211,7 +203,7 @@ pl_load_symbol(pipeline *pl, const char *name, pl_error *err)
 	int rc;
 
 	pl->out = NULL; /* the opening at load is not journaled again */
-	rc = add_symbol(pl, str_of(name), 0, 0, &why);
+	rc = add_symbol(pl, mj_str(name), 0, 0, &why);
 	pl->sink.n = 0;
 	if (rc != 0)
 		set_error(err, PGX_SQLSTATE_CAPACITY, "cannot load symbol \"%s\": %s", name, why);
@@ -223,7 +215,7 @@ pl_load_account(pipeline *pl, const char *name, pl_error *err)
 {
 	const char *why = NULL;
 
-	if (add_account(pl, str_of(name), &why) != 0)
+	if (add_account(pl, mj_str(name), &why) != 0)
 	{
 		set_error(err, PGX_SQLSTATE_CAPACITY, "cannot load account \"%s\": %s", name,
 		          why);
@@ -321,27 +313,17 @@ find_account(pipeline *pl, pgx_str s, uint32_t *id)
 	                             : mj_table_find(&pl->names.accounts, s.ptr, s.len, id);
 }
 
-static void
-copy_int(pgx_record *dst, const pgx_record *src, int field)
-{
-	if ((src->present >> field) & 1)
-	{
-		dst->ints[field] = src->ints[field];
-		dst->present |= (uint8_t)(1u << field);
-	}
-}
-
-static void
-set_int(pgx_record *r, int field, int64_t v)
-{
-	r->ints[field] = v;
-	r->present |= (uint8_t)(1u << field);
-}
-
 static int
 has_int(const pgx_record *r, int field)
 {
 	return (r->present >> field) & 1;
+}
+
+static void
+copy_int(pgx_record *dst, const pgx_record *src, int field)
+{
+	if (has_int(src, field))
+		mj_set_int(dst, field, src->ints[field]);
 }
 
 int
@@ -351,10 +333,7 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 	uint32_t sym, acct;
 	mc_order_info info;
 
-	memset(cmd, 0, sizeof(*cmd));
-	for (int i = 0; i < PGX_S__COUNT; i++)
-		cmd->strs[i].len = PGX_STR_NULL;
-	cmd->kind = req->kind;
+	mj_record_init(cmd, req->kind, 0, 0, 0, 0);
 
 	switch (req->kind)
 	{
@@ -412,13 +391,14 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
 				       -1;
 			cmd->strs[PGX_S_SYMBOL] =
-			    str_of(mj_table_name(&pl->names.symbols, info.symbol));
+			    mj_str(mj_table_name(&pl->names.symbols, info.symbol));
 			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
-			set_int(cmd, PGX_F_ORDER_ID, req->ints[PGX_F_ORDER_ID]);
+			mj_set_int(cmd, PGX_F_ORDER_ID, req->ints[PGX_F_ORDER_ID]);
 			if (req->kind == PGX_KIND_AMEND_ORDER)
 			{
-				set_int(cmd, PGX_F_PRICE,
-				        has_int(req, PGX_F_PRICE) ? req->ints[PGX_F_PRICE] : info.price);
+				mj_set_int(cmd, PGX_F_PRICE,
+				           has_int(req, PGX_F_PRICE) ? req->ints[PGX_F_PRICE]
+				                                     : info.price);
 				copy_int(cmd, req, PGX_F_QUANTITY);
 			}
 			break;
@@ -476,7 +456,7 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 	                 req->kind == PGX_KIND_ADD_SYMBOL ||
 	                         req->kind == PGX_KIND_OPEN_ACCOUNT
 	                     ? req->strs[PGX_S_DETAIL]
-	                     : str_of(NULL),
+	                     : mj_str(NULL),
 	                 &cmd->strs[PGX_S_DETAIL]) != 0)
 		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed detail or role"), -1;
 
@@ -487,7 +467,7 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 	cmd->trading_day = pl->day;
 	cmd->idx = 0;
 	if (cmd->kind == PGX_KIND_NEW_ORDER)
-		set_int(cmd, PGX_F_ORDER_ID, cmd->seq);
+		mj_set_int(cmd, PGX_F_ORDER_ID, cmd->seq);
 	return 0;
 }
 
@@ -562,17 +542,11 @@ reference_record(pipeline *pl, const pgx_record *cmd, int accepted, const char *
 {
 	pgx_record r;
 
-	memset(&r, 0, sizeof(r));
-	for (int i = 0; i < PGX_S__COUNT; i++)
-		r.strs[i].len = PGX_STR_NULL;
-	r.kind = accepted ? PGX_KIND_ACCEPTED : PGX_KIND_REJECTED;
-	r.seq = cmd->seq;
-	r.idx = 1;
-	r.ts = cmd->ts;
-	r.trading_day = cmd->trading_day;
+	mj_record_init(&r, accepted ? PGX_KIND_ACCEPTED : PGX_KIND_REJECTED,
+	               (uint64_t)cmd->seq, 1, (uint64_t)cmd->ts, cmd->trading_day);
 	r.strs[PGX_S_SYMBOL] = cmd->strs[PGX_S_SYMBOL];
 	r.strs[PGX_S_ACCOUNT] = cmd->strs[PGX_S_ACCOUNT];
-	r.strs[PGX_S_REASON] = str_of(reason);
+	r.strs[PGX_S_REASON] = mj_str(reason);
 	return bb_append(pl->out, &r);
 }
 
@@ -684,4 +658,65 @@ pl_apply(pipeline *pl, const pgx_record *cmd, batchbuf *out, pl_result *res,
 		                 (long long)cmd->seq),
 		       -1;
 	return 0;
+}
+
+/* ---- replay ---------------------------------------------------------------- */
+
+int64_t
+pl_replay(pipeline *pl, const uint8_t *batch, size_t len, batchbuf *scratch,
+          int64_t *records, pl_error *err)
+{
+	const uint8_t *p = batch + PGX_BATCH_HEADER;
+	const uint8_t *end = batch + len;
+	uint32_t count;
+	int64_t commands = 0;
+	pgx_decode_status st = pgx_decode_header(batch, len, &count);
+
+	if (st != PGX_DECODE_OK)
+		return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH, "journal batch: %s",
+		                 pgx_decode_error(st)),
+		       PL_REPLAY_MALFORMED;
+	while (p < end)
+	{
+		const uint8_t *group = p; /* one command and its events */
+		pgx_record cmd, ev;
+		size_t used, group_len;
+
+		if ((st = pgx_decode_record(p, (size_t)(end - p), &cmd, &used)) != PGX_DECODE_OK)
+			return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH, "journal batch: %s",
+			                 pgx_decode_error(st)),
+			       PL_REPLAY_MALFORMED;
+		if (cmd.idx != 0 || cmd.seq != pl->last_seq + 1)
+			return set_error(
+			           err, PGX_SQLSTATE_MALFORMED_BATCH,
+			           "journal out of order at seq %lld idx %d (expected seq %lld)",
+			           (long long)cmd.seq, cmd.idx, (long long)pl->last_seq + 1),
+			       PL_REPLAY_MALFORMED;
+		for (p += used; p < end; p += used)
+		{
+			if ((st = pgx_decode_record(p, (size_t)(end - p), &ev, &used)) !=
+			    PGX_DECODE_OK)
+				return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH, "journal batch: %s",
+				                 pgx_decode_error(st)),
+				       PL_REPLAY_MALFORMED;
+			if (ev.idx == 0)
+				break;
+		}
+		group_len = (size_t)(p - group);
+		bb_reset(scratch);
+		if (pl_apply(pl, &cmd, scratch, NULL, err) != 0)
+			return PL_REPLAY_DIVERGED;
+		if (scratch->len - PGX_BATCH_HEADER != group_len ||
+		    memcmp(scratch->buf + PGX_BATCH_HEADER, group, group_len) != 0)
+			return set_error(
+			           err, "XX001",
+			           "replay diverged from the journal at seq %lld: the journal has "
+			           "%zu bytes of records for it, replay produced %zu (%u records)",
+			           (long long)cmd.seq, group_len, scratch->len - PGX_BATCH_HEADER,
+			           scratch->records),
+			       PL_REPLAY_DIVERGED;
+		*records += scratch->records;
+		commands++;
+	}
+	return commands;
 }

@@ -86,6 +86,18 @@ int pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 int pl_apply(pipeline *pl, const pgx_record *cmd, batchbuf *out, pl_result *res,
              pl_error *err);
 
+/*
+ * Replays one journal batch (the bytes of exchange.read_batch): each command
+ * record, which must continue at the last seq + 1, goes through pl_apply into
+ * scratch, and the records produced must equal the journal's byte for byte.
+ * Returns the commands replayed (*records counts their records), or
+ * PL_REPLAY_MALFORMED / PL_REPLAY_DIVERGED with *err naming the seq.
+ */
+#define PL_REPLAY_MALFORMED (-1)
+#define PL_REPLAY_DIVERGED  (-2)
+int64_t pl_replay(pipeline *pl, const uint8_t *batch, size_t len, batchbuf *scratch,
+                  int64_t *records, pl_error *err);
+
 /* The core's state hash (books only), for logs and recovery checks. */
 uint64_t pl_state_hash(const pipeline *pl);
 /* Resting orders in the book, all symbols. */

@@ -64,8 +64,8 @@ mj_reason_text(int reason)
 	return reason > 0 && reason < N_REASONS ? reason_texts[reason] : NULL;
 }
 
-static pgx_str
-str_of(const char *s)
+pgx_str
+mj_str(const char *s)
 {
 	pgx_str r = {s, s ? (uint16_t)strlen(s) : PGX_STR_NULL};
 
@@ -89,9 +89,9 @@ lookup_text(const pgx_str *s, const char *const *texts, int n)
 	return -1;
 }
 
-static void
-record_init(pgx_record *r, uint8_t kind, uint64_t seq, int32_t idx, uint64_t ts,
-            int32_t day)
+void
+mj_record_init(pgx_record *r, uint8_t kind, uint64_t seq, int32_t idx, uint64_t ts,
+               int32_t day)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
@@ -103,8 +103,8 @@ record_init(pgx_record *r, uint8_t kind, uint64_t seq, int32_t idx, uint64_t ts,
 		r->strs[i].len = PGX_STR_NULL;
 }
 
-static void
-set_int(pgx_record *r, int field, int64_t v)
+void
+mj_set_int(pgx_record *r, int field, int64_t v)
 {
 	r->ints[field] = v;
 	r->present |= (uint8_t)(1u << field);
@@ -123,7 +123,7 @@ set_symbol(pgx_record *r, const mj_names *n, uint32_t id)
 
 	if (name == NULL)
 		return MJ_UNKNOWN_NAME;
-	r->strs[PGX_S_SYMBOL] = str_of(name);
+	r->strs[PGX_S_SYMBOL] = mj_str(name);
 	return MJ_OK;
 }
 
@@ -134,7 +134,7 @@ set_account(pgx_record *r, int field, const mj_names *n, uint32_t id)
 
 	if (name == NULL)
 		return MJ_UNKNOWN_NAME;
-	r->strs[field] = str_of(name);
+	r->strs[field] = mj_str(name);
 	return MJ_OK;
 }
 
@@ -187,14 +187,14 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 			if (c->side < MC_BUY || c->side > MC_SELL || c->type < MC_LIMIT ||
 			    c->type > MC_MARKET || c->tif < MC_DAY || c->tif > MC_FOK || c->session)
 				return MJ_BAD_FIELD;
-			record_init(r, PGX_KIND_NEW_ORDER, c->seq, 0, c->timestamp, day);
+			mj_record_init(r, PGX_KIND_NEW_ORDER, c->seq, 0, c->timestamp, day);
 			r->side = c->side;
 			r->order_type = c->type;
 			r->time_in_force = c->tif;
-			set_int(r, PGX_F_ORDER_ID, (int64_t)c->order_id);
+			mj_set_int(r, PGX_F_ORDER_ID, (int64_t)c->order_id);
 			if (!(c->type == MC_MARKET && c->price == 0))
-				set_int(r, PGX_F_PRICE, c->price);
-			set_int(r, PGX_F_QUANTITY, c->qty);
+				mj_set_int(r, PGX_F_PRICE, c->price);
+			mj_set_int(r, PGX_F_QUANTITY, c->qty);
 			r->strs[PGX_S_CLIENT_ORDER_ID].ptr = c->client_order_id;
 			r->strs[PGX_S_CLIENT_ORDER_ID].len = clordid_len(c->client_order_id);
 			/* bytes after the terminator would not survive the journal */
@@ -202,7 +202,7 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 				if (c->client_order_id[i] != 0)
 					return MJ_BAD_FIELD;
 			if (r->strs[PGX_S_CLIENT_ORDER_ID].len == 0)
-				r->strs[PGX_S_CLIENT_ORDER_ID] = str_of(NULL);
+				r->strs[PGX_S_CLIENT_ORDER_ID] = mj_str(NULL);
 			if ((rc = set_symbol(r, n, c->symbol)) == MJ_OK)
 				rc = set_account(r, PGX_S_ACCOUNT, n, c->account);
 			return rc;
@@ -212,16 +212,16 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 			if (c->side || c->type || c->tif || c->session || c->client_order_id[0] ||
 			    (c->kind == MC_CMD_CANCEL && (c->price || c->qty)))
 				return MJ_BAD_FIELD;
-			record_init(r,
-			            c->kind == MC_CMD_CANCEL ? PGX_KIND_CANCEL_ORDER
-			                                     : PGX_KIND_AMEND_ORDER,
-			            c->seq, 0, c->timestamp, day);
-			set_int(r, PGX_F_ORDER_ID, (int64_t)c->order_id);
+			mj_record_init(r,
+			               c->kind == MC_CMD_CANCEL ? PGX_KIND_CANCEL_ORDER
+			                                        : PGX_KIND_AMEND_ORDER,
+			               c->seq, 0, c->timestamp, day);
+			mj_set_int(r, PGX_F_ORDER_ID, (int64_t)c->order_id);
 			if (c->kind == MC_CMD_AMEND)
 			{
 				if (c->price != 0)
-					set_int(r, PGX_F_PRICE, c->price);
-				set_int(r, PGX_F_QUANTITY, c->qty);
+					mj_set_int(r, PGX_F_PRICE, c->price);
+				mj_set_int(r, PGX_F_QUANTITY, c->qty);
 			}
 			if ((rc = set_symbol(r, n, c->symbol)) == MJ_OK)
 				rc = set_account(r, PGX_S_ACCOUNT, n, c->account);
@@ -232,7 +232,7 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 			if (c->order_id || c->price || c->qty || c->account || c->side || c->type ||
 			    c->tif || c->client_order_id[0])
 				return MJ_BAD_FIELD;
-			record_init(r, session_kinds[c->session], c->seq, 0, c->timestamp, day);
+			mj_record_init(r, session_kinds[c->session], c->seq, 0, c->timestamp, day);
 			return set_symbol(r, n, c->symbol);
 	}
 	return MJ_UNKNOWN_KIND;
@@ -325,7 +325,7 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 		return MJ_UNKNOWN_KIND;
 	if (ev->pad != 0 || ev->side > MC_SELL || ev->idx >= INT32_MAX)
 		return MJ_BAD_FIELD;
-	record_init(r, kinds[ev->kind], ev->seq, (int32_t)ev->idx + 1, ev->timestamp, day);
+	mj_record_init(r, kinds[ev->kind], ev->seq, (int32_t)ev->idx + 1, ev->timestamp, day);
 	if ((rc = set_symbol(r, n, ev->symbol)) != MJ_OK)
 		return rc;
 
@@ -335,18 +335,18 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 		    ev->price || ev->qty || ev->leaves || ev->reason || ev->maker_order_id ||
 		    ev->maker_account || ev->maker_leaves)
 			return MJ_BAD_FIELD;
-		r->strs[PGX_S_REASON] = str_of(status_texts[ev->flags]);
+		r->strs[PGX_S_REASON] = mj_str(status_texts[ev->flags]);
 		return MJ_OK;
 	}
 
 	/* every order event names its order, account and side */
 	r->side = ev->side;
 	r->status = status_after(ev);
-	set_int(r, PGX_F_ORDER_ID, (int64_t)ev->order_id);
+	mj_set_int(r, PGX_F_ORDER_ID, (int64_t)ev->order_id);
 	if (ev->price != 0)
-		set_int(r, PGX_F_PRICE, ev->price);
-	set_int(r, PGX_F_QUANTITY, ev->qty);
-	set_int(r, PGX_F_REMAINING, ev->leaves);
+		mj_set_int(r, PGX_F_PRICE, ev->price);
+	mj_set_int(r, PGX_F_QUANTITY, ev->qty);
+	mj_set_int(r, PGX_F_REMAINING, ev->leaves);
 	if ((rc = set_account(r, PGX_S_ACCOUNT, n, ev->account)) != MJ_OK)
 		return rc;
 
@@ -354,8 +354,8 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 	{
 		if (ev->reason || ev->flags)
 			return MJ_BAD_FIELD;
-		set_int(r, PGX_F_CONTRA_ORDER_ID, (int64_t)ev->maker_order_id);
-		set_int(r, PGX_F_CONTRA_REMAINING, ev->maker_leaves);
+		mj_set_int(r, PGX_F_CONTRA_ORDER_ID, (int64_t)ev->maker_order_id);
+		mj_set_int(r, PGX_F_CONTRA_REMAINING, ev->maker_leaves);
 		return set_account(r, PGX_S_CONTRA_ACCOUNT, n, ev->maker_account);
 	}
 	if (ev->maker_order_id || ev->maker_account || ev->maker_leaves)
@@ -366,7 +366,7 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 		    (ev->flags != MC_EVF_PRIORITY_KEPT && ev->flags != MC_EVF_PRIORITY_LOST))
 			return MJ_BAD_FIELD;
 		r->strs[PGX_S_REASON] =
-		    str_of(ev->flags == MC_EVF_PRIORITY_KEPT ? PRIORITY_KEPT : PRIORITY_LOST);
+		    mj_str(ev->flags == MC_EVF_PRIORITY_KEPT ? PRIORITY_KEPT : PRIORITY_LOST);
 		return MJ_OK;
 	}
 	if (ev->flags)
@@ -376,7 +376,7 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 	/* rejected, canceled, expired say why */
 	if (mj_reason_text(ev->reason) == NULL)
 		return MJ_UNKNOWN_REASON;
-	r->strs[PGX_S_REASON] = str_of(mj_reason_text(ev->reason));
+	r->strs[PGX_S_REASON] = mj_str(mj_reason_text(ev->reason));
 	return MJ_OK;
 }
 

@@ -43,6 +43,13 @@ enum mj_status
 	MJ_BAD_FIELD = -4       /* a field out of range for the struct */
 };
 
+/* Building records: a record of kind with every field NULL / zero; a string
+ * (NULL -> SQL NULL); a present integer field. */
+void mj_record_init(pgx_record *r, uint8_t kind, uint64_t seq, int32_t idx, uint64_t ts,
+                    int32_t day);
+pgx_str mj_str(const char *s);
+void mj_set_int(pgx_record *r, int field, int64_t v);
+
 /* The journal's reason text of a core reason code ("unknown_symbol"), or NULL. */
 const char *mj_reason_text(int reason);
 

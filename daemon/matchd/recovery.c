@@ -47,6 +47,30 @@ day_of(const char *iso_date)
 	}
 }
 
+/* Runs one name query and loads every name it returns; the count, or -1. */
+static int
+load_names(PGconn *conn, const char *sql, const char *const *params,
+           int (*load)(pipeline *, const char *, pl_error *), pipeline *pl, char *message,
+           size_t size)
+{
+	PGresult *res = query(conn, sql, 2, params, 0, message, size);
+	pl_error err;
+	int n;
+
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		if (load(pl, PQgetvalue(res, i, 0), &err) != 0)
+		{
+			snprintf(message, size, "%s", err.message);
+			n = -1;
+			break;
+		}
+	PQclear(res);
+	return n;
+}
+
 /* Loads the names listed before the replayed range. */
 static int
 load_reference(PGconn *conn, pipeline *pl, recovery_info *info, char *message,
@@ -54,102 +78,25 @@ load_reference(PGconn *conn, pipeline *pl, recovery_info *info, char *message,
 {
 	char stream[16], upto[24];
 	const char *params[2] = {stream, upto};
-	PGresult *res;
-	pl_error err;
+	int symbols, accounts;
 
 	snprintf(stream, sizeof(stream), "%d", info->stream);
 	snprintf(upto, sizeof(upto), "%" PRId64, info->from_seq);
-	res = query(conn,
-	            "SELECT symbol FROM exchange.symbols WHERE stream = $1::int "
-	            "AND listed_seq <= $2::bigint ORDER BY listed_seq",
-	            2, params, 0, message, size);
-	if (res == NULL)
+	symbols = load_names(conn,
+	                     "SELECT symbol FROM exchange.symbols WHERE stream = $1::int "
+	                     "AND listed_seq <= $2::bigint ORDER BY listed_seq",
+	                     params, pl_load_symbol, pl, message, size);
+	if (symbols < 0)
 		return -1;
-	for (int i = 0; i < PQntuples(res); i++)
-		if (pl_load_symbol(pl, PQgetvalue(res, i, 0), &err) != 0)
-		{
-			snprintf(message, size, "%s", err.message);
-			PQclear(res);
-			return -1;
-		}
-	info->symbols = (uint32_t)PQntuples(res);
-	PQclear(res);
-
-	res = query(conn,
-	            "SELECT account FROM exchange.accounts WHERE stream = $1::int "
-	            "AND opened_seq <= $2::bigint ORDER BY opened_seq",
-	            2, params, 0, message, size);
-	if (res == NULL)
+	accounts = load_names(conn,
+	                      "SELECT account FROM exchange.accounts WHERE stream = $1::int "
+	                      "AND opened_seq <= $2::bigint ORDER BY opened_seq",
+	                      params, pl_load_account, pl, message, size);
+	if (accounts < 0)
 		return -1;
-	for (int i = 0; i < PQntuples(res); i++)
-		if (pl_load_account(pl, PQgetvalue(res, i, 0), &err) != 0)
-		{
-			snprintf(message, size, "%s", err.message);
-			PQclear(res);
-			return -1;
-		}
-	info->accounts = (uint32_t)PQntuples(res);
-	PQclear(res);
+	info->symbols = (uint32_t)symbols;
+	info->accounts = (uint32_t)accounts;
 	return 0;
-}
-
-/* Replays one read_batch result; returns commands replayed or -1. */
-static int64_t
-replay_batch(pipeline *pl, const uint8_t *buf, size_t len, batchbuf *out,
-             recovery_info *info, char *message, size_t size)
-{
-	const uint8_t *p = buf + PGX_BATCH_HEADER;
-	const uint8_t *end = buf + len;
-	uint32_t count;
-	int64_t commands = 0;
-	pgx_decode_status st = pgx_decode_header(buf, len, &count);
-
-	if (st != PGX_DECODE_OK)
-		return snprintf(message, size, "read_batch: %s", pgx_decode_error(st)), -1;
-	while (p < end)
-	{
-		const uint8_t *group = p;
-		pgx_record cmd, ev;
-		pl_error err;
-		size_t used;
-
-		if ((st = pgx_decode_record(p, (size_t)(end - p), &cmd, &used)) != PGX_DECODE_OK)
-			return snprintf(message, size, "read_batch: %s", pgx_decode_error(st)), -1;
-		if (cmd.idx != 0 || cmd.seq != info->last_seq + 1)
-			return snprintf(message, size,
-			                "journal out of order at seq %" PRId64
-			                " idx %d (expected seq %" PRId64 ")",
-			                cmd.seq, cmd.idx, info->last_seq + 1),
-			       -1;
-		p += used;
-		while (p < end)
-		{
-			if ((st = pgx_decode_record(p, (size_t)(end - p), &ev, &used)) !=
-			    PGX_DECODE_OK)
-				return snprintf(message, size, "read_batch: %s", pgx_decode_error(st)),
-				       -1;
-			if (ev.idx == 0)
-				break;
-			p += used;
-		}
-		bb_reset(out);
-		if (pl_apply(pl, &cmd, out, NULL, &err) != 0)
-			return snprintf(message, size, "replay: %s", err.message), -1;
-		if (out->len - PGX_BATCH_HEADER != (size_t)(p - group) ||
-		    memcmp(out->buf + PGX_BATCH_HEADER, group, (size_t)(p - group)) != 0)
-			return snprintf(
-			           message, size,
-			           "replay diverged from the journal at seq %" PRId64
-			           ": the journal has %zu bytes of records for it, replay produced "
-			           "%zu (%u records); refusing to serve from an unverified book",
-			           cmd.seq, (size_t)(p - group), out->len - PGX_BATCH_HEADER,
-			           out->records),
-			       -1;
-		info->last_seq = cmd.seq;
-		info->replayed_records += out->records;
-		commands++;
-	}
-	return commands;
 }
 
 int
@@ -161,6 +108,7 @@ recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
 	PGresult *res;
 	batchbuf out;
 	int64_t last_ts = 0, target;
+	pl_error err;
 
 	memset(info, 0, sizeof(*info));
 	params[0] = stream_name;
@@ -216,11 +164,20 @@ recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
 		            params, 1, message, size);
 		if (res == NULL)
 			return bb_free(&out), -1;
-		n = replay_batch(pl, (const uint8_t *)PQgetvalue(res, 0, 0),
-		                 (size_t)PQgetlength(res, 0, 0), &out, info, message, size);
+		n = pl_replay(pl, (const uint8_t *)PQgetvalue(res, 0, 0),
+		              (size_t)PQgetlength(res, 0, 0), &out, &info->replayed_records,
+		              &err);
 		PQclear(res);
 		if (n < 0)
-			return bb_free(&out), -1;
+		{
+			bb_free(&out);
+			snprintf(message, size, "%s%s", err.message,
+			         n == PL_REPLAY_DIVERGED
+			             ? "; refusing to serve from an unverified book"
+			             : "");
+			return n == PL_REPLAY_DIVERGED ? RECOVERY_DIVERGED : -1;
+		}
+		info->last_seq = pl_last_seq(pl);
 		if (n == 0)
 		{
 			bb_free(&out);

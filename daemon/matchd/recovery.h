@@ -31,7 +31,9 @@ typedef struct recovery_info
 	uint64_t state_hash;
 } recovery_info;
 
-/* 0, or -1 with message set (logged by the caller). */
+/* 0, or -1 with message set (logged by the caller); RECOVERY_DIVERGED when
+ * replay did not reproduce the journal. */
+#define RECOVERY_DIVERGED (-2)
 int recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
                  recovery_info *info, char *message, size_t size);
 

@@ -6,12 +6,7 @@
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
 matchd_start
-psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "setup"
-SET client_min_messages = warning;
-CREATE ROLE down_broker LOGIN IN ROLE exchange_broker;
-SELECT symbol FROM exchange.add_symbol('DOWN', 0.01);
-SELECT account FROM exchange.open_account('D1', 'down_broker');
-SQL
+stack_market down_broker DOWN D1
 order="SELECT status FROM exchange.submit_order('D1', 'DOWN', 'buy', 1, 1.00)"
 
 # try SQL...: prints the SQLSTATE (or ok) and the elapsed milliseconds

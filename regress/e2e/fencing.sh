@@ -7,12 +7,7 @@
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
 matchd_start
-psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "setup"
-SET client_min_messages = warning;
-CREATE ROLE fence_broker LOGIN IN ROLE exchange_broker;
-SELECT symbol FROM exchange.add_symbol('FENCE', 0.01);
-SELECT account FROM exchange.open_account('F1', 'fence_broker');
-SQL
+stack_market fence_broker FENCE F1
 first=$(cat "$STACK/matchd.pid")
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u pgexchange -- "$@"; else "$@"; fi; }
 as_owner "$STACK/bin/matchd" --socket "$PGHOST/matchd-b.sock" \

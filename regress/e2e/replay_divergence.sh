@@ -7,12 +7,8 @@
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
 matchd_start
-psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "setup"
-SET client_min_messages = warning;
-CREATE ROLE div_broker LOGIN IN ROLE exchange_broker;
-SELECT symbol FROM exchange.add_symbol('DIV', 0.01);
-SELECT account FROM exchange.open_account('V1', 'div_broker');
-SELECT account FROM exchange.open_account('V2', 'div_broker');
+stack_market div_broker DIV V1 V2
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "orders"
 SET ROLE div_broker;
 SELECT status FROM exchange.submit_order('V1', 'DIV', 'buy', 10, 5.00);
 SELECT status FROM exchange.submit_order('V2', 'DIV', 'sell', 4, 5.00);

@@ -34,6 +34,21 @@ matchd_start() { bash "$top/scripts/matchd.sh" start "$STACK" "$@" >/dev/null; }
 matchd_stop() { bash "$top/scripts/matchd.sh" stop "$STACK" >/dev/null; }
 matchd_kill() { bash "$top/scripts/matchd.sh" kill "$STACK" >/dev/null; }
 
+# stack_market BROKER SYMBOL ACCOUNT...: a broker login role, a symbol (tick
+# 0.01) and the broker's accounts, listed through matchd (it must be running)
+stack_market() {
+	local broker=$1 symbol=$2 account
+	shift 2
+	{
+		echo "SET client_min_messages = warning;"
+		echo "CREATE ROLE $broker LOGIN IN ROLE exchange_broker;"
+		echo "SELECT symbol FROM exchange.add_symbol('$symbol', 0.01);"
+		for account in "$@"; do
+			echo "SELECT account FROM exchange.open_account('$account', '$broker');"
+		done
+	} | psql -X -q -o /dev/null -v ON_ERROR_STOP=1 || fail "setup of $symbol for $broker"
+}
+
 # build_client NAME: compiles regress/e2e/NAME.c (libpq) into build/e2e/NAME
 build_client() {
 	mkdir -p "$top/build/e2e"
