@@ -79,21 +79,43 @@ typedef enum pgx_kind
 	PGX_KIND_CANCELED,
 	PGX_KIND_AMENDED,
 	PGX_KIND_EXPIRED,
+	/* commands of the order manager (extension 1.2), appended after the events
+	 * so that the wire numbers of 1.0 and 1.1 never change */
+	PGX_KIND_SET_KYC,            /* account; detail {"kyc_status", "reason"} */
+	PGX_KIND_SUSPEND_ACCOUNT,    /* account; detail {"reason"} */
+	PGX_KIND_RESUME_ACCOUNT,     /* account; detail {"reason"} */
+	PGX_KIND_DEPOSIT,            /* account, amount; detail {"currency"} */
+	PGX_KIND_WITHDRAW,           /* account, amount; detail {"currency"} */
+	PGX_KIND_CREDIT_SHARES,      /* account, symbol, quantity */
+	PGX_KIND_DEBIT_SHARES,       /* account, symbol, quantity */
+	PGX_KIND_SET_ACCOUNT_LIMITS, /* account; detail: the limits that change */
+	PGX_KIND_SET_SYMBOL_LIMITS,  /* symbol; detail: the parameters that change */
 	PGX_KIND__COUNT
 } pgx_kind;
 
 #define PGX_KIND_FIRST_EVENT PGX_KIND_ACCEPTED
-
-static inline bool
-pgx_kind_is_command(int kind)
-{
-	return kind >= PGX_KIND_NEW_ORDER && kind < PGX_KIND_FIRST_EVENT;
-}
+#define PGX_KIND_LAST_EVENT  PGX_KIND_EXPIRED
 
 static inline bool
 pgx_kind_is_event(int kind)
 {
-	return kind >= PGX_KIND_FIRST_EVENT && kind < PGX_KIND__COUNT;
+	return kind >= PGX_KIND_FIRST_EVENT && kind <= PGX_KIND_LAST_EVENT;
+}
+
+static inline bool
+pgx_kind_is_command(int kind)
+{
+	return kind >= PGX_KIND_NEW_ORDER && kind < PGX_KIND__COUNT &&
+	       !pgx_kind_is_event(kind);
+}
+
+/* Commands about orders; every other command is reference data (projected
+ * into SQL tables by exchange.project_reference_data). */
+static inline bool
+pgx_kind_is_order_command(int kind)
+{
+	return kind == PGX_KIND_NEW_ORDER || kind == PGX_KIND_CANCEL_ORDER ||
+	       kind == PGX_KIND_AMEND_ORDER;
 }
 
 /* exchange.side, exchange.order_type, exchange.time_in_force, exchange.order_status */
@@ -451,7 +473,13 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
  * outcome DONE: the command was sequenced and committed; status is the
  * order's status after it (or, for reference data, new = accepted and
  * rejected), reason why it is not live (reject, cancel or expiry reason) or
- * NULL.  outcome ERROR: nothing was sequenced; sqlstate and message say why.
+ * NULL; sqlstate is "00000", except when the order manager refused the
+ * command (see PX050.. below): then the status is rejected and sqlstate and
+ * message say why.  outcome ERROR: nothing was sequenced; sqlstate and
+ * message say why.
+ *
+ * market_open may carry a trading_day (the session's date in the market's
+ * time zone); matchd opens the session on the later of it and its own day.
  */
 #define PGX_FRAME_HEADER   16
 #define PGX_FRAME_MAX      (PGX_FRAME_HEADER + 2 + 64 + PGX_RECORD_MAX)
@@ -482,6 +510,49 @@ enum
 #define PGX_SQLSTATE_FATE_UNKNOWN    "PX041" /* sent, but no answer: look it up */
 #define PGX_SQLSTATE_PROTOCOL        "PX042" /* a malformed frame */
 #define PGX_SQLSTATE_CAPACITY        "53400" /* a fixed capacity of matchd is full */
+
+/*
+ * Refusals of the order manager.  Except for PX076 (rate limited: refused
+ * before the sequencer, nothing journaled, so a flood cannot fill the
+ * journal) each is journaled: the command at idx 0 and a `rejected` event
+ * with the reason code below at idx 1; state does not change.  The response
+ * is outcome DONE, status rejected, with this SQLSTATE and a message; the
+ * extension raises it as an ERROR (the DETAIL names the seq).  Engine
+ * outcomes (fok not fillable, no liquidity) keep sqlstate "00000" and come
+ * back as a row with status rejected.
+ */
+#define PGX_SQLSTATE_MARKET_CLOSED      "PX050" /* market_closed */
+#define PGX_SQLSTATE_SYMBOL_HALTED      "PX051" /* symbol_halted */
+#define PGX_SQLSTATE_KYC_NOT_VERIFIED   "PX052" /* kyc_not_verified */
+#define PGX_SQLSTATE_ACCOUNT_SUSPENDED  "PX053" /* account_suspended */
+#define PGX_SQLSTATE_BAD_STATE          "PX054" /* bad_session_op, already_halted, ... */
+#define PGX_SQLSTATE_INSUFFICIENT_FUNDS "PX060" /* insufficient_funds */
+#define PGX_SQLSTATE_INSUFFICIENT_SHARES "PX061" /* insufficient_shares */
+#define PGX_SQLSTATE_BAD_AMOUNT         "PX062" /* bad_amount: zero, negative, overflow */
+#define PGX_SQLSTATE_UNKNOWN_CURRENCY   "PX063" /* a currency no symbol or deposit uses */
+#define PGX_SQLSTATE_MAX_ORDER_QTY      "PX070" /* max_order_quantity */
+#define PGX_SQLSTATE_MAX_ORDER_NOTIONAL "PX071" /* max_order_notional */
+#define PGX_SQLSTATE_MAX_DAILY_NOTIONAL "PX072" /* max_daily_notional */
+#define PGX_SQLSTATE_MAX_OPEN_ORDERS    "PX073" /* max_open_orders */
+#define PGX_SQLSTATE_PRICE_BAND         "PX074" /* price_band */
+#define PGX_SQLSTATE_NO_COLLAR          "PX075" /* no_collar: market buy, no reference */
+#define PGX_SQLSTATE_RATE_LIMITED       "PX076" /* not journaled */
+
+/*
+ * Risk defaults of an account and a symbol until set_account_limits /
+ * set_symbol_limits change them.  They are part of replay (a journal replays
+ * to the same state only with the same defaults), so they are constants of
+ * the wire contract, shown in SQL by exchange.risk_limits.
+ */
+#define PGX_DEFAULT_MAX_ORDER_QUANTITY 1000000LL   /* shares */
+#define PGX_DEFAULT_MAX_ORDER_NOTIONAL 100000000LL /* minor units: 1,000,000.00 */
+#define PGX_DEFAULT_MAX_DAILY_NOTIONAL 100000000LL /* minor units: 1,000,000.00 */
+#define PGX_DEFAULT_MAX_OPEN_ORDERS    1000LL
+#define PGX_DEFAULT_ORDERS_PER_SECOND  200LL
+#define PGX_DEFAULT_BURST              400LL
+#define PGX_DEFAULT_PRICE_BAND_BPS     1000LL /* +-10% around the reference price */
+#define PGX_DEFAULT_MARKET_COLLAR_BPS  500LL  /* market orders trade within +-5% */
+#define PGX_DEFAULT_FEE_BPS            0LL
 
 typedef struct pgx_response
 {
@@ -631,6 +702,99 @@ pgx_decode_response(const uint8_t *body, size_t len, pgx_response *r)
 	if (!pgx_take_str(&p, end, &r->reason) || !pgx_take_str(&p, end, &r->message))
 		return false;
 	return p == end && r->outcome <= PGX_OUTCOME_ERROR && r->status < PGX_STATUS__COUNT;
+}
+
+/* ======================================================================== */
+/*
+ * The wallet projection: with each journal batch matchd sends the final
+ * balances of every wallet entry the batch changed, and append_batch writes
+ * them into exchange.wallets / exchange.positions / exchange.fees_collected in
+ * the same transaction (the projection is derived state: replaying the
+ * journal recomputes it).  Values are absolute, not deltas, so applying an
+ * entry twice is harmless.
+ *
+ *	wallets	:= magic u32 "PWL1" | count u32 | entry*
+ *	entry	:= asset u8 (PGX_ASSET_*) | account str (NULL for fees)
+ *			   | code str (currency for cash and fees, symbol for shares)
+ *			   | available i64 | held i64 (0 for fees) | seq i64 (last change)
+ *
+ * Cash is in the currency's minor unit, shares in shares.
+ */
+#define PGX_WALLETS_MAGIC  0x314C5750u /* "PWL1" */
+#define PGX_WALLETS_HEADER 8
+
+enum
+{
+	PGX_ASSET_CASH = 1,
+	PGX_ASSET_SHARES = 2,
+	PGX_ASSET_FEES = 3
+};
+
+typedef struct pgx_wallet_entry
+{
+	uint8_t asset;
+	pgx_str account;
+	pgx_str code;
+	int64_t available;
+	int64_t held;
+	int64_t seq;
+} pgx_wallet_entry;
+
+static inline size_t
+pgx_wallet_entry_size(const pgx_wallet_entry *e)
+{
+	return 1 + 2 + (e->account.len == PGX_STR_NULL ? 0 : e->account.len) + 2 +
+	       (e->code.len == PGX_STR_NULL ? 0 : e->code.len) + 3 * 8;
+}
+
+static inline void
+pgx_encode_wallets_header(uint8_t *buf, uint32_t count)
+{
+	pgx_put_u32(buf, PGX_WALLETS_MAGIC);
+	pgx_put_u32(buf + 4, count);
+}
+
+/* Writes e at buf (pgx_wallet_entry_size(e) bytes); returns the bytes written. */
+static inline size_t
+pgx_encode_wallet_entry(uint8_t *buf, const pgx_wallet_entry *e)
+{
+	uint8_t *p = buf;
+
+	*p++ = e->asset;
+	p += pgx_put_str(p, e->account);
+	p += pgx_put_str(p, e->code);
+	pgx_put_u64(p, (uint64_t)e->available);
+	pgx_put_u64(p + 8, (uint64_t)e->held);
+	pgx_put_u64(p + 16, (uint64_t)e->seq);
+	return (size_t)(p + 24 - buf);
+}
+
+/* Reads the header; *count entries follow. */
+static inline bool
+pgx_decode_wallets_header(const uint8_t *buf, size_t len, uint32_t *count)
+{
+	if (len < PGX_WALLETS_HEADER || pgx_get_u32(buf) != PGX_WALLETS_MAGIC)
+		return false;
+	*count = pgx_get_u32(buf + 4);
+	return true;
+}
+
+/* Decodes the entry at *p (advanced past it); strings point into the buffer. */
+static inline bool
+pgx_decode_wallet_entry(const uint8_t **p, const uint8_t *end, pgx_wallet_entry *e)
+{
+	if (end - *p < 1)
+		return false;
+	e->asset = *(*p)++;
+	if (e->asset < PGX_ASSET_CASH || e->asset > PGX_ASSET_FEES ||
+	    !pgx_take_str(p, end, &e->account) || !pgx_take_str(p, end, &e->code) ||
+	    end - *p < 24)
+		return false;
+	e->available = (int64_t)pgx_get_u64(*p);
+	e->held = (int64_t)pgx_get_u64(*p + 8);
+	e->seq = (int64_t)pgx_get_u64(*p + 16);
+	*p += 24;
+	return true;
 }
 
 #endif /* EXCHANGE_WIRE_H */

@@ -225,8 +225,10 @@ test_kind_classes(void **state)
 		events += pgx_kind_is_event(k);
 		assert_false(pgx_kind_is_command(k) && pgx_kind_is_event(k));
 	}
-	assert_int_equal(commands, PGX_KIND_FIRST_EVENT - 1);
-	assert_int_equal(events, PGX_KIND__COUNT - PGX_KIND_FIRST_EVENT);
+	assert_int_equal(events, PGX_KIND_LAST_EVENT - PGX_KIND_FIRST_EVENT + 1);
+	assert_int_equal(commands, PGX_KIND__COUNT - 1 - events);
+	assert_true(pgx_kind_is_command(PGX_KIND_SET_SYMBOL_LIMITS));
+	assert_false(pgx_kind_is_command(PGX_KIND__COUNT));
 	for (int st = PGX_DECODE_OK; st <= PGX_DECODE_CANONICAL; st++)
 		assert_string_not_equal(pgx_decode_error((pgx_decode_status)st),
 		                        "unknown decode error");
