@@ -60,7 +60,23 @@ enum mc_reason
 	MC_R_STP_CANCEL_OLDEST = 37, /* resting order canceled by self-trade prevention */
 	MC_R_STP_CANCEL_NEWEST =
 	    38, /* incoming remainder canceled by self-trade prevention */
-	MC_R_DAY_EXPIRED = 39
+	MC_R_DAY_EXPIRED = 39,
+
+	/* Refusals of the order manager (matchd/om.c), never produced by the
+	 * core: they share the numbering so that a rejection journals the same
+	 * way whoever decided it. */
+	MC_R_MARKET_CLOSED = 64,
+	MC_R_SYMBOL_HALTED = 65,
+	MC_R_KYC_NOT_VERIFIED = 66,
+	MC_R_ACCOUNT_SUSPENDED = 67,
+	MC_R_INSUFFICIENT_FUNDS = 68,
+	MC_R_INSUFFICIENT_SHARES = 69,
+	MC_R_MAX_ORDER_QUANTITY = 70,
+	MC_R_MAX_ORDER_NOTIONAL = 71,
+	MC_R_MAX_DAILY_NOTIONAL = 72,
+	MC_R_MAX_OPEN_ORDERS = 73,
+	MC_R_PRICE_BAND = 74,
+	MC_R_NO_COLLAR = 75
 };
 
 /* MC_EV_AMENDED flags */

@@ -15,7 +15,8 @@
 #include "log.h"
 
 #define APPEND_SQL                                                                       \
-	"SELECT exchange.append_batch($1::int, $2::bigint, $3::bigint, $4::bytea)"
+	"SELECT exchange.append_batch($1::int, $2::bigint, $3::bigint, $4::bytea, "          \
+	"$5::bytea)"
 
 struct journal
 {
@@ -30,7 +31,9 @@ struct journal
 
 	/* guarded by lock */
 	const batchbuf *pending; /* the batch in flight, NULL when idle */
-	int result;              /* enum journal_result of the last batch */
+	const uint8_t *wallets;  /* its wallet projection (PWL1) or NULL */
+	size_t wallets_len;
+	int result; /* enum journal_result of the last batch */
 	int stopping;
 	char message[512];
 	journal_stats stats;
@@ -48,7 +51,7 @@ now_us(void)
 static int
 prepare(journal *j)
 {
-	PGresult *res = PQprepare(j->conn, "append", APPEND_SQL, 4, NULL);
+	PGresult *res = PQprepare(j->conn, "append", APPEND_SQL, 5, NULL);
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	if (!ok)
@@ -121,12 +124,14 @@ position(journal *j, int64_t *epoch, int64_t *last_seq)
 
 /* One batch, until it is known to be committed or cannot be. */
 static int
-append(journal *j, const batchbuf *bb, char *msg, size_t size)
+append(journal *j, const batchbuf *bb, const uint8_t *wallets, size_t wallets_len,
+       char *msg, size_t size)
 {
 	char stream[16], epoch[24], first[24];
-	const char *values[4] = {stream, epoch, first, (const char *)bb->buf};
-	int lengths[4] = {0, 0, 0, (int)bb->len};
-	const int formats[4] = {0, 0, 0, 1};
+	const char *values[5] = {stream, epoch, first, (const char *)bb->buf,
+	                         (const char *)wallets};
+	int lengths[5] = {0, 0, 0, (int)bb->len, (int)wallets_len};
+	const int formats[5] = {0, 0, 0, 1, 1};
 	int retried = 0;
 
 	snprintf(stream, sizeof(stream), "%d", j->stream);
@@ -135,7 +140,7 @@ append(journal *j, const batchbuf *bb, char *msg, size_t size)
 
 	for (;;)
 	{
-		PGresult *res = PQexecPrepared(j->conn, "append", 4, values, lengths, formats, 0);
+		PGresult *res = PQexecPrepared(j->conn, "append", 5, values, lengths, formats, 0);
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		int64_t at_epoch, last_seq;
 
@@ -204,6 +209,8 @@ writer_main(void *arg)
 	for (;;)
 	{
 		const batchbuf *bb;
+		const uint8_t *wallets;
+		size_t wallets_len;
 		uint64_t t0, one = 1;
 		int result;
 		char msg[512] = "";
@@ -213,10 +220,12 @@ writer_main(void *arg)
 		if (j->pending == NULL)
 			break;
 		bb = j->pending;
+		wallets = j->wallets;
+		wallets_len = j->wallets_len;
 		pthread_mutex_unlock(&j->lock);
 
 		t0 = now_us();
-		result = append(j, bb, msg, sizeof(msg));
+		result = append(j, bb, wallets, wallets_len, msg, sizeof(msg));
 
 		pthread_mutex_lock(&j->lock);
 		j->stats.append_us_total += now_us() - t0;
@@ -260,10 +269,12 @@ journal_start(PGconn *conn, const char *conninfo, int stream, int64_t epoch, int
 }
 
 void
-journal_submit(journal *j, const batchbuf *bb)
+journal_submit(journal *j, const batchbuf *bb, const uint8_t *wallets, size_t wallets_len)
 {
 	pthread_mutex_lock(&j->lock);
 	j->pending = bb;
+	j->wallets = wallets;
+	j->wallets_len = wallets_len;
 	j->result = JOURNAL_BUSY;
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);

@@ -37,8 +37,14 @@ typedef struct journal journal;
  */
 journal *journal_start(PGconn *conn, const char *conninfo, int stream, int64_t epoch,
                        int done_fd);
-/* Hands a finished batch (bb_finish done) to the writer; it must be idle. */
-void journal_submit(journal *j, const batchbuf *bb);
+/*
+ * Hands a finished batch (bb_finish done) to the writer, with the wallet
+ * projection of its commands (PWL1, NULL for none), which append_batch writes
+ * in the same transaction.  The writer must be idle; both buffers must stay
+ * untouched until the batch is done.
+ */
+void journal_submit(journal *j, const batchbuf *bb, const uint8_t *wallets,
+                    size_t wallets_len);
 /* JOURNAL_BUSY while a batch is in flight, else the outcome of the last one
  * (after which the writer is idle again); message explains a failure. */
 int journal_poll(journal *j, char *message, size_t size);

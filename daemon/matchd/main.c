@@ -32,10 +32,15 @@
 #include "log.h"
 #include "pipeline.h"
 #include "recovery.h"
+#include "scheduler.h"
 #include "server.h"
 
-#define TAG_WRITER (SERVER_TAG_LISTENER + 1)
-#define TAG_SIGNAL (SERVER_TAG_LISTENER + 2)
+#define TAG_WRITER   (SERVER_TAG_LISTENER + 1)
+#define TAG_SIGNAL   (SERVER_TAG_LISTENER + 2)
+#define TAG_SCHEDULE (SERVER_TAG_LISTENER + 3)
+
+/* The role journaled for the opens and closes of the schedule. */
+#define SCHEDULER_ROLE "matchd-scheduler"
 
 /* microseconds between 1970-01-01 and 2000-01-01 (PostgreSQL's epoch) */
 #define PG_EPOCH_US 946684800000000LL
@@ -49,6 +54,7 @@ typedef struct options
 	uint32_t batch_max;
 	uint32_t batch_delay_us;
 	uint32_t max_connections;
+	uint32_t schedule_interval_ms;
 	pl_config pl;
 } options;
 
@@ -63,6 +69,8 @@ typedef struct ack
 typedef struct slot
 {
 	batchbuf bb;
+	uint8_t *wallets; /* the wallet projection of the batch (PWL1) */
+	size_t wallets_cap, wallets_len;
 	ack *acks;
 	uint32_t nacks, cap;
 	uint64_t opened_us;
@@ -74,12 +82,13 @@ static struct
 	pipeline *pl;
 	server *srv;
 	journal *jr;
-	int epfd, writer_fd, signal_fd;
+	int epfd, writer_fd, signal_fd, schedule_fd;
+	scheduler *sched;
 	slot slots[2];
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
 	int stopping;
-	uint64_t commands, refusals;
+	uint64_t commands, refusals, injected;
 } d;
 
 static uint64_t
@@ -123,13 +132,18 @@ usage(FILE *f)
 	    "  --max-orders N          resting orders, all symbols (default: 1000000)\n"
 	    "  --max-levels N          price levels, all symbols and sides (default: "
 	    "200000)\n"
+	    "  --max-positions N       share positions (account, symbol) (default: "
+	    "1000000)\n"
 	    "  --max-connections N     client connections (default: 1024)\n"
+	    "  --schedule-interval-ms N  how often to read the trading schedule\n"
+	    "                          (default: 1000)\n"
 	    "  --pidfile PATH          write the process id here once ready\n"
 	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
 	    "  --help                  this text\n"
 	    "\n"
-	    "Start: takes the stream over (new epoch), loads symbols and accounts, replays\n"
-	    "the open trading day and verifies it byte for byte, then listens.  SIGTERM:\n"
+	    "Start: takes the stream over (new epoch), replays the whole stream (books,\n"
+	    "wallets, limits, session) and verifies it byte for byte, then listens and\n"
+	    "opens and closes the market on exchange.market_schedule.  SIGTERM:\n"
 	    "stops accepting, commits what is pending, answers, exits 0.\n"
 	    "Exit status: 0 clean shutdown, 1 error, 2 usage, 3 fenced off by another\n"
 	    "matchd (stale epoch), 4 replay did not match the journal.\n",
@@ -165,6 +179,8 @@ parse_options(int argc, char **argv, options *o)
 	    {"max-accounts", required_argument, NULL, 'A'},
 	    {"max-orders", required_argument, NULL, 'O'},
 	    {"max-levels", required_argument, NULL, 'L'},
+	    {"max-positions", required_argument, NULL, 'P'},
+	    {"schedule-interval-ms", required_argument, NULL, 'I'},
 	    {"max-connections", required_argument, NULL, 'C'},
 	    {"pidfile", required_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'l'},
@@ -177,10 +193,12 @@ parse_options(int argc, char **argv, options *o)
 	               .batch_max = 10000,
 	               .batch_delay_us = 100,
 	               .max_connections = 1024,
+	               .schedule_interval_ms = 1000,
 	               .pl = {.max_symbols = 1024,
 	                      .max_accounts = 100000,
 	                      .max_orders = 1000000,
-	                      .max_levels = 200000}};
+	                      .max_levels = 200000,
+	                      .max_positions = 1000000}};
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 	{
 		int rc = 0;
@@ -210,6 +228,13 @@ parse_options(int argc, char **argv, options *o)
 				break;
 			case 'O':
 				rc = parse_u32("max-orders", optarg, 1, &o->pl.max_orders);
+				break;
+			case 'P':
+				rc = parse_u32("max-positions", optarg, 1, &o->pl.max_positions);
+				break;
+			case 'I':
+				rc = parse_u32("schedule-interval-ms", optarg, 10,
+				               &o->schedule_interval_ms);
 				break;
 			case 'L':
 				rc = parse_u32("max-levels", optarg, 2, &o->pl.max_levels);
@@ -279,8 +304,9 @@ refuse(conn_ref who, uint64_t request_id, const char *sqlstate, const char *mess
 static void
 acknowledge(const ack *a)
 {
-	pgx_response r = {.outcome = PGX_OUTCOME_DONE, .sqlstate = "00000"};
+	pgx_response r = {.outcome = PGX_OUTCOME_DONE};
 
+	memcpy(r.sqlstate, a->res.sqlstate, 5);
 	r.status = a->res.status;
 	r.seq = a->res.seq;
 	r.order_id = a->res.order_id;
@@ -290,6 +316,11 @@ acknowledge(const ack *a)
 	r.reason.ptr = a->res.reason;
 	r.reason.len = a->res.reason ? (uint16_t)strlen(a->res.reason) : PGX_STR_NULL;
 	r.message.len = PGX_STR_NULL;
+	if (a->res.message[0] != '\0')
+	{
+		r.message.ptr = a->res.message;
+		r.message.len = (uint16_t)strnlen(a->res.message, sizeof(a->res.message));
+	}
 	send_response(a->who, a->request_id, &r);
 }
 
@@ -317,8 +348,13 @@ handoff(void)
 {
 	slot *s = &d.slots[d.open];
 
+	int n;
+
 	bb_finish(&s->bb);
-	journal_submit(d.jr, &s->bb);
+	/* the wallet entries the batch's commands changed go in its transaction */
+	if ((n = pl_flush_wallets(d.pl, &s->wallets, &s->wallets_cap, &s->wallets_len)) < 0)
+		die(1, "out of memory encoding the wallet projection");
+	journal_submit(d.jr, &s->bb, n > 0 ? s->wallets : NULL, n > 0 ? s->wallets_len : 0);
 	d.inflight = d.open;
 	d.open ^= 1;
 	bb_reset(&d.slots[d.open].bb);
@@ -386,22 +422,12 @@ wait_for_writer(void)
 
 /* ---- requests -------------------------------------------------------------- */
 
-static void
-on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint8_t *body,
-         size_t len)
+/* Room in the open batch for one more command and its answer; 0 or -1. */
+static int
+make_room(void)
 {
 	slot *s = &d.slots[d.open];
-	pgx_record req, cmd;
-	pgx_str role;
-	pl_error err;
-	ack *a;
 
-	(void)ctx;
-	if (d.stopping)
-		return refuse(who, request_id, PGX_SQLSTATE_UNAVAILABLE,
-		              "matchd is shutting down");
-	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
-		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed request");
 	if (s->bb.records >= d.opt.batch_max)
 	{
 		wait_for_writer();
@@ -414,20 +440,80 @@ on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint
 		ack *p = realloc(s->acks, cap * sizeof(ack));
 
 		if (p == NULL)
-			return refuse(who, request_id, "53200", "matchd is out of memory");
+			return -1;
 		s->acks = p;
 		s->cap = cap;
 	}
-	if (pl_stamp(d.pl, role, &req, wall_ts(), &cmd, &err) != 0)
-		return refuse(who, request_id, err.sqlstate, err.message);
-	a = &s->acks[s->nacks];
-	if (pl_apply(d.pl, &cmd, &s->bb, &a->res, &err) != 0)
-		die(1, "cannot apply seq %" PRId64 ": %s", cmd.seq, err.message);
+	return 0;
+}
+
+/* Applies a stamped command into the open batch; its answer waits for the commit. */
+static void
+apply(const pgx_record *cmd, conn_ref who, uint64_t request_id, int answer)
+{
+	slot *s = &d.slots[d.open];
+	ack *a = &s->acks[s->nacks];
+	pl_error err;
+
+	if (pl_apply(d.pl, cmd, &s->bb, &a->res, &err) != 0)
+		die(1, "cannot apply seq %" PRId64 ": %s", cmd->seq, err.message);
+	if (s->bb.commands == 1)
+		s->opened_us = mono_us();
+	if (!answer)
+		return;
 	a->who = who;
 	a->request_id = request_id;
-	if (s->nacks++ == 0)
-		s->opened_us = mono_us();
+	s->nacks++;
 	d.commands++;
+}
+
+static void
+on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint8_t *body,
+         size_t len)
+{
+	pgx_record req, cmd;
+	pgx_str role;
+	pl_error err;
+
+	(void)ctx;
+	if (d.stopping)
+		return refuse(who, request_id, PGX_SQLSTATE_UNAVAILABLE,
+		              "matchd is shutting down");
+	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
+		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed request");
+	if (make_room() != 0)
+		return refuse(who, request_id, "53200", "matchd is out of memory");
+	if (pl_stamp(d.pl, role, &req, wall_ts(), &cmd, &err) != 0)
+		return refuse(who, request_id, err.sqlstate, err.message);
+	apply(&cmd, who, request_id, 1);
+}
+
+/* The scheduler has read the schedule: open or close the market if it is due. */
+static void
+on_schedule(void)
+{
+	schedule_point pt;
+	pgx_record req, cmd;
+	pl_error err;
+	conn_ref nobody = {0};
+
+	scheduler_get(d.sched, &pt);
+	if (!pt.valid || d.stopping || !pl_schedule_due(d.pl, pt.boundary_ts, pt.is_open))
+		return;
+	if (make_room() != 0)
+		return;
+	mj_record_init(&req, pt.is_open ? PGX_KIND_MARKET_OPEN : PGX_KIND_MARKET_CLOSE, 0, 0,
+	               0, pt.is_open ? pt.session_day : 0);
+	if (pl_stamp(d.pl, mj_str(SCHEDULER_ROLE), &req, wall_ts(), &cmd, &err) != 0)
+	{
+		mlog(LOG_WARN, "scheduler: cannot sequence the %s: %s",
+		     pt.is_open ? "open" : "close", err.message);
+		return;
+	}
+	mlog(LOG_INFO, "scheduler: %s the market at seq %" PRId64 " (trading day %d)",
+	     pt.is_open ? "opening" : "closing", cmd.seq, cmd.trading_day);
+	apply(&cmd, nobody, 0, 0);
+	d.injected++;
 }
 
 /* ---- start and loop -------------------------------------------------------- */
@@ -500,6 +586,13 @@ run(void)
 				(void)!read(d.writer_fd, &count, sizeof(count));
 				writer_done();
 			}
+			else if (tag == TAG_SCHEDULE)
+			{
+				uint64_t count;
+
+				(void)!read(d.schedule_fd, &count, sizeof(count));
+				on_schedule();
+			}
 			else if (tag == TAG_SIGNAL)
 			{
 				struct signalfd_siginfo si;
@@ -563,17 +656,22 @@ main(int argc, char **argv)
 		if (rc != 0)
 			die(rc == RECOVERY_DIVERGED ? 4 : 1, "recovery failed: %s", msg);
 		mlog(LOG_INFO,
-		     "replayed %" PRId64 " commands (%" PRId64 " records) after seq %" PRId64
-		     " in %.1f ms, all equal to the journal; %u symbols and %u accounts loaded "
-		     "before; state hash %016" PRIx64 "; %u open orders; trading day %d",
-		     info.replayed_commands, info.replayed_records, info.from_seq,
+		     "replayed %" PRId64 " commands (%" PRId64
+		     " records) in %.1f ms, all equal to the journal; %u symbols, %u accounts; "
+		     "book hash %016" PRIx64 ", order manager hash %016" PRIx64
+		     "; %u open orders; market %s; trading day %d",
+		     info.replayed_commands, info.replayed_records,
 		     (double)(mono_us() - t0) / 1000.0, info.symbols, info.accounts,
-		     info.state_hash, pl_open_orders(d.pl), info.trading_day);
+		     info.state_hash, pl_om_hash(d.pl), pl_open_orders(d.pl),
+		     pl_market_open(d.pl) ? "open" : "closed", info.trading_day);
 	}
 
 	if ((d.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
-	    (d.writer_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+	    (d.writer_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (d.schedule_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		die(1, "epoll/eventfd: %s", strerror(errno));
+	ev.data.u64 = TAG_SCHEDULE;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.schedule_fd, &ev);
 	ev.data.u64 = TAG_WRITER;
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.writer_fd, &ev);
 	ev.data.u64 = TAG_SIGNAL;
@@ -584,6 +682,9 @@ main(int argc, char **argv)
 	if ((d.srv = server_create(d.opt.socket_path, d.opt.max_connections, d.epfd, msg,
 	                           sizeof(msg))) == NULL)
 		die(1, "%s", msg);
+	if ((d.sched = scheduler_start(d.opt.conninfo, info.stream,
+	                               d.opt.schedule_interval_ms, d.schedule_fd)) == NULL)
+		die(1, "cannot start the scheduler");
 	if (d.opt.pidfile)
 		write_pidfile(d.opt.pidfile);
 	mlog(LOG_INFO,
@@ -594,6 +695,7 @@ main(int argc, char **argv)
 
 	run();
 
+	scheduler_stop(d.sched);
 	journal_get_stats(d.jr, &st);
 	journal_stop(d.jr);
 	server_destroy(d.srv);
@@ -612,8 +714,10 @@ main(int argc, char **argv)
 	{
 		bb_free(&d.slots[i].bb);
 		free(d.slots[i].acks);
+		free(d.slots[i].wallets);
 	}
 	close(d.writer_fd);
+	close(d.schedule_fd);
 	close(d.signal_fd);
 	close(d.epfd);
 	return 0;

@@ -5,9 +5,18 @@
  *     and reproduced by replay without any extra state);
  *   - every command from the socket records the authenticated role in its
  *     detail ({"role": ...}), merged into the detail of reference data;
- *   - add_symbol is answered by `accepted` and the symbol's session opening
- *     (market always open until trading hours exist); open_account by
- *     `accepted`;
+ *   - reference data and administration (add_symbol, open_account, KYC,
+ *     wallets, limits, halts, the market's open and close) are answered by
+ *     `accepted` or `rejected` (reason code) at idx 1, followed by the
+ *     sessions they change (one `accepted` per symbol opened, closed, halted
+ *     or resumed) and the day orders a close expires;
+ *   - the order manager (om.c) checks a new order or amend before the core;
+ *     its refusal is journaled as the order's `rejected` event;
+ *   - a trade record carries the notional (amount, minor units) and, when
+ *     a fee is due, {"taker_fee": n, "maker_fee": n} as its detail;
+ *   - the market_close command is the last of its trading day: what follows
+ *     belongs to the next day (or, when it is later, the UTC date of the
+ *     sequencer's clock) until an open names its session's day;
  *   - an amend without a price carries the order's current price, so the
  *     journaled command says exactly what was applied.
  */
@@ -16,36 +25,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonkv.h"
 #include "om.h"
 #include "pipeline.h"
 #include "records.h"
 
 #define SINK_CAP   1024
 #define DETAIL_CAP (PGX_RECORD_MAX + 1)
+#define DAY_US     86400000000LL
 
 struct pipeline
 {
 	pl_config cfg;
 	mc_engine *engine;
+	om *om;
 	mj_registry names;
 	mj_names nm;
 
 	int64_t last_seq;
 	int64_t last_ts;
 	int32_t day;
+	int64_t session_ts; /* sequencer time of the last open or close */
 
 	/* pl_apply's current command, for the sink's flush callback */
 	mc_sink sink;
 	mc_event events[SINK_CAP];
 	batchbuf *out;
 	pl_result *res;
-	int idx_offset; /* added to event idx (reference data puts records first) */
-	int failed;     /* an event did not translate or encode */
+	int32_t next_idx; /* idx of the next event record of the command */
+	int failed;       /* an event did not translate or encode */
 	/* fold of the events about the command's order into res */
 	int rejected;
 	uint8_t final_status; /* canceled / expired, or 0 */
 
 	char detail[DETAIL_CAP]; /* pl_stamp's detail text */
+	char fill_detail[96];    /* a trade record's fees */
 };
 
 static void set_error(pl_error *err, const char *sqlstate, const char *fmt, ...)
@@ -81,7 +95,12 @@ pl_create(const pl_config *cfg)
 	if (pl == NULL)
 		return NULL;
 	pl->cfg = *cfg;
+	om_config oc = {.max_accounts = cfg->max_accounts,
+	                .max_symbols = cfg->max_symbols,
+	                .max_orders = cfg->max_orders,
+	                .max_positions = cfg->max_positions};
 	if ((pl->engine = mc_engine_create(&ec)) == NULL ||
+	    (pl->om = om_create(&oc)) == NULL ||
 	    mj_registry_init(&pl->names, cfg->max_symbols, cfg->max_accounts) != 0)
 	{
 		pl_destroy(pl);
@@ -101,6 +120,7 @@ pl_destroy(pipeline *pl)
 	if (pl == NULL)
 		return;
 	mc_engine_destroy(pl->engine);
+	om_destroy(pl->om);
 	mj_registry_free(&pl->names);
 	free(pl);
 }
@@ -131,6 +151,42 @@ pl_state_hash(const pipeline *pl)
 	return mc_engine_hash(pl->engine);
 }
 
+uint64_t
+pl_om_hash(const pipeline *pl)
+{
+	return om_hash(pl->om);
+}
+
+const om *
+pl_om(const pipeline *pl)
+{
+	return pl->om;
+}
+
+int
+pl_market_open(const pipeline *pl)
+{
+	return om_market_open(pl->om);
+}
+
+const mj_registry *
+pl_names(const pipeline *pl)
+{
+	return &pl->names;
+}
+
+int
+pl_flush_wallets(pipeline *pl, uint8_t **buf, size_t *cap, size_t *len)
+{
+	return om_flush_wallets(pl->om, &pl->nm, buf, cap, len);
+}
+
+int
+pl_schedule_due(const pipeline *pl, int64_t boundary_ts, int is_open)
+{
+	return boundary_ts > pl->session_ts && om_market_open(pl->om) != !!is_open;
+}
+
 uint32_t
 pl_open_orders(const pipeline *pl)
 {
@@ -151,76 +207,90 @@ pl_accounts(const pipeline *pl)
 
 /* ---- reference data ------------------------------------------------------ */
 
-/* Registers a symbol in the registry and the core and opens its session;
- * the session's events go to the sink (recorded by pl_apply, dropped at load). */
-static int
-add_symbol(pipeline *pl, pgx_str name, int64_t seq, int64_t ts, const char **why)
+/* Applies a session operation to one symbol; its events go to the sink. */
+static void
+session_op(pipeline *pl, uint32_t sym, int op, int64_t seq, int64_t ts)
 {
-	mc_symbol_config sc = {0};
-	uint32_t id = pl->names.symbols.count;
-	mc_command open = {0};
+	mc_command c = {0};
 
+	c.seq = (uint64_t)seq;
+	c.timestamp = (uint64_t)ts;
+	c.kind = MC_CMD_SESSION;
+	c.symbol = sym;
+	c.session = (uint8_t)op;
+	mc_engine_apply(pl->engine, &c, &pl->sink);
+	sink_flush(pl, pl->sink.buf, pl->sink.n);
+	pl->sink.n = 0;
+}
+
+/*
+ * Lists a symbol: the order manager's parameters from the detail (currency,
+ * tick_value, reference_ticks; journals older than the order manager have
+ * none: USD, 1, none), then the core and the registry.  The symbol's session
+ * opens with it when the market is open.
+ */
+static int
+add_symbol(pipeline *pl, const pgx_record *cmd, om_refusal *f)
+{
+	pgx_str name = cmd->strs[PGX_S_SYMBOL], detail = cmd->strs[PGX_S_DETAIL];
+	pgx_str currency = mj_str("USD");
+	int64_t tick_value = 1, reference = 0;
+	mc_symbol_config sc = {0};
+	uint32_t id;
+
+	f->sqlstate = PGX_SQLSTATE_PROTOCOL;
+	f->message[0] = '\0';
 	if (mj_table_find(&pl->names.symbols, name.ptr, name.len, &id) == 0)
-		return *why = "symbol_exists", -1;
+		return f->code = "symbol_exists", f->sqlstate = PGX_SQLSTATE_SYMBOL_EXISTS, -1;
 	if (pl->names.symbols.count >= pl->names.symbols.cap)
-		return *why = "capacity", -1;
-	if (name.len == 0 || name.len > MJ_NAME_MAX || memchr(name.ptr, 0, name.len))
-		return *why = "bad_command", -1;
+		return f->code = "capacity", f->sqlstate = PGX_SQLSTATE_CAPACITY, -1;
+	if (name.len == PGX_STR_NULL || name.len == 0 || name.len > MJ_NAME_MAX ||
+	    memchr(name.ptr, 0, name.len) || jkv_str(detail, "currency", &currency) < 0 ||
+	    jkv_int(detail, "tick_value", &tick_value) < 0 ||
+	    jkv_int(detail, "reference_ticks", &reference) < 0)
+		return f->code = "bad_command", -1;
 	id = pl->names.symbols.count;
+	if (om_add_symbol(pl->om, id, currency, tick_value, reference, f) != 0)
+		return -1;
 	if (mc_engine_add_symbol(pl->engine, id, &sc) != MC_R_NONE)
-		return *why = "capacity", -1;
+		return f->code = "capacity", f->sqlstate = PGX_SQLSTATE_CAPACITY, -1;
 	if (mj_table_add(&pl->names.symbols, name.ptr, name.len, &id) != MJ_NAME_ADDED)
-		return *why = "bad_command", -1;
-	open.seq = (uint64_t)seq;
-	open.timestamp = (uint64_t)ts;
-	open.kind = MC_CMD_SESSION;
-	open.symbol = id;
-	open.session = MC_SESSION_OPEN;
-	mc_engine_apply(pl->engine, &open, &pl->sink);
+		return f->code = "bad_command", -1;
 	return 0;
 }
 
 static int
-add_account(pipeline *pl, pgx_str name, const char **why)
+add_account(pipeline *pl, const pgx_record *cmd, om_refusal *f)
 {
+	static const char *const kyc[] = {NULL, "pending", "verified", "rejected",
+	                                  "suspended"};
+	pgx_str name = cmd->strs[PGX_S_ACCOUNT], status;
+	int level = OM_KYC_PENDING, rc;
 	uint32_t id;
-	int rc;
 
-	if (name.len == 0 || name.len > MJ_NAME_MAX || memchr(name.ptr, 0, name.len))
-		return *why = "bad_command", -1;
+	f->sqlstate = PGX_SQLSTATE_PROTOCOL;
+	f->message[0] = '\0';
+	if (name.len == PGX_STR_NULL || name.len == 0 || name.len > MJ_NAME_MAX ||
+	    memchr(name.ptr, 0, name.len))
+		return f->code = "bad_command", -1;
+	rc = jkv_str(cmd->strs[PGX_S_DETAIL], "kyc_status", &status);
+	if (rc < 0)
+		return f->code = "bad_command", -1;
+	if (rc == JKV_FOUND)
+	{
+		for (level = OM_KYC_SUSPENDED; level >= OM_KYC_PENDING; level--)
+			if (status.len == strlen(kyc[level]) &&
+			    memcmp(status.ptr, kyc[level], status.len) == 0)
+				break;
+		if (level < OM_KYC_PENDING)
+			return f->code = "bad_command", -1;
+	}
 	rc = mj_table_add(&pl->names.accounts, name.ptr, name.len, &id);
 	if (rc == MJ_NAME_EXISTS)
-		return *why = "account_exists", -1;
+		return f->code = "account_exists", f->sqlstate = PGX_SQLSTATE_ACCOUNT_EXISTS, -1;
 	if (rc != MJ_NAME_ADDED)
-		return *why = "capacity", -1;
-	return 0;
-}
-
-int
-pl_load_symbol(pipeline *pl, const char *name, pl_error *err)
-{
-	const char *why = NULL;
-	int rc;
-
-	pl->out = NULL; /* the opening at load is not journaled again */
-	rc = add_symbol(pl, mj_str(name), 0, 0, &why);
-	pl->sink.n = 0;
-	if (rc != 0)
-		set_error(err, PGX_SQLSTATE_CAPACITY, "cannot load symbol \"%s\": %s", name, why);
-	return rc;
-}
-
-int
-pl_load_account(pipeline *pl, const char *name, pl_error *err)
-{
-	const char *why = NULL;
-
-	if (add_account(pl, mj_str(name), &why) != 0)
-	{
-		set_error(err, PGX_SQLSTATE_CAPACITY, "cannot load account \"%s\": %s", name,
-		          why);
-		return -1;
-	}
+		return f->code = "capacity", f->sqlstate = PGX_SQLSTATE_CAPACITY, -1;
+	om_add_account(pl->om, id, level);
 	return 0;
 }
 
@@ -332,6 +402,9 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 {
 	uint32_t sym, acct;
 	mc_order_info info;
+	om_refusal f;
+	int64_t ts = now_ts > pl->last_ts ? now_ts : pl->last_ts;
+	int32_t day = pl->day;
 
 	mj_record_init(cmd, req->kind, 0, 0, 0, 0);
 
@@ -358,6 +431,8 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 				return set_error(err, PGX_SQLSTATE_PROTOCOL,
 				                 "malformed new_order request"),
 				       -1;
+			if (om_rate_check(pl->om, acct, ts, &f) != 0)
+				return set_error(err, f.sqlstate, "%s", f.message), -1;
 			cmd->side = req->side;
 			cmd->order_type = req->order_type;
 			cmd->time_in_force = req->time_in_force;
@@ -390,6 +465,10 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 				                 (long long)req->ints[PGX_F_ORDER_ID],
 				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
 				       -1;
+			/* cancels are never rate limited: they only take risk away */
+			if (req->kind == PGX_KIND_AMEND_ORDER &&
+			    om_rate_check(pl->om, acct, ts, &f) != 0)
+				return set_error(err, f.sqlstate, "%s", f.message), -1;
 			cmd->strs[PGX_S_SYMBOL] =
 			    mj_str(mj_table_name(&pl->names.symbols, info.symbol));
 			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
@@ -444,27 +523,82 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
 			break;
 
+		/* administration of an account */
+		case PGX_KIND_SET_KYC:
+		case PGX_KIND_SUSPEND_ACCOUNT:
+		case PGX_KIND_RESUME_ACCOUNT:
+		case PGX_KIND_DEPOSIT:
+		case PGX_KIND_WITHDRAW:
+		case PGX_KIND_CREDIT_SHARES:
+		case PGX_KIND_DEBIT_SHARES:
+		case PGX_KIND_SET_ACCOUNT_LIMITS:
+			if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
+				return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT,
+				                 "unknown account \"%.*s\"",
+				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+				       -1;
+			if ((req->kind == PGX_KIND_CREDIT_SHARES ||
+			     req->kind == PGX_KIND_DEBIT_SHARES) &&
+			    find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
+				return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL,
+				                 "unknown symbol \"%.*s\"",
+				                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+				       -1;
+			if (((req->kind == PGX_KIND_DEPOSIT || req->kind == PGX_KIND_WITHDRAW) &&
+			     !has_int(req, PGX_F_AMOUNT)) ||
+			    ((req->kind == PGX_KIND_CREDIT_SHARES ||
+			      req->kind == PGX_KIND_DEBIT_SHARES) &&
+			     !has_int(req, PGX_F_QUANTITY)))
+				return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed request"), -1;
+			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+			if (req->kind == PGX_KIND_CREDIT_SHARES || req->kind == PGX_KIND_DEBIT_SHARES)
+				cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+			copy_int(cmd, req, PGX_F_AMOUNT);
+			copy_int(cmd, req, PGX_F_QUANTITY);
+			break;
+
+		/* administration of a symbol */
+		case PGX_KIND_SET_SYMBOL_LIMITS:
+		case PGX_KIND_HALT:
+		case PGX_KIND_RESUME:
+			if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
+				return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL,
+				                 "unknown symbol \"%.*s\"",
+				                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+				       -1;
+			cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+			break;
+
+		/* the market's session */
+		case PGX_KIND_MARKET_OPEN:
+			if (req->trading_day > day && !om_market_open(pl->om))
+				day = req->trading_day;
+			break;
+		case PGX_KIND_MARKET_CLOSE:
+			break;
+
 		default:
 			return set_error(err, PGX_SQLSTATE_PROTOCOL,
 			                 "command kind %d is not accepted from clients", req->kind),
 			       -1;
 	}
 
-	if (om_check(role, req, err->sqlstate, err->message, sizeof(err->message)) != 0)
-		return -1;
 	if (stamp_detail(pl, role,
-	                 req->kind == PGX_KIND_ADD_SYMBOL ||
-	                         req->kind == PGX_KIND_OPEN_ACCOUNT
-	                     ? req->strs[PGX_S_DETAIL]
-	                     : mj_str(NULL),
+	                 pgx_kind_is_order_command(req->kind) ? mj_str(NULL)
+	                                                      : req->strs[PGX_S_DETAIL],
 	                 &cmd->strs[PGX_S_DETAIL]) != 0)
 		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed detail or role"), -1;
 
-	/* the sequencer: next seq, a clock that never goes backwards */
+	/*
+	 * The sequencer: next seq, a clock that never goes backwards, the trading
+	 * day.  While the market is closed the day follows the calendar (UTC).
+	 */
+	if (!om_market_open(pl->om) && ts / DAY_US > day)
+		day = (int32_t)(ts / DAY_US);
 	cmd->seq = ++pl->last_seq;
-	pl->last_ts = now_ts > pl->last_ts ? now_ts : pl->last_ts;
-	cmd->ts = pl->last_ts;
-	cmd->trading_day = pl->day;
+	pl->last_ts = ts;
+	cmd->ts = ts;
+	cmd->trading_day = day;
 	cmd->idx = 0;
 	if (cmd->kind == PGX_KIND_NEW_ORDER)
 		mj_set_int(cmd, PGX_F_ORDER_ID, cmd->seq);
@@ -513,41 +647,277 @@ fold_event(pipeline *pl, const mc_event *ev)
 	}
 }
 
+/* Records one event: the order manager settles it first (a trade's money). */
+static void
+record_event(pipeline *pl, const mc_event *in)
+{
+	mc_event ev = *in;
+	om_fill fill = {0};
+	pgx_record r;
+
+	/* a market order reaches the core as a limit at its collar: its
+	 * remainder is a market remainder all the same */
+	if (ev.kind == MC_EV_CANCELED && ev.reason == MC_R_IOC_REMAINDER)
+		switch (om_order_is_market(pl->om, ev.order_id))
+		{
+			case 1:
+				ev.reason = MC_R_MARKET_REMAINDER;
+				break;
+			case 2:
+				ev.reason = MC_R_NO_LIQUIDITY; /* nothing within the collar */
+				break;
+		}
+	om_on_event(pl->om, &ev, pl->last_seq, &fill);
+	if (mj_event_record(&ev, pl->day, &pl->nm, &r) != MJ_OK)
+	{
+		pl->failed = 1;
+		return;
+	}
+	r.idx = pl->next_idx++;
+	if (ev.kind == MC_EV_TRADE)
+	{
+		mj_set_int(&r, PGX_F_AMOUNT, fill.notional);
+		if (fill.taker_fee || fill.maker_fee)
+		{
+			int n = snprintf(pl->fill_detail, sizeof(pl->fill_detail),
+			                 "{\"taker_fee\": %lld, \"maker_fee\": %lld}",
+			                 (long long)fill.taker_fee, (long long)fill.maker_fee);
+
+			r.strs[PGX_S_DETAIL].ptr = pl->fill_detail;
+			r.strs[PGX_S_DETAIL].len = (uint16_t)n;
+		}
+	}
+	if (bb_append(pl->out, &r) != 0)
+		pl->failed = 1;
+	if (pl->res)
+		fold_event(pl, &ev);
+}
+
 static void
 sink_flush(void *ctx, const mc_event *ev, uint32_t n)
 {
 	pipeline *pl = ctx;
-	pgx_record r;
 
-	if (pl->out == NULL) /* loading reference data: nothing is recorded */
-		return;
 	for (uint32_t i = 0; i < n; i++)
-	{
-		if (mj_event_record(&ev[i], pl->day, &pl->nm, &r) != MJ_OK)
-		{
-			pl->failed = 1;
-			continue;
-		}
-		r.idx += pl->idx_offset;
-		if (bb_append(pl->out, &r) != 0)
-			pl->failed = 1;
-		if (pl->res)
-			fold_event(pl, &ev[i]);
-	}
+		record_event(pl, &ev[i]);
 }
 
-/* A reference-data answer: accepted or rejected, without an order. */
+/* A reference-data answer at idx 1: accepted, or rejected with a reason. */
 static int
 reference_record(pipeline *pl, const pgx_record *cmd, int accepted, const char *reason)
 {
 	pgx_record r;
 
 	mj_record_init(&r, accepted ? PGX_KIND_ACCEPTED : PGX_KIND_REJECTED,
-	               (uint64_t)cmd->seq, 1, (uint64_t)cmd->ts, cmd->trading_day);
+	               (uint64_t)cmd->seq, pl->next_idx++, (uint64_t)cmd->ts,
+	               cmd->trading_day);
 	r.strs[PGX_S_SYMBOL] = cmd->strs[PGX_S_SYMBOL];
 	r.strs[PGX_S_ACCOUNT] = cmd->strs[PGX_S_ACCOUNT];
 	r.strs[PGX_S_REASON] = mj_str(reason);
+	if (cmd->kind == PGX_KIND_DEPOSIT || cmd->kind == PGX_KIND_WITHDRAW)
+		copy_int(&r, cmd, PGX_F_AMOUNT);
+	if (cmd->kind == PGX_KIND_CREDIT_SHARES || cmd->kind == PGX_KIND_DEBIT_SHARES)
+		copy_int(&r, cmd, PGX_F_QUANTITY);
 	return bb_append(pl->out, &r);
+}
+
+/* The order manager's refusal as the command's outcome. */
+static void
+refusal_result(pl_result *res, const om_refusal *f)
+{
+	res->status = PGX_STATUS_REJECTED;
+	res->reason = f->code;
+	if (f->sqlstate != NULL && f->message[0] != '\0')
+	{
+		memcpy(res->sqlstate, f->sqlstate, 5);
+		res->sqlstate[5] = '\0';
+		snprintf(res->message, sizeof(res->message), "%s", f->message);
+	}
+}
+
+/* A refused order as the core would have rejected it, journaled the same way. */
+static void
+reject_order(pipeline *pl, const mc_command *c, const om_refusal *f)
+{
+	mc_event ev = {0};
+
+	ev.seq = c->seq;
+	ev.timestamp = c->timestamp;
+	ev.kind = MC_EV_REJECTED;
+	ev.symbol = c->symbol;
+	ev.order_id = c->order_id;
+	ev.account = c->account;
+	ev.side = c->side;
+	ev.price = c->price;
+	ev.qty = c->qty;
+	ev.reason = f->reason;
+	record_event(pl, &ev);
+}
+
+/* Opens or closes the market: every symbol's session, in id order. */
+static int
+market_session(pipeline *pl, const pgx_record *cmd, int open, om_refusal *f)
+{
+	if (om_market_open(pl->om) == open)
+	{
+		f->reason = 0;
+		f->code = "bad_state";
+		f->sqlstate = PGX_SQLSTATE_BAD_STATE;
+		snprintf(f->message, sizeof(f->message), "the market is already %s",
+		         open ? "open" : "closed");
+		return -1;
+	}
+	om_set_market_open(pl->om, open);
+	pl->session_ts = cmd->ts;
+	if (reference_record(pl, cmd, 1, NULL) != 0)
+		pl->failed = 1;
+	for (uint32_t sym = 0; sym < pl->names.symbols.count; sym++)
+	{
+		session_op(pl, sym, open ? MC_SESSION_OPEN : MC_SESSION_CLOSE, cmd->seq, cmd->ts);
+		if (open && om_symbol_halted(pl->om, sym))
+			session_op(pl, sym, MC_SESSION_HALT, cmd->seq, cmd->ts);
+	}
+	return 0;
+}
+
+/* Reference data and administration: 0 when accepted, -1 with *f. */
+static int
+apply_admin(pipeline *pl, const pgx_record *cmd, om_refusal *f)
+{
+	pgx_str detail = cmd->strs[PGX_S_DETAIL], text;
+	uint32_t acct = 0, sym = 0, listed = pl->names.symbols.count;
+	int halted;
+
+	memset(f, 0, sizeof(*f));
+	if (cmd->strs[PGX_S_ACCOUNT].len != PGX_STR_NULL &&
+	    cmd->kind != PGX_KIND_OPEN_ACCOUNT &&
+	    find_account(pl, cmd->strs[PGX_S_ACCOUNT], &acct) != 0)
+		return f->code = "unknown_account", f->sqlstate = PGX_SQLSTATE_UNKNOWN_ACCOUNT,
+		       -1;
+	if (cmd->strs[PGX_S_SYMBOL].len != PGX_STR_NULL && cmd->kind != PGX_KIND_ADD_SYMBOL &&
+	    find_symbol(pl, cmd->strs[PGX_S_SYMBOL], &sym) != 0)
+		return f->code = "unknown_symbol", f->sqlstate = PGX_SQLSTATE_UNKNOWN_SYMBOL, -1;
+
+	switch (cmd->kind)
+	{
+		case PGX_KIND_ADD_SYMBOL:
+			if (add_symbol(pl, cmd, f) != 0)
+				return -1;
+			if (reference_record(pl, cmd, 1, NULL) != 0)
+				pl->failed = 1;
+			if (om_market_open(pl->om))
+				session_op(pl, listed, MC_SESSION_OPEN, cmd->seq, cmd->ts);
+			return 1; /* recorded */
+		case PGX_KIND_OPEN_ACCOUNT:
+			return add_account(pl, cmd, f);
+		case PGX_KIND_SET_KYC:
+			if (jkv_str(detail, "kyc_status", &text) != JKV_FOUND)
+				return f->code = "bad_command", f->sqlstate = PGX_SQLSTATE_PROTOCOL, -1;
+			return om_set_kyc(pl->om, acct, text, f);
+		case PGX_KIND_SUSPEND_ACCOUNT:
+		case PGX_KIND_RESUME_ACCOUNT:
+			return om_suspend(pl->om, acct, cmd->kind == PGX_KIND_SUSPEND_ACCOUNT, f);
+		case PGX_KIND_DEPOSIT:
+		case PGX_KIND_WITHDRAW:
+			if (jkv_str(detail, "currency", &text) != JKV_FOUND)
+				return f->code = "bad_command", f->sqlstate = PGX_SQLSTATE_PROTOCOL, -1;
+			return om_cash(pl->om, acct, text, cmd->ints[PGX_F_AMOUNT],
+			               cmd->kind == PGX_KIND_WITHDRAW, cmd->seq, f);
+		case PGX_KIND_CREDIT_SHARES:
+		case PGX_KIND_DEBIT_SHARES:
+			return om_shares(pl->om, acct, sym, cmd->ints[PGX_F_QUANTITY],
+			                 cmd->kind == PGX_KIND_DEBIT_SHARES, cmd->seq, f);
+		case PGX_KIND_SET_ACCOUNT_LIMITS:
+			return om_set_account_limits(pl->om, acct, detail, f);
+		case PGX_KIND_SET_SYMBOL_LIMITS:
+			return om_set_symbol_limits(pl->om, sym, detail, f);
+		case PGX_KIND_HALT:
+		case PGX_KIND_RESUME:
+			halted = cmd->kind == PGX_KIND_HALT;
+			if (om_halt(pl->om, sym, halted, f) != 0)
+				return -1;
+			if (reference_record(pl, cmd, 1, NULL) != 0)
+				pl->failed = 1;
+			if (om_market_open(pl->om))
+				session_op(pl, sym, halted ? MC_SESSION_HALT : MC_SESSION_RESUME,
+				           cmd->seq, cmd->ts);
+			return 1;
+		case PGX_KIND_MARKET_OPEN:
+		case PGX_KIND_MARKET_CLOSE:
+			if (market_session(pl, cmd, cmd->kind == PGX_KIND_MARKET_OPEN, f) != 0)
+				return -1;
+			return 1;
+	}
+	return f->code = "bad_command", f->sqlstate = PGX_SQLSTATE_PROTOCOL, -1;
+}
+
+/* New order, cancel or amend: the order manager, then the core. */
+static int
+apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
+{
+	mc_command c;
+	mc_order_info info;
+	om_refusal f;
+	int rc, refused = 0;
+
+	if ((rc = mj_record_command(cmd, &pl->nm, &c)) != MJ_OK)
+		return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH,
+		                 "seq %lld: command does not translate (%d)", (long long)cmd->seq,
+		                 rc),
+		       -1;
+	if (c.kind == MC_CMD_NEW)
+	{
+		res->order_id = (int64_t)c.order_id;
+		om_rate_take(pl->om, c.account, cmd->ts);
+		if (om_new_order(pl->om, &c, cmd->seq, &f) != 0)
+		{
+			mj_record_command(cmd, &pl->nm, &c); /* as journaled */
+			reject_order(pl, &c, &f);
+			refusal_result(res, &f);
+			refused = 1;
+		}
+	}
+	else if (c.kind == MC_CMD_CANCEL || c.kind == MC_CMD_AMEND)
+	{
+		res->order_id = (int64_t)c.order_id;
+		if (mc_engine_order(pl->engine, c.order_id, &info))
+		{
+			res->created_ts = (int64_t)info.timestamp;
+			res->filled = info.filled;
+			res->remaining = info.leaves;
+			if (c.kind == MC_CMD_AMEND)
+			{
+				om_rate_take(pl->om, c.account, cmd->ts);
+				if (info.account == c.account &&
+				    om_check_amend(pl->om, &c, &info, &f) != 0)
+				{
+					reject_order(pl, &c, &f);
+					refusal_result(res, &f);
+					return 0; /* the order stays as it was */
+				}
+			}
+		}
+	}
+	if (!refused)
+	{
+		mc_engine_apply(pl->engine, &c, &pl->sink);
+		sink_flush(pl, pl->sink.buf, pl->sink.n);
+		pl->sink.n = 0;
+		if (c.kind == MC_CMD_NEW)
+			om_after_new(pl->om, c.order_id,
+			             mc_engine_order(pl->engine, c.order_id, &info), cmd->seq);
+	}
+	if (c.kind == MC_CMD_NEW && pl->rejected)
+		res->status = PGX_STATUS_REJECTED;
+	else if (pl->final_status)
+		res->status = pl->final_status;
+	else if (res->remaining == 0 && res->filled > 0)
+		res->status = PGX_STATUS_FILLED;
+	else
+		res->status = res->filled > 0 ? PGX_STATUS_PARTIALLY_FILLED : PGX_STATUS_NEW;
+	if (res->status == PGX_STATUS_REJECTED)
+		res->remaining = 0;
+	return 0;
 }
 
 int
@@ -555,25 +925,25 @@ pl_apply(pipeline *pl, const pgx_record *cmd, batchbuf *out, pl_result *res,
          pl_error *err)
 {
 	pl_result scratch;
-	mc_command c;
-	mc_order_info info;
-	const char *why = NULL;
+	om_refusal f;
 	int rc;
 
 	if (res == NULL)
 		res = &scratch;
 	memset(res, 0, sizeof(*res));
+	memcpy(res->sqlstate, "00000", 6);
 	res->seq = cmd->seq;
 	res->created_ts = cmd->ts;
 	pl->out = out;
 	pl->res = res;
-	pl->idx_offset = 0;
+	pl->next_idx = 1;
 	pl->failed = 0;
 	pl->rejected = 0;
 	pl->final_status = 0;
 	pl->sink.n = 0;
 	/* the journal's day and clock are the sequencer's from here on */
 	pl->day = cmd->trading_day;
+	om_set_day(pl->om, cmd->trading_day);
 	if (cmd->ts > pl->last_ts)
 		pl->last_ts = cmd->ts;
 	if (cmd->seq > pl->last_seq)
@@ -588,71 +958,36 @@ pl_apply(pipeline *pl, const pgx_record *cmd, batchbuf *out, pl_result *res,
 		                 (long long)cmd->seq),
 		       -1;
 
-	switch (cmd->kind)
+	if (pgx_kind_is_order_command(cmd->kind))
 	{
-		case PGX_KIND_ADD_SYMBOL:
-			res->order_id = 0;
-			if (add_symbol(pl, cmd->strs[PGX_S_SYMBOL], cmd->seq, cmd->ts, &why) != 0)
-			{
-				rc = reference_record(pl, cmd, 0, why);
-				res->status = PGX_STATUS_REJECTED;
-				res->reason = why;
-				break;
-			}
-			/* accepted at idx 1, then the session's events */
-			rc = reference_record(pl, cmd, 1, NULL);
+		if (apply_order(pl, cmd, res, err) != 0)
+			return -1;
+	}
+	else
+	{
+		/* the answer is about the command, not an order; only sessions and
+		 * expiries (recorded by apply_admin) follow it */
+		pl->res = NULL;
+		rc = apply_admin(pl, cmd, &f);
+		if (rc < 0)
+		{
+			if (reference_record(pl, cmd, 0, f.code) != 0)
+				pl->failed = 1;
+			refusal_result(res, &f);
+		}
+		else
+		{
+			if (rc == 0 && reference_record(pl, cmd, 1, NULL) != 0)
+				pl->failed = 1;
 			res->status = PGX_STATUS_NEW;
-			pl->res = NULL;
-			pl->idx_offset = 1;
-			sink_flush(pl, pl->sink.buf, pl->sink.n);
-			pl->sink.n = 0;
-			break;
-
-		case PGX_KIND_OPEN_ACCOUNT:
-			rc = add_account(pl, cmd->strs[PGX_S_ACCOUNT], &why) == 0;
-			res->status = rc ? PGX_STATUS_NEW : PGX_STATUS_REJECTED;
-			res->reason = rc ? NULL : why;
-			rc = reference_record(pl, cmd, rc, why);
-			break;
-
-		default:
-			if ((rc = mj_record_command(cmd, &pl->nm, &c)) != MJ_OK)
-				return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH,
-				                 "seq %lld: command does not translate (%d)",
-				                 (long long)cmd->seq, rc),
-				       -1;
-			if (c.kind == MC_CMD_NEW)
-				res->order_id = (int64_t)c.order_id;
-			else if (c.kind == MC_CMD_CANCEL || c.kind == MC_CMD_AMEND)
-			{
-				res->order_id = (int64_t)c.order_id;
-				if (mc_engine_order(pl->engine, c.order_id, &info))
-				{
-					res->created_ts = (int64_t)info.timestamp;
-					res->filled = info.filled;
-					res->remaining = info.leaves;
-				}
-			}
-			mc_engine_apply(pl->engine, &c, &pl->sink);
-			sink_flush(pl, pl->sink.buf, pl->sink.n);
-			pl->sink.n = 0;
-			rc = 0;
-			if (c.kind == MC_CMD_NEW && pl->rejected)
-				res->status = PGX_STATUS_REJECTED;
-			else if (pl->final_status)
-				res->status = pl->final_status;
-			else if (res->remaining == 0 && res->filled > 0)
-				res->status = PGX_STATUS_FILLED;
-			else
-				res->status =
-				    res->filled > 0 ? PGX_STATUS_PARTIALLY_FILLED : PGX_STATUS_NEW;
-			if (res->status == PGX_STATUS_REJECTED)
-				res->remaining = 0;
-			break;
+		}
+		/* the close ends its trading day */
+		if (rc >= 0 && cmd->kind == PGX_KIND_MARKET_CLOSE)
+			pl->day = cmd->trading_day + 1;
 	}
 	pl->out = NULL;
 	pl->res = NULL;
-	if (rc != 0 || pl->failed)
+	if (pl->failed)
 		return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH,
 		                 "seq %lld: an event did not translate or encode",
 		                 (long long)cmd->seq),

@@ -31,8 +31,9 @@ typedef struct pl_config
 {
 	uint32_t max_symbols;
 	uint32_t max_accounts;
-	uint32_t max_orders; /* resting orders, all symbols */
-	uint32_t max_levels; /* price levels, all symbols and sides */
+	uint32_t max_orders;    /* resting orders, all symbols */
+	uint32_t max_levels;    /* price levels, all symbols and sides */
+	uint32_t max_positions; /* (account, symbol) share positions */
 } pl_config;
 
 /* Why a request was refused before sequencing (nothing was journaled). */
@@ -52,16 +53,15 @@ typedef struct pl_result
 	int64_t remaining;
 	uint8_t status;     /* PGX_STATUS_*; for reference data new (accepted) or rejected */
 	const char *reason; /* static text or NULL */
+	/* "00000", or why the order manager refused the command (status rejected) */
+	char sqlstate[6];
+	char message[224];
 } pl_result;
 
 typedef struct pipeline pipeline;
 
 pipeline *pl_create(const pl_config *cfg);
 void pl_destroy(pipeline *pl);
-
-/* Reference data listed before the replayed range (no records); 0 or -1. */
-int pl_load_symbol(pipeline *pl, const char *name, pl_error *err);
-int pl_load_account(pipeline *pl, const char *name, pl_error *err);
 
 /* Sequencer position: the last seq and timestamp journaled, the trading day. */
 void pl_set_position(pipeline *pl, int64_t last_seq, int64_t last_ts, int32_t day);
@@ -100,6 +100,28 @@ int64_t pl_replay(pipeline *pl, const uint8_t *batch, size_t len, batchbuf *scra
 
 /* The core's state hash (books only), for logs and recovery checks. */
 uint64_t pl_state_hash(const pipeline *pl);
+/* The order manager's state hash (accounts, limits, wallets, holds, session). */
+uint64_t pl_om_hash(const pipeline *pl);
+/* The order manager, read-only (balances and invariants for tests and logs). */
+const struct om *pl_om(const pipeline *pl);
+int pl_market_open(const pipeline *pl);
+/* The names of symbols and accounts (ids of the core and the order manager). */
+const mj_registry *pl_names(const pipeline *pl);
+
+/*
+ * The wallet entries changed since the last call, as a PWL1 payload for the
+ * journal batch that holds their commands (see exchange_wire.h).  *buf grows
+ * as needed.  Returns the entries, or -1 when out of memory.
+ */
+int pl_flush_wallets(pipeline *pl, uint8_t **buf, size_t *cap, size_t *len);
+
+/*
+ * The scheduler's question: the schedule's latest boundary (an open when
+ * is_open, else a close) is at boundary_ts; should matchd inject it now?
+ * Yes when the market is in the other state and nothing (a manual open or
+ * close, or this very boundary) changed the session since the boundary.
+ */
+int pl_schedule_due(const pipeline *pl, int64_t boundary_ts, int is_open);
 /* Resting orders in the book, all symbols. */
 uint32_t pl_open_orders(const pipeline *pl);
 /* Symbols and accounts known. */

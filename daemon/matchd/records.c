@@ -46,6 +46,18 @@ static const char *const reason_texts[] = {
     [MC_R_STP_CANCEL_OLDEST] = "stp_cancel_oldest",
     [MC_R_STP_CANCEL_NEWEST] = "stp_cancel_newest",
     [MC_R_DAY_EXPIRED] = "day_expired",
+    [MC_R_MARKET_CLOSED] = "market_closed",
+    [MC_R_SYMBOL_HALTED] = "symbol_halted",
+    [MC_R_KYC_NOT_VERIFIED] = "kyc_not_verified",
+    [MC_R_ACCOUNT_SUSPENDED] = "account_suspended",
+    [MC_R_INSUFFICIENT_FUNDS] = "insufficient_funds",
+    [MC_R_INSUFFICIENT_SHARES] = "insufficient_shares",
+    [MC_R_MAX_ORDER_QUANTITY] = "max_order_quantity",
+    [MC_R_MAX_ORDER_NOTIONAL] = "max_order_notional",
+    [MC_R_MAX_DAILY_NOTIONAL] = "max_daily_notional",
+    [MC_R_MAX_OPEN_ORDERS] = "max_open_orders",
+    [MC_R_PRICE_BAND] = "price_band",
+    [MC_R_NO_COLLAR] = "no_collar",
 };
 #define N_REASONS ((int)(sizeof(reason_texts) / sizeof(reason_texts[0])))
 

@@ -1,5 +1,5 @@
 /*
- * recovery.c - take over, load reference data, replay and verify.
+ * recovery.c - take over, replay the stream and verify it.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -47,58 +47,6 @@ day_of(const char *iso_date)
 	}
 }
 
-/* Runs one name query and loads every name it returns; the count, or -1. */
-static int
-load_names(PGconn *conn, const char *sql, const char *const *params,
-           int (*load)(pipeline *, const char *, pl_error *), pipeline *pl, char *message,
-           size_t size)
-{
-	PGresult *res = query(conn, sql, 2, params, 0, message, size);
-	pl_error err;
-	int n;
-
-	if (res == NULL)
-		return -1;
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		if (load(pl, PQgetvalue(res, i, 0), &err) != 0)
-		{
-			snprintf(message, size, "%s", err.message);
-			n = -1;
-			break;
-		}
-	PQclear(res);
-	return n;
-}
-
-/* Loads the names listed before the replayed range. */
-static int
-load_reference(PGconn *conn, pipeline *pl, recovery_info *info, char *message,
-               size_t size)
-{
-	char stream[16], upto[24];
-	const char *params[2] = {stream, upto};
-	int symbols, accounts;
-
-	snprintf(stream, sizeof(stream), "%d", info->stream);
-	snprintf(upto, sizeof(upto), "%" PRId64, info->from_seq);
-	symbols = load_names(conn,
-	                     "SELECT symbol FROM exchange.symbols WHERE stream = $1::int "
-	                     "AND listed_seq <= $2::bigint ORDER BY listed_seq",
-	                     params, pl_load_symbol, pl, message, size);
-	if (symbols < 0)
-		return -1;
-	accounts = load_names(conn,
-	                      "SELECT account FROM exchange.accounts WHERE stream = $1::int "
-	                      "AND opened_seq <= $2::bigint ORDER BY opened_seq",
-	                      params, pl_load_account, pl, message, size);
-	if (accounts < 0)
-		return -1;
-	info->symbols = (uint32_t)symbols;
-	info->accounts = (uint32_t)accounts;
-	return 0;
-}
-
 int
 recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
              recovery_info *info, char *message, size_t size)
@@ -124,34 +72,31 @@ recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
 	     "took over stream \"%s\" (id %d) at epoch %" PRId64 ", last seq %" PRId64,
 	     stream_name, info->stream, info->epoch, target);
 
-	/* the open trading day: replay starts at its first seq */
+	/*
+	 * The whole stream replays: wallets, limits and gtc orders carry over from
+	 * day to day, and only the journal holds them.  (Archival keeps what a
+	 * replay needs; see docs/operations.md.)
+	 */
 	snprintf(stream, sizeof(stream), "%d", info->stream);
 	params[0] = stream;
-	res = query(
-	    conn,
-	    "SELECT s.last_trading_day, d.first_seq, "
-	    "(extract(epoch FROM s.last_ts - '2000-01-01 00:00:00+00') * 1000000)::bigint "
-	    "FROM exchange.streams s LEFT JOIN exchange.journal_days d "
-	    "ON d.stream = s.stream AND d.trading_day = s.last_trading_day "
-	    "WHERE s.stream = $1::int",
-	    1, params, 0, message, size);
+	res = query(conn,
+	            "SELECT s.last_trading_day, "
+	            "(extract(epoch FROM s.last_ts - '2000-01-01 00:00:00+00') * "
+	            "1000000)::bigint FROM exchange.streams s WHERE s.stream = $1::int",
+	            1, params, 0, message, size);
 	if (res == NULL)
 		return -1;
 	info->journal_day = PQgetisnull(res, 0, 0) ? -1 : day_of(PQgetvalue(res, 0, 0));
-	info->from_seq =
-	    PQgetisnull(res, 0, 1) ? target : strtoll(PQgetvalue(res, 0, 1), NULL, 10) - 1;
-	if (!PQgetisnull(res, 0, 2))
-		last_ts = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	if (!PQgetisnull(res, 0, 1))
+		last_ts = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
+	info->from_seq = 0;
 
-	if (load_reference(conn, pl, info, message, size) != 0)
-		return -1;
 	if (bb_init(&out, 1 << 20) != 0)
 		return snprintf(message, size, "out of memory"), -1;
 
-	info->last_seq = info->from_seq;
-	pl_set_position(pl, info->from_seq, 0,
-	                info->journal_day < 0 ? today : info->journal_day);
+	info->last_seq = 0;
+	pl_set_position(pl, 0, 0, today);
 	while (info->last_seq < target)
 	{
 		int64_t n;
@@ -192,15 +137,13 @@ recovery_run(PGconn *conn, const char *stream_name, int32_t today, pipeline *pl,
 	bb_free(&out);
 
 	/*
-	 * New commands go to today's trading day, unless orders still rest from
-	 * the journal's day: they belong to it until a close expires them (the
-	 * trading-hours issue brings the close), and replay starts at that day.
+	 * The pipeline's day is the journal's (the day after a close); while the
+	 * market is closed the sequencer moves it on to today by itself.
 	 */
-	info->trading_day = info->journal_day < 0 ? today
-	                    : info->journal_day >= today || pl_open_orders(pl) > 0
-	                        ? info->journal_day
-	                        : today;
+	info->trading_day = info->journal_day < 0 ? today : pl_trading_day(pl);
 	pl_set_position(pl, info->last_seq, last_ts, info->trading_day);
+	info->symbols = pl_symbols(pl);
+	info->accounts = pl_accounts(pl);
 	info->state_hash = pl_state_hash(pl);
 	return 0;
 }
