@@ -17,6 +17,12 @@
  *                         pair of reads (timer_overhead), clamped at 0
  *   core_replay_10m_*     all 10M commands, one clock read before and after
  *   naive_throughput      the test-only naive engine on the same 1M commands
+ *   core_om_throughput    the same 1M commands through matchd's order manager
+ *                         and the core together, as matchd's pipeline runs them
+ *                         (risk checks, rate limit, holds before the core; wallet
+ *                         settlement of every event after it); every account is
+ *                         verified and funded so that nothing is refused, and
+ *                         om_overhead_ratio = core_om / core (issue 5: >= 0.80)
  * Output: "BENCH <name> <value> <unit>" lines; other lines start with '#'.
  * BENCH_MODE=long runs more repetitions and times latency over all 10M.
  */
@@ -30,6 +36,7 @@
 
 #include "engine.h"
 #include "naive.h"
+#include "om.h"
 #include "testutil.h"
 
 #define MID        100000
@@ -462,6 +469,127 @@ run_naive(const workload *w, size_t n)
 	return (double)n * 1e9 / (double)(t1 - t0);
 }
 
+/* ------------------------------------------------------------ order manager */
+
+static pgx_str
+bstr(const char *s)
+{
+	pgx_str r = {s, (uint16_t)strlen(s)};
+
+	return r;
+}
+
+/* An order manager for the workload: one symbol, every account verified,
+ * funded and holding shares, limits far above what the workload needs. */
+static om *
+new_om(void)
+{
+	om_config cfg = {.max_accounts = ACCOUNTS + 1,
+	                 .max_symbols = 1,
+	                 .max_orders = 1 << 16,
+	                 .max_positions = ACCOUNTS + 1};
+	om *m = om_create(&cfg);
+	om_refusal f;
+	const char *limits = "{\"max_order_notional\": 1000000000000000, "
+	                     "\"max_daily_notional\": 4000000000000000000, "
+	                     "\"max_open_orders\": 1000000, \"orders_per_second\": 1000000, "
+	                     "\"burst\": 1000000}";
+
+	if (m == NULL || om_add_symbol(m, 0, bstr("USD"), 1, MID, &f) != 0)
+	{
+		fprintf(stderr, "bench: cannot create the order manager\n");
+		exit(1);
+	}
+	for (uint32_t a = 0; a <= ACCOUNTS; a++)
+	{
+		om_add_account(m, a, OM_KYC_VERIFIED);
+		if (om_set_account_limits(m, a, bstr(limits), &f) != 0 ||
+		    om_cash(m, a, bstr("USD"), INT64_C(1) << 50, 0, 0, &f) != 0 ||
+		    om_shares(m, a, 0, INT64_C(1) << 38, 0, 0, &f) != 0)
+		{
+			fprintf(stderr, "bench: cannot fund account %u: %s\n", a, f.message);
+			exit(1);
+		}
+	}
+	om_set_market_open(m, 1);
+	return m;
+}
+
+static uint64_t om_refused;
+
+/* One command through the order manager and the core, as pl_apply does. */
+static inline void
+om_apply(om *m, mc_engine *e, const mc_command *in, mc_sink *sink, int64_t ts)
+{
+	mc_command c = *in;
+	om_refusal f;
+
+	sink->n = 0;
+	if (c.kind == MC_CMD_NEW)
+	{
+		if (om_rate_check(m, c.account, ts, &f) != 0)
+		{
+			om_refused++;
+			return;
+		}
+		om_rate_take(m, c.account, ts);
+		if (om_new_order(m, &c, (int64_t)c.seq, &f) != 0)
+		{
+			om_refused++;
+			return;
+		}
+	}
+	else if (c.kind == MC_CMD_AMEND)
+	{
+		if (om_rate_check(m, c.account, ts, &f) != 0 || om_check_amend(m, &c, &f) != 0)
+		{
+			om_refused++;
+			return;
+		}
+		om_rate_take(m, c.account, ts);
+	}
+	mc_engine_apply(e, &c, sink);
+	for (uint32_t k = 0; k < sink->n; k++)
+	{
+		om_fill fill;
+
+		om_on_event(m, &sink->buf[k], (int64_t)c.seq, &fill);
+	}
+	if (c.kind == MC_CMD_NEW)
+		om_after_new(m, c.order_id, (int64_t)c.seq);
+}
+
+/* commands per second through the order manager and the core */
+static double
+run_om_throughput(const workload *w, size_t n)
+{
+	mc_engine *e = new_engine();
+	om *m = new_om();
+	mc_sink sink = {sink_buf, 4096, 0, 0, NULL, NULL};
+	const mc_command *c = w->cmds;
+	uint64_t t0, t1;
+	int64_t ts = 1;
+
+	for (size_t i = 0; i < w->n_prefill; i++)
+		om_apply(m, e, &c[i], &sink, ts++);
+	t0 = now_ns();
+	for (size_t i = w->n_prefill; i < w->n_prefill + n; i++)
+		om_apply(m, e, &c[i], &sink, ts++);
+	t1 = now_ns();
+	{
+		char why[256];
+
+		if (om_check_invariants(m, why, sizeof(why)) != 0)
+		{
+			fprintf(stderr, "bench: order manager invariant broken: %s\n", why);
+			exit(1);
+		}
+	}
+	mc_engine_destroy(e);
+	om_destroy(m);
+	return (double)n / ((double)(t1 - t0) / 1e9);
+}
+
 int
 main(void)
 {
@@ -472,7 +600,7 @@ main(void)
 	int reps_replay = longmode ? 5 : 3, reps_naive = longmode ? 3 : 1;
 	size_t n_lat = longmode ? n_replay : n_short;
 	uint64_t seed = env_seed("PGX_SEED", 20261123);
-	double tp[16], r10[16], nv[16], p50[16], p99[16], p999[16], pmax[16];
+	double tp[32], r10[16], nv[16], p50[16], p99[16], p999[16], pmax[16], omtp[16];
 	uint64_t overhead;
 	workload w;
 	uint64_t t_start = now_ns();
@@ -522,6 +650,20 @@ main(void)
 		tp[i] = run_throughput(&w, n_short);
 		printf("# core throughput rep %d: %.0f cmd/s\n", i + 1, tp[i]);
 	}
+	/* interleaved with the core alone, so that both see the same machine */
+	for (int i = 0; i < reps_tp; i++)
+	{
+		omtp[i] = run_om_throughput(&w, n_short);
+		printf("# core + order manager throughput rep %d: %.0f cmd/s (%llu refused)\n",
+		       i + 1, omtp[i], (unsigned long long)om_refused);
+		tp[reps_tp + i] = run_throughput(&w, n_short);
+	}
+	if (om_refused != 0)
+	{
+		fprintf(stderr, "bench: the order manager refused %llu commands\n",
+		        (unsigned long long)om_refused);
+		return 1;
+	}
 	for (int i = 0; i < reps_lat; i++)
 	{
 		lat l = run_latency(&w, n_lat, overhead);
@@ -547,6 +689,8 @@ main(void)
 
 	{
 		double core = median_dbl(tp, reps_tp), naive_tp = median_dbl(nv, reps_naive);
+		double with_om = median_dbl(omtp, reps_tp);
+		double core_again = median_dbl(tp + reps_tp, reps_tp);
 
 		printf("BENCH core_throughput %.0f cmd/s\n", core);
 		printf("BENCH core_latency_p50 %.0f ns\n", median_dbl(p50, reps_lat));
@@ -557,6 +701,8 @@ main(void)
 		       median_dbl(r10, reps_replay));
 		printf("BENCH naive_throughput %.0f cmd/s\n", naive_tp);
 		printf("BENCH core_vs_naive_ratio %.1f x\n", core / naive_tp);
+		printf("BENCH core_om_throughput %.0f cmd/s\n", with_om);
+		printf("BENCH om_overhead_ratio %.2f x\n", with_om / core_again);
 	}
 	printf("# total bench time %.1f s\n", (double)(now_ns() - t_start) / 1e9);
 	free(w.cmds);

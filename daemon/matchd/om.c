@@ -83,16 +83,31 @@ typedef struct om_order
 	int64_t taker_bps;
 	int64_t price; /* hold price, ticks (limit, or the collar) */
 	int64_t ordered;
-	int64_t leaves; /* as the ledger knows it */
-	int64_t held;   /* cash (buy) or shares (sell) held for leaves */
+	uint32_t position; /* index + 1 of the (account, symbol) position; 0 = none yet */
+	int64_t leaves;    /* as the ledger knows it */
+	int64_t held;      /* cash (buy) or shares (sell) held for leaves */
 } om_order;
 
-/* u64 -> u32 open addressing, linear probing, deletion by backward shift */
+/*
+ * u64 -> u32 open addressing, linear probing, deletion by backward shift.
+ * The slots for the largest capacity are allocated up front, but only a
+ * power-of-two prefix is in use, doubled (and refilled by the caller from
+ * its pool) when it is half full: a few thousand live orders then probe a
+ * few cache lines instead of a table sized for a million.
+ */
+typedef struct om_slot
+{
+	uint64_t key;
+	uint32_t val; /* index + 1; 0 = empty */
+	uint32_t pad;
+} om_slot;
+
 typedef struct om_map
 {
-	uint64_t *keys;
-	uint32_t *vals; /* index + 1; 0 = empty */
-	uint32_t mask;
+	om_slot *slots;
+	uint32_t mask;     /* in use: mask + 1 slots */
+	uint32_t max_mask; /* allocated */
+	uint32_t count;
 } om_map;
 
 enum
@@ -125,6 +140,10 @@ struct om
 	uint32_t dirty_cap;
 	int market_open;
 	int32_t day; /* the trading day of the command being applied */
+	/* the last order found: a command's events are mostly about one order */
+	uint64_t cached_id;
+	uint32_t cached_slot;
+	uint64_t rested_id; /* the last order the core accepted into the book */
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -165,17 +184,17 @@ map_init(om_map *m, uint32_t cap)
 
 	while (n < 2 * (uint64_t)cap && n < (1u << 31))
 		n <<= 1;
-	m->keys = calloc(n, sizeof(*m->keys));
-	m->vals = calloc(n, sizeof(*m->vals));
-	m->mask = n - 1;
-	return m->keys && m->vals ? 0 : -1;
+	m->slots = calloc(n, sizeof(*m->slots));
+	m->max_mask = n - 1;
+	m->mask = n < 1024 ? n - 1 : 1023;
+	m->count = 0;
+	return m->slots ? 0 : -1;
 }
 
 static void
 map_free(om_map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 }
 
 /* The index stored for key, or -1. */
@@ -184,10 +203,10 @@ map_get(const om_map *m, uint64_t key)
 {
 	for (uint32_t i = (uint32_t)mix(key) & m->mask;; i = (i + 1) & m->mask)
 	{
-		if (m->vals[i] == 0)
+		if (m->slots[i].val == 0)
 			return -1;
-		if (m->keys[i] == key)
-			return (int64_t)m->vals[i] - 1;
+		if (m->slots[i].key == key)
+			return (int64_t)m->slots[i].val - 1;
 	}
 }
 
@@ -197,10 +216,24 @@ map_put(om_map *m, uint64_t key, uint32_t val)
 {
 	uint32_t i = (uint32_t)mix(key) & m->mask;
 
-	while (m->vals[i] != 0)
+	while (m->slots[i].val != 0)
 		i = (i + 1) & m->mask;
-	m->keys[i] = key;
-	m->vals[i] = val + 1;
+	m->slots[i].key = key;
+	m->slots[i].val = val + 1;
+	m->count++;
+}
+
+/* Whether one more entry needs a larger prefix: then it is emptied and
+ * doubled, and the caller puts every entry again. */
+static int
+map_grow(om_map *m)
+{
+	if (2 * ((uint64_t)m->count + 1) <= (uint64_t)m->mask + 1 || m->mask == m->max_mask)
+		return 0;
+	m->mask = m->mask * 2 + 1;
+	memset(m->slots, 0, ((size_t)m->mask + 1) * sizeof(*m->slots));
+	m->count = 0;
+	return 1;
 }
 
 static void
@@ -208,25 +241,25 @@ map_del(om_map *m, uint64_t key)
 {
 	uint32_t i = (uint32_t)mix(key) & m->mask;
 
-	while (m->vals[i] != 0 && m->keys[i] != key)
+	while (m->slots[i].val != 0 && m->slots[i].key != key)
 		i = (i + 1) & m->mask;
-	if (m->vals[i] == 0)
+	if (m->slots[i].val == 0)
 		return;
+	m->count--;
 	/* backward shift: move later entries of the cluster into the hole */
-	for (uint32_t j = (i + 1) & m->mask; m->vals[j] != 0; j = (j + 1) & m->mask)
+	for (uint32_t j = (i + 1) & m->mask; m->slots[j].val != 0; j = (j + 1) & m->mask)
 	{
-		uint32_t home = (uint32_t)mix(m->keys[j]) & m->mask;
+		uint32_t home = (uint32_t)mix(m->slots[j].key) & m->mask;
 
 		/* j's entry may move to i when its home is not in (i, j] */
 		if (((j - home) & m->mask) >= ((j - i) & m->mask))
 		{
-			m->keys[i] = m->keys[j];
-			m->vals[i] = m->vals[j];
+			m->slots[i] = m->slots[j];
 			i = j;
 		}
 	}
-	m->vals[i] = 0;
-	m->keys[i] = 0;
+	m->slots[i].val = 0;
+	m->slots[i].key = 0;
 }
 
 static void
@@ -292,6 +325,9 @@ position_of(om *m, uint32_t acct, uint32_t sym, int create, uint32_t *index)
 	{
 		if (!create || m->npositions >= m->cfg.max_positions)
 			return NULL;
+		if (map_grow(&m->position_map))
+			for (uint32_t k = 0; k < m->npositions; k++)
+				map_put(&m->position_map, m->positions[k].key, k);
 		i = m->npositions++;
 		m->positions[i].key = key;
 		map_put(&m->position_map, key, (uint32_t)i);
@@ -739,11 +775,33 @@ check_daily(const om_account *a, int32_t day, int64_t add, om_refusal *f)
 }
 
 static om_order *
-order_of(const om *m, uint64_t id)
+order_of(om *m, uint64_t id)
 {
-	int64_t i = map_get(&m->order_map, id);
+	int64_t i;
 
-	return i < 0 ? NULL : &m->orders[i];
+	if (id == m->cached_id && id != 0)
+		return &m->orders[m->cached_slot];
+	if ((i = map_get(&m->order_map, id)) < 0)
+		return NULL;
+	m->cached_id = id;
+	m->cached_slot = (uint32_t)i;
+	return &m->orders[i];
+}
+
+/* The order's share position, found once and remembered. */
+static om_position *
+order_position(om *m, om_order *o, uint32_t *index)
+{
+	om_position *p;
+
+	if (o->position != 0)
+	{
+		*index = o->position - 1;
+		return &m->positions[o->position - 1];
+	}
+	if ((p = position_of(m, o->account, o->symbol, 1, index)) != NULL)
+		o->position = *index + 1;
+	return p;
 }
 
 int
@@ -857,6 +915,10 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	o->leaves = c->qty;
 	o->ordered = c->qty;
 	o->held = hold;
+	if (map_grow(&m->order_map))
+		for (uint32_t k = 0; k <= m->cfg.max_orders; k++)
+			if (m->orders[k].id != 0 && k != slot)
+				map_put(&m->order_map, m->orders[k].id, k);
 	map_put(&m->order_map, o->id, slot);
 	a->open_orders++;
 	a->open_notional += n;
@@ -871,15 +933,15 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 }
 
 int
-om_check_amend(const om *m, const mc_command *c, const mc_order_info *info, om_refusal *f)
+om_check_amend(om *m, const mc_command *c, om_refusal *f)
 {
-	const om_order *o = order_of(m, info->id);
+	const om_order *o = order_of(m, c->order_id);
 	const om_account *a;
 	const om_symbol *s;
 	int64_t n_old, n_new;
 
-	if (o == NULL)
-		return 0; /* not in the ledger: the core answers */
+	if (o == NULL || o->account != c->account)
+		return 0; /* not an open order of the account: the core answers */
 	a = &m->accounts[o->account];
 	s = &m->symbols[o->symbol];
 	if (check_trading(m, a, s, f) != 0)
@@ -923,7 +985,7 @@ om_check_amend(const om *m, const mc_command *c, const mc_order_info *info, om_r
 	else if (c->qty > o->leaves)
 	{
 		uint32_t index;
-		om_position *p = position_of((om *)m, o->account, o->symbol, 0, &index);
+		om_position *p = position_of(m, o->account, o->symbol, 0, &index);
 
 		if (p == NULL || p->e.available < c->qty - o->leaves)
 			return refuse(f, MC_R_INSUFFICIENT_SHARES, "insufficient_shares",
@@ -958,7 +1020,7 @@ rehold(om *m, om_order *o, int64_t leaves, int64_t price, int64_t seq)
 	else
 	{
 		uint32_t index;
-		om_position *p = position_of(m, o->account, o->symbol, 1, &index);
+		om_position *p = order_position(m, o, &index);
 
 		want = leaves;
 		p->e.available += o->held - want;
@@ -977,6 +1039,8 @@ forget(om *m, om_order *o)
 
 	m->accounts[o->account].open_orders--;
 	map_del(&m->order_map, o->id);
+	if (m->cached_id == o->id)
+		m->cached_id = 0;
 	memset(o, 0, sizeof(*o));
 	m->free_orders[m->nfree++] = slot;
 }
@@ -1000,7 +1064,7 @@ settle(om *m, om_order *o, int64_t qty, int64_t price, int64_t leaves, int maker
 	int64_t n = notional(price, s->tick_value, qty);
 	int64_t fee = fee_of(n, maker ? o->maker_bps : o->taker_bps, 0);
 	uint32_t index;
-	om_position *p = position_of(m, o->account, o->symbol, 1, &index);
+	om_position *p = order_position(m, o, &index);
 
 	/* the hold shrinks to what the leaves need; the fill is paid from it */
 	rehold(m, o, leaves, o->price, seq);
@@ -1071,6 +1135,9 @@ om_on_event(om *m, const mc_event *ev, int64_t seq, om_fill *fill)
 			if (o)
 				rehold(m, o, ev->leaves, ev->price, seq);
 			break;
+		case MC_EV_ACCEPTED:
+			m->rested_id = ev->order_id;
+			break;
 		case MC_EV_CANCELED:
 		case MC_EV_EXPIRED:
 			if (o)
@@ -1084,16 +1151,24 @@ om_on_event(om *m, const mc_event *ev, int64_t seq, om_fill *fill)
 }
 
 void
-om_after_new(om *m, uint64_t order_id, int resting, int64_t seq)
+om_after_new(om *m, uint64_t order_id, int64_t seq)
 {
 	om_order *o = order_of(m, order_id);
 
-	if (o != NULL && !resting)
+	/* the core accepts what rests; anything else it filled, canceled or
+	 * rejected, and a rejection has no event the ledger acts on */
+	if (o != NULL && m->rested_id != order_id)
 		release(m, o, seq);
 }
 
+uint32_t
+om_open_orders(const om *m)
+{
+	return m->cfg.max_orders + 1 - m->nfree;
+}
+
 int
-om_order_is_market(const om *m, uint64_t order_id)
+om_order_is_market(om *m, uint64_t order_id)
 {
 	const om_order *o = order_of(m, order_id);
 

@@ -115,15 +115,17 @@ void om_rate_take(om *m, uint32_t acct, int64_t ts);
  * core (a market order becomes a limit at its collar).  -1 with *f otherwise.
  */
 int om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f);
-/* Checks an amend of the open order *o (new price and quantity in c). */
-int om_check_amend(const om *m, const mc_command *c, const mc_order_info *o,
-                   om_refusal *f);
+/* Checks an amend (new price and quantity in c) against the order's ledger. */
+int om_check_amend(om *m, const mc_command *c, om_refusal *f);
 /* Every event of the core, in order; *fill is set for trades (may be NULL). */
 void om_on_event(om *m, const mc_event *ev, int64_t seq, om_fill *fill);
-/* After a new order's command: forgets it if the core does not hold it. */
-void om_after_new(om *m, uint64_t order_id, int resting, int64_t seq);
+/* After a new order's command: forgets it unless the core accepted it into
+ * the book (releasing what it still holds). */
+void om_after_new(om *m, uint64_t order_id, int64_t seq);
+/* Open orders in the ledger (equal to the core's resting orders). */
+uint32_t om_open_orders(const om *m);
 /* 0: not an open market order; 1: a market order with fills; 2: without. */
-int om_order_is_market(const om *m, uint64_t order_id);
+int om_order_is_market(om *m, uint64_t order_id);
 
 /* ---- projection, state and checks --------------------------------------- */
 

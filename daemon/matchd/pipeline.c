@@ -888,8 +888,7 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 			if (c.kind == MC_CMD_AMEND)
 			{
 				om_rate_take(pl->om, c.account, cmd->ts);
-				if (info.account == c.account &&
-				    om_check_amend(pl->om, &c, &info, &f) != 0)
+				if (info.account == c.account && om_check_amend(pl->om, &c, &f) != 0)
 				{
 					reject_order(pl, &c, &f);
 					refusal_result(res, &f);
@@ -904,8 +903,7 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 		sink_flush(pl, pl->sink.buf, pl->sink.n);
 		pl->sink.n = 0;
 		if (c.kind == MC_CMD_NEW)
-			om_after_new(pl->om, c.order_id,
-			             mc_engine_order(pl->engine, c.order_id, &info), cmd->seq);
+			om_after_new(pl->om, c.order_id, cmd->seq);
 	}
 	if (c.kind == MC_CMD_NEW && pl->rejected)
 		res->status = PGX_STATUS_REJECTED;

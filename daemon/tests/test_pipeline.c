@@ -799,6 +799,7 @@ test_random_session_conserves_and_replays(void **state)
 				ids[nids++ % 256] = res.order_id, nids = nids > 256 ? 256 : nids;
 		}
 		assert_invariants(pl);
+		assert_int_equal(om_open_orders(pl_om(pl)), pl_open_orders(pl));
 		/* close a batch now and then, like group commit does */
 		if (rng_below(&seed, 50) == 0 && nb < MAX_BATCHES - 1)
 		{
