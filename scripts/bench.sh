@@ -96,8 +96,20 @@ SQL
 SELECT exchange.add_symbol(s, 0.01, 1, 'USD', 100.00, 'order_load symbol')
   FROM unnest(string_to_array(:'symbols', ',')) AS s;
 SELECT exchange.open_account(pg_catalog.format('bench-%s', lpad(i::text, 3, '0')),
-		(CASE i % 2 WHEN 0 THEN 'bench_broker_a' ELSE 'bench_broker_b' END)::regrole)
+		(CASE i % 2 WHEN 0 THEN 'bench_broker_a' ELSE 'bench_broker_b' END)::regrole,
+		'verified')
   FROM generate_series(0, :conns - 1) AS i;
+-- funds, shares and limits the load cannot exhaust: the order manager checks
+-- every order, and none is refused
+SELECT exchange.deposit(a.account, 1000000000.00, 'USD'),
+	   exchange.set_account_limits(a.account, max_order_notional => 1000000000,
+		   max_daily_notional => 1000000000000, max_open_orders => 1000000,
+		   orders_per_second => 1000000, burst => 1000000)
+  FROM exchange.accounts a WHERE a.account LIKE 'bench-%';
+SELECT exchange.credit_shares(a.account, s, 100000000)
+  FROM exchange.accounts a, unnest(string_to_array(:'symbols', ',')) AS s
+ WHERE a.account LIKE 'bench-%';
+SELECT exchange.open_market();
 SQL
 	status=0
 	build/bench/order_load --connections "$conns" --rate "$rate" --warmup "$warmup" \

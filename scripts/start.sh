@@ -45,10 +45,15 @@ SELECT exchange.add_symbol(s, 0.01, 1, 'USD', p, d)
   FROM (VALUES ('AAPL', 190.00, 'Apple Inc.'), ('MSFT', 420.00, 'Microsoft Corp.'),
 			   ('BRK.B', 410.00, 'Berkshire Hathaway Inc. Class B')) AS v(s, p, d)
  WHERE NOT EXISTS (SELECT 1 FROM exchange.symbols WHERE symbol = s);
-SELECT exchange.open_account(a, b::regrole)
+-- verified accounts, each with 1,000,000.00 USD and 10,000 shares of each symbol
+SELECT exchange.open_account(a, b::regrole, 'verified'),
+	   exchange.deposit(a, 1000000.00, 'USD'),
+	   (SELECT count(exchange.credit_shares(a, symbol, 10000)) FROM exchange.symbols)
   FROM (VALUES ('DEMO-A1', 'demo_broker_a'), ('DEMO-A2', 'demo_broker_a'),
 			   ('DEMO-B1', 'demo_broker_b')) AS v(a, b)
  WHERE NOT EXISTS (SELECT 1 FROM exchange.accounts WHERE account = a);
+-- no schedule in the demo: the market stays open until exchange.close_market()
+SELECT exchange.open_market() WHERE NOT (SELECT is_open FROM exchange.market_status());
 SQL
 
 cat <<MSG

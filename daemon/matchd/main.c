@@ -658,7 +658,7 @@ main(int argc, char **argv)
 		mlog(LOG_INFO,
 		     "replayed %" PRId64 " commands (%" PRId64
 		     " records) in %.1f ms, all equal to the journal; %u symbols, %u accounts; "
-		     "book hash %016" PRIx64 ", order manager hash %016" PRIx64
+		     "state hash %016" PRIx64 ", order manager hash %016" PRIx64
 		     "; %u open orders; market %s; trading day %d",
 		     info.replayed_commands, info.replayed_records,
 		     (double)(mono_us() - t0) / 1000.0, info.symbols, info.accounts,
@@ -705,10 +705,13 @@ main(int argc, char **argv)
 	     "stopped cleanly: %" PRIu64 " commands acknowledged, %" PRIu64
 	     " refused; %" PRIu64 " batches (%" PRIu64
 	     " records) committed, mean append %.2f ms, "
-	     "%" PRIu64 " reconnects; last seq %" PRId64 ", state hash %016" PRIx64,
+	     "%" PRIu64 " reconnects; %" PRIu64
+	     " opens/closes by the schedule; last seq %" PRId64 ", state hash %016" PRIx64
+	     ", order manager hash %016" PRIx64,
 	     d.commands, d.refusals, st.batches, st.records,
 	     st.batches ? (double)st.append_us_total / 1000.0 / (double)st.batches : 0.0,
-	     st.reconnects, pl_last_seq(d.pl), pl_state_hash(d.pl));
+	     st.reconnects, d.injected, pl_last_seq(d.pl), pl_state_hash(d.pl),
+	     pl_om_hash(d.pl));
 	pl_destroy(d.pl);
 	for (int i = 0; i < 2; i++)
 	{

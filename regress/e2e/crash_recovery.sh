@@ -13,9 +13,10 @@ threads=4
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<SQL || fail "setup"
 SET client_min_messages = warning;
 CREATE ROLE crash_broker LOGIN IN ROLE exchange_broker;
-SELECT symbol FROM exchange.add_symbol('CRASH', 0.01);
-SELECT (exchange.open_account('CR' || i, 'crash_broker')).account FROM generate_series(0, $threads - 1) i;
+SELECT symbol FROM exchange.add_symbol('CRASH', 0.01, 1, 'USD', 100.00);
+SELECT (exchange.open_account('CR' || i, 'crash_broker', 'verified')).account FROM generate_series(0, $threads - 1) i;
 SQL
+stack_fund CRASH $(seq -f 'CR%g' 0 $((threads - 1)))
 
 seed=${PGX_SEED:-$RANDOM}
 echo "crash_recovery seed $seed (PGX_SEED to repeat)"
@@ -66,9 +67,9 @@ echo "$res" | grep -q 'missing/duplicated 0; wrong fill 0; cancels missing 0; ga
 
 # the book matchd holds after all that equals a fresh replay of the journal
 matchd_stop
-h1=$(grep 'stopped cleanly' "$STACK/matchd.log" | tail -1 | grep -o 'state hash [0-9a-f]*')
+h1=$(grep 'stopped cleanly' "$STACK/matchd.log" | tail -1 | grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*')
 matchd_start
-h2=$(grep 'replayed' "$STACK/matchd.log" | tail -1 | grep -o 'state hash [0-9a-f]*')
+h2=$(grep 'replayed' "$STACK/matchd.log" | tail -1 | grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*')
 [ -n "$h1" ] && [ "$h1" = "$h2" ] || fail "book after recovery ($h1) differs from a fresh replay ($h2)"
 sanitizer_clean
 echo "ok crash_recovery: $kills kills of matchd and a PostgreSQL restart under load; $h1"

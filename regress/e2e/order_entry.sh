@@ -11,16 +11,17 @@ SET client_min_messages = warning;
 CREATE ROLE e2e_broker_x LOGIN IN ROLE exchange_broker;
 CREATE ROLE e2e_broker_y LOGIN IN ROLE exchange_broker;
 SELECT symbol FROM exchange.add_symbol('E2E', 0.01, 5, 'USD', 10.00, 'end-to-end test symbol');
-SELECT account FROM exchange.open_account('X1', 'e2e_broker_x');
-SELECT account FROM exchange.open_account('Y1', 'e2e_broker_y');
+SELECT account FROM exchange.open_account('X1', 'e2e_broker_x', 'verified');
+SELECT account FROM exchange.open_account('Y1', 'e2e_broker_y', 'verified');
 SQL
+stack_fund E2E X1 Y1
 "$client" || fail "order entry checks"
 # matchd restarts and replays the day to the same book
 matchd_stop
 grep -q "stopped cleanly" "$STACK/matchd.log" || fail "no clean stop"
-h1=$(grep -o 'state hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
+h1=$(grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
 matchd_start
-h2=$(grep -o 'state hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
+h2=$(grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
 [ "$h1" = "$h2" ] || fail "replayed book differs: $h1 vs $h2"
 sanitizer_clean
 echo "ok order_entry ($h1 after restart)"

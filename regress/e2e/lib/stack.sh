@@ -35,18 +35,38 @@ matchd_stop() { bash "$top/scripts/matchd.sh" stop "$STACK" >/dev/null; }
 matchd_kill() { bash "$top/scripts/matchd.sh" kill "$STACK" >/dev/null; }
 
 # stack_market BROKER SYMBOL ACCOUNT...: a broker login role, a symbol (tick
-# 0.01) and the broker's accounts, listed through matchd (it must be running)
+# 0.01, reference 10.00) and the broker's accounts (KYC verified, funded by
+# stack_fund), listed through matchd (it must be running); the market opens
 stack_market() {
 	local broker=$1 symbol=$2 account
 	shift 2
 	{
 		echo "SET client_min_messages = warning;"
 		echo "CREATE ROLE $broker LOGIN IN ROLE exchange_broker;"
-		echo "SELECT symbol FROM exchange.add_symbol('$symbol', 0.01);"
+		echo "SELECT symbol FROM exchange.add_symbol('$symbol', 0.01, 1, 'USD', 10.00);"
 		for account in "$@"; do
-			echo "SELECT account FROM exchange.open_account('$account', '$broker');"
+			echo "SELECT account FROM exchange.open_account('$account', '$broker', 'verified');"
 		done
 	} | psql -X -q -o /dev/null -v ON_ERROR_STOP=1 || fail "setup of $symbol for $broker"
+	stack_fund "$symbol" "$@"
+}
+
+# stack_fund SYMBOL ACCOUNT...: 10,000,000.00 USD and 1,000,000 shares of
+# SYMBOL for each account, limits no test load reaches, and the market open
+stack_fund() {
+	local symbol=$1 account
+	shift
+	{
+		echo "SET client_min_messages = warning;"
+		for account in "$@"; do
+			echo "SELECT 1 FROM exchange.deposit('$account', 10000000.00, 'USD');"
+			echo "SELECT 1 FROM exchange.credit_shares('$account', '$symbol', 1000000);"
+			echo "SELECT 1 FROM exchange.set_account_limits('$account',
+				max_order_notional => 100000000, max_daily_notional => 1000000000,
+				max_open_orders => 100000, orders_per_second => 100000, burst => 100000);"
+		done
+		echo "SELECT 1 FROM exchange.market_status() WHERE is_open OR (SELECT true FROM exchange.open_market());"
+	} | psql -X -q -o /dev/null -v ON_ERROR_STOP=1 || fail "funding accounts for $symbol"
 }
 
 # build_client NAME: compiles regress/e2e/NAME.c (libpq) into build/e2e/NAME
