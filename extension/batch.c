@@ -39,10 +39,12 @@ PG_FUNCTION_INFO_V1(exchange_encode_batch);
 /* ---- labels of the SQL enumerations, indexed by wire number ---------------- */
 
 const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
-    NULL,         "new_order",    "cancel_order", "amend_order",
-    "add_symbol", "open_account", "market_open",  "market_close",
-    "halt",       "resume",       "accepted",     "rejected",
-    "trade",      "canceled",     "amended",      "expired"};
+    NULL, "new_order", "cancel_order", "amend_order", "add_symbol", "open_account",
+    "market_open", "market_close", "halt", "resume", "accepted", "rejected", "trade",
+    "canceled", "amended", "expired",
+    /* 1.2: the order manager's commands */
+    "set_kyc", "suspend_account", "resume_account", "deposit", "withdraw",
+    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits"};
 const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
 const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
 const char *const exchange_tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc",
@@ -86,8 +88,16 @@ build_enum_map(EnumMap *map, Oid enum_type, const char *const *labels, int nlabe
 		HeapTuple tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(enum_type),
 		                                CStringGetDatum(labels[i]));
 
+		/*
+		 * A label of a later version than the database's (the library was
+		 * installed, ALTER EXTENSION UPDATE not yet run) maps to InvalidOid:
+		 * records of the older kinds still read and write.
+		 */
 		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "enum type %u has no label \"%s\"", enum_type, labels[i]);
+		{
+			map->values[i] = InvalidOid;
+			continue;
+		}
 		map->values[i] = ((Form_pg_enum)GETSTRUCT(tup))->oid;
 		ReleaseSysCache(tup);
 	}
@@ -98,7 +108,7 @@ static uint8
 enum_to_wire(const EnumMap *map, Oid value)
 {
 	for (int i = 1; i < map->nlabels; i++)
-		if (map->values[i] == value)
+		if (OidIsValid(map->values[i]) && map->values[i] == value)
 			return (uint8)i;
 	return 0;
 }
@@ -251,8 +261,8 @@ exchange_batch_summary(PG_FUNCTION_ARGS)
 			first_seq = rec.seq;
 			first_day = rec.trading_day;
 		}
-		if (rec.kind == PGX_KIND_ADD_SYMBOL || rec.kind == PGX_KIND_OPEN_ACCOUNT ||
-		    rec.kind == PGX_KIND_HALT || rec.kind == PGX_KIND_RESUME)
+		/* every command but an order's changes something project_reference_data keeps */
+		if (!pgx_kind_is_order_command(rec.kind))
 			reference_data = true;
 	}
 
@@ -302,6 +312,13 @@ journal_values(const Layout *l, const pgx_record *rec, int32 stream, int64 epoch
 	{
 		if (enum_wire[i] == 0)
 			continue;
+		if (!OidIsValid(l->enums[i].values[enum_wire[i]]))
+			ereport(ERROR,
+			        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			         errmsg("%s \"%s\" of seq " INT64_FORMAT
+			                " is not known to this database's exchange extension",
+			                enum_columns[i], l->enums[i].labels[enum_wire[i]], rec->seq),
+			         errhint("Run ALTER EXTENSION exchange UPDATE.")));
 		values[l->att_enum[i]] = ObjectIdGetDatum(l->enums[i].values[enum_wire[i]]);
 		nulls[l->att_enum[i]] = false;
 	}

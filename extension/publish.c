@@ -9,7 +9,8 @@
  *	exchange_executions		one notification per side of every trade:
  *		{"seq":S,"idx":I,"symbol":"X","account":"A","order_id":N,"side":"buy"}
  *	exchange_book_<SYMBOL>	one per symbol whose book the batch changed (an
- *		event other than `rejected` naming the symbol):
+ *		event other than `rejected` naming the symbol, of an order, listing or
+ *		session command):
  *		{"symbol":"X","version":V,"seq":S}
  *
  * LISTEN is not access-controlled in PostgreSQL, so payloads carry only
@@ -129,6 +130,29 @@ bump_book_version(const char *symbol, int32 stream, int64 last_seq, int64 *versi
 	return !isnull;
 }
 
+/*
+ * Whether the events of a command may change a book: the order commands and
+ * the session and listing commands.  The order manager's commands (1.2: KYC,
+ * cash, shares, limits) name accounts and symbols but never touch a book.
+ */
+static bool
+command_may_change_book(uint8 kind)
+{
+	switch (kind)
+	{
+		case PGX_KIND_NEW_ORDER:
+		case PGX_KIND_CANCEL_ORDER:
+		case PGX_KIND_AMEND_ORDER:
+		case PGX_KIND_ADD_SYMBOL:
+		case PGX_KIND_MARKET_OPEN:
+		case PGX_KIND_MARKET_CLOSE:
+		case PGX_KIND_HALT:
+		case PGX_KIND_RESUME:
+			return true;
+	}
+	return false;
+}
+
 static int
 compare_touch_position(const void *a, const void *b)
 {
@@ -159,6 +183,7 @@ exchange_publish_batch(PG_FUNCTION_ARGS)
 	BookTouch **ordered;
 	int ntouched = 0;
 	int notified = 0;
+	uint8 command = 0;
 	BatchReader r;
 	pgx_record rec;
 	StringInfoData buf;
@@ -178,7 +203,12 @@ exchange_publish_batch(PG_FUNCTION_ARGS)
 		char key[NAMEDATALEN];
 		bool found;
 
-		if (!pgx_kind_is_event(rec.kind))
+		if (rec.idx == 0)
+		{
+			command = rec.kind;
+			continue;
+		}
+		if (!command_may_change_book(command))
 			continue;
 		if (rec.kind == PGX_KIND_TRADE)
 		{
