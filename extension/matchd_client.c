@@ -334,6 +334,15 @@ answer_string(pgx_str s, const char *what, const char *field)
 	return pnstrdup(s.ptr, s.len);
 }
 
+/* "00000", or five zero bytes: the order manager did not refuse the command */
+static bool
+success_sqlstate(const char *s)
+{
+	static const char zeros[5] = {0};
+
+	return memcmp(s, "00000", 5) == 0 || memcmp(s, zeros, 5) == 0;
+}
+
 static bool
 valid_sqlstate(const char *s)
 {
@@ -428,6 +437,14 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 		{
 			if (resp.status == 0)
 				malformed_answer(what, "an answer without a status");
+			/* sequenced and journaled as rejected by the order manager: an error */
+			memcpy(sqlstate, resp.sqlstate, 5);
+			if (!success_sqlstate(sqlstate))
+			{
+				if (!valid_sqlstate(sqlstate))
+					malformed_answer(what, "invalid SQLSTATE in a refusal");
+				message = answer_string(resp.message, what, "the refusal message");
+			}
 			answer->status = resp.status;
 			answer->seq = resp.seq;
 			answer->order_id = resp.order_id;
@@ -446,9 +463,20 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 	PG_END_TRY();
 
 	if (resp.outcome == PGX_OUTCOME_ERROR)
-		ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2],
-		                                      sqlstate[3], sqlstate[4])),
+		ereport(ERROR, (errcode(PGX_ERRCODE(sqlstate)),
 		                errmsg("%s", message != NULL && message[0] != '\0'
 		                                 ? message
 		                                 : "matchd refused the command")));
+	if (!success_sqlstate(sqlstate))
+		ereport(ERROR,
+		        (errcode(PGX_ERRCODE(sqlstate)),
+		         errmsg("%s",
+		                message != NULL && message[0] != '\0'
+		                    ? message
+		                    : psprintf("matchd's order manager refused the %s: %s", what,
+		                               answer->reason != NULL ? answer->reason
+		                                                      : "no reason given")),
+		         errdetail("The command was journaled at seq " INT64_FORMAT
+		                   " as rejected; nothing changed.",
+		                   answer->seq)));
 }

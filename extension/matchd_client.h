@@ -24,11 +24,14 @@ typedef struct MatchdAnswer
 
 /*
  * Sends one command to matchd as `role` and waits for its answer (at most
- * exchange.matchd_timeout).  Returns only when matchd sequenced the command;
- * raises matchd's error when it refused it, PX040 when the request could not
- * be sent, PX041 when it was sent and no answer came (fate_hint says where to
- * look the command up), PX042 for a malformed answer.  `what` names the
- * command in messages ("order", "command").
+ * exchange.matchd_timeout).  Returns only when matchd sequenced the command
+ * (the engine's own rejections, SQLSTATE "00000", return with status
+ * rejected); raises matchd's error when it refused it before sequencing, the
+ * order manager's SQLSTATE and message when it sequenced and journaled it as
+ * rejected (DETAIL: the seq), PX040 when the request could not be sent, PX041
+ * when it was sent and no answer came (fate_hint says where to look the
+ * command up), PX042 for a malformed answer.  `what` names the command in
+ * messages ("order", "command", "deposit").
  */
 extern void matchd_call(const char *role, const pgx_record *request, const char *what,
                         const char *fate_hint, MatchdAnswer *answer);
