@@ -8,7 +8,8 @@
 
 MODULE_big = exchange
 OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
-	extension/publish.o extension/matchd_client.o extension/order_entry.o
+	extension/publish.o extension/matchd_client.o extension/order_entry.o \
+	extension/order_manager.o extension/wallets.o
 EXTENSION = exchange
 DATA = $(wildcard sql/exchange--*.sql)
 PGFILEDESC = "exchange - system of record of pgexchange"

@@ -9,6 +9,9 @@
  *	publish.c		real-time notifications of a batch, sent at its commit
  *	matchd_client.c	the per-backend connection to matchd (order-entry protocol)
  *	order_entry.c	the order and reference-data functions that talk to matchd
+ *	order_manager.c	the order manager's commands (accounts, cash, shares, limits,
+ *					halts, the session) and the shared risk defaults
+ *	wallets.c		the wallet projection (PWL1) append_batch writes
  */
 #include "postgres.h"
 
@@ -26,6 +29,8 @@ void _PG_init(void);
 
 /* exchange.matchd_socket: Unix socket path of matchd; '' = not configured */
 char *exchange_matchd_socket = NULL;
+/* exchange.matchd_stream: the journal stream the matchd at matchd_socket serves */
+char *exchange_matchd_stream = NULL;
 /* exchange.matchd_timeout: how long an order function waits for matchd (ms) */
 int exchange_matchd_timeout = 5000;
 
@@ -43,6 +48,30 @@ check_matchd_socket(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/* a stream name as exchange.streams allows: ^[a-z][a-z0-9_]{0,62}$ */
+static bool
+check_matchd_stream(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	if (len == 0 || len > 63 || s[0] < 'a' || s[0] > 'z')
+	{
+		GUC_check_errdetail("A stream name is a lower-case letter, then up to 62 "
+		                    "lower-case letters, digits or underscores.");
+		return false;
+	}
+	for (size_t i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_'))
+		{
+			GUC_check_errdetail("A stream name is a lower-case letter, then up to 62 "
+			                    "lower-case letters, digits or underscores.");
+			return false;
+		}
+	return true;
+}
+
 void
 _PG_init(void)
 {
@@ -52,6 +81,12 @@ _PG_init(void)
 	    "commands there. Empty: not configured, and the order functions fail "
 	    "with SQLSTATE PX040.",
 	    &exchange_matchd_socket, "", PGC_SUSET, 0, check_matchd_socket, NULL, NULL);
+	DefineCustomStringVariable(
+	    "exchange.matchd_stream",
+	    "Journal stream of the matchd at exchange.matchd_socket (matchd --stream).",
+	    "exchange.open_market() and exchange.close_market() take the session's "
+	    "trading day from this stream's schedule and return its market status.",
+	    &exchange_matchd_stream, "main", PGC_SUSET, 0, check_matchd_stream, NULL, NULL);
 	DefineCustomIntVariable(
 	    "exchange.matchd_timeout",
 	    "How long an order function waits for matchd, from connecting to the answer.",

@@ -60,6 +60,7 @@
 
 /* GUCs (exchange.c) */
 extern char *exchange_matchd_socket;
+extern char *exchange_matchd_stream;
 extern int exchange_matchd_timeout;
 
 /* ticks.c: price / tick_size exactly; PX010 off the grid, 22003 beyond bigint */

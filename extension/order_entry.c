@@ -46,6 +46,7 @@
 #include "batch.h"
 #include "exchange.h"
 #include "matchd_client.h"
+#include "order_entry.h"
 
 PG_FUNCTION_INFO_V1(exchange_submit_order);
 PG_FUNCTION_INFO_V1(exchange_cancel_order);
@@ -71,16 +72,9 @@ typedef enum LookupKind
 	LOOKUP_ORDER_SYMBOL, /* symbol of an account's order */
 	LOOKUP_SYMBOL_ROW,   /* a whole exchange.symbols row */
 	LOOKUP_ACCOUNT_ROW,  /* a whole exchange.accounts row */
+	LOOKUP_CURRENCY,     /* minor_digits of a currency */
 	LOOKUP__COUNT
 } LookupKind;
-
-typedef struct Lookup
-{
-	const char *sql;
-	int nargs;
-	Oid argtypes[2];
-	SPIPlanPtr plan; /* prepared on first use, kept */
-} Lookup;
 
 static Lookup lookups[LOOKUP__COUNT] = {
     [LOOKUP_ACCOUNT] = {"SELECT broker FROM exchange.accounts "
@@ -107,6 +101,10 @@ static Lookup lookups[LOOKUP__COUNT] = {
                             "WHERE a.account OPERATOR(pg_catalog.=) $1",
                             1,
                             {TEXTOID}},
+    [LOOKUP_CURRENCY] = {"SELECT minor_digits FROM exchange.currencies "
+                         "WHERE currency OPERATOR(pg_catalog.=) $1",
+                         1,
+                         {TEXTOID}},
 };
 
 /*
@@ -114,10 +112,9 @@ static Lookup lookups[LOOKUP__COUNT] = {
  * copies its first `nout` columns into out/outnull (in the caller's memory
  * context) and returns true.
  */
-static bool
-run_lookup(Oid owner, LookupKind kind, Datum *args, Datum *out, bool *outnull, int nout)
+bool
+oe_lookup(Oid owner, Lookup *q, Datum *args, Datum *out, bool *outnull, int nout)
 {
-	Lookup *q = &lookups[kind];
 	Oid save_userid;
 	int save_sec;
 	volatile bool found = false;
@@ -168,9 +165,15 @@ run_lookup(Oid owner, LookupKind kind, Datum *args, Datum *out, bool *outnull, i
 	return found;
 }
 
+static bool
+run_lookup(Oid owner, LookupKind kind, Datum *args, Datum *out, bool *outnull, int nout)
+{
+	return oe_lookup(owner, &lookups[kind], args, out, outnull, nout);
+}
+
 /* The owner of the called function: the extension's owner. */
-static Oid
-function_owner(FunctionCallInfo fcinfo)
+Oid
+oe_function_owner(FunctionCallInfo fcinfo)
 {
 	FmgrInfo *flinfo = fcinfo->flinfo;
 	HeapTuple tup;
@@ -252,8 +255,8 @@ cache_prepare(void)
 }
 
 /* The broker role of an account; false when there is no such account. */
-static bool
-lookup_account(Oid owner, const char *account, NameData *broker)
+bool
+oe_lookup_account(Oid owner, const char *account, NameData *broker)
 {
 	AccountEntry *e;
 	Datum arg, out;
@@ -279,8 +282,8 @@ lookup_account(Oid owner, const char *account, NameData *broker)
 }
 
 /* Tick size (copied to the current context) and lot size of a listed symbol. */
-static bool
-lookup_symbol(Oid owner, const char *symbol, Numeric *tick_size, int64 *lot_size)
+bool
+oe_lookup_symbol(Oid owner, const char *symbol, Numeric *tick_size, int64 *lot_size)
 {
 	SymbolEntry *e;
 	Datum arg, out[2];
@@ -313,8 +316,8 @@ lookup_symbol(Oid owner, const char *symbol, Numeric *tick_size, int64 *lot_size
 
 /* ---- argument checks ------------------------------------------------------------- */
 
-static void
-require_args(FunctionCallInfo fcinfo, const char *const *names, int n)
+void
+oe_require_args(FunctionCallInfo fcinfo, const char *const *names, int n)
 {
 	for (int i = 0; i < n; i++)
 		if (names[i] != NULL && PG_ARGISNULL(i))
@@ -332,16 +335,40 @@ check_quantity(int64 quantity)
 		                       EXCHANGE_MAX_QUANTITY, quantity)));
 }
 
-static bool
-numeric_positive(Numeric n)
+bool
+oe_numeric_positive(Numeric n)
 {
 	return !numeric_is_nan(n) && !numeric_is_inf(n) &&
-	       DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
-	                                         NumericGetDatum(int64_to_numeric(0)))) > 0;
+	       oe_numeric_cmp(n, int64_to_numeric(0)) > 0;
 }
 
-static char *
-numeric_text(Numeric n)
+int
+oe_numeric_cmp(Numeric a, Numeric b)
+{
+	return DatumGetInt32(
+	    DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+bool
+oe_numeric_is_zero(Numeric n)
+{
+	return oe_numeric_cmp(n, int64_to_numeric(0)) == 0;
+}
+
+/* 10^digits for the minor digits of a currency (0..6) */
+int64
+oe_pow10(int digits)
+{
+	int64 p = 1;
+
+	Assert(digits >= 0 && digits <= 18);
+	while (digits-- > 0)
+		p *= 10;
+	return p;
+}
+
+char *
+oe_numeric_text(Numeric n)
 {
 	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
 }
@@ -349,15 +376,15 @@ numeric_text(Numeric n)
 static void
 check_price_positive(Numeric price)
 {
-	if (!numeric_positive(price))
-		ereport(ERROR,
-		        (errcode(ERRCODE_PGX_BAD_PRICE),
-		         errmsg("price must be a positive number, not %s", numeric_text(price))));
+	if (!oe_numeric_positive(price))
+		ereport(ERROR, (errcode(ERRCODE_PGX_BAD_PRICE),
+		                errmsg("price must be a positive number, not %s",
+		                       oe_numeric_text(price))));
 }
 
 /* The current user's name: who calls, for the messages and for matchd. */
-static char *
-caller_name(void)
+char *
+oe_caller_name(void)
 {
 	return GetUserNameFromId(GetUserId(), false);
 }
@@ -373,7 +400,7 @@ check_account_owner(Oid owner, const char *account)
 	NameData broker;
 	bool ok = false;
 
-	if (lookup_account(owner, account, &broker))
+	if (oe_lookup_account(owner, account, &broker))
 	{
 		Oid broker_oid = get_role_oid(NameStr(broker), true);
 
@@ -383,11 +410,11 @@ check_account_owner(Oid owner, const char *account)
 		ereport(ERROR,
 		        (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		         errmsg("account \"%s\" does not exist or does not belong to role \"%s\"",
-		                account, caller_name())));
+		                account, oe_caller_name())));
 }
 
-static void
-check_lot(const char *symbol, int64 quantity, int64 lot_size)
+void
+oe_check_lot(const char *symbol, int64 quantity, int64 lot_size)
 {
 	if (quantity % lot_size != 0)
 		ereport(ERROR, (errcode(ERRCODE_PGX_OFF_LOT),
@@ -425,8 +452,22 @@ enum_to_wire(Datum value, const char *const *labels, int nlabels)
 	elog(ERROR, "enum label \"%s\" has no wire number", label);
 }
 
-static void
-record_init(pgx_record *rec, uint8 kind)
+/* The label of a value of one of our enum types (palloc'd). */
+char *
+oe_enum_label(Datum value)
+{
+	HeapTuple tup = SearchSysCache1(ENUMOID, value);
+	char *label;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for enum value %u", DatumGetObjectId(value));
+	label = pstrdup(NameStr(((Form_pg_enum)GETSTRUCT(tup))->enumlabel));
+	ReleaseSysCache(tup);
+	return label;
+}
+
+void
+oe_record_init(pgx_record *rec, uint8 kind)
 {
 	memset(rec, 0, sizeof(*rec));
 	for (int i = 0; i < PGX_S__COUNT; i++)
@@ -434,8 +475,8 @@ record_init(pgx_record *rec, uint8 kind)
 	rec->kind = kind;
 }
 
-static void
-record_str(pgx_record *rec, int field, const char *s)
+void
+oe_record_str(pgx_record *rec, int field, const char *s)
 {
 	size_t len = strlen(s);
 
@@ -444,8 +485,8 @@ record_str(pgx_record *rec, int field, const char *s)
 	rec->strs[field].len = (uint16)len;
 }
 
-static void
-record_int(pgx_record *rec, int field, int64 v)
+void
+oe_record_int(pgx_record *rec, int field, int64 v)
 {
 	rec->ints[field] = v;
 	rec->present |= (uint8)(1u << field);
@@ -504,7 +545,7 @@ exchange_submit_order(PG_FUNCTION_ARGS)
 	static const char *const names[] = {"account",       "symbol", "side",
 	                                    "quantity",      NULL,     "order_type",
 	                                    "time_in_force", NULL};
-	Oid owner = function_owner(fcinfo);
+	Oid owner = oe_function_owner(fcinfo);
 	char *account, *symbol, *client_order_id = NULL;
 	uint8 side, type, tif;
 	int64 quantity, lot_size, ticks = 0;
@@ -514,7 +555,7 @@ exchange_submit_order(PG_FUNCTION_ARGS)
 
 	/* a set-returning context, checked before anything is sent */
 	InitMaterializedSRF(fcinfo, 0);
-	require_args(fcinfo, names, lengthof(names));
+	oe_require_args(fcinfo, names, lengthof(names));
 	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	symbol = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	side = enum_to_wire(PG_GETARG_DATUM(2), exchange_side_labels, PGX_SIDE__COUNT);
@@ -558,26 +599,26 @@ exchange_submit_order(PG_FUNCTION_ARGS)
 		                errhint("Leave it NULL when there is none.")));
 
 	check_account_owner(owner, account);
-	if (!lookup_symbol(owner, symbol, &tick_size, &lot_size))
+	if (!oe_lookup_symbol(owner, symbol, &tick_size, &lot_size))
 		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
 		                errmsg("unknown symbol \"%s\"", symbol)));
-	check_lot(symbol, quantity, lot_size);
+	oe_check_lot(symbol, quantity, lot_size);
 	if (price != NULL)
 		ticks = exchange_numeric_to_ticks(price, tick_size);
 
-	record_init(&rec, PGX_KIND_NEW_ORDER);
-	record_str(&rec, PGX_S_SYMBOL, symbol);
-	record_str(&rec, PGX_S_ACCOUNT, account);
+	oe_record_init(&rec, PGX_KIND_NEW_ORDER);
+	oe_record_str(&rec, PGX_S_SYMBOL, symbol);
+	oe_record_str(&rec, PGX_S_ACCOUNT, account);
 	rec.side = side;
 	rec.order_type = type;
 	rec.time_in_force = tif;
 	if (type == PGX_TYPE_LIMIT)
-		record_int(&rec, PGX_F_PRICE, ticks);
-	record_int(&rec, PGX_F_QUANTITY, quantity);
+		oe_record_int(&rec, PGX_F_PRICE, ticks);
+	oe_record_int(&rec, PGX_F_QUANTITY, quantity);
 	if (client_order_id != NULL)
-		record_str(&rec, PGX_S_CLIENT_ORDER_ID, client_order_id);
+		oe_record_str(&rec, PGX_S_CLIENT_ORDER_ID, client_order_id);
 
-	matchd_call(caller_name(), &rec, "order", order_fate_hint, &answer);
+	matchd_call(oe_caller_name(), &rec, "order", order_fate_hint, &answer);
 	return_order_row(fcinfo, &answer);
 	return (Datum)0;
 }
@@ -589,14 +630,14 @@ Datum
 exchange_cancel_order(PG_FUNCTION_ARGS)
 {
 	static const char *const names[] = {"account", "order_id"};
-	Oid owner = function_owner(fcinfo);
+	Oid owner = oe_function_owner(fcinfo);
 	char *account;
 	int64 order_id;
 	pgx_record rec;
 	MatchdAnswer answer;
 
 	InitMaterializedSRF(fcinfo, 0);
-	require_args(fcinfo, names, lengthof(names));
+	oe_require_args(fcinfo, names, lengthof(names));
 	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	order_id = PG_GETARG_INT64(1);
 
@@ -604,10 +645,10 @@ exchange_cancel_order(PG_FUNCTION_ARGS)
 	if (order_id <= 0)
 		unknown_order(order_id, account);
 
-	record_init(&rec, PGX_KIND_CANCEL_ORDER);
-	record_str(&rec, PGX_S_ACCOUNT, account);
-	record_int(&rec, PGX_F_ORDER_ID, order_id);
-	matchd_call(caller_name(), &rec, "cancel request", order_fate_hint, &answer);
+	oe_record_init(&rec, PGX_KIND_CANCEL_ORDER);
+	oe_record_str(&rec, PGX_S_ACCOUNT, account);
+	oe_record_int(&rec, PGX_F_ORDER_ID, order_id);
+	matchd_call(oe_caller_name(), &rec, "cancel request", order_fate_hint, &answer);
 	return_order_row(fcinfo, &answer);
 	return (Datum)0;
 }
@@ -624,7 +665,7 @@ Datum
 exchange_amend_order(PG_FUNCTION_ARGS)
 {
 	static const char *const names[] = {"account", "order_id", "quantity", NULL};
-	Oid owner = function_owner(fcinfo);
+	Oid owner = oe_function_owner(fcinfo);
 	char *account, *symbol;
 	int64 order_id, quantity, lot_size, ticks = 0;
 	Numeric price = NULL, tick_size;
@@ -634,7 +675,7 @@ exchange_amend_order(PG_FUNCTION_ARGS)
 	MatchdAnswer answer;
 
 	InitMaterializedSRF(fcinfo, 0);
-	require_args(fcinfo, names, lengthof(names));
+	oe_require_args(fcinfo, names, lengthof(names));
 	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	order_id = PG_GETARG_INT64(1);
 	quantity = PG_GETARG_INT64(2);
@@ -654,20 +695,20 @@ exchange_amend_order(PG_FUNCTION_ARGS)
 	if (!run_lookup(owner, LOOKUP_ORDER_SYMBOL, args, &out, &isnull, 1) || isnull)
 		unknown_order(order_id, account);
 	symbol = TextDatumGetCString(out);
-	if (!lookup_symbol(owner, symbol, &tick_size, &lot_size))
+	if (!oe_lookup_symbol(owner, symbol, &tick_size, &lot_size))
 		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
 		                errmsg("unknown symbol \"%s\"", symbol)));
-	check_lot(symbol, quantity, lot_size);
+	oe_check_lot(symbol, quantity, lot_size);
 	if (price != NULL)
 		ticks = exchange_numeric_to_ticks(price, tick_size);
 
-	record_init(&rec, PGX_KIND_AMEND_ORDER);
-	record_str(&rec, PGX_S_ACCOUNT, account);
-	record_int(&rec, PGX_F_ORDER_ID, order_id);
-	record_int(&rec, PGX_F_QUANTITY, quantity);
+	oe_record_init(&rec, PGX_KIND_AMEND_ORDER);
+	oe_record_str(&rec, PGX_S_ACCOUNT, account);
+	oe_record_int(&rec, PGX_F_ORDER_ID, order_id);
+	oe_record_int(&rec, PGX_F_QUANTITY, quantity);
 	if (price != NULL)
-		record_int(&rec, PGX_F_PRICE, ticks);
-	matchd_call(caller_name(), &rec, "amendment", order_fate_hint, &answer);
+		oe_record_int(&rec, PGX_F_PRICE, ticks);
+	matchd_call(oe_caller_name(), &rec, "amendment", order_fate_hint, &answer);
 	return_order_row(fcinfo, &answer);
 	return (Datum)0;
 }
@@ -729,21 +770,63 @@ valid_account(const char *s)
 }
 
 /*
- * A reference-data command that matchd sequenced but the engine rejected
- * (matchd refuses the usual cases, an existing symbol or account, before
- * sequencing; this covers the engine's own verdict).
+ * The minor digits of a currency of exchange.currencies: 22023 for a code that
+ * is not ISO 4217 shaped, PX063 for one the exchange does not list.
  */
-static void
-check_reference_answer(const MatchdAnswer *a, const char *what, const char *name)
+int
+oe_currency_digits(Oid owner, const char *currency)
 {
+	Datum arg, out;
+	bool isnull;
+
+	if (!valid_currency(currency))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid currency \"%s\"", currency),
+		                errdetail("A currency is an ISO 4217 code: three letters A-Z.")));
+	arg = CStringGetTextDatum(currency);
+	if (!run_lookup(owner, LOOKUP_CURRENCY, &arg, &out, &isnull, 1) || isnull)
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_CURRENCY),
+		                errmsg("unknown currency \"%s\"", currency),
+		                errhint("exchange.currencies lists the currencies the exchange "
+		                        "settles in; an admin may add one there.")));
+	return DatumGetInt32(out);
+}
+
+/*
+ * A reference-data command that matchd sequenced but rejected with SQLSTATE
+ * "00000" (the order manager's refusals carry their own and are raised by
+ * matchd_call): the reason code names the error.
+ */
+void
+oe_check_reference_answer(const MatchdAnswer *a, const char *what, const char *name)
+{
+	static const struct
+	{
+		const char *reason;
+		const char *sqlstate;
+	} codes[] = {
+	    {"symbol_exists", "PX022"},
+	    {"account_exists", "PX023"},
+	    {"unknown_symbol", PGX_SQLSTATE_UNKNOWN_SYMBOL},
+	    {"unknown_account", PGX_SQLSTATE_UNKNOWN_ACCOUNT},
+	    {"market_closed", PGX_SQLSTATE_MARKET_CLOSED},
+	    {"symbol_halted", PGX_SQLSTATE_SYMBOL_HALTED},
+	    {"kyc_not_verified", PGX_SQLSTATE_KYC_NOT_VERIFIED},
+	    {"account_suspended", PGX_SQLSTATE_ACCOUNT_SUSPENDED},
+	    {"bad_state", PGX_SQLSTATE_BAD_STATE},
+	    {"bad_session_op", PGX_SQLSTATE_BAD_STATE},
+	    {"insufficient_funds", PGX_SQLSTATE_INSUFFICIENT_FUNDS},
+	    {"insufficient_shares", PGX_SQLSTATE_INSUFFICIENT_SHARES},
+	    {"bad_amount", PGX_SQLSTATE_BAD_AMOUNT},
+	    {"unknown_currency", PGX_SQLSTATE_UNKNOWN_CURRENCY},
+	};
 	int code = ERRCODE_INVALID_PARAMETER_VALUE;
 
 	if (a->status != PGX_STATUS_REJECTED)
 		return;
-	if (a->reason != NULL && strcmp(a->reason, "symbol_exists") == 0)
-		code = ERRCODE_PGX_SYMBOL_EXISTS;
-	else if (a->reason != NULL && strcmp(a->reason, "account_exists") == 0)
-		code = ERRCODE_PGX_ACCOUNT_EXISTS;
+	for (int i = 0; a->reason != NULL && i < lengthof(codes); i++)
+		if (strcmp(a->reason, codes[i].reason) == 0)
+			code = PGX_ERRCODE(codes[i].sqlstate);
 	ereport(ERROR, (errcode(code),
 	                errmsg("the matching engine rejected %s \"%s\": %s", what, name,
 	                       a->reason != NULL ? a->reason : "no reason given"),
@@ -752,21 +835,61 @@ check_reference_answer(const MatchdAnswer *a, const char *what, const char *name
 	                          a->seq)));
 }
 
-/* The row a reference-data command created, read with the latest snapshot. */
-static Datum
-read_back(Oid owner, LookupKind kind, const char *what, const char *name, int64 seq)
+/*
+ * The row a reference-data command changed, read with the latest snapshot by
+ * lookup q (one output column: the row).
+ */
+Datum
+oe_read_back(Oid owner, Lookup *q, Datum *args, const char *what, const char *name,
+             int64 seq)
 {
-	Datum arg = CStringGetTextDatum(name);
 	Datum row;
 	bool isnull;
 
-	if (!run_lookup(owner, kind, &arg, &row, &isnull, 1) || isnull)
+	if (!oe_lookup(owner, q, args, &row, &isnull, 1) || isnull)
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 		                errmsg("matchd accepted %s \"%s\" at seq " INT64_FORMAT
 		                       " but this database does not show it",
 		                       what, name, seq),
 		                errhint("Check that matchd journals into this database.")));
 	return row;
+}
+
+static Datum
+read_back(Oid owner, LookupKind kind, const char *what, const char *name, int64 seq)
+{
+	Datum arg = CStringGetTextDatum(name);
+
+	return oe_read_back(owner, &lookups[kind], &arg, what, name, seq);
+}
+
+/*
+ * The value of one tick of one share in the currency's minor unit:
+ * tick_size * 10^minor_digits, which must be a whole number (PX010: a tick
+ * finer than a cent cannot be settled exactly) and fit in bigint.
+ */
+static int64
+tick_value_of(Numeric tick_size, const char *currency, int minor_digits)
+{
+	Numeric scaled, fraction;
+
+	scaled = DatumGetNumeric(
+	    DirectFunctionCall2(numeric_mul, NumericGetDatum(tick_size),
+	                        NumericGetDatum(int64_to_numeric(oe_pow10(minor_digits)))));
+	fraction = DatumGetNumeric(DirectFunctionCall2(numeric_mod, NumericGetDatum(scaled),
+	                                               NumericGetDatum(int64_to_numeric(1))));
+	if (!oe_numeric_is_zero(fraction))
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_PRICE_OFF_TICK),
+		         errmsg("tick size %s is finer than the currency's minor unit",
+		                oe_numeric_text(tick_size)),
+		         errdetail("%s has %d minor digits; a tick must be a whole number of "
+		                   "them so that every trade settles exactly.",
+		                   currency, minor_digits)));
+	if (oe_numeric_cmp(scaled, int64_to_numeric(PG_INT64_MAX)) > 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("tick size %s is too large", oe_numeric_text(tick_size))));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(scaled)));
 }
 
 /*
@@ -779,15 +902,15 @@ exchange_add_symbol(PG_FUNCTION_ARGS)
 {
 	static const char *const names[] = {"symbol",   "tick_size", "lot_size",
 	                                    "currency", NULL,        NULL};
-	Oid owner = function_owner(fcinfo);
+	Oid owner = oe_function_owner(fcinfo);
 	char *symbol, *currency, *description = NULL;
 	Numeric tick_size, reference_price = NULL;
-	int64 lot_size;
+	int64 lot_size, tick_value, reference_ticks = 0;
 	StringInfoData detail;
 	pgx_record rec;
 	MatchdAnswer answer;
 
-	require_args(fcinfo, names, lengthof(names));
+	oe_require_args(fcinfo, names, lengthof(names));
 	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	tick_size = PG_GETARG_NUMERIC(1);
 	lot_size = PG_GETARG_INT64(2);
@@ -803,10 +926,10 @@ exchange_add_symbol(PG_FUNCTION_ARGS)
 		         errmsg("invalid symbol \"%s\"", symbol),
 		         errdetail("A symbol is 1 to 16 of A-Z, 0-9 and '.', starting with a "
 		                   "letter.")));
-	if (!numeric_positive(tick_size))
+	if (!oe_numeric_positive(tick_size))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("tick size must be a positive number, not %s",
-		                       numeric_text(tick_size))));
+		                       oe_numeric_text(tick_size))));
 	if (lot_size <= 0)
 		ereport(ERROR,
 		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -817,53 +940,68 @@ exchange_add_symbol(PG_FUNCTION_ARGS)
 		                errdetail("A currency is an ISO 4217 code: three letters A-Z.")));
 	if (reference_price != NULL)
 	{
-		if (!numeric_positive(reference_price))
+		if (!oe_numeric_positive(reference_price))
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			                errmsg("reference price must be a positive number, not %s",
-			                       numeric_text(reference_price))));
-		(void)exchange_numeric_to_ticks(reference_price, tick_size);
+			                       oe_numeric_text(reference_price))));
+		reference_ticks = exchange_numeric_to_ticks(reference_price, tick_size);
 	}
 	if (description != NULL && strlen(description) > DESCRIPTION_MAX)
 		ereport(ERROR, (errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 		                errmsg("description is longer than %d bytes", DESCRIPTION_MAX)));
+	tick_value = tick_value_of(tick_size, currency, oe_currency_digits(owner, currency));
 
 	/* the detail project_reference_data() reads back */
 	initStringInfo(&detail);
 	appendStringInfo(&detail,
 	                 "{\"tick_size\": %s, \"lot_size\": " INT64_FORMAT ", \"currency\": ",
-	                 numeric_text(tick_size), lot_size);
+	                 oe_numeric_text(tick_size), lot_size);
 	escape_json(&detail, currency);
 	appendStringInfo(&detail, ", \"reference_price\": %s, \"description\": ",
-	                 reference_price != NULL ? numeric_text(reference_price) : "null");
+	                 reference_price != NULL ? oe_numeric_text(reference_price) : "null");
 	if (description != NULL)
 		escape_json(&detail, description);
 	else
 		appendStringInfoString(&detail, "null");
+	appendStringInfo(
+	    &detail, ", \"tick_value\": " INT64_FORMAT ", \"reference_ticks\": ", tick_value);
+	if (reference_price != NULL)
+		appendStringInfo(&detail, INT64_FORMAT, reference_ticks);
+	else
+		appendStringInfoString(&detail, "null");
 	appendStringInfoChar(&detail, '}');
 
-	record_init(&rec, PGX_KIND_ADD_SYMBOL);
-	record_str(&rec, PGX_S_SYMBOL, symbol);
-	record_str(&rec, PGX_S_DETAIL, detail.data);
-	matchd_call(caller_name(), &rec, "command", command_fate_hint, &answer);
-	check_reference_answer(&answer, "symbol", symbol);
+	oe_record_init(&rec, PGX_KIND_ADD_SYMBOL);
+	oe_record_str(&rec, PGX_S_SYMBOL, symbol);
+	oe_record_str(&rec, PGX_S_DETAIL, detail.data);
+	matchd_call(oe_caller_name(), &rec, "command", command_fate_hint, &answer);
+	oe_check_reference_answer(&answer, "symbol", symbol);
 	PG_RETURN_DATUM(read_back(owner, LOOKUP_SYMBOL_ROW, "symbol", symbol, answer.seq));
 }
 
-/* open_account(account text, broker regrole) returns exchange.accounts */
+/*
+ * open_account(account text, broker regrole,
+ *				kyc_status exchange.kyc_status DEFAULT 'pending')
+ * returns exchange.accounts
+ *
+ * (1.1 had no kyc_status: a database not yet updated calls with two arguments.)
+ */
 Datum
 exchange_open_account(PG_FUNCTION_ARGS)
 {
-	static const char *const names[] = {"account", "broker"};
-	Oid owner = function_owner(fcinfo);
-	char *account, *broker;
+	static const char *const names[] = {"account", "broker", "kyc_status"};
+	Oid owner = oe_function_owner(fcinfo);
+	char *account, *broker, *kyc_status = "pending";
 	Oid broker_oid, broker_group;
 	StringInfoData detail;
 	pgx_record rec;
 	MatchdAnswer answer;
 
-	require_args(fcinfo, names, lengthof(names));
+	oe_require_args(fcinfo, names, Min(PG_NARGS(), lengthof(names)));
 	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	broker_oid = PG_GETARG_OID(1);
+	if (PG_NARGS() > 2)
+		kyc_status = oe_enum_label(PG_GETARG_DATUM(2));
 
 	if (!valid_account(account))
 		ereport(ERROR,
@@ -887,12 +1025,14 @@ exchange_open_account(PG_FUNCTION_ARGS)
 	initStringInfo(&detail);
 	appendStringInfoString(&detail, "{\"broker\": ");
 	escape_json(&detail, broker);
+	appendStringInfoString(&detail, ", \"kyc_status\": ");
+	escape_json(&detail, kyc_status);
 	appendStringInfoChar(&detail, '}');
 
-	record_init(&rec, PGX_KIND_OPEN_ACCOUNT);
-	record_str(&rec, PGX_S_ACCOUNT, account);
-	record_str(&rec, PGX_S_DETAIL, detail.data);
-	matchd_call(caller_name(), &rec, "command", command_fate_hint, &answer);
-	check_reference_answer(&answer, "account", account);
+	oe_record_init(&rec, PGX_KIND_OPEN_ACCOUNT);
+	oe_record_str(&rec, PGX_S_ACCOUNT, account);
+	oe_record_str(&rec, PGX_S_DETAIL, detail.data);
+	matchd_call(oe_caller_name(), &rec, "command", command_fate_hint, &answer);
+	oe_check_reference_answer(&answer, "account", account);
 	PG_RETURN_DATUM(read_back(owner, LOOKUP_ACCOUNT_ROW, "account", account, answer.seq));
 }

@@ -1,5 +1,6 @@
--- Version 1.1 by both paths: CREATE EXTENSION (1.0, then the 1.0--1.1 script),
--- and ALTER EXTENSION UPDATE of a 1.0 database that holds data.
+-- The current version by every path: CREATE EXTENSION (1.0, then the update
+-- scripts), and ALTER EXTENSION UPDATE of a 1.0 and of a 1.1 database that
+-- hold data.
 SET client_min_messages = warning;
 SET timezone = 'UTC';
 SELECT extversion AS created_version FROM pg_extension WHERE extname = 'exchange';
@@ -94,6 +95,80 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('up-1', 'UPG', 'buy', 5, 10.00)$$) AS unset_socket;
+
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
+
+-- 1.1 -> 1.2: a database with listings (a currency 1.2 does not list, a tick
+-- finer than a cent), accounts, sessions of one symbol and a trade
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.1';
+SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('upgrade11') \gset
+SELECT exchange.append_batch(:s, :e, 1, exchange.encode_batch(ARRAY[
+    exchange.make_record(1, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPA',
+        detail => '{"tick_size": 0.05, "lot_size": 10, "currency": "EUR"}'),
+    exchange.make_record(1, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPA'),
+    exchange.make_record(2, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPB',
+        detail => '{"tick_size": 0.001}'),
+    exchange.make_record(2, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPB'),
+    exchange.make_record(3, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPC',
+        detail => '{"tick_size": 1, "currency": "XYZ"}'),
+    exchange.make_record(3, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPC'),
+    exchange.make_record(4, 0, 'open_account', '2026-11-23 13:00+00', account => 'up-1',
+        detail => '{"broker": "regress_up_broker", "kyc_status": "verified"}'),
+    exchange.make_record(4, 1, 'accepted', '2026-11-23 13:00+00', account => 'up-1'),
+    exchange.make_record(5, 0, 'market_open', '2026-11-23 14:00+00', symbol => 'UPA'),
+    exchange.make_record(5, 1, 'accepted', '2026-11-23 14:00+00', symbol => 'UPA', reason => 'open'),
+    exchange.make_record(6, 0, 'new_order', '2026-11-23 14:01+00', symbol => 'UPA', account => 'up-1',
+        order_id => 6, side => 'sell', order_type => 'limit', time_in_force => 'day', price => 250, quantity => 10),
+    exchange.make_record(6, 1, 'accepted', '2026-11-23 14:01+00', symbol => 'UPA', account => 'up-1',
+        order_id => 6, side => 'sell', price => 250, quantity => 10, remaining => 10, status => 'new')]));
+-- the 1.2 library serves a 1.1 database until it is updated (open_account of 1.1
+-- has two arguments; it reaches the send)
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.try($$SELECT * FROM exchange.open_account('up-2', 'regress_up_broker')$$) AS open_account_of_1_1;
+-- a record of a kind the database does not know yet (deposit, wire number 19,
+-- put into a market_close): refused whole, with a hint
+SELECT pg_temp.try(format($$SELECT exchange.append_batch(%s, %s, 7, overlay(exchange.encode_batch(ARRAY[
+    exchange.make_record(7, 0, 'market_close', '2026-11-23 14:02+00')]) placing '\x13' from 15 for 1))$$, :s, :e))
+    AS a_kind_of_1_2;
+SELECT last_seq FROM exchange.streams WHERE stream = :s;
+
+ALTER EXTENSION exchange UPDATE TO '1.2';
+SELECT :'fingerprint_def' \gexec
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+
+-- the data kept its meaning: tick values where the currency's minor unit allows
+-- one, accounts active, the 1.1 session of one symbol is not the market's
+SELECT symbol, tick_size, currency, tick_value, status FROM exchange.symbols ORDER BY symbol;
+SELECT account, kyc_status, trading_status FROM exchange.accounts;
+SELECT count(*) AS market_states FROM exchange.market_state;
+SELECT count(*) AS account_index_partitions
+  FROM pg_inherits WHERE inhparent = 'exchange.journal_account_commands'::regclass;
+SELECT seq, kind, outcome FROM exchange.account_history('up-1');
+-- the append of 1.1 (no wallets) and of 1.2 (with wallets) both work
+SELECT exchange.append_batch(:s, :e, 7, exchange.encode_batch(ARRAY[
+    exchange.make_record(7, 0, 'deposit', '2026-11-23 14:02+00', account => 'up-1', amount => 100,
+        detail => '{"currency": "EUR"}'),
+    exchange.make_record(7, 1, 'accepted', '2026-11-23 14:02+00', account => 'up-1', amount => 100)])) AS last_seq;
+SELECT exchange.append_batch(:s, :e, 8, exchange.encode_batch(ARRAY[
+    exchange.make_record(8, 0, 'market_close', '2026-11-23 21:00+00'),
+    exchange.make_record(8, 1, 'expired', '2026-11-23 21:00+00', symbol => 'UPA', account => 'up-1',
+        order_id => 6, side => 'sell', price => 250, quantity => 10, remaining => 0,
+        status => 'expired', reason => 'day_expired')]),
+    exchange.encode_wallets(ARRAY[('cash', 'up-1', 'EUR', 100, 0, 7)]::exchange.wallet_entry[])) AS last_seq;
+SELECT * FROM exchange.balances('up-1');
+SELECT is_open, trading_day, changed_seq FROM exchange.market_state;
 
 \c :regress_db
 DROP DATABASE regress_exchange_upgrade;

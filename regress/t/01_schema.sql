@@ -1,21 +1,32 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(62);
+SELECT plan(118);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
 
 SELECT has_type('exchange', t, 'type exchange.' || t)
   FROM unnest(ARRAY['side', 'order_type', 'time_in_force', 'order_status', 'event_kind',
-                    'kyc_status', 'symbol_status', 'journal_record']) t;
+                    'kyc_status', 'symbol_status', 'journal_record', 'trading_status',
+                    'balance', 'wallet_entry']) t;
 SELECT enum_has_labels('exchange', 'side', ARRAY['buy', 'sell']);
 SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market']);
 SELECT enum_has_labels('exchange', 'time_in_force', ARRAY['day', 'gtc', 'ioc', 'fok']);
 SELECT enum_has_labels('exchange', 'order_status',
     ARRAY['new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']);
+-- label order is the wire numbering (exchange_wire.h): 1.2 appends, never reorders
+SELECT enum_has_labels('exchange', 'event_kind',
+    ARRAY['new_order', 'cancel_order', 'amend_order', 'add_symbol', 'open_account',
+          'market_open', 'market_close', 'halt', 'resume', 'accepted', 'rejected', 'trade',
+          'canceled', 'amended', 'expired', 'set_kyc', 'suspend_account', 'resume_account',
+          'deposit', 'withdraw', 'credit_shares', 'debit_shares', 'set_account_limits',
+          'set_symbol_limits']);
+SELECT enum_has_labels('exchange', 'trading_status', ARRAY['active', 'suspended']);
 
 SELECT has_table('exchange', t, 'table exchange.' || t)
-  FROM unnest(ARRAY['streams', 'journal', 'journal_days', 'symbols', 'accounts']) t;
+  FROM unnest(ARRAY['streams', 'journal', 'journal_days', 'symbols', 'accounts', 'currencies',
+                    'account_limits', 'wallets', 'positions', 'fees_collected', 'market_state',
+                    'market_schedule', 'market_holidays']) t;
 SELECT is_partitioned('exchange', 'journal', 'the journal is partitioned');
 SELECT col_is_pk('exchange', 'journal', ARRAY['stream', 'seq', 'idx', 'trading_day']::name[], 'journal key is (stream, seq, idx, trading_day)');
 SELECT columns_are('exchange', 'journal', ARRAY[
@@ -35,12 +46,37 @@ SELECT has_function('exchange', f, 'function exchange.' || f)
                     'stream_position', 'price_to_ticks', 'ticks_to_price', 'encode_batch',
                     'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price', 'tick_size',
                     'journal_insert', 'submit_order', 'cancel_order', 'amend_order', 'add_symbol',
-                    'open_account', 'executions', 'publish_batch']) f;
+                    'open_account', 'executions', 'publish_batch',
+                    'set_kyc_status', 'suspend_account', 'resume_account', 'deposit', 'withdraw',
+                    'credit_shares', 'debit_shares', 'set_account_limits', 'set_symbol_limits',
+                    'halt_symbol', 'resume_symbol', 'open_market', 'close_market', 'market_status',
+                    'set_market_schedule', 'add_market_holiday', 'remove_market_holiday',
+                    'scheduled_session', 'schedule_boundaries', 'local_date', 'default_limits',
+                    'balances', 'account_history', 'project_wallets', 'encode_wallets',
+                    'minor_to_amount', 'tick_value']) f;
 SELECT has_view('exchange', 'journal_prices', 'view journal_prices');
-SELECT has_view('exchange', 'execution_log', 'view execution_log');
+SELECT has_view('exchange', v, 'view ' || v)
+  FROM unnest(ARRAY['execution_log', 'risk_limits', 'account_log']) v;
 SELECT ok((SELECT 'security_barrier=true' = ANY (reloptions) FROM pg_class
-            WHERE oid = 'exchange.execution_log'::regclass),
-          'execution_log is a security barrier (its row filter runs before any caller predicate)');
+            WHERE oid = ('exchange.' || v)::regclass),
+          v || ' is a security barrier (its row filter runs before any caller predicate)')
+  FROM unnest(ARRAY['execution_log', 'risk_limits', 'account_log']) v;
+-- cash is integer minor units, shares integer shares: never floats
+SELECT col_type_is('exchange', t, c, 'bigint', t || '.' || c || ' is bigint')
+  FROM (VALUES ('wallets', 'available'), ('wallets', 'held'), ('positions', 'available'),
+               ('positions', 'held'), ('fees_collected', 'amount'),
+               ('account_limits', 'max_order_notional'), ('symbols', 'tick_value')) x(t, c);
+SELECT col_is_pk('exchange', 'wallets', ARRAY['account', 'currency']::name[], 'one wallet per account and currency');
+SELECT col_is_pk('exchange', 'positions', ARRAY['account', 'symbol']::name[], 'one position per account and symbol');
+SELECT col_is_pk('exchange', 'fees_collected', ARRAY['stream', 'currency']::name[], 'fees per stream and currency');
+SELECT set_eq($$SELECT currency, minor_digits FROM exchange.currencies$$,
+              $$VALUES ('USD', 2), ('EUR', 2), ('GBP', 2), ('CHF', 2), ('JPY', 0), ('KRW', 0)$$,
+              'the seeded currencies and their minor digits');
+SELECT is((SELECT (d.max_order_quantity, d.max_order_notional, d.max_daily_notional, d.max_open_orders,
+                   d.orders_per_second, d.burst, d.price_band_bps, d.market_collar_bps,
+                   d.maker_fee_bps, d.taker_fee_bps)::text FROM exchange.default_limits() d),
+          '(1000000,100000000,100000000,1000,200,400,1000,500,0,0)',
+          'default_limits() are the PGX_DEFAULT_* of exchange_wire.h');
 SELECT has_index('exchange', 'journal', 'journal_trades', ARRAY['symbol', 'ts'],
                  'trades by symbol and time');
 SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
@@ -48,8 +84,8 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
           '(kind = ''trade''::exchange.event_kind)', 'the trade index holds trades only');
 SELECT col_type_is('exchange', 'symbols', 'book_version', 'bigint', 'symbols.book_version');
 SELECT col_not_null('exchange', 'symbols', 'book_version', 'book_version is never NULL');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.1',
-          'CREATE EXTENSION installs version 1.1');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.2',
+          'CREATE EXTENSION installs version 1.2');
 SELECT is(
     (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text)'::regprocedure)),
     'TABLE(id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text)',

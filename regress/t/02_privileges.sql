@@ -52,10 +52,10 @@ SELECT function_privs_are('exchange', f.name, f.args, r, ARRAY[]::text[], r || '
 SELECT function_privs_are('exchange', f.name, f.args, 'exchange_admin', ARRAY['EXECUTE'],
     'the admin may call ' || f.name)
   FROM (VALUES ('add_symbol', ARRAY['text', 'numeric', 'bigint', 'text', 'numeric', 'text']),
-               ('open_account', ARRAY['text', 'regrole'])) f(name, args);
+               ('open_account', ARRAY['text', 'regrole', 'exchange.kyc_status'])) f(name, args);
 SELECT function_privs_are('exchange', f.name, f.args, r, ARRAY[]::text[], r || ' may not call ' || f.name)
   FROM (VALUES ('add_symbol', ARRAY['text', 'numeric', 'bigint', 'text', 'numeric', 'text']),
-               ('open_account', ARRAY['text', 'regrole'])) f(name, args),
+               ('open_account', ARRAY['text', 'regrole', 'exchange.kyc_status'])) f(name, args),
        unnest(ARRAY['exchange_broker', 'exchange_engine', 'exchange_compliance', 'exchange_dba']) r;
 SELECT function_privs_are('exchange', 'publish_batch', ARRAY['bytea', 'integer'], r, ARRAY[]::text[],
     r || ' cannot publish notifications of its own')
