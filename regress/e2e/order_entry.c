@@ -223,14 +223,15 @@ main(void)
 
 	/* SET ROLE counts: the superuser acting as broker x */
 	PQclear(run(admin, "SET ROLE e2e_broker_x"));
-	r = run(admin, "SELECT * FROM exchange.submit_order('X1', 'E2E', 'sell', 10, 11.00, "
+	r = run(admin, "SELECT * FROM exchange.submit_order('X1', 'E2E', 'sell', 10, 10.40, "
 	               "client_order_id => 'cl-1')");
 	CHECK(strcmp(val(r, "status"), "new") == 0, "SET ROLE e2e_broker_x may trade X1 (%s)",
 	      PQresultErrorMessage(r));
 	PQclear(r);
 	PQclear(run(admin, "RESET ROLE"));
 
-	/* a market order against the resting sell: fills, IOC never rests */
+	/* a market order against the resting sell (within the 5% collar around the
+	 * last trade of 10.00): fills, IOC never rests */
 	r = run(y,
 	        "SELECT * FROM exchange.submit_order('Y1', 'E2E', 'buy', 20, order_type => "
 	        "'market', time_in_force => 'ioc')");

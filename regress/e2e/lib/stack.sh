@@ -35,15 +35,16 @@ matchd_stop() { bash "$top/scripts/matchd.sh" stop "$STACK" >/dev/null; }
 matchd_kill() { bash "$top/scripts/matchd.sh" kill "$STACK" >/dev/null; }
 
 # stack_market BROKER SYMBOL ACCOUNT...: a broker login role, a symbol (tick
-# 0.01, reference 10.00) and the broker's accounts (KYC verified, funded by
-# stack_fund), listed through matchd (it must be running); the market opens
+# 0.01, no reference price: no price band, and market buys are refused) and
+# the broker's accounts (KYC verified, funded by stack_fund), listed through
+# matchd (it must be running); the market opens
 stack_market() {
 	local broker=$1 symbol=$2 account
 	shift 2
 	{
 		echo "SET client_min_messages = warning;"
 		echo "CREATE ROLE $broker LOGIN IN ROLE exchange_broker;"
-		echo "SELECT symbol FROM exchange.add_symbol('$symbol', 0.01, 1, 'USD', 10.00);"
+		echo "SELECT symbol FROM exchange.add_symbol('$symbol', 0.01);"
 		for account in "$@"; do
 			echo "SELECT account FROM exchange.open_account('$account', '$broker', 'verified');"
 		done
