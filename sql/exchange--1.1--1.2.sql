@@ -978,3 +978,32 @@ GRANT EXECUTE ON FUNCTION @extschema@.open_account(text, regrole, @extschema@.ky
 	@extschema@.add_market_holiday(date, text, text),
 	@extschema@.remove_market_holiday(date, text)
 	TO exchange_admin;
+
+------------------------------------------------------------------------------
+-- Comments on the keys and the columns named after other objects.
+------------------------------------------------------------------------------
+COMMENT ON INDEX @extschema@.currencies_pkey IS 'One row per ISO 4217 code.';
+COMMENT ON INDEX @extschema@.account_limits_pkey IS 'One row of limits per account.';
+COMMENT ON INDEX @extschema@.wallets_pkey IS 'One cash balance per account and currency.';
+COMMENT ON INDEX @extschema@.positions_pkey IS 'One share position per account and symbol.';
+COMMENT ON INDEX @extschema@.fees_collected_pkey IS 'One fee total per stream and currency.';
+COMMENT ON INDEX @extschema@.market_state_pkey IS 'One session state per stream.';
+COMMENT ON INDEX @extschema@.market_schedule_pkey IS 'One schedule per stream (market).';
+COMMENT ON INDEX @extschema@.market_holidays_pkey IS 'A date is a holiday of a stream at most once.';
+COMMENT ON COLUMN @extschema@.account_limits.account IS 'Account the limits apply to.';
+COMMENT ON COLUMN @extschema@.wallets.account IS 'Account holding the cash.';
+COMMENT ON COLUMN @extschema@.positions.account IS 'Account holding the shares.';
+COMMENT ON COLUMN @extschema@.positions.symbol IS 'Symbol of the shares.';
+COMMENT ON COLUMN @extschema@.fees_collected.stream IS 'Stream (matching daemon) that charged the fees.';
+COMMENT ON COLUMN @extschema@.market_state.stream IS 'Stream whose market session this is.';
+COMMENT ON COLUMN @extschema@.market_state.trading_day IS 'Trading day of the last open or close.';
+COMMENT ON COLUMN @extschema@.market_schedule.stream IS 'Stream (market) the schedule drives.';
+COMMENT ON COLUMN @extschema@.market_holidays.stream IS 'Stream (market) closed on that date.';
+COMMENT ON COLUMN @extschema@.risk_limits.account IS 'Account the limits apply to.';
+COMMENT ON COLUMN @extschema@.risk_limits.broker IS 'Broker role owning the account.';
+COMMENT ON COLUMN @extschema@.account_log.stream IS 'Stream that journaled the command.';
+COMMENT ON COLUMN @extschema@.account_log.seq IS 'Seq of the command.';
+COMMENT ON COLUMN @extschema@.account_log.ts IS 'Sequencer time of the command.';
+COMMENT ON COLUMN @extschema@.account_log.trading_day IS 'Trading day of the command.';
+COMMENT ON COLUMN @extschema@.account_log.kind IS 'Command kind (open_account, deposit, set_kyc, ...).';
+COMMENT ON COLUMN @extschema@.account_log.account IS 'Account the command concerns.';

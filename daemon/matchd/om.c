@@ -484,16 +484,24 @@ static const char *const kyc_labels[] = {NULL, "pending", "verified", "rejected"
                                          "suspended"};
 
 int
-om_set_kyc(om *m, uint32_t acct, pgx_str status, om_refusal *f)
+om_kyc_level(pgx_str status)
 {
 	for (int k = OM_KYC_PENDING; k <= OM_KYC_SUSPENDED; k++)
 		if (status.len == strlen(kyc_labels[k]) &&
 		    memcmp(status.ptr, kyc_labels[k], status.len) == 0)
-		{
-			m->accounts[acct].kyc = (uint8_t)k;
-			return 0;
-		}
-	return refuse(f, 0, "bad_command", PGX_SQLSTATE_PROTOCOL, "unknown KYC status");
+			return k;
+	return -1;
+}
+
+int
+om_set_kyc(om *m, uint32_t acct, pgx_str status, om_refusal *f)
+{
+	int k = om_kyc_level(status);
+
+	if (k < 0)
+		return refuse(f, 0, "bad_command", PGX_SQLSTATE_PROTOCOL, "unknown KYC status");
+	m->accounts[acct].kyc = (uint8_t)k;
+	return 0;
 }
 
 int

@@ -84,6 +84,8 @@ int om_add_symbol(om *m, uint32_t sym, pgx_str currency, int64_t tick_value,
                   int64_t reference_ticks, om_refusal *f);
 void om_add_account(om *m, uint32_t acct, int kyc);
 
+/* The om_kyc of a label of exchange.kyc_status ("verified"), or -1. */
+int om_kyc_level(pgx_str status);
 int om_set_kyc(om *m, uint32_t acct, pgx_str status, om_refusal *f);
 int om_suspend(om *m, uint32_t acct, int suspend, om_refusal *f);
 /* amount > 0; withdraw = 1 takes it out of available cash. */

@@ -262,8 +262,6 @@ add_symbol(pipeline *pl, const pgx_record *cmd, om_refusal *f)
 static int
 add_account(pipeline *pl, const pgx_record *cmd, om_refusal *f)
 {
-	static const char *const kyc[] = {NULL, "pending", "verified", "rejected",
-	                                  "suspended"};
 	pgx_str name = cmd->strs[PGX_S_ACCOUNT], status;
 	int level = OM_KYC_PENDING, rc;
 	uint32_t id;
@@ -276,15 +274,8 @@ add_account(pipeline *pl, const pgx_record *cmd, om_refusal *f)
 	rc = jkv_str(cmd->strs[PGX_S_DETAIL], "kyc_status", &status);
 	if (rc < 0)
 		return f->code = "bad_command", -1;
-	if (rc == JKV_FOUND)
-	{
-		for (level = OM_KYC_SUSPENDED; level >= OM_KYC_PENDING; level--)
-			if (status.len == strlen(kyc[level]) &&
-			    memcmp(status.ptr, kyc[level], status.len) == 0)
-				break;
-		if (level < OM_KYC_PENDING)
-			return f->code = "bad_command", -1;
-	}
+	if (rc == JKV_FOUND && (level = om_kyc_level(status)) < 0)
+		return f->code = "bad_command", -1;
 	rc = mj_table_add(&pl->names.accounts, name.ptr, name.len, &id);
 	if (rc == MJ_NAME_EXISTS)
 		return f->code = "account_exists", f->sqlstate = PGX_SQLSTATE_ACCOUNT_EXISTS, -1;
@@ -869,9 +860,9 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 	{
 		res->order_id = (int64_t)c.order_id;
 		om_rate_take(pl->om, c.account, cmd->ts);
+		/* a refused order is left as journaled (only an accepted one is rewritten) */
 		if (om_new_order(pl->om, &c, cmd->seq, &f) != 0)
 		{
-			mj_record_command(cmd, &pl->nm, &c); /* as journaled */
 			reject_order(pl, &c, &f);
 			refusal_result(res, &f);
 			refused = 1;
