@@ -484,11 +484,14 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
 #define PGX_FRAME_HEADER   16
 #define PGX_FRAME_MAX      (PGX_FRAME_HEADER + 2 + 64 + PGX_RECORD_MAX)
 #define PGX_RESPONSE_FIXED (1 + 5 + 1 + 5 * 8)
+#define PGX_MD_REPLY_MAX   (64u << 20) /* bytes of a market-data reply frame */
 
 enum
 {
 	PGX_MSG_REQUEST = 1,
-	PGX_MSG_RESPONSE = 2
+	PGX_MSG_RESPONSE = 2,
+	PGX_MSG_MD_QUERY = 3, /* market data, below */
+	PGX_MSG_MD_REPLY = 4
 };
 
 enum
@@ -521,22 +524,22 @@ enum
  * outcomes (fok not fillable, no liquidity) keep sqlstate "00000" and come
  * back as a row with status rejected.
  */
-#define PGX_SQLSTATE_MARKET_CLOSED      "PX050" /* market_closed */
-#define PGX_SQLSTATE_SYMBOL_HALTED      "PX051" /* symbol_halted */
-#define PGX_SQLSTATE_KYC_NOT_VERIFIED   "PX052" /* kyc_not_verified */
-#define PGX_SQLSTATE_ACCOUNT_SUSPENDED  "PX053" /* account_suspended */
-#define PGX_SQLSTATE_BAD_STATE          "PX054" /* bad_session_op, already_halted, ... */
-#define PGX_SQLSTATE_INSUFFICIENT_FUNDS "PX060" /* insufficient_funds */
+#define PGX_SQLSTATE_MARKET_CLOSED       "PX050" /* market_closed */
+#define PGX_SQLSTATE_SYMBOL_HALTED       "PX051" /* symbol_halted */
+#define PGX_SQLSTATE_KYC_NOT_VERIFIED    "PX052" /* kyc_not_verified */
+#define PGX_SQLSTATE_ACCOUNT_SUSPENDED   "PX053" /* account_suspended */
+#define PGX_SQLSTATE_BAD_STATE           "PX054" /* bad_session_op, already_halted, ... */
+#define PGX_SQLSTATE_INSUFFICIENT_FUNDS  "PX060" /* insufficient_funds */
 #define PGX_SQLSTATE_INSUFFICIENT_SHARES "PX061" /* insufficient_shares */
-#define PGX_SQLSTATE_BAD_AMOUNT         "PX062" /* bad_amount: zero, negative, overflow */
-#define PGX_SQLSTATE_UNKNOWN_CURRENCY   "PX063" /* a currency no symbol or deposit uses */
-#define PGX_SQLSTATE_MAX_ORDER_QTY      "PX070" /* max_order_quantity */
-#define PGX_SQLSTATE_MAX_ORDER_NOTIONAL "PX071" /* max_order_notional */
-#define PGX_SQLSTATE_MAX_DAILY_NOTIONAL "PX072" /* max_daily_notional */
-#define PGX_SQLSTATE_MAX_OPEN_ORDERS    "PX073" /* max_open_orders */
-#define PGX_SQLSTATE_PRICE_BAND         "PX074" /* price_band */
-#define PGX_SQLSTATE_NO_COLLAR          "PX075" /* no_collar: market buy, no reference */
-#define PGX_SQLSTATE_RATE_LIMITED       "PX076" /* not journaled */
+#define PGX_SQLSTATE_BAD_AMOUNT          "PX062" /* bad_amount: zero, negative, overflow */
+#define PGX_SQLSTATE_UNKNOWN_CURRENCY    "PX063" /* a currency no symbol or deposit uses */
+#define PGX_SQLSTATE_MAX_ORDER_QTY       "PX070" /* max_order_quantity */
+#define PGX_SQLSTATE_MAX_ORDER_NOTIONAL  "PX071" /* max_order_notional */
+#define PGX_SQLSTATE_MAX_DAILY_NOTIONAL  "PX072" /* max_daily_notional */
+#define PGX_SQLSTATE_MAX_OPEN_ORDERS     "PX073" /* max_open_orders */
+#define PGX_SQLSTATE_PRICE_BAND          "PX074" /* price_band */
+#define PGX_SQLSTATE_NO_COLLAR           "PX075" /* no_collar: market buy, no reference */
+#define PGX_SQLSTATE_RATE_LIMITED        "PX076" /* not journaled */
 
 /*
  * Risk defaults of an account and a symbol until set_account_limits /
@@ -578,7 +581,9 @@ pgx_encode_frame_header(uint8_t *buf, uint32_t length, uint16_t type, uint64_t r
 }
 
 /* Reads a frame header from buf (at least PGX_FRAME_HEADER bytes); false when
- * the length is impossible (then the connection must be dropped). */
+ * the length is impossible (then the connection must be dropped).  Requests
+ * and responses are at most PGX_FRAME_MAX bytes; a market-data reply may be
+ * up to PGX_MD_REPLY_MAX (only the extension reads those). */
 static inline bool
 pgx_decode_frame_header(const uint8_t *buf, uint32_t *length, uint16_t *type,
                         uint64_t *request_id)
@@ -586,7 +591,8 @@ pgx_decode_frame_header(const uint8_t *buf, uint32_t *length, uint16_t *type,
 	*length = pgx_get_u32(buf);
 	*type = pgx_get_u16(buf + 4);
 	*request_id = pgx_get_u64(buf + 8);
-	return *length >= PGX_FRAME_HEADER && *length <= PGX_FRAME_MAX &&
+	return *length >= PGX_FRAME_HEADER &&
+	       *length <= (*type == PGX_MSG_MD_REPLY ? PGX_MD_REPLY_MAX : PGX_FRAME_MAX) &&
 	       pgx_get_u16(buf + 6) == 0;
 }
 
@@ -794,6 +800,331 @@ pgx_decode_wallet_entry(const uint8_t **p, const uint8_t *end, pgx_wallet_entry 
 	e->held = (int64_t)pgx_get_u64(*p + 8);
 	e->seq = (int64_t)pgx_get_u64(*p + 16);
 	*p += 24;
+	return true;
+}
+
+/* ======================================================================== */
+/*
+ * Market-data queries: the extension asks matchd for the live book of a
+ * symbol (L1, L2, L3) or the recent candles it keeps in ring buffers.
+ *
+ *	query	:= header(PGX_MSG_MD_QUERY) | what u8 | depth u32 | resolution u32
+ *			   | symbol str
+ *	reply	:= header(PGX_MSG_MD_REPLY) | outcome u8 | sqlstate 5 | message str
+ *			   | as_of_seq i64 | as_of_ts i64 | status u8 (mc_status of the
+ *			   symbol: 0 closed, 1 open, 2 halted) | rows u32 | row*
+ *
+ * The reply describes the state after every command up to and including
+ * as_of_seq (as_of_ts is that command's time), and matchd sends it only once
+ * as_of_seq has committed: a snapshot never shows what the journal might
+ * still lose, and a subscriber can apply feed increments with seq > as_of_seq
+ * to it.  Prices are ticks of the symbol, quantities shares.  outcome ERROR
+ * (unknown symbol PX020, unsupported resolution 22023, ...) carries no rows.
+ *
+ *	L1 row		:= bid_price i64 | bid_qty i64 | bid_orders u32 | ask_price i64
+ *				   | ask_qty i64 | ask_orders u32 | last_price i64 | last_qty i64
+ *				   | last_ts i64 | last_seq i64		(0s for a missing side/trade)
+ *	L2 row		:= side u8 | level u32 | price i64 | qty i64 | orders u32
+ *				   (bids best first, then asks best first; depth levels a side)
+ *	L3 row		:= side u8 | level u32 | price i64 | order_id i64 | qty i64
+ *				   | entered_ts i64 | account str	(queue order within a level)
+ *	candle row	:= bucket_ts i64 | open i64 | high i64 | low i64 | close i64
+ *				   | volume i64 | trades i64 | notional_hi i64 | notional_lo u64
+ *				   (notional = sum(price * qty) in ticks x shares, 128 bits;
+ *				   oldest bucket first; buckets without trades are left out)
+ *
+ * resolution is in seconds, only for candles (matchd keeps 1, 60 and 3600).
+ */
+enum
+{
+	PGX_MD_L1 = 1,
+	PGX_MD_L2 = 2,
+	PGX_MD_L3 = 3,
+	PGX_MD_CANDLES = 4
+};
+
+#define PGX_MD_REPLY_FIXED (1 + 5 + 2 + 8 + 8 + 1 + 4) /* with an empty message */
+#define PGX_MD_L1_ROW      (8 + 8 + 4 + 8 + 8 + 4 + 8 + 8 + 8 + 8)
+#define PGX_MD_L2_ROW      (1 + 4 + 8 + 8 + 4)
+#define PGX_MD_L3_ROW_MIN  (1 + 4 + 8 + 8 + 8 + 8 + 2)
+#define PGX_MD_CANDLE_ROW  (9 * 8)
+#define PGX_MD_MAX_DEPTH   100000
+
+typedef struct pgx_md_query
+{
+	uint8_t what;
+	uint32_t depth;
+	uint32_t resolution;
+	pgx_str symbol;
+} pgx_md_query;
+
+typedef struct pgx_md_reply
+{
+	uint8_t outcome;
+	char sqlstate[5];
+	pgx_str message;
+	int64_t as_of_seq;
+	int64_t as_of_ts;
+	uint8_t status;
+	uint32_t rows;
+	const uint8_t *row; /* the first row; rows follow back to back */
+	const uint8_t *end;
+} pgx_md_reply;
+
+typedef struct pgx_md_level
+{
+	uint8_t side;
+	uint32_t level;
+	int64_t price;
+	int64_t qty;
+	uint32_t orders;
+} pgx_md_level;
+
+typedef struct pgx_md_order
+{
+	uint8_t side;
+	uint32_t level;
+	int64_t price;
+	int64_t order_id;
+	int64_t qty;
+	int64_t entered_ts;
+	pgx_str account;
+} pgx_md_order;
+
+typedef struct pgx_md_candle
+{
+	int64_t bucket_ts;
+	int64_t open, high, low, close;
+	int64_t volume;
+	int64_t trades;
+	int64_t notional_hi; /* notional = hi * 2^64 + lo */
+	uint64_t notional_lo;
+} pgx_md_candle;
+
+typedef struct pgx_md_l1
+{
+	int64_t bid_price, bid_qty;
+	uint32_t bid_orders;
+	int64_t ask_price, ask_qty;
+	uint32_t ask_orders;
+	int64_t last_price, last_qty, last_ts, last_seq;
+} pgx_md_l1;
+
+/* Encodes a query frame into buf (PGX_FRAME_MAX bytes); 0 when the symbol is
+ * too long. */
+static inline size_t
+pgx_encode_md_query(uint8_t *buf, uint64_t request_id, const pgx_md_query *q)
+{
+	uint8_t *p = buf + PGX_FRAME_HEADER;
+
+	if (q->symbol.len == PGX_STR_NULL || q->symbol.len > 64)
+		return 0;
+	*p++ = q->what;
+	pgx_put_u32(p, q->depth);
+	pgx_put_u32(p + 4, q->resolution);
+	p += 8;
+	p += pgx_put_str(p, q->symbol);
+	pgx_encode_frame_header(buf, (uint32_t)(p - buf), PGX_MSG_MD_QUERY, request_id);
+	return (size_t)(p - buf);
+}
+
+static inline bool
+pgx_decode_md_query(const uint8_t *body, size_t len, pgx_md_query *q)
+{
+	const uint8_t *p = body + 9;
+	const uint8_t *end = body + len;
+
+	if (len < 9)
+		return false;
+	q->what = body[0];
+	q->depth = pgx_get_u32(body + 1);
+	q->resolution = pgx_get_u32(body + 5);
+	if (!pgx_take_str(&p, end, &q->symbol) || p != end)
+		return false;
+	return q->what >= PGX_MD_L1 && q->what <= PGX_MD_CANDLES &&
+	       q->symbol.len != PGX_STR_NULL && q->symbol.len <= 64;
+}
+
+/*
+ * The fixed part of a reply at buf + PGX_FRAME_HEADER; the caller appends
+ * r->rows rows and then writes the frame header with the total length
+ * (pgx_encode_frame_header(buf, len, PGX_MSG_MD_REPLY, id)).  Returns the
+ * offset of the first row.  buf must have room for PGX_FRAME_HEADER +
+ * PGX_MD_REPLY_FIXED + the message.
+ */
+static inline size_t
+pgx_encode_md_reply_head(uint8_t *buf, const pgx_md_reply *r)
+{
+	uint8_t *p = buf + PGX_FRAME_HEADER;
+
+	*p++ = r->outcome;
+	memcpy(p, r->sqlstate, 5);
+	p += 5;
+	p += pgx_put_str(p, r->message);
+	pgx_put_u64(p, (uint64_t)r->as_of_seq);
+	pgx_put_u64(p + 8, (uint64_t)r->as_of_ts);
+	p[16] = r->status;
+	pgx_put_u32(p + 17, r->rows);
+	return (size_t)(p + 21 - buf);
+}
+
+/* Rewrites the row count of an encoded reply (rows are counted as written). */
+static inline void
+pgx_md_reply_set_rows(uint8_t *buf, size_t first_row, uint32_t rows)
+{
+	pgx_put_u32(buf + first_row - 4, rows);
+}
+
+static inline size_t
+pgx_encode_md_l1(uint8_t *p, const pgx_md_l1 *l)
+{
+	pgx_put_u64(p, (uint64_t)l->bid_price);
+	pgx_put_u64(p + 8, (uint64_t)l->bid_qty);
+	pgx_put_u32(p + 16, l->bid_orders);
+	pgx_put_u64(p + 20, (uint64_t)l->ask_price);
+	pgx_put_u64(p + 28, (uint64_t)l->ask_qty);
+	pgx_put_u32(p + 36, l->ask_orders);
+	pgx_put_u64(p + 40, (uint64_t)l->last_price);
+	pgx_put_u64(p + 48, (uint64_t)l->last_qty);
+	pgx_put_u64(p + 56, (uint64_t)l->last_ts);
+	pgx_put_u64(p + 64, (uint64_t)l->last_seq);
+	return PGX_MD_L1_ROW;
+}
+
+static inline size_t
+pgx_encode_md_level(uint8_t *p, const pgx_md_level *l)
+{
+	p[0] = l->side;
+	pgx_put_u32(p + 1, l->level);
+	pgx_put_u64(p + 5, (uint64_t)l->price);
+	pgx_put_u64(p + 13, (uint64_t)l->qty);
+	pgx_put_u32(p + 21, l->orders);
+	return PGX_MD_L2_ROW;
+}
+
+static inline size_t
+pgx_md_order_size(const pgx_md_order *o)
+{
+	return PGX_MD_L3_ROW_MIN + (o->account.len == PGX_STR_NULL ? 0 : o->account.len);
+}
+
+static inline size_t
+pgx_encode_md_order(uint8_t *p, const pgx_md_order *o)
+{
+	p[0] = o->side;
+	pgx_put_u32(p + 1, o->level);
+	pgx_put_u64(p + 5, (uint64_t)o->price);
+	pgx_put_u64(p + 13, (uint64_t)o->order_id);
+	pgx_put_u64(p + 21, (uint64_t)o->qty);
+	pgx_put_u64(p + 29, (uint64_t)o->entered_ts);
+	return 37 + pgx_put_str(p + 37, o->account);
+}
+
+static inline size_t
+pgx_encode_md_candle(uint8_t *p, const pgx_md_candle *c)
+{
+	const int64_t v[8] = {c->bucket_ts, c->open,   c->high,   c->low,
+	                      c->close,     c->volume, c->trades, c->notional_hi};
+
+	for (int i = 0; i < 8; i++)
+		pgx_put_u64(p + 8 * i, (uint64_t)v[i]);
+	pgx_put_u64(p + 64, c->notional_lo);
+	return PGX_MD_CANDLE_ROW;
+}
+
+/* Decodes the fixed part of a reply body (after the frame header). */
+static inline bool
+pgx_decode_md_reply(const uint8_t *body, size_t len, pgx_md_reply *r)
+{
+	const uint8_t *p = body + 6;
+	const uint8_t *end = body + len;
+
+	if (len < PGX_MD_REPLY_FIXED)
+		return false;
+	r->outcome = body[0];
+	memcpy(r->sqlstate, body + 1, 5);
+	if (!pgx_take_str(&p, end, &r->message) || end - p < 21)
+		return false;
+	r->as_of_seq = (int64_t)pgx_get_u64(p);
+	r->as_of_ts = (int64_t)pgx_get_u64(p + 8);
+	r->status = p[16];
+	r->rows = pgx_get_u32(p + 17);
+	r->row = p + 21;
+	r->end = end;
+	return r->outcome <= PGX_OUTCOME_ERROR;
+}
+
+/* Row decoders: each reads the row at *p (advanced); false when it does not fit. */
+static inline bool
+pgx_decode_md_l1(const uint8_t **p, const uint8_t *end, pgx_md_l1 *l)
+{
+	const uint8_t *q = *p;
+
+	if (end - q < PGX_MD_L1_ROW)
+		return false;
+	l->bid_price = (int64_t)pgx_get_u64(q);
+	l->bid_qty = (int64_t)pgx_get_u64(q + 8);
+	l->bid_orders = pgx_get_u32(q + 16);
+	l->ask_price = (int64_t)pgx_get_u64(q + 20);
+	l->ask_qty = (int64_t)pgx_get_u64(q + 28);
+	l->ask_orders = pgx_get_u32(q + 36);
+	l->last_price = (int64_t)pgx_get_u64(q + 40);
+	l->last_qty = (int64_t)pgx_get_u64(q + 48);
+	l->last_ts = (int64_t)pgx_get_u64(q + 56);
+	l->last_seq = (int64_t)pgx_get_u64(q + 64);
+	*p = q + PGX_MD_L1_ROW;
+	return true;
+}
+
+static inline bool
+pgx_decode_md_level(const uint8_t **p, const uint8_t *end, pgx_md_level *l)
+{
+	const uint8_t *q = *p;
+
+	if (end - q < PGX_MD_L2_ROW)
+		return false;
+	l->side = q[0];
+	l->level = pgx_get_u32(q + 1);
+	l->price = (int64_t)pgx_get_u64(q + 5);
+	l->qty = (int64_t)pgx_get_u64(q + 13);
+	l->orders = pgx_get_u32(q + 21);
+	*p = q + PGX_MD_L2_ROW;
+	return l->side == PGX_SIDE_BUY || l->side == PGX_SIDE_SELL;
+}
+
+static inline bool
+pgx_decode_md_order(const uint8_t **p, const uint8_t *end, pgx_md_order *o)
+{
+	const uint8_t *q = *p;
+
+	if (end - q < PGX_MD_L3_ROW_MIN)
+		return false;
+	o->side = q[0];
+	o->level = pgx_get_u32(q + 1);
+	o->price = (int64_t)pgx_get_u64(q + 5);
+	o->order_id = (int64_t)pgx_get_u64(q + 13);
+	o->qty = (int64_t)pgx_get_u64(q + 21);
+	o->entered_ts = (int64_t)pgx_get_u64(q + 29);
+	q += 37;
+	if (!pgx_take_str(&q, end, &o->account))
+		return false;
+	*p = q;
+	return o->side == PGX_SIDE_BUY || o->side == PGX_SIDE_SELL;
+}
+
+static inline bool
+pgx_decode_md_candle(const uint8_t **p, const uint8_t *end, pgx_md_candle *c)
+{
+	int64_t *v[8] = {&c->bucket_ts, &c->open,   &c->high,   &c->low,
+	                 &c->close,     &c->volume, &c->trades, &c->notional_hi};
+	const uint8_t *q = *p;
+
+	if (end - q < PGX_MD_CANDLE_ROW)
+		return false;
+	for (int i = 0; i < 8; i++)
+		*v[i] = (int64_t)pgx_get_u64(q + 8 * i);
+	c->notional_lo = pgx_get_u64(q + 64);
+	*p = q + PGX_MD_CANDLE_ROW;
 	return true;
 }
 

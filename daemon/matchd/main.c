@@ -29,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "journal.h"
+#include "mdquery.h"
 #include "log.h"
 #include "pipeline.h"
 #include "recovery.h"
@@ -65,6 +66,14 @@ typedef struct ack
 	pl_result res;
 } ack;
 
+/* A market-data reply (in its slot's md_buf) that waits for the commit of
+ * the state it describes. */
+typedef struct md_pending
+{
+	conn_ref who;
+	size_t off, len;
+} md_pending;
+
 /* A batch with the acknowledgements that wait for its commit. */
 typedef struct slot
 {
@@ -74,6 +83,10 @@ typedef struct slot
 	ack *acks;
 	uint32_t nacks, cap;
 	uint64_t opened_us;
+	uint8_t *md_buf; /* market-data replies, back to back */
+	size_t md_len, md_cap;
+	md_pending *md;
+	uint32_t nmd, md_slots;
 } slot;
 
 static struct
@@ -88,7 +101,8 @@ static struct
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
 	int stopping;
-	uint64_t commands, refusals, injected;
+	uint64_t commands, refusals, injected, md_queries;
+	mdq_scratch mdq;
 } d;
 
 static uint64_t
@@ -393,6 +407,10 @@ writer_done(void)
 	for (uint32_t i = 0; i < s->nacks; i++)
 		acknowledge(&s->acks[i]);
 	s->nacks = 0;
+	for (uint32_t i = 0; i < s->nmd; i++)
+		server_send(d.srv, s->md[i].who, s->md_buf + s->md[i].off, s->md[i].len);
+	s->nmd = 0;
+	s->md_len = 0;
 	d.inflight = -1;
 }
 
@@ -467,6 +485,66 @@ apply(const pgx_record *cmd, conn_ref who, uint64_t request_id, int answer)
 	d.commands++;
 }
 
+/* Keeps a reply in slot s until the slot's batch has committed. */
+static int
+hold_reply(slot *s, conn_ref who, const uint8_t *frame, size_t len)
+{
+	if (s->nmd == s->md_slots)
+	{
+		uint32_t n = s->md_slots ? s->md_slots * 2 : 16;
+		md_pending *p = realloc(s->md, n * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		s->md = p;
+		s->md_slots = n;
+	}
+	if (s->md_len + len > s->md_cap)
+	{
+		size_t cap = s->md_cap ? s->md_cap : 65536;
+		uint8_t *b;
+
+		while (cap < s->md_len + len)
+			cap *= 2;
+		if ((b = realloc(s->md_buf, cap)) == NULL)
+			return -1;
+		s->md_buf = b;
+		s->md_cap = cap;
+	}
+	memcpy(s->md_buf + s->md_len, frame, len);
+	s->md[s->nmd++] = (md_pending){who, s->md_len, len};
+	s->md_len += len;
+	return 0;
+}
+
+/*
+ * A market-data query: the reply describes the state after the last stamped
+ * command and leaves when that command has committed: at once when nothing
+ * is pending, else with the acknowledgements of the batch that holds it.
+ */
+static void
+on_md_query(conn_ref who, uint64_t request_id, const uint8_t *body, size_t len)
+{
+	pgx_md_query q;
+	slot *s = NULL;
+	size_t n;
+	int is_error;
+
+	if (!pgx_decode_md_query(body, len, &q))
+		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed market-data query");
+	if ((n = mdq_reply(d.pl, request_id, &q, &d.mdq, &is_error)) == 0)
+		return refuse(who, request_id, "53200", "matchd is out of memory");
+	d.md_queries++;
+	if (!is_error && d.slots[d.open].bb.commands > 0)
+		s = &d.slots[d.open];
+	else if (!is_error && d.inflight >= 0)
+		s = &d.slots[d.inflight];
+	if (s == NULL)
+		server_send(d.srv, who, d.mdq.buf, n);
+	else if (hold_reply(s, who, d.mdq.buf, n) != 0)
+		refuse(who, request_id, "53200", "matchd is out of memory");
+}
+
 static void
 on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint8_t *body,
          size_t len)
@@ -479,6 +557,8 @@ on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint
 	if (d.stopping)
 		return refuse(who, request_id, PGX_SQLSTATE_UNAVAILABLE,
 		              "matchd is shutting down");
+	if (type == PGX_MSG_MD_QUERY)
+		return on_md_query(who, request_id, body, len);
 	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
 		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed request");
 	if (make_room() != 0)
@@ -713,11 +793,14 @@ main(int argc, char **argv)
 	     st.reconnects, d.injected, pl_last_seq(d.pl), pl_state_hash(d.pl),
 	     pl_om_hash(d.pl));
 	pl_destroy(d.pl);
+	mdq_scratch_free(&d.mdq);
 	for (int i = 0; i < 2; i++)
 	{
 		bb_free(&d.slots[i].bb);
 		free(d.slots[i].acks);
 		free(d.slots[i].wallets);
+		free(d.slots[i].md_buf);
+		free(d.slots[i].md);
 	}
 	close(d.writer_fd);
 	close(d.schedule_fd);

@@ -27,6 +27,7 @@
 
 #include "jsonkv.h"
 #include "om.h"
+#include "mdata.h"
 #include "pipeline.h"
 #include "records.h"
 
@@ -39,6 +40,7 @@ struct pipeline
 	pl_config cfg;
 	mc_engine *engine;
 	om *om;
+	md *md; /* last trades and candle rings, beside the books */
 	mj_registry names;
 	mj_names nm;
 
@@ -101,6 +103,7 @@ pl_create(const pl_config *cfg)
 	                .max_positions = cfg->max_positions};
 	if ((pl->engine = mc_engine_create(&ec)) == NULL ||
 	    (pl->om = om_create(&oc)) == NULL ||
+	    (pl->md = md_create(cfg->max_symbols)) == NULL ||
 	    mj_registry_init(&pl->names, cfg->max_symbols, cfg->max_accounts) != 0)
 	{
 		pl_destroy(pl);
@@ -121,6 +124,7 @@ pl_destroy(pipeline *pl)
 		return;
 	mc_engine_destroy(pl->engine);
 	om_destroy(pl->om);
+	md_destroy(pl->md);
 	mj_registry_free(&pl->names);
 	free(pl);
 }
@@ -173,6 +177,24 @@ const mj_registry *
 pl_names(const pipeline *pl)
 {
 	return &pl->names;
+}
+
+const mc_engine *
+pl_engine(const pipeline *pl)
+{
+	return pl->engine;
+}
+
+const md *
+pl_md(const pipeline *pl)
+{
+	return pl->md;
+}
+
+int64_t
+pl_last_ts(const pipeline *pl)
+{
+	return pl->last_ts;
 }
 
 int
@@ -250,6 +272,9 @@ add_symbol(pipeline *pl, const pgx_record *cmd, om_refusal *f)
 	    jkv_int(detail, "reference_ticks", &reference) < 0)
 		return f->code = "bad_command", -1;
 	id = pl->names.symbols.count;
+	/* first what can only fail for memory: the id is the next one either way */
+	if (md_add_symbol(pl->md, id) != 0)
+		return f->code = "capacity", f->sqlstate = PGX_SQLSTATE_CAPACITY, -1;
 	if (om_add_symbol(pl->om, id, currency, tick_value, reference, f) != 0)
 		return -1;
 	if (mc_engine_add_symbol(pl->engine, id, &sc) != MC_R_NONE)
@@ -680,6 +705,9 @@ record_event(pipeline *pl, const mc_event *in)
 	}
 	if (bb_append(pl->out, &r) != 0)
 		pl->failed = 1;
+	if (ev.kind == MC_EV_TRADE)
+		md_trade(pl->md, ev.symbol, ev.price, ev.qty, (int64_t)ev.timestamp,
+		         (int64_t)ev.seq);
 	if (pl->res)
 		fold_event(pl, &ev);
 }

@@ -107,6 +107,11 @@ const struct om *pl_om(const pipeline *pl);
 int pl_market_open(const pipeline *pl);
 /* The names of symbols and accounts (ids of the core and the order manager). */
 const mj_registry *pl_names(const pipeline *pl);
+/* Read-only views for market-data queries (mdquery.c). */
+const mc_engine *pl_engine(const pipeline *pl);
+const struct md *pl_md(const pipeline *pl);
+/* Sequencer time of the last stamped command. */
+int64_t pl_last_ts(const pipeline *pl);
 
 /*
  * The wallet entries changed since the last call, as a PWL1 payload for the

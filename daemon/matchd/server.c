@@ -221,7 +221,9 @@ server_read(server *s, uint32_t slot, frame_fn fn, void *ctx)
 			uint64_t id;
 			conn_ref who = {slot, c->gen};
 
-			if (!pgx_decode_frame_header(c->in + off, &length, &type, &id))
+			/* replies only ever travel from matchd to the extension */
+			if (!pgx_decode_frame_header(c->in + off, &length, &type, &id) ||
+			    type == PGX_MSG_MD_REPLY)
 				return drop(s, slot, "malformed frame");
 			if (c->in_len - off < length)
 				break;

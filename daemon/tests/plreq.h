@@ -1,0 +1,28 @@
+/*
+ * plreq.h - request records for the pipeline's tests (test-only code): a
+ * record per command as the extension sends it, before pl_stamp.
+ */
+#ifndef MJ_PLREQ_H
+#define MJ_PLREQ_H
+
+#include <stdint.h>
+
+#include "exchange_wire.h"
+
+pgx_str s_(const char *s);
+pgx_record req_blank(int kind);
+void put(pgx_record *r, int field, int64_t v);
+pgx_record req_new(const char *sym, const char *acct, int side, int type, int tif,
+                   int64_t price, int64_t qty);
+pgx_record req_cancel(const char *acct, int64_t id);
+pgx_record req_amend(const char *acct, int64_t id, int64_t qty, int64_t price);
+/* A symbol trading around 100.00 (ticks of 0.01 = 1 cent) in USD. */
+pgx_record req_symbol(const char *sym);
+pgx_record req_account(const char *acct);
+/* An account command with a detail (set_kyc, suspend, limits, ...). */
+pgx_record req_admin(int kind, const char *acct, const char *sym, const char *detail);
+/* deposit / withdraw; the currency's detail lives until the next call */
+pgx_record req_cash(int kind, const char *acct, int64_t amount, const char *currency);
+pgx_record req_shares(int kind, const char *acct, const char *sym, int64_t qty);
+
+#endif
