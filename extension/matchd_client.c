@@ -47,8 +47,25 @@ static char conn_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 /* Request ids increase per backend, over all connections. */
 static uint64 last_request_id = 0;
 
-/* One frame buffer for both directions (one request in flight at a time). */
+/* One frame buffer for both directions (one request in flight at a time);
+ * it grows for market-data replies, which may be large. */
 static uint8 *frame_buf = NULL;
+static size_t frame_cap = 0;
+
+static void
+reserve_frame_buf(size_t n)
+{
+	if (frame_buf == NULL)
+	{
+		frame_cap = Max(n, PGX_FRAME_MAX);
+		frame_buf = MemoryContextAlloc(TopMemoryContext, frame_cap);
+	}
+	else if (n > frame_cap)
+	{
+		frame_buf = repalloc(frame_buf, n);
+		frame_cap = n;
+	}
+}
 
 static void
 matchd_disconnect(void)
@@ -275,7 +292,32 @@ pg_attribute_noreturn() malformed_answer(const char *what, const char *why)
 	                   what)));
 }
 
-/* Reads one whole frame into frame_buf; returns its length. */
+/*
+ * A query that changes nothing (market data) went unanswered: unlike an
+ * order, there is no fate to look up, matchd is just not there.
+ */
+static void
+pg_attribute_noreturn() query_unanswered(const char *what, const char *detail)
+{
+	ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+	                errmsg("matchd did not answer the %s", what),
+	                errdetail_internal("%s", detail),
+	                errhint("The query changes nothing and may be retried.")));
+}
+
+/* No answer to the request: the fate of a command is unknown, a query simply
+ * failed (fate_hint NULL). */
+static void
+pg_attribute_noreturn()
+    no_answer(const char *what, const char *fate_hint, const char *detail)
+{
+	if (fate_hint == NULL)
+		query_unanswered(what, detail);
+	fate_unknown(what, fate_hint, detail);
+}
+
+/* Reads one whole frame into frame_buf (grown to fit); returns its length.
+ * fate_hint is NULL for a query. */
 static uint32
 receive_frame(TimestampTz deadline, const char *what, const char *fate_hint)
 {
@@ -286,41 +328,41 @@ receive_frame(TimestampTz deadline, const char *what, const char *fate_hint)
 
 	for (;;)
 	{
-		ssize_t n = recv(conn_fd, frame_buf + got, PGX_FRAME_MAX - got, 0);
+		/* never read past the frame: the buffer may be larger than it */
+		size_t want = length != 0 ? length - got : PGX_FRAME_HEADER - got;
+		ssize_t n = recv(conn_fd, frame_buf + got, want, 0);
 
 		if (n > 0)
 		{
 			got += (size_t)n;
-			if (length == 0 && got >= PGX_FRAME_HEADER &&
-			    !pgx_decode_frame_header(frame_buf, &length, &type, &id))
-				malformed_answer(what, "impossible frame header");
-			if (length != 0 && got >= length)
+			if (length == 0 && got >= PGX_FRAME_HEADER)
 			{
-				if (got > length)
-					malformed_answer(what, "more bytes than one answer");
-				return length;
+				if (!pgx_decode_frame_header(frame_buf, &length, &type, &id))
+					malformed_answer(what, "impossible frame header");
+				reserve_frame_buf(length);
 			}
+			if (length != 0 && got >= length)
+				return length;
 			continue;
 		}
 		if (n == 0)
-			fate_unknown(what, fate_hint,
-			             "The request was sent; matchd closed the connection before "
-			             "answering.");
+			no_answer(what, fate_hint,
+			          "The request was sent; matchd closed the connection before "
+			          "answering.");
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 		{
 			if (!wait_socket(WL_SOCKET_READABLE, deadline))
-				fate_unknown(
-				    what, fate_hint,
-				    psprintf("The request was sent; matchd did not answer within "
-				             "%d ms (exchange.matchd_timeout).",
-				             exchange_matchd_timeout));
+				no_answer(what, fate_hint,
+				          psprintf("The request was sent; matchd did not answer within "
+				                   "%d ms (exchange.matchd_timeout).",
+				                   exchange_matchd_timeout));
 			continue;
 		}
-		fate_unknown(what, fate_hint,
-		             psprintf("The request was sent; reading matchd's answer failed: %s",
-		                      strerror(errno)));
+		no_answer(what, fate_hint,
+		          psprintf("The request was sent; reading matchd's answer failed: %s",
+		                   strerror(errno)));
 	}
 }
 
@@ -353,6 +395,58 @@ valid_sqlstate(const char *s)
 	return !(s[0] == '0' && (s[1] == '0' || s[1] == '1' || s[1] == '2'));
 }
 
+/*
+ * Sends the request in frame_buf[0..len) (request id `id`) and reads the
+ * answer frame into frame_buf; returns its length and type.  Connects or
+ * reconnects as needed.  On any error the connection is closed.
+ */
+static uint32
+exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
+               const char *fate_hint, uint16 *type)
+{
+	bool reused;
+	uint32 length;
+	uint64 answer_id;
+
+	if (conn_fd != PGINVALID_SOCKET && !connection_reusable())
+		matchd_disconnect();
+	reused = conn_fd != PGINVALID_SOCKET;
+	if (!reused)
+		matchd_connect(deadline);
+	for (;;)
+	{
+		size_t sent;
+		int err = send_frame(frame_buf, len, deadline, &sent);
+
+		if (err == 0)
+			break;
+		if (sent == 0 && reused)
+		{
+			/* matchd went away since the last call: nothing left, start afresh */
+			matchd_disconnect();
+			matchd_connect(deadline);
+			reused = false;
+			continue;
+		}
+		errno = err;
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+		                errmsg("could not send the %s to matchd: %m", what),
+		                sent == 0 ? errdetail("Nothing was sent to matchd.")
+		                          : errdetail("Only %zu of %zu bytes were sent; matchd "
+		                                      "ignores an incomplete request.",
+		                                      sent, len),
+		                errhint("The call may be retried.")));
+	}
+
+	length = receive_frame(deadline, what, fate_hint);
+	(void)pgx_decode_frame_header(frame_buf, &length, type, &answer_id);
+	if (answer_id != id)
+		malformed_answer(what, psprintf("answer to request " UINT64_FORMAT
+		                                " where " UINT64_FORMAT " was expected",
+		                                answer_id, id));
+	return length;
+}
+
 void
 matchd_call(const char *role, const pgx_record *request, const char *what,
             const char *fate_hint, MatchdAnswer *answer)
@@ -366,8 +460,7 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 	size_t len;
 	uint64 id;
 
-	if (frame_buf == NULL)
-		frame_buf = MemoryContextAlloc(TopMemoryContext, PGX_FRAME_MAX);
+	reserve_frame_buf(PGX_FRAME_MAX);
 	role_str.ptr = role;
 	role_str.len = (uint16)strlen(role);
 	id = ++last_request_id;
@@ -378,51 +471,11 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 
 	PG_TRY();
 	{
-		bool reused;
-		uint32 length;
 		uint16 type;
-		uint64 answer_id;
+		uint32 length = exchange_frame(len, id, deadline, what, fate_hint, &type);
 
-		if (conn_fd != PGINVALID_SOCKET && !connection_reusable())
-			matchd_disconnect();
-		reused = conn_fd != PGINVALID_SOCKET;
-		if (!reused)
-			matchd_connect(deadline);
-		for (;;)
-		{
-			size_t sent;
-			int err = send_frame(frame_buf, len, deadline, &sent);
-
-			if (err == 0)
-				break;
-			if (sent == 0 && reused)
-			{
-				/* matchd went away since the last call: nothing left, start afresh */
-				matchd_disconnect();
-				matchd_connect(deadline);
-				reused = false;
-				continue;
-			}
-			errno = err;
-			ereport(ERROR,
-			        (errcode(ERRCODE_PGX_UNAVAILABLE),
-			         errmsg("could not send the %s to matchd: %m", what),
-			         sent == 0
-			             ? errdetail("Nothing was sent to matchd.")
-			             : errdetail("Only %zu of %zu bytes were sent; matchd ignores "
-			                         "an incomplete request.",
-			                         sent, len),
-			         errhint("The call may be retried.")));
-		}
-
-		length = receive_frame(deadline, what, fate_hint);
-		(void)pgx_decode_frame_header(frame_buf, &length, &type, &answer_id);
 		if (type != PGX_MSG_RESPONSE)
 			malformed_answer(what, psprintf("frame type %u is not a response", type));
-		if (answer_id != id)
-			malformed_answer(what, psprintf("answer to request " UINT64_FORMAT
-			                                " where " UINT64_FORMAT " was expected",
-			                                answer_id, id));
 		if (!pgx_decode_response(frame_buf + PGX_FRAME_HEADER, length - PGX_FRAME_HEADER,
 		                         &resp))
 			malformed_answer(what, "response body does not decode");
@@ -479,4 +532,63 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 		         errdetail("The command was journaled at seq " INT64_FORMAT
 		                   " as rejected; nothing changed.",
 		                   answer->seq)));
+}
+
+void
+matchd_query(const pgx_md_query *query, const char *what, pgx_md_reply *reply)
+{
+	TimestampTz deadline =
+	    TimestampTzPlusMilliseconds(GetCurrentTimestamp(), exchange_matchd_timeout);
+	char sqlstate[5] = {0};
+	char *message = NULL;
+	size_t len;
+	uint64 id;
+
+	reserve_frame_buf(PGX_FRAME_MAX);
+	id = ++last_request_id;
+	len = pgx_encode_md_query(frame_buf, id, query);
+	if (len == 0)
+		ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
+		                errmsg("the symbol of the %s is too long", what)));
+
+	PG_TRY();
+	{
+		uint16 type;
+		uint32 length = exchange_frame(len, id, deadline, what, NULL, &type);
+		const uint8 *body = frame_buf + PGX_FRAME_HEADER;
+		pgx_response resp;
+
+		if (type == PGX_MSG_RESPONSE)
+		{
+			/* refused before it was looked at (shutting down, malformed) */
+			if (!pgx_decode_response(body, length - PGX_FRAME_HEADER, &resp) ||
+			    resp.outcome != PGX_OUTCOME_ERROR || !valid_sqlstate(resp.sqlstate))
+				malformed_answer(what, "a response that is not a refusal");
+			memcpy(sqlstate, resp.sqlstate, 5);
+			message = answer_string(resp.message, what, "the error message");
+		}
+		else if (type != PGX_MSG_MD_REPLY)
+			malformed_answer(what, psprintf("frame type %u is not a reply", type));
+		else if (!pgx_decode_md_reply(body, length - PGX_FRAME_HEADER, reply))
+			malformed_answer(what, "reply does not decode");
+		else if (reply->outcome == PGX_OUTCOME_ERROR)
+		{
+			if (!valid_sqlstate(reply->sqlstate))
+				malformed_answer(what, "invalid SQLSTATE in an error reply");
+			memcpy(sqlstate, reply->sqlstate, 5);
+			message = answer_string(reply->message, what, "the error message");
+		}
+	}
+	PG_CATCH();
+	{
+		matchd_disconnect();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	if (sqlstate[0] != 0)
+		ereport(ERROR, (errcode(PGX_ERRCODE(sqlstate)),
+		                errmsg("%s", message != NULL && message[0] != '\0'
+		                                 ? message
+		                                 : "matchd refused the query")));
 }

@@ -36,4 +36,14 @@ typedef struct MatchdAnswer
 extern void matchd_call(const char *role, const pgx_record *request, const char *what,
                         const char *fate_hint, MatchdAnswer *answer);
 
+/*
+ * Asks matchd a market-data query and returns its reply; the rows point into
+ * a buffer that the next call reuses.  Raises matchd's error (PX020 unknown
+ * symbol, 22023 bad depth or resolution, ...), PX040 when matchd cannot be
+ * reached or does not answer (a query changes nothing: it may be retried),
+ * PX042 for a malformed reply.
+ */
+extern void matchd_query(const pgx_md_query *query, const char *what,
+                         pgx_md_reply *reply);
+
 #endif /* EXCHANGE_MATCHD_CLIENT_H */

@@ -26,7 +26,7 @@ stack_up() {
 	. "$STACK/env"
 	psql -X -q -d postgres -c "CREATE DATABASE exchange"
 	psql -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
-		-c "CREATE EXTENSION exchange"
+		-c "CREATE EXTENSION exchange${PGX_EXTENSION_VERSION:+ VERSION '$PGX_EXTENSION_VERSION'}"
 	make -s -C "$top/daemon" matchd >/dev/null
 }
 

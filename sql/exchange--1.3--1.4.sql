@@ -1,0 +1,202 @@
+-- exchange 1.3 -> 1.4: market data from matchd (the live L1/L2/L3 book, its
+-- recent candles) and the book as of any past seq or time, rebuilt from the
+-- journal for compliance.
+\echo Use "ALTER EXTENSION exchange UPDATE TO '1.4'" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- The live book, asked of matchd (extension/market_data.c).  Every row carries
+-- as_of_seq: the state after the commands up to it, sent only once they have
+-- committed.
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.order_book_l1(symbol text)
+RETURNS TABLE (bid_price numeric, bid_quantity bigint, bid_orders int,
+	ask_price numeric, ask_quantity bigint, ask_orders int,
+	last_price numeric, last_quantity bigint, last_time timestamptz,
+	status text, as_of_seq bigint, as_of_time timestamptz)
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'exchange_order_book_l1';
+COMMENT ON FUNCTION @extschema@.order_book_l1(text) IS
+	'Top of the live book of a symbol, from matchd: best bid and ask (price, total quantity, number of orders; NULL for an empty side), the last trade (NULL before the first since matchd started its replay), the symbol''s status (open, closed, halted), and as_of_seq/as_of_time: the last command the snapshot includes, committed.  PX020 for an unknown symbol, PX040 when matchd is unavailable.';
+
+CREATE FUNCTION @extschema@.order_book_l2(symbol text, depth int DEFAULT 10)
+RETURNS TABLE (side @extschema@.side, level int, price numeric, quantity bigint,
+	order_count int, as_of_seq bigint)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'exchange_order_book_l2';
+COMMENT ON FUNCTION @extschema@.order_book_l2(text, int) IS
+	'Price levels of the live book of a symbol, from matchd: up to depth levels a side (1..100000), bids best (highest) first, then asks best (lowest) first; level 1 is the best; quantity is the open quantity of the level and order_count its orders.  as_of_seq: the last command the snapshot includes, committed.  22023 for a bad depth, PX020 unknown symbol, PX040 matchd unavailable.';
+
+CREATE FUNCTION @extschema@.order_book_l2_json(symbol text, depth int DEFAULT 10)
+RETURNS json
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'exchange_order_book_l2_json';
+COMMENT ON FUNCTION @extschema@.order_book_l2_json(text, int) IS
+	'The live L2 book as one JSON value shaped like the seed''s GET /v1/marketdata/orderBook/L2 response: {"symbol": S, "as_of_seq": N, "bids": [[price, quantity], ...], "asks": [[price, quantity], ...]}, best first.  Same arguments and errors as order_book_l2.';
+
+CREATE FUNCTION @extschema@.order_book_l3(symbol text, depth int DEFAULT 10)
+RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
+	order_id bigint, quantity bigint, entered_at timestamptz, account text,
+	as_of_seq bigint)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'exchange_order_book_l3';
+COMMENT ON FUNCTION @extschema@.order_book_l3(text, int) IS
+	'Every resting order of the first depth levels of each side of the live book, from matchd: bids best first, then asks, each level in queue (time priority) order, queue_position 1 first.  quantity is the open quantity.  account is shown only to the brokers owning it and to the exchange''s staff roles (admin, compliance, dba, engine); other brokers see NULL.  as_of_seq: the last command included, committed.  Errors as order_book_l2.';
+
+CREATE FUNCTION @extschema@.matchd_candles(symbol text, resolution_seconds int)
+RETURNS TABLE (bucket_start timestamptz, open_ticks bigint, high_ticks bigint,
+	low_ticks bigint, close_ticks bigint, volume bigint, trade_count bigint,
+	notional_ticks numeric, as_of_seq bigint)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'exchange_matchd_candles';
+COMMENT ON FUNCTION @extschema@.matchd_candles(text, int) IS
+	'The candles matchd keeps in its fixed-size ring of one resolution (1 s: the last 900 buckets, 60 s: 1,440, 3,600 s: 168) for a symbol, oldest first, buckets without trades left out; prices in ticks, notional_ticks = sum(price_ticks * quantity).  live_candles() gives them in prices.  22023 for another resolution.';
+
+------------------------------------------------------------------------------
+-- The book as of a past seq or time, rebuilt from the journal alone.
+--
+-- An order rests after seq S when the last event that concerns it (as the
+-- order of an event, or as the maker of a trade) at or before S left it open:
+-- accepted (it rested), amended (its new price and quantity) or a trade with
+-- quantity left.  A new order's own trades come before its accepted/canceled
+-- event in the same seq, so they are never its last event at a seq boundary;
+-- a re-priced order (amended, priority lost) may trade as the taker while it
+-- stands in the book, and its remainder rests with no new accepted event.  Its
+-- place in the queue is its latest accepted or priority-losing amend.
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.journal_book(p_symbol text, p_as_of_seq bigint)
+RETURNS TABLE (side @extschema@.side, price_ticks bigint, order_id bigint,
+	quantity bigint, entered_at timestamptz, account text, priority_seq bigint,
+	priority_idx int)
+LANGUAGE sql STABLE
+AS $$
+	WITH s AS (
+		SELECT st.stream FROM @extschema@.streams st
+		 WHERE st.name = coalesce(current_setting('exchange.matchd_stream', true), 'main')
+	), ev AS (
+		SELECT j.order_id AS oid, j.seq, j.idx, j.kind, j.side, j.price, j.remaining AS qty,
+			   j.reason, j.account, j.ts
+		  FROM @extschema@.journal j JOIN s ON j.stream = s.stream
+		 WHERE j.symbol = p_symbol AND j.seq <= p_as_of_seq AND j.idx > 0
+		   AND j.order_id IS NOT NULL
+		   AND j.kind IN ('accepted', 'amended', 'trade', 'canceled', 'expired')
+		UNION ALL
+		SELECT j.contra_order_id, j.seq, j.idx, 'trade', NULL, j.price, j.contra_remaining,
+			   NULL, j.contra_account, j.ts
+		  FROM @extschema@.journal j JOIN s ON j.stream = s.stream
+		 WHERE j.symbol = p_symbol AND j.seq <= p_as_of_seq AND j.kind = 'trade'
+	), last AS (
+		SELECT DISTINCT ON (oid) oid, kind, qty
+		  FROM ev ORDER BY oid, seq DESC, idx DESC
+	), placed AS (
+		SELECT DISTINCT ON (oid) oid, seq, idx
+		  FROM ev
+		 WHERE kind = 'accepted' OR (kind = 'amended' AND reason = 'priority_lost')
+		 ORDER BY oid, seq DESC, idx DESC
+	), priced AS (
+		SELECT DISTINCT ON (oid) oid, price
+		  FROM ev WHERE kind IN ('accepted', 'amended')
+		 ORDER BY oid, seq DESC, idx DESC
+	), entered AS (
+		SELECT DISTINCT ON (oid) oid, side, account, ts
+		  FROM ev WHERE kind = 'accepted'
+		 ORDER BY oid, seq, idx
+	)
+	SELECT e.side, p.price, l.oid, l.qty, e.ts, e.account, pl.seq, pl.idx
+	  FROM last l
+	  JOIN placed pl USING (oid)
+	  JOIN priced p USING (oid)
+	  JOIN entered e USING (oid)
+	 WHERE l.kind IN ('accepted', 'amended', 'trade') AND l.qty > 0
+$$;
+COMMENT ON FUNCTION @extschema@.journal_book(text, bigint) IS
+	'Every order of a symbol resting after seq p_as_of_seq of the stream exchange.matchd_stream names, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  The building block of order_book_l3_at/order_book_l2_at.';
+
+CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, as_of_seq bigint, depth int DEFAULT 10)
+RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
+	order_id bigint, quantity bigint, entered_at timestamptz, account text,
+	as_of_seq bigint)
+LANGUAGE sql STABLE
+AS $$
+	SELECT b.side, b.level::int, b.pos::int,
+		   @extschema@.ticks_to_price(b.price_ticks, @extschema@.tick_size($1)),
+		   b.order_id, b.quantity, b.entered_at, b.account, $2
+	  FROM (SELECT jb.*,
+				   dense_rank() OVER (PARTITION BY jb.side ORDER BY CASE jb.side WHEN 'buy'
+						THEN -jb.price_ticks ELSE jb.price_ticks END) AS level,
+				   row_number() OVER (PARTITION BY jb.side, jb.price_ticks
+						ORDER BY jb.priority_seq, jb.priority_idx) AS pos
+			  FROM @extschema@.journal_book($1, $2) jb) b
+	 WHERE b.level <= $3
+	 ORDER BY b.side, b.level, b.pos
+$$;
+COMMENT ON FUNCTION @extschema@.order_book_l3_at(text, bigint, int) IS
+	'The L3 book of a symbol as it was after seq as_of_seq, rebuilt from the journal (same rows as order_book_l3 had then, accounts always shown): for compliance, readers of the journal only.  PX020 for an unknown symbol.';
+
+CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, as_of timestamptz, depth int DEFAULT 10)
+RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
+	order_id bigint, quantity bigint, entered_at timestamptz, account text,
+	as_of_seq bigint)
+LANGUAGE sql STABLE
+AS $$
+	SELECT * FROM @extschema@.order_book_l3_at($1,
+		coalesce((SELECT max(j.seq) FROM @extschema@.journal j
+				   JOIN @extschema@.streams st ON st.stream = j.stream
+				  WHERE st.name = coalesce(current_setting('exchange.matchd_stream', true), 'main')
+					AND j.ts <= $2), 0), $3)
+$$;
+COMMENT ON FUNCTION @extschema@.order_book_l3_at(text, timestamptz, int) IS
+	'The L3 book of a symbol as it was at a time: after the last command stamped at or before as_of.';
+
+CREATE FUNCTION @extschema@.order_book_l2_at(symbol text, as_of_seq bigint, depth int DEFAULT 10)
+RETURNS TABLE (side @extschema@.side, level int, price numeric, quantity bigint,
+	order_count int, as_of_seq bigint)
+LANGUAGE sql STABLE
+AS $$
+	SELECT b.side, b.level, b.price, sum(b.quantity)::bigint, count(*)::int, $2
+	  FROM @extschema@.order_book_l3_at($1, $2, $3) b
+	 GROUP BY b.side, b.level, b.price
+	 ORDER BY b.side, b.level
+$$;
+COMMENT ON FUNCTION @extschema@.order_book_l2_at(text, bigint, int) IS
+	'The L2 book of a symbol as it was after seq as_of_seq, rebuilt from the journal (the levels of order_book_l3_at).';
+
+CREATE FUNCTION @extschema@.order_book_l2_at(symbol text, as_of timestamptz, depth int DEFAULT 10)
+RETURNS TABLE (side @extschema@.side, level int, price numeric, quantity bigint,
+	order_count int, as_of_seq bigint)
+LANGUAGE sql STABLE
+AS $$
+	SELECT b.side, b.level, b.price, sum(b.quantity)::bigint, count(*)::int, min(b.as_of_seq)
+	  FROM @extschema@.order_book_l3_at($1, $2, $3) b
+	 GROUP BY b.side, b.level, b.price
+	 ORDER BY b.side, b.level
+$$;
+COMMENT ON FUNCTION @extschema@.order_book_l2_at(text, timestamptz, int) IS
+	'The L2 book of a symbol as it was at a time (the levels of order_book_l3_at).';
+
+------------------------------------------------------------------------------
+-- Privileges: the live book is public market data (every role of the
+-- extension); the rebuilt past book reads the journal, for its readers.
+------------------------------------------------------------------------------
+REVOKE ALL ON FUNCTION @extschema@.order_book_l1(text),
+	@extschema@.order_book_l2(text, int),
+	@extschema@.order_book_l2_json(text, int),
+	@extschema@.order_book_l3(text, int),
+	@extschema@.matchd_candles(text, int),
+	@extschema@.journal_book(text, bigint),
+	@extschema@.order_book_l3_at(text, bigint, int),
+	@extschema@.order_book_l3_at(text, timestamptz, int),
+	@extschema@.order_book_l2_at(text, bigint, int),
+	@extschema@.order_book_l2_at(text, timestamptz, int)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.order_book_l1(text),
+	@extschema@.order_book_l2(text, int),
+	@extschema@.order_book_l2_json(text, int),
+	@extschema@.order_book_l3(text, int),
+	@extschema@.matchd_candles(text, int)
+	TO exchange_admin, exchange_engine, exchange_broker, exchange_compliance, exchange_dba;
+GRANT EXECUTE ON FUNCTION @extschema@.journal_book(text, bigint),
+	@extschema@.order_book_l3_at(text, bigint, int),
+	@extschema@.order_book_l3_at(text, timestamptz, int),
+	@extschema@.order_book_l2_at(text, bigint, int),
+	@extschema@.order_book_l2_at(text, timestamptz, int)
+	TO exchange_engine, exchange_compliance, exchange_dba;
