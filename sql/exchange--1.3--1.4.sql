@@ -111,26 +111,32 @@ $$;
 COMMENT ON FUNCTION @extschema@.journal_book(text, bigint) IS
 	'Every order of a symbol resting after seq p_as_of_seq of the stream exchange.matchd_stream names, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  The building block of order_book_l3_at/order_book_l2_at.';
 
-CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, as_of_seq bigint, depth int DEFAULT 10)
+CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, at_seq bigint, depth int DEFAULT 10)
 RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
 	order_id bigint, quantity bigint, entered_at timestamptz, account text,
 	as_of_seq bigint)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT b.side, b.level::int, b.pos::int,
-		   @extschema@.ticks_to_price(b.price_ticks, @extschema@.tick_size($1)),
-		   b.order_id, b.quantity, b.entered_at, b.account, $2
+DECLARE
+	tick numeric := @extschema@.tick_size(order_book_l3_at.symbol); -- PX020 when unknown
+BEGIN
+	IF depth IS NULL OR depth < 1 THEN
+		RAISE EXCEPTION 'depth must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN QUERY
+	SELECT b.side, b.level::int, b.pos::int, @extschema@.ticks_to_price(b.price_ticks, tick),
+		   b.order_id, b.quantity, b.entered_at, b.account, order_book_l3_at.at_seq
 	  FROM (SELECT jb.*,
 				   dense_rank() OVER (PARTITION BY jb.side ORDER BY CASE jb.side WHEN 'buy'
 						THEN -jb.price_ticks ELSE jb.price_ticks END) AS level,
 				   row_number() OVER (PARTITION BY jb.side, jb.price_ticks
 						ORDER BY jb.priority_seq, jb.priority_idx) AS pos
-			  FROM @extschema@.journal_book($1, $2) jb) b
-	 WHERE b.level <= $3
-	 ORDER BY b.side, b.level, b.pos
-$$;
+			  FROM @extschema@.journal_book(order_book_l3_at.symbol, order_book_l3_at.at_seq) jb) b
+	 WHERE b.level <= depth
+	 ORDER BY b.side, b.level, b.pos;
+END $$;
 COMMENT ON FUNCTION @extschema@.order_book_l3_at(text, bigint, int) IS
-	'The L3 book of a symbol as it was after seq as_of_seq, rebuilt from the journal (same rows as order_book_l3 had then, accounts always shown): for compliance, readers of the journal only.  PX020 for an unknown symbol.';
+	'The L3 book of a symbol as it was after seq at_seq (as_of_seq in the rows), rebuilt from the journal (same rows as order_book_l3 had then, accounts always shown): for compliance, readers of the journal only.  PX020 for an unknown symbol.';
 
 CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, as_of timestamptz, depth int DEFAULT 10)
 RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
@@ -147,7 +153,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.order_book_l3_at(text, timestamptz, int) IS
 	'The L3 book of a symbol as it was at a time: after the last command stamped at or before as_of.';
 
-CREATE FUNCTION @extschema@.order_book_l2_at(symbol text, as_of_seq bigint, depth int DEFAULT 10)
+CREATE FUNCTION @extschema@.order_book_l2_at(symbol text, at_seq bigint, depth int DEFAULT 10)
 RETURNS TABLE (side @extschema@.side, level int, price numeric, quantity bigint,
 	order_count int, as_of_seq bigint)
 LANGUAGE sql STABLE
@@ -158,7 +164,7 @@ AS $$
 	 ORDER BY b.side, b.level
 $$;
 COMMENT ON FUNCTION @extschema@.order_book_l2_at(text, bigint, int) IS
-	'The L2 book of a symbol as it was after seq as_of_seq, rebuilt from the journal (the levels of order_book_l3_at).';
+	'The L2 book of a symbol as it was after seq at_seq, rebuilt from the journal (the levels of order_book_l3_at).';
 
 CREATE FUNCTION @extschema@.order_book_l2_at(symbol text, as_of timestamptz, depth int DEFAULT 10)
 RETURNS TABLE (side @extschema@.side, level int, price numeric, quantity bigint,
