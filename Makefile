@@ -9,14 +9,15 @@
 MODULE_big = exchange
 OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
 	extension/publish.o extension/matchd_client.o extension/order_entry.o \
-	extension/order_manager.o extension/wallets.o
+	extension/order_manager.o extension/wallets.o extension/candle.o \
+	extension/candle_projection.o
 EXTENSION = exchange
 DATA = $(wildcard sql/exchange--*.sql)
 PGFILEDESC = "exchange - system of record of pgexchange"
 
 # pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
 REGRESS = types ticks journal_append journal_reject journal_read reference_data order_entry \
-	order_entry_wait executions order_manager upgrade
+	order_entry_wait executions order_manager candles candles_projection upgrade
 REGRESS_OPTS = --inputdir=regress --outputdir=build/regress --load-extension=exchange
 ISOLATION = fencing concurrent_append notifications order_cancel
 ISOLATION_OPTS = --inputdir=regress --outputdir=build/isolation --load-extension=exchange

@@ -1,6 +1,6 @@
 -- The current version by every path: CREATE EXTENSION (1.0, then the update
--- scripts), and ALTER EXTENSION UPDATE of a 1.0 and of a 1.1 database that
--- hold data.
+-- scripts), and ALTER EXTENSION UPDATE of a 1.0, a 1.1 and a 1.2 database that
+-- hold data; 1.1 -> 1.2 is compared with a fresh 1.2.
 SET client_min_messages = warning;
 SET timezone = 'UTC';
 SELECT extversion AS created_version FROM pg_extension WHERE extname = 'exchange';
@@ -31,6 +31,18 @@ CREATE FUNCTION pg_temp.fingerprint() RETURNS text LANGUAGE sql AS $$
 $$;
 SELECT pg_temp.fingerprint() AS fresh \gset
 SELECT regexp_replace(pg_get_functiondef('pg_temp.fingerprint'::regproc), 'pg_temp_[0-9]+', 'pg_temp') AS fingerprint_def \gset
+
+-- a fresh 1.2, for the update from 1.1
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.2';
+SELECT :'fingerprint_def' \gexec
+SELECT pg_temp.fingerprint() AS fresh_12 \gset
+SELECT pg_temp.fingerprint() = :'fresh' AS fresh_12_is_current;
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
 
 CREATE DATABASE regress_exchange_upgrade;
 \c regress_exchange_upgrade
@@ -74,6 +86,8 @@ SELECT symbol, tick_size, book_version, book_seq FROM exchange.symbols;
 SELECT count(*) AS trade_index_partitions
   FROM pg_inherits WHERE inhparent = 'exchange.journal_trades'::regclass;
 SELECT id, order_id, side, price, order_type, quantity, account FROM exchange.executions('UPG');
+-- 1.3: the trade journaled under 1.0 has its 1-minute candle
+SELECT symbol, bucket, candle, updated_seq FROM exchange.candles_1m;
 -- the replaced append_batch publishes (the notifications: regress/specs/notifications.spec)
 SELECT exchange.append_batch(:s, :e, 5, exchange.encode_batch(ARRAY[
     exchange.make_record(5, 0, 'cancel_order', '2026-11-23 14:02+00', symbol => 'UPG', account => 'up-1', order_id => 3),
@@ -146,7 +160,7 @@ SELECT last_seq FROM exchange.streams WHERE stream = :s;
 ALTER EXTENSION exchange UPDATE TO '1.2';
 SELECT :'fingerprint_def' \gexec
 SELECT extversion FROM pg_extension WHERE extname = 'exchange';
-SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+SELECT pg_temp.fingerprint() = :'fresh_12' AS same_as_fresh_12_install;
 
 -- the data kept its meaning: tick values where the currency's minor unit allows
 -- one, accounts active, the 1.1 session of one symbol is not the market's
@@ -169,6 +183,61 @@ SELECT exchange.append_batch(:s, :e, 8, exchange.encode_batch(ARRAY[
     exchange.encode_wallets(ARRAY[('cash', 'up-1', 'EUR', 100, 0, 7)]::exchange.wallet_entry[])) AS last_seq;
 SELECT * FROM exchange.balances('up-1');
 SELECT is_open, trading_day, changed_seq FROM exchange.market_state;
+
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
+
+-- 1.2 -> 1.3: a database with trades (a sweep of two prices in one command,
+-- two minutes, a trade of a symbol not listed) gets its 1-minute candles from
+-- the journal; appends then merge into them
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.2';
+SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('upgrade12') \gset
+SELECT exchange.append_batch(:s, :e, 1, exchange.encode_batch(ARRAY[
+    exchange.make_record(1, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPD',
+        detail => '{"tick_size": 0.05}'),
+    exchange.make_record(1, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPD'),
+    exchange.make_record(2, 0, 'open_account', '2026-11-23 13:00+00', account => 'up-1',
+        detail => '{"broker": "regress_up_broker", "kyc_status": "verified"}'),
+    exchange.make_record(2, 1, 'accepted', '2026-11-23 13:00+00', account => 'up-1'),
+    exchange.make_record(3, 0, 'new_order', '2026-11-23 14:30:10+00', symbol => 'UPD', account => 'up-1',
+        order_id => 3, side => 'sell', order_type => 'limit', time_in_force => 'ioc', price => 200, quantity => 15),
+    exchange.make_record(3, 1, 'trade', '2026-11-23 14:30:10+00', symbol => 'UPD', account => 'up-1',
+        order_id => 3, side => 'sell', price => 202, quantity => 5, remaining => 10,
+        status => 'partially_filled', contra_order_id => 1, contra_account => 'up-1', contra_remaining => 0),
+    exchange.make_record(3, 2, 'trade', '2026-11-23 14:30:10+00', symbol => 'UPD', account => 'up-1',
+        order_id => 3, side => 'sell', price => 201, quantity => 10, remaining => 0,
+        status => 'filled', contra_order_id => 2, contra_account => 'up-1', contra_remaining => 0),
+    exchange.make_record(4, 0, 'new_order', '2026-11-23 14:31:10+00', symbol => 'UPD', account => 'up-1',
+        order_id => 4, side => 'buy', order_type => 'limit', time_in_force => 'ioc', price => 205, quantity => 4),
+    exchange.make_record(4, 1, 'trade', '2026-11-23 14:31:10+00', symbol => 'UPD', account => 'up-1',
+        order_id => 4, side => 'buy', price => 204, quantity => 4, remaining => 0,
+        status => 'filled', contra_order_id => 2, contra_account => 'up-1', contra_remaining => 0),
+    exchange.make_record(5, 0, 'new_order', '2026-11-23 14:31:20+00', symbol => 'UPX', account => 'up-1',
+        order_id => 5, side => 'buy', order_type => 'limit', time_in_force => 'ioc', price => 9, quantity => 1),
+    exchange.make_record(5, 1, 'trade', '2026-11-23 14:31:20+00', symbol => 'UPX', account => 'up-1',
+        order_id => 5, side => 'buy', price => 9, quantity => 1, remaining => 0,
+        status => 'filled', contra_order_id => 2, contra_account => 'up-1', contra_remaining => 0)]));
+SELECT to_regtype('exchange.candle') AS candle_before;
+
+ALTER EXTENSION exchange UPDATE;
+SELECT :'fingerprint_def' \gexec
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+SELECT symbol, bucket, candle, updated_seq FROM exchange.candles_1m ORDER BY symbol, bucket;
+-- the append of 1.3 merges the next trade into the minute begun under 1.2
+SELECT exchange.append_batch(:s, :e, 6, exchange.encode_batch(ARRAY[
+    exchange.make_record(6, 0, 'new_order', '2026-11-23 14:30:50+00', symbol => 'UPD', account => 'up-1',
+        order_id => 6, side => 'buy', order_type => 'limit', time_in_force => 'ioc', price => 210, quantity => 2),
+    exchange.make_record(6, 1, 'trade', '2026-11-23 14:30:50+00', symbol => 'UPD', account => 'up-1',
+        order_id => 6, side => 'buy', price => 210, quantity => 2, remaining => 0,
+        status => 'filled', contra_order_id => 2, contra_account => 'up-1', contra_remaining => 0)])) AS last_seq;
+SELECT * FROM exchange.candles('UPD', '1 minute');
+SELECT * FROM exchange.candles('UPD', '1 hour');
+SELECT * FROM exchange.candles('UPD', '20 seconds');
 
 \c :regress_db
 DROP DATABASE regress_exchange_upgrade;
