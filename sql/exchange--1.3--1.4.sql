@@ -51,6 +51,38 @@ AS 'MODULE_PATHNAME', 'exchange_matchd_candles';
 COMMENT ON FUNCTION @extschema@.matchd_candles(text, int) IS
 	'The candles matchd keeps in its fixed-size ring of one resolution (1 s: the last 900 buckets, 60 s: 1,440, 3,600 s: 168) for a symbol, oldest first, buckets without trades left out; prices in ticks, notional_ticks = sum(price_ticks * quantity).  live_candles() gives them in prices.  22023 for another resolution.';
 
+CREATE FUNCTION @extschema@.live_candles(symbol text, resolution interval)
+RETURNS TABLE (bucket_start timestamptz, open numeric, high numeric, low numeric,
+	close numeric, volume bigint, trade_count bigint, vwap numeric, as_of_seq bigint)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	tick numeric := @extschema@.tick_size(live_candles.symbol); -- PX020 when unknown
+	s int := scale(tick);
+	mantissa numeric := tick * power(10::numeric, s); -- tick = mantissa * 10^-s
+BEGIN
+	IF resolution IS NULL OR resolution NOT IN (interval '1 second', interval '1 minute',
+												  interval '1 hour') THEN
+		RAISE EXCEPTION 'matchd keeps candles of 1 second, 1 minute and 1 hour, not of %',
+			resolution USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'exchange.candles() answers any resolution from the database.';
+	END IF;
+	-- vwap as exchange.vwap(candle) rounds it: half away from zero, 4 decimals
+	-- more than the prices (here exactly, in integers of 10^-(s+4))
+	RETURN QUERY
+	SELECT c.bucket_start, @extschema@.ticks_to_price(c.open_ticks, tick),
+		   @extschema@.ticks_to_price(c.high_ticks, tick),
+		   @extschema@.ticks_to_price(c.low_ticks, tick),
+		   @extschema@.ticks_to_price(c.close_ticks, tick), c.volume, c.trade_count,
+		   round(div(2 * c.notional_ticks * mantissa * 10000 + c.volume, 2 * c.volume)
+				 / power(10::numeric, s + 4), s + 4),
+		   c.as_of_seq
+	  FROM @extschema@.matchd_candles(live_candles.symbol,
+			extract(epoch FROM resolution)::int) c;
+END $$;
+COMMENT ON FUNCTION @extschema@.live_candles(text, interval) IS
+	'The recent candles of a symbol that matchd keeps in memory (ring buffers of the current session: 1 second x 900, 1 minute x 1,440, 1 hour x 168), oldest first, buckets without trades omitted; the same buckets and values as exchange.candles() gives for them once committed.  as_of_seq: the last command included, committed.  22023 for another resolution, PX020 unknown symbol, PX040 matchd unavailable.';
+
 ------------------------------------------------------------------------------
 -- The book as of a past seq or time, rebuilt from the journal alone.
 --
@@ -70,8 +102,7 @@ RETURNS TABLE (side @extschema@.side, price_ticks bigint, order_id bigint,
 LANGUAGE sql STABLE
 AS $$
 	WITH s AS (
-		SELECT st.stream FROM @extschema@.streams st
-		 WHERE st.name = coalesce(current_setting('exchange.matchd_stream', true), 'main')
+		SELECT sy.stream FROM @extschema@.symbols sy WHERE sy.symbol = p_symbol
 	), ev AS (
 		SELECT j.order_id AS oid, j.seq, j.idx, j.kind, j.side, j.price, j.remaining AS qty,
 			   j.reason, j.account, j.ts
@@ -109,7 +140,7 @@ AS $$
 	 WHERE l.kind IN ('accepted', 'amended', 'trade') AND l.qty > 0
 $$;
 COMMENT ON FUNCTION @extschema@.journal_book(text, bigint) IS
-	'Every order of a symbol resting after seq p_as_of_seq of the stream exchange.matchd_stream names, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  The building block of order_book_l3_at/order_book_l2_at.';
+	'Every order of a symbol resting after seq p_as_of_seq of the symbol''s stream, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  The building block of order_book_l3_at/order_book_l2_at.';
 
 CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, at_seq bigint, depth int DEFAULT 10)
 RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
@@ -146,9 +177,8 @@ LANGUAGE sql STABLE
 AS $$
 	SELECT * FROM @extschema@.order_book_l3_at($1,
 		coalesce((SELECT max(j.seq) FROM @extschema@.journal j
-				   JOIN @extschema@.streams st ON st.stream = j.stream
-				  WHERE st.name = coalesce(current_setting('exchange.matchd_stream', true), 'main')
-					AND j.ts <= $2), 0), $3)
+				   JOIN @extschema@.symbols sy ON sy.stream = j.stream
+				  WHERE sy.symbol = $1 AND j.ts <= $2), 0), $3)
 $$;
 COMMENT ON FUNCTION @extschema@.order_book_l3_at(text, timestamptz, int) IS
 	'The L3 book of a symbol as it was at a time: after the last command stamped at or before as_of.';
@@ -188,6 +218,7 @@ REVOKE ALL ON FUNCTION @extschema@.order_book_l1(text),
 	@extschema@.order_book_l2_json(text, int),
 	@extschema@.order_book_l3(text, int),
 	@extschema@.matchd_candles(text, int),
+	@extschema@.live_candles(text, interval),
 	@extschema@.journal_book(text, bigint),
 	@extschema@.order_book_l3_at(text, bigint, int),
 	@extschema@.order_book_l3_at(text, timestamptz, int),
@@ -198,7 +229,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.order_book_l1(text),
 	@extschema@.order_book_l2(text, int),
 	@extschema@.order_book_l2_json(text, int),
 	@extschema@.order_book_l3(text, int),
-	@extschema@.matchd_candles(text, int)
+	@extschema@.matchd_candles(text, int),
+	@extschema@.live_candles(text, interval)
 	TO exchange_admin, exchange_engine, exchange_broker, exchange_compliance, exchange_dba;
 GRANT EXECUTE ON FUNCTION @extschema@.journal_book(text, bigint),
 	@extschema@.order_book_l3_at(text, bigint, int),
