@@ -116,6 +116,90 @@ const int64 candle_pow10[CANDLE_MAX_SCALE + 1] = {1,
 #define NUM_BASE          10000
 #define NUM_BASE_DIGITS   4
 
+static inline uint64
+numeric_digit(const char *digits, int i)
+{
+	int16 d;
+
+	memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+	if (unlikely(d < 0 || d >= NUM_BASE))
+		elog(ERROR, "corrupt numeric digit %d", d);
+	return (uint64)d;
+}
+
+/* m := m / 10^k when that is exact (constant divisors for the usual k) */
+static inline bool
+divide_exactly(uint64 *m, int k)
+{
+	uint64 q;
+
+	switch (k)
+	{
+		case 1:
+			q = *m / 10;
+			break;
+		case 2:
+			q = *m / 100;
+			break;
+		case 3:
+			q = *m / 1000;
+			break;
+		default:
+			q = *m / (uint64)candle_pow10[k];
+			break;
+	}
+	if (q * (uint64)candle_pow10[k] != *m)
+		return false;
+	*m = q;
+	return true;
+}
+
+/*
+ * m * 10^-frac as a mantissa at the display scale dscale: trailing zero
+ * base-10000 digits are not stored (1.2E+8 is one digit, frac -8), and the
+ * last stored digit stands for up to 3 decimals beyond the display scale.
+ */
+static CandleNumeric
+finish_decimal(uint64 m, int frac, int dscale, int64 *mantissa, int *scale)
+{
+	if (frac < 0)
+	{
+		if (frac < -CANDLE_MAX_SCALE || m > (uint64)PG_INT64_MAX / candle_pow10[-frac])
+			return CANDLE_NUMERIC_RANGE;
+		m *= candle_pow10[-frac];
+		frac = 0;
+	}
+	if (frac > dscale)
+	{
+		if (frac - dscale <= CANDLE_MAX_SCALE && divide_exactly(&m, frac - dscale))
+			frac = dscale;
+		else
+		{
+			/* non-zero digits beyond the display scale (no numeric PostgreSQL
+			 * made): keep them */
+			while (frac > dscale && m % 10 == 0)
+			{
+				m /= 10;
+				frac--;
+			}
+		}
+	}
+	if (frac > CANDLE_MAX_SCALE || dscale > CANDLE_MAX_SCALE)
+		return CANDLE_NUMERIC_RANGE;
+	if (frac < dscale)
+	{
+		if (m > (uint64)PG_INT64_MAX / candle_pow10[dscale - frac])
+			return CANDLE_NUMERIC_RANGE;
+		m *= candle_pow10[dscale - frac];
+		frac = dscale;
+	}
+	if (m > (uint64)PG_INT64_MAX)
+		return CANDLE_NUMERIC_RANGE;
+	*mantissa = (int64)m;
+	*scale = frac;
+	return CANDLE_NUMERIC_OK;
+}
+
 /*
  * The value of a numeric datum as mantissa * 10^-scale, with scale its display
  * scale (more only if it holds non-zero digits beyond it).  Only positive
@@ -132,7 +216,7 @@ candle_decode_numeric(Datum value, int64 *mantissa, int *scale)
 	int dscale;
 	int weight;
 	int ndigits;
-	int frac; /* decimals the accumulated digits stand for */
+	int frac; /* decimals the digits stand for */
 	uint128 acc = 0;
 
 	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
@@ -180,50 +264,35 @@ candle_decode_numeric(Datum value, int64 *mantissa, int *scale)
 	if (ndigits == 0)
 		return CANDLE_NUMERIC_NOT_POSITIVE; /* zero */
 
-	/* acc = the digits as one integer, standing for frac decimals */
+	/*
+	 * The digits as one integer standing for frac decimals: in 64 bits up to
+	 * four digits (16 decimal digits, every usual price), else in 128 bits.
+	 */
+	frac = NUM_BASE_DIGITS * (ndigits - 1 - weight);
+	if (ndigits <= 4)
+	{
+		uint64 m = 0;
+
+		for (int i = 0; i < ndigits; i++)
+			m = m * NUM_BASE + numeric_digit(p, i);
+		return finish_decimal(m, frac, dscale, mantissa, scale);
+	}
 	for (int i = 0; i < ndigits; i++)
 	{
-		int16 d;
-
-		memcpy(&d, p + i * sizeof(int16), sizeof(int16));
-		if (d < 0 || d >= NUM_BASE)
-			elog(ERROR, "corrupt numeric digit %d", d);
-		/* below 10^30 * 10^4 the digits fit in 128 bits; such a value cannot fit anyway
-		 */
+		/* below 10^30 * 10^4 the digits fit; such a value cannot fit anyway */
 		if (acc >= (uint128)candle_pow10[15] * (uint128)candle_pow10[15])
 			return CANDLE_NUMERIC_RANGE;
-		acc = acc * NUM_BASE + (uint128)d;
+		acc = acc * NUM_BASE + numeric_digit(p, i);
 	}
-	frac = NUM_BASE_DIGITS * (ndigits - 1 - weight);
-	if (frac < -NUM_BASE_DIGITS * 8)
-		return CANDLE_NUMERIC_RANGE;
-	/* trailing zero digits are not stored: 1.2E+8 is one digit, frac -8 */
-	for (; frac < 0; frac++)
-	{
-		acc *= 10;
-		if (acc > (uint128)PG_INT64_MAX)
-			return CANDLE_NUMERIC_RANGE;
-	}
-	/* the last base-10000 digit may stand for decimals beyond the display scale */
-	while (frac > dscale && acc % 10 == 0)
+	/* decimals beyond the display scale are zero in any numeric PostgreSQL made */
+	while (acc > (uint128)PG_UINT64_MAX && frac > dscale && acc % 10 == 0)
 	{
 		acc /= 10;
 		frac--;
 	}
-	if (frac > CANDLE_MAX_SCALE || dscale > CANDLE_MAX_SCALE)
+	if (acc > (uint128)PG_UINT64_MAX)
 		return CANDLE_NUMERIC_RANGE;
-	if (frac < dscale)
-	{
-		if (acc > (uint128)PG_INT64_MAX / (uint128)candle_pow10[dscale - frac])
-			return CANDLE_NUMERIC_RANGE;
-		acc *= (uint128)candle_pow10[dscale - frac];
-		frac = dscale;
-	}
-	if (acc > (uint128)PG_INT64_MAX)
-		return CANDLE_NUMERIC_RANGE;
-	*mantissa = (int64)acc;
-	*scale = frac;
-	return CANDLE_NUMERIC_OK;
+	return finish_decimal((uint64)acc, frac, dscale, mantissa, scale);
 }
 
 static char *
@@ -866,7 +935,6 @@ agg_context(FunctionCallInfo fcinfo, const char *fn)
 Datum
 exchange_candle_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "candle_agg_trans");
 	Candle *st = PG_ARGISNULL(0) ? NULL : (Candle *)PG_GETARG_POINTER(0);
 	bool with_seq = PG_NARGS() > 4;
 	TimestampTz ts;
@@ -898,9 +966,10 @@ exchange_candle_agg_trans(PG_FUNCTION_ARGS)
 	if (unlikely(status != CANDLE_NUMERIC_OK))
 		candle_check_price(status, PG_GETARG_DATUM(2));
 
+	/* the state lives in the aggregate's context (a state exists only there) */
 	if (st == NULL)
 	{
-		st = MemoryContextAlloc(aggcxt, sizeof(Candle));
+		st = MemoryContextAlloc(agg_context(fcinfo, "candle_agg_trans"), sizeof(Candle));
 		candle_first(st, scale, price, quantity, ts, seq);
 	}
 	else
