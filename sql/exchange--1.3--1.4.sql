@@ -115,29 +115,28 @@ AS $$
 			   NULL, j.contra_account, j.ts
 		  FROM @extschema@.journal j JOIN s ON j.stream = s.stream
 		 WHERE j.symbol = p_symbol AND j.seq <= p_as_of_seq AND j.kind = 'trade'
-	), last AS (
-		SELECT DISTINCT ON (oid) oid, kind, qty
-		  FROM ev ORDER BY oid, seq DESC, idx DESC
-	), placed AS (
-		SELECT DISTINCT ON (oid) oid, seq, idx
+	), per_order AS (
+		-- one pass: each order's last event, last price, queue key (seq * 2^21 +
+		-- idx, as execution ids) and entry
+		SELECT ev.oid,
+			   (array_agg(ev.kind ORDER BY ev.seq DESC, ev.idx DESC))[1] AS last_kind,
+			   (array_agg(ev.qty ORDER BY ev.seq DESC, ev.idx DESC))[1] AS last_qty,
+			   (array_agg(ev.price ORDER BY ev.seq DESC, ev.idx DESC)
+					FILTER (WHERE ev.kind IN ('accepted', 'amended')))[1] AS price,
+			   max(ev.seq * 2097152 + ev.idx)
+					FILTER (WHERE ev.kind = 'accepted'
+							   OR (ev.kind = 'amended' AND ev.reason = 'priority_lost')) AS queue_key,
+			   (array_agg(ev.side ORDER BY ev.seq, ev.idx) FILTER (WHERE ev.kind = 'accepted'))[1] AS side,
+			   (array_agg(ev.account ORDER BY ev.seq, ev.idx) FILTER (WHERE ev.kind = 'accepted'))[1] AS account,
+			   min(ev.ts) FILTER (WHERE ev.kind = 'accepted') AS entered_at
 		  FROM ev
-		 WHERE kind = 'accepted' OR (kind = 'amended' AND reason = 'priority_lost')
-		 ORDER BY oid, seq DESC, idx DESC
-	), priced AS (
-		SELECT DISTINCT ON (oid) oid, price
-		  FROM ev WHERE kind IN ('accepted', 'amended')
-		 ORDER BY oid, seq DESC, idx DESC
-	), entered AS (
-		SELECT DISTINCT ON (oid) oid, side, account, ts
-		  FROM ev WHERE kind = 'accepted'
-		 ORDER BY oid, seq, idx
+		 GROUP BY ev.oid
 	)
-	SELECT e.side, p.price, l.oid, l.qty, e.ts, e.account, pl.seq, pl.idx
-	  FROM last l
-	  JOIN placed pl USING (oid)
-	  JOIN priced p USING (oid)
-	  JOIN entered e USING (oid)
-	 WHERE l.kind IN ('accepted', 'amended', 'trade') AND l.qty > 0
+	SELECT o.side, o.price, o.oid, o.last_qty, o.entered_at, o.account,
+		   o.queue_key / 2097152, (o.queue_key % 2097152)::int
+	  FROM per_order o
+	 WHERE o.last_kind IN ('accepted', 'amended', 'trade') AND o.last_qty > 0
+	   AND o.queue_key IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.journal_book(text, bigint) IS
 	'Every order of a symbol resting after seq p_as_of_seq of the symbol''s stream, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  The building block of order_book_l3_at/order_book_l2_at.';
