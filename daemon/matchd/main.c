@@ -28,6 +28,7 @@
 
 #include <libpq-fe.h>
 
+#include "feed.h"
 #include "journal.h"
 #include "mdquery.h"
 #include "log.h"
@@ -39,6 +40,7 @@
 #define TAG_WRITER   (SERVER_TAG_LISTENER + 1)
 #define TAG_SIGNAL   (SERVER_TAG_LISTENER + 2)
 #define TAG_SCHEDULE (SERVER_TAG_LISTENER + 3)
+#define TAG_FEED     (SERVER_TAG_LISTENER + 4)
 
 /* The role journaled for the opens and closes of the schedule. */
 #define SCHEDULER_ROLE "matchd-scheduler"
@@ -57,6 +59,7 @@ typedef struct options
 	uint32_t max_connections;
 	uint32_t schedule_interval_ms;
 	pl_config pl;
+	feed_config feed;
 } options;
 
 typedef struct ack
@@ -97,6 +100,7 @@ static struct
 	journal *jr;
 	int epfd, writer_fd, signal_fd, schedule_fd;
 	scheduler *sched;
+	feed *feed; /* NULL without --feed */
 	slot slots[2];
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
@@ -152,6 +156,15 @@ usage(FILE *f)
 	    "  --schedule-interval-ms N  how often to read the trading schedule\n"
 	    "                          (default: 1000)\n"
 	    "  --pidfile PATH          write the process id here once ready\n"
+	    "  --feed ADDR:PORT        publish the market-data feed (MoldUDP64 over UDP)\n"
+	    "                          to a multicast group, broadcast or unicast address\n"
+	    "  --feed-iface ADDR       local interface address for the feed (multicast:\n"
+	    "                          IP_MULTICAST_IF, e.g. 127.0.0.1 for loopback)\n"
+	    "  --feed-ttl N            multicast hops (default: 1)\n"
+	    "  --feed-session NAME     feed session name, 10 characters at most (default:\n"
+	    "                          the stream's epoch)\n"
+	    "  --feed-packet-bytes N   UDP payload at most (default: 1200)\n"
+	    "  --feed-heartbeat-ms N   heartbeat when idle (default: 1000)\n"
 	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
 	    "  --help                  this text\n"
 	    "\n"
@@ -197,6 +210,12 @@ parse_options(int argc, char **argv, options *o)
 	    {"schedule-interval-ms", required_argument, NULL, 'I'},
 	    {"max-connections", required_argument, NULL, 'C'},
 	    {"pidfile", required_argument, NULL, 'p'},
+	    {"feed", required_argument, NULL, FEED_OPT_ADDR},
+	    {"feed-iface", required_argument, NULL, FEED_OPT_IFACE},
+	    {"feed-ttl", required_argument, NULL, FEED_OPT_TTL},
+	    {"feed-session", required_argument, NULL, FEED_OPT_SESSION},
+	    {"feed-packet-bytes", required_argument, NULL, FEED_OPT_PACKET},
+	    {"feed-heartbeat-ms", required_argument, NULL, FEED_OPT_HEARTBEAT},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -213,6 +232,7 @@ parse_options(int argc, char **argv, options *o)
 	                      .max_orders = 1000000,
 	                      .max_levels = 200000,
 	                      .max_positions = 1000000}};
+	feed_config_init(&o->feed);
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 	{
 		int rc = 0;
@@ -259,6 +279,14 @@ parse_options(int argc, char **argv, options *o)
 			case 'p':
 				o->pidfile = optarg;
 				break;
+			case FEED_OPT_ADDR:
+			case FEED_OPT_IFACE:
+			case FEED_OPT_TTL:
+			case FEED_OPT_SESSION:
+			case FEED_OPT_PACKET:
+			case FEED_OPT_HEARTBEAT:
+				rc = feed_option(&o->feed, ch, optarg);
+				break;
 			case 'l':
 				if ((log_level = log_level_parse(optarg)) < 0)
 				{
@@ -285,7 +313,7 @@ parse_options(int argc, char **argv, options *o)
 		fprintf(stderr, "matchd: --socket is required\n");
 		return -1;
 	}
-	return 0;
+	return feed_config_check(&o->feed);
 }
 
 /* ---- answers --------------------------------------------------------------- */
@@ -411,6 +439,15 @@ writer_done(void)
 		server_send(d.srv, s->md[i].who, s->md_buf + s->md[i].off, s->md[i].len);
 	s->nmd = 0;
 	s->md_len = 0;
+	/*
+	 * The public feed goes after the answers: the brokers' backends are what
+	 * order entry waits for, and a few microseconds more for the feed cost
+	 * nobody an edge over anybody else (every subscriber gets the same
+	 * packet).  It never goes before the commit: the feed must not show what
+	 * a crash could take back.
+	 */
+	if (d.feed)
+		feed_publish(d.feed, s->bb.buf, s->bb.len);
 	d.inflight = -1;
 }
 
@@ -673,6 +710,8 @@ run(void)
 				(void)!read(d.schedule_fd, &count, sizeof(count));
 				on_schedule();
 			}
+			else if (tag == TAG_FEED)
+				feed_tick(d.feed);
 			else if (tag == TAG_SIGNAL)
 			{
 				struct signalfd_siginfo si;
@@ -759,6 +798,15 @@ main(int argc, char **argv)
 	if ((d.jr = journal_start(conn, d.opt.conninfo, info.stream, info.epoch,
 	                          d.writer_fd)) == NULL)
 		die(1, "cannot start the journal writer");
+	/* the feed carries what commits after the replayed journal */
+	if (d.opt.feed.enabled)
+	{
+		if ((d.feed = feed_create(&d.opt.feed, info.epoch, pl_last_seq(d.pl), msg,
+		                          sizeof(msg))) == NULL)
+			die(1, "%s", msg);
+		ev.data.u64 = TAG_FEED;
+		epoll_ctl(d.epfd, EPOLL_CTL_ADD, feed_timer_fd(d.feed), &ev);
+	}
 	if ((d.srv = server_create(d.opt.socket_path, d.opt.max_connections, d.epfd, msg,
 	                           sizeof(msg))) == NULL)
 		die(1, "%s", msg);
@@ -775,6 +823,7 @@ main(int argc, char **argv)
 
 	run();
 
+	feed_destroy(d.feed); /* every batch has committed and gone out: end the session */
 	scheduler_stop(d.sched);
 	journal_get_stats(d.jr, &st);
 	journal_stop(d.jr);
