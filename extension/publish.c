@@ -8,17 +8,25 @@
  *
  *	exchange_executions		one notification per side of every trade:
  *		{"seq":S,"idx":I,"symbol":"X","account":"A","order_id":N,"side":"buy"}
- *	exchange_book_<SYMBOL>	one per symbol whose book the batch changed (an
+ *	exchange_book_<SYMBOL>	per symbol whose book the batch changed (an
  *		event other than `rejected` naming the symbol, of an order, listing or
- *		session command):
- *		{"symbol":"X","version":V,"seq":S}
+ *		session command), the book's increments:
+ *		{"symbol":"X","version":V,"seq":S,"part":P,"parts":N,"events":[...]}
  *
- * LISTEN is not access-controlled in PostgreSQL, so payloads carry only
- * identifiers; details come from exchange.executions(), which shows a broker
- * only its own accounts.  V is the symbol's book version (symbols.book_version),
- * incremented once per batch that changed the book, and S the last seq of the
- * batch for the symbol (symbols.book_seq): a subscriber that sees V jump by
- * more than one missed a notification and re-reads the journal.
+ * LISTEN is not access-controlled in PostgreSQL, so payloads carry only public
+ * market data and identifiers; who traded comes from exchange.executions(),
+ * which shows a broker only its own accounts.  V is the symbol's book version
+ * (symbols.book_version), incremented once per batch that changed the book,
+ * and S the last seq of the batch for the symbol (symbols.book_seq).  The
+ * events are the feed's messages (include/exchange_feed.h, the same
+ * translation matchd multicasts): add, execute, replace, delete and status,
+ * each with the seq and idx of its journal record.  A payload is limited to
+ * 8000 bytes, so a large batch is split into N parts of one version.
+ *
+ * Snapshot + increments: LISTEN first, then read exchange.order_book_l3()
+ * (its as_of_seq); apply every event with seq > as_of_seq.  A version that
+ * jumps by more than one, or a missing part, means a notification was missed:
+ * take a new snapshot.
  */
 #include "postgres.h"
 
@@ -34,11 +42,15 @@
 
 #include "batch.h"
 #include "exchange.h"
+#include "exchange_feed.h"
 
 PG_FUNCTION_INFO_V1(exchange_publish_batch);
 
 #define EXECUTIONS_CHANNEL "exchange_executions"
 #define BOOK_CHANNEL       "exchange_book_"
+
+/* Payloads stay below PostgreSQL's limit (NOTIFY_PAYLOAD_MAX_LENGTH, 7999). */
+#define PAYLOAD_MAX 7800
 
 /* A symbol whose book the batch changed. */
 typedef struct BookTouch
@@ -46,6 +58,7 @@ typedef struct BookTouch
 	char symbol[NAMEDATALEN]; /* hash key */
 	int64 last_seq;
 	int position; /* order of first appearance in the batch */
+	List *events; /* pgx_feed_msg *, in journal order */
 } BookTouch;
 
 static SPIPlanPtr bump_plan = NULL;
@@ -95,7 +108,8 @@ notify_execution(StringInfo buf, const pgx_record *rec, bool maker)
 
 /* Increments the book version of a listed symbol of the stream; false if none. */
 static bool
-bump_book_version(const char *symbol, int32 stream, int64 last_seq, int64 *version)
+bump_book_version(const char *symbol, int32 stream, int64 last_seq, int64 *version,
+                  Numeric *tick_size)
 {
 	Datum args[3];
 	bool isnull;
@@ -109,7 +123,7 @@ bump_book_version(const char *symbol, int32 stream, int64 last_seq, int64 *versi
 		    "OPERATOR(pg_catalog.+) 1, "
 		    "book_seq = $2 "
 		    "WHERE symbol OPERATOR(pg_catalog.=) $1 AND stream OPERATOR(pg_catalog.=) $3 "
-		    "RETURNING book_version",
+		    "RETURNING book_version, tick_size",
 		    3, argtypes);
 
 		if (plan == NULL)
@@ -127,7 +141,125 @@ bump_book_version(const char *symbol, int32 stream, int64 last_seq, int64 *versi
 		return false;
 	*version = DatumGetInt64(
 	    SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		return false;
+	/* copied out of SPI's memory, which SPI_finish releases */
+	*tick_size = DatumGetNumericCopy(
+	    SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	return !isnull;
+}
+
+/* One feed message as a JSON object; prices in the symbol's currency. */
+static void
+append_event(StringInfo buf, const pgx_feed_msg *m, Numeric tick_size)
+{
+	static const char *const statuses[] = {[PGX_FEED_ST_OPEN] = "open",
+	                                       [PGX_FEED_ST_CLOSED] = "closed",
+	                                       [PGX_FEED_ST_HALTED] = "halted"};
+	char *price = NULL;
+
+	if (m->type == PGX_FEED_ADD || m->type == PGX_FEED_EXECUTE ||
+	    m->type == PGX_FEED_REPLACE)
+		price = DatumGetCString(DirectFunctionCall1(
+		    numeric_out, NumericGetDatum(numeric_mul_opt_error(int64_to_numeric(m->price),
+		                                                       tick_size, NULL))));
+	appendStringInfo(buf, "{\"seq\":" INT64_FORMAT ",\"idx\":%d,", m->journal_seq,
+	                 m->journal_idx);
+	switch (m->type)
+	{
+		case PGX_FEED_ADD:
+			appendStringInfo(
+			    buf,
+			    "\"type\":\"add\",\"order_id\":" INT64_FORMAT
+			    ",\"side\":\"%s\",\"price\":%s,\"quantity\":" INT64_FORMAT "}",
+			    m->order_id, exchange_side_labels[m->side], price, m->quantity);
+			break;
+		case PGX_FEED_EXECUTE:
+			appendStringInfo(
+			    buf,
+			    "\"type\":\"execute\",\"order_id\":" INT64_FORMAT
+			    ",\"price\":%s,\"quantity\":" INT64_FORMAT ",\"remaining\":" INT64_FORMAT
+			    ",\"aggressor_id\":" INT64_FORMAT
+			    ",\"aggressor_side\":\"%s\",\"aggressor_remaining\":" INT64_FORMAT "}",
+			    m->order_id, price, m->quantity, m->remaining, m->contra_order_id,
+			    exchange_side_labels[m->side], m->contra_remaining);
+			break;
+		case PGX_FEED_REPLACE:
+			appendStringInfo(buf,
+			                 "\"type\":\"replace\",\"order_id\":" INT64_FORMAT
+			                 ",\"price\":%s,\"quantity\":" INT64_FORMAT
+			                 ",\"keeps_priority\":%s}",
+			                 m->order_id, price, m->quantity,
+			                 (m->code & PGX_FEED_KEEPS_PRIORITY) ? "true" : "false");
+			break;
+		case PGX_FEED_DELETE:
+			appendStringInfo(buf,
+			                 "\"type\":\"delete\",\"order_id\":" INT64_FORMAT
+			                 ",\"quantity\":" INT64_FORMAT ",\"reason\":\"%s\"}",
+			                 m->order_id, m->quantity,
+			                 m->code == PGX_FEED_DEL_EXPIRED ? "expired" : "canceled");
+			break;
+		case PGX_FEED_STATUS:
+			appendStringInfo(buf, "\"type\":\"status\",\"status\":\"%s\"}",
+			                 statuses[m->code]);
+			break;
+	}
+}
+
+/*
+ * Queues the notifications of one symbol's increments: the events split into
+ * parts that each fit a payload, all with the same version.
+ */
+static int
+notify_book(BookTouch *t, int64 version, Numeric tick_size, StringInfo buf)
+{
+	char channel[NAMEDATALEN];
+	List *parts = NIL;
+	StringInfoData events;
+	ListCell *lc;
+	int part = 0;
+	char *head;
+	size_t head_len;
+
+	snprintf(channel, sizeof(channel), BOOK_CHANNEL "%s", t->symbol);
+	resetStringInfo(buf);
+	appendStringInfoString(buf, "{\"symbol\":");
+	escape_json(buf, t->symbol);
+	appendStringInfo(buf, ",\"version\":" INT64_FORMAT ",\"seq\":" INT64_FORMAT, version,
+	                 t->last_seq);
+	head = pstrdup(buf->data);
+	/* room for ,"part":P,"parts":N,"events":[ ... ]} */
+	head_len = strlen(head) + 48;
+
+	initStringInfo(&events);
+	foreach (lc, t->events)
+	{
+		const pgx_feed_msg *m = lfirst(lc);
+		int before = events.len;
+
+		if (events.len > 0)
+			appendStringInfoChar(&events, ',');
+		append_event(&events, m, tick_size);
+		if (head_len + events.len > PAYLOAD_MAX && before > 0)
+		{
+			/* this event starts the next part */
+			char *next = pstrdup(events.data + before + 1);
+
+			events.data[before] = '\0';
+			parts = lappend(parts, pstrdup(events.data));
+			resetStringInfo(&events);
+			appendStringInfoString(&events, next);
+		}
+	}
+	parts = lappend(parts, pstrdup(events.data));
+	foreach (lc, parts)
+	{
+		resetStringInfo(buf);
+		appendStringInfo(buf, "%s,\"part\":%d,\"parts\":%d,\"events\":[%s]}", head,
+		                 ++part, list_length(parts), (char *)lfirst(lc));
+		Async_Notify(channel, buf->data);
+	}
+	return part;
 }
 
 /*
@@ -224,8 +356,30 @@ exchange_publish_batch(PG_FUNCTION_ARGS)
 		key[sym->len] = '\0';
 		t = hash_search(touched, key, HASH_ENTER, &found);
 		if (!found)
+		{
 			t->position = ntouched++;
+			t->events = NIL;
+		}
 		t->last_seq = rec.seq;
+		{
+			pgx_feed_msg m;
+			int n = pgx_feed_from_record(&rec, &m);
+
+			if (n == 1)
+			{
+				pgx_feed_msg *copy = palloc(sizeof(m));
+
+				memcpy(copy, &m, sizeof(m));
+				t->events = lappend(t->events, copy);
+			}
+			else if (n < 0)
+				ereport(WARNING,
+				        (errmsg("seq " INT64_FORMAT " idx %d of symbol \"%s\" has no "
+				                "market-data increment (%s)",
+				                rec.seq, rec.idx, key,
+				                n == PGX_FEED_EFIELD ? "a field is missing"
+				                                     : "symbol too long")));
+		}
 	}
 	if (ntouched == 0)
 		PG_RETURN_INT32(notified);
@@ -241,20 +395,13 @@ exchange_publish_batch(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	for (int i = 0; i < ntouched; i++)
 	{
-		char channel[NAMEDATALEN];
 		int64 version;
+		Numeric tick_size;
 
 		t = ordered[i];
-		if (!bump_book_version(t->symbol, stream, t->last_seq, &version))
+		if (!bump_book_version(t->symbol, stream, t->last_seq, &version, &tick_size))
 			continue;
-		snprintf(channel, sizeof(channel), BOOK_CHANNEL "%s", t->symbol);
-		resetStringInfo(&buf);
-		appendStringInfoString(&buf, "{\"symbol\":");
-		escape_json(&buf, t->symbol);
-		appendStringInfo(&buf, ",\"version\":" INT64_FORMAT ",\"seq\":" INT64_FORMAT "}",
-		                 version, t->last_seq);
-		Async_Notify(channel, buf.data);
-		notified++;
+		notified += notify_book(t, version, tick_size, &buf);
 	}
 	SPI_finish();
 	PG_RETURN_INT32(notified);
