@@ -14,55 +14,10 @@ stack_market md_other MDY N1
 seed=${PGX_SEED:-$RANDOM}
 echo "seed $seed (PGX_SEED to repeat)"
 
-psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "setup"
-CREATE TABLE public.snaps AS SELECT * FROM exchange.order_book_l3('MDX', 1) WHERE false;
-GRANT ALL ON public.snaps TO PUBLIC;
--- n random commands on MDX from M1..M3 (and N1 now and then), a live L3
--- snapshot after every `every` of them
-CREATE PROCEDURE public.random_run(seed float8, n int, every int)
-LANGUAGE plpgsql AS $$
-DECLARE
-	ids bigint[] := '{}';
-	accts text[] := '{}';
-	acct text;
-	id bigint;
-	k int;
-	side exchange.side;
-	dice float8;
-BEGIN
-	PERFORM setseed(seed);
-	FOR i IN 1..n LOOP
-		dice := random();
-		acct := (ARRAY['M1', 'M2', 'M3'])[1 + floor(random() * 3)::int];
-		BEGIN
-			IF dice < 0.6 OR cardinality(ids) = 0 THEN
-				side := CASE WHEN random() < 0.5 THEN 'buy' ELSE 'sell' END;
-				SELECT o.id INTO id FROM exchange.submit_order(acct, 'MDX', side,
-					1 + floor(random() * 50)::bigint,
-					(CASE side WHEN 'buy' THEN 9.50 ELSE 9.90 END + floor(random() * 60)::numeric / 100)::numeric,
-					'limit', (ARRAY['day', 'gtc', 'gtc', 'ioc'])[1 + floor(random() * 4)::int]::exchange.time_in_force) o;
-				ids := ids || id;
-				accts := accts || acct;
-			ELSE
-				k := 1 + floor(random() * cardinality(ids))::int;
-				IF dice < 0.8 THEN
-					PERFORM exchange.cancel_order(accts[k], ids[k]);
-				ELSE
-					PERFORM exchange.amend_order(accts[k], ids[k], 1 + floor(random() * 60)::bigint,
-						CASE WHEN random() < 0.5 THEN NULL ELSE 9.60 + floor(random() * 70)::numeric / 100 END);
-				END IF;
-			END IF;
-		EXCEPTION WHEN SQLSTATE 'PX030' THEN
-			NULL; -- the order is no longer open: filled or canceled already
-		END;
-		IF i % every = 0 THEN
-			INSERT INTO public.snaps SELECT * FROM exchange.order_book_l3('MDX', 100000);
-		END IF;
-	END LOOP;
-END $$;
-SQL
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -f regress/e2e/lib/random_orders.sql || fail "setup"
 
-q "CALL public.random_run($seed / 32768.0, 600, 40)" >/dev/null || fail "random run"
+q "CALL public.random_run($seed / 32768.0, 600, 40, 'MDX', ARRAY['M1', 'M2', 'M3'])" >/dev/null ||
+	fail "random run"
 snaps=$(q "SELECT count(DISTINCT as_of_seq) FROM public.snaps")
 rows=$(q "SELECT count(*) FROM public.snaps")
 echo "$snaps snapshots, $rows order rows"
