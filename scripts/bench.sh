@@ -44,6 +44,27 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+# Candles (bench/candles.sql), against a throwaway cluster: candle_agg against the
+# fastest plain SQL over generated executions (3M in short mode, 10M in long mode),
+# candles() over a day appended through append_batch against the journal's trades,
+# and what the 1-minute projection costs an append.
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+(
+	if $long; then
+		rows=10000000 runs=5
+	else
+		rows=3000000 runs=3
+	fi
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	# shellcheck disable=SC1091
+	. "$scratch/env"
+	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+	psql -X -q -c 'CREATE EXTENSION exchange'
+	psql -X -q -At -v ON_ERROR_STOP=1 -v rows="$rows" -v runs="$runs" -f bench/candles.sql
+)
+bash scripts/cluster.sh destroy "$scratch" >/dev/null
+
 # Order entry through libpq (bench/order_load.c): a cluster of its own with matchd
 # beside it, two broker roles with one account per connection, a few symbols;
 # order functions against a trivial SQL function, then the step mode.
