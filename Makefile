@@ -9,7 +9,7 @@
 MODULE_big = exchange
 OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
 	extension/publish.o extension/matchd_client.o extension/order_entry.o \
-	extension/order_manager.o extension/wallets.o extension/candle.o \
+	extension/order_manager.o extension/wallets.o extension/market_data.o extension/candle.o \
 	extension/candle_projection.o
 EXTENSION = exchange
 DATA = $(wildcard sql/exchange--*.sql)
@@ -17,7 +17,7 @@ PGFILEDESC = "exchange - system of record of pgexchange"
 
 # pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
 REGRESS = types ticks journal_append journal_reject journal_read reference_data order_entry \
-	order_entry_wait executions order_manager candles candles_projection upgrade
+	order_entry_wait executions order_manager candles candles_projection market_data upgrade
 REGRESS_OPTS = --inputdir=regress --outputdir=build/regress --load-extension=exchange
 ISOLATION = fencing concurrent_append notifications order_cancel
 ISOLATION_OPTS = --inputdir=regress --outputdir=build/isolation --load-extension=exchange

@@ -241,3 +241,28 @@ SELECT * FROM exchange.candles('UPD', '20 seconds');
 
 \c :regress_db
 DROP DATABASE regress_exchange_upgrade;
+
+-- 1.3 -> 1.4: the market-data functions over a journal written under 1.3
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.3';
+SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('upgrade13') \gset
+SELECT exchange.append_batch(:s, :e, 1, exchange.encode_batch(ARRAY[
+    exchange.make_record(1, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPB',
+        detail => '{"tick_size": 0.01}'),
+    exchange.make_record(1, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPB'),
+    exchange.make_record(2, 0, 'new_order', '2026-11-23 14:30:10+00', symbol => 'UPB', account => 'up-1',
+        order_id => 2, side => 'buy', order_type => 'limit', time_in_force => 'gtc', price => 1000, quantity => 15),
+    exchange.make_record(2, 1, 'accepted', '2026-11-23 14:30:10+00', symbol => 'UPB', account => 'up-1',
+        order_id => 2, side => 'buy', price => 1000, quantity => 15, remaining => 15, status => 'new')]));
+SELECT to_regproc('exchange.order_book_l2_at') AS l2_at_before;
+ALTER EXTENSION exchange UPDATE;
+SELECT :'fingerprint_def' \gexec
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+SELECT * FROM exchange.order_book_l2_at('UPB', 2::bigint);
+
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
