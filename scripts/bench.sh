@@ -65,6 +65,24 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+# Market-data queries (bench/market_data.sh): a cluster with matchd beside it, a
+# resting book; the live L1/L2/L3 against a trivial SQL function, and the book
+# rebuilt from the journal.
+make -s -C daemon matchd >/dev/null
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+(
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	# shellcheck disable=SC1091
+	. "$scratch/env"
+	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+	psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
+	bash scripts/matchd.sh start "$scratch" >/dev/null
+	bash bench/market_data.sh
+	bash scripts/matchd.sh stop "$scratch" >/dev/null
+)
+bash scripts/cluster.sh destroy "$scratch" >/dev/null
+
 # Order entry through libpq (bench/order_load.c): a cluster of its own with matchd
 # beside it, two broker roles with one account per connection, a few symbols;
 # order functions against a trivial SQL function, then the step mode.
