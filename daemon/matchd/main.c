@@ -568,7 +568,8 @@ on_md_query(conn_ref who, uint64_t request_id, const uint8_t *body, size_t len)
 	int is_error;
 
 	if (!pgx_decode_md_query(body, len, &q))
-		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed market-data query");
+		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL,
+		              "malformed market-data query");
 	if ((n = mdq_reply(d.pl, request_id, &q, &d.mdq, &is_error)) == 0)
 		return refuse(who, request_id, "53200", "matchd is out of memory");
 	d.md_queries++;
