@@ -65,5 +65,8 @@ extern int exchange_matchd_timeout;
 
 /* ticks.c: price / tick_size exactly; PX010 off the grid, 22003 beyond bigint */
 extern int64 exchange_numeric_to_ticks(Numeric price, Numeric tick_size);
+/* ticks.c: ticks * tick_size, exact (the scale of tick_size); tick_size checked by the
+ * caller */
+extern Numeric exchange_ticks_to_numeric(int64 ticks, Numeric tick_size);
 
 #endif /* EXCHANGE_H */

@@ -87,8 +87,7 @@ ask_matchd(FunctionCallInfo fcinfo, uint8 what, bool has_depth, uint32 resolutio
 static Datum
 price_datum(int64 ticks, Numeric tick_size)
 {
-	return NumericGetDatum(
-	    numeric_mul_opt_error(int64_to_numeric(ticks), tick_size, NULL));
+	return NumericGetDatum(exchange_ticks_to_numeric(ticks, tick_size));
 }
 
 /* The OID of an enum label of the type of result column col. */
@@ -276,17 +275,7 @@ account_visible(Oid owner, HTAB *seen, pgx_str account)
 	memcpy(key, account.ptr, account.len);
 	e = hash_search(seen, key, HASH_ENTER, &found);
 	if (!found)
-	{
-		NameData broker;
-
-		e->visible = false;
-		if (oe_lookup_account(owner, key, &broker))
-		{
-			Oid role = get_role_oid(NameStr(broker), true);
-
-			e->visible = OidIsValid(role) && is_member_of_role(GetUserId(), role);
-		}
-	}
+		e->visible = oe_caller_owns_account(owner, key);
 	return e->visible;
 }
 
@@ -377,6 +366,7 @@ exchange_matchd_candles(PG_FUNCTION_ARGS)
 	pgx_md_reply r;
 	const uint8 *p;
 	int32 seconds;
+	Numeric two64 = numeric_text("18446744073709551616"); /* 2^64 */
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(1))
@@ -400,8 +390,7 @@ exchange_matchd_candles(PG_FUNCTION_ARGS)
 		if (!pgx_decode_md_candle(&p, r.end, &c))
 			malformed_rows("candle");
 		/* notional = hi * 2^64 + lo, exactly */
-		hi = numeric_mul_opt_error(int64_to_numeric(c.notional_hi),
-		                           numeric_text("18446744073709551616"), NULL);
+		hi = numeric_mul_opt_error(int64_to_numeric(c.notional_hi), two64, NULL);
 		notional = numeric_add_opt_error(
 		    hi, numeric_text(psprintf(UINT64_FORMAT, c.notional_lo)), NULL);
 		values[0] = TimestampTzGetDatum(c.bucket_ts);

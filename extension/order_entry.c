@@ -389,24 +389,29 @@ oe_caller_name(void)
 	return GetUserNameFromId(GetUserId(), false);
 }
 
+/* Whether the account exists and belongs to the calling role or a role it is
+ * a member of. */
+bool
+oe_caller_owns_account(Oid owner, const char *account)
+{
+	NameData broker;
+	Oid broker_oid;
+
+	if (!oe_lookup_account(owner, account, &broker))
+		return false;
+	broker_oid = get_role_oid(NameStr(broker), true);
+	return OidIsValid(broker_oid) && is_member_of_role(GetUserId(), broker_oid);
+}
+
 /*
- * The account must exist and belong to the calling role or a role it is a
- * member of.  One message for "no such account" and "not yours", so that a
- * broker learns nothing of other brokers' accounts.
+ * The account must be the caller's (oe_caller_owns_account).  One message for
+ * "no such account" and "not yours", so that a broker learns nothing of other
+ * brokers' accounts.
  */
 static void
 check_account_owner(Oid owner, const char *account)
 {
-	NameData broker;
-	bool ok = false;
-
-	if (oe_lookup_account(owner, account, &broker))
-	{
-		Oid broker_oid = get_role_oid(NameStr(broker), true);
-
-		ok = OidIsValid(broker_oid) && is_member_of_role(GetUserId(), broker_oid);
-	}
-	if (!ok)
+	if (!oe_caller_owns_account(owner, account))
 		ereport(ERROR,
 		        (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		         errmsg("account \"%s\" does not exist or does not belong to role \"%s\"",

@@ -40,6 +40,8 @@ extern Datum oe_read_back(Oid owner, Lookup *q, Datum *args, const char *what,
 
 /* cached reference data: false when there is no such account or symbol */
 extern bool oe_lookup_account(Oid owner, const char *account, NameData *broker);
+/* the account exists and its broker is the current user or a role it is a member of */
+extern bool oe_caller_owns_account(Oid owner, const char *account);
 extern bool oe_lookup_symbol(Oid owner, const char *symbol, Numeric *tick_size,
                              int64 *lot_size);
 /* minor digits of a listed currency: 22023 malformed, PX063 not in exchange.currencies */

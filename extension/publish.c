@@ -161,8 +161,8 @@ append_event(StringInfo buf, const pgx_feed_msg *m, Numeric tick_size)
 	if (m->type == PGX_FEED_ADD || m->type == PGX_FEED_EXECUTE ||
 	    m->type == PGX_FEED_REPLACE)
 		price = DatumGetCString(DirectFunctionCall1(
-		    numeric_out, NumericGetDatum(numeric_mul_opt_error(int64_to_numeric(m->price),
-		                                                       tick_size, NULL))));
+		    numeric_out,
+		    NumericGetDatum(exchange_ticks_to_numeric(m->price, tick_size))));
 	appendStringInfo(buf, "{\"seq\":" INT64_FORMAT ",\"idx\":%d,", m->journal_seq,
 	                 m->journal_idx);
 	switch (m->type)

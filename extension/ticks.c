@@ -96,7 +96,11 @@ exchange_ticks_to_price(PG_FUNCTION_ARGS)
 	Numeric tick_size = PG_GETARG_NUMERIC(1);
 
 	check_tick_size(tick_size);
-	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul,
-	                                    NumericGetDatum(int64_to_numeric(ticks)),
-	                                    NumericGetDatum(tick_size)));
+	PG_RETURN_NUMERIC(exchange_ticks_to_numeric(ticks, tick_size));
+}
+
+Numeric
+exchange_ticks_to_numeric(int64 ticks, Numeric tick_size)
+{
+	return numeric_mul_opt_error(int64_to_numeric(ticks), tick_size, NULL);
 }
