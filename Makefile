@@ -12,7 +12,12 @@ OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journa
 	extension/order_manager.o extension/wallets.o extension/market_data.o extension/candle.o \
 	extension/candle_projection.o
 EXTENSION = exchange
-DATA = $(wildcard sql/exchange--*.sql)
+# 1.4--1.5 is assembled from its parts and the reports (see sql/parts/1.5-base.sql).
+UPGRADE_1_5 = sql/exchange--1.4--1.5.sql
+UPGRADE_1_5_PARTS = sql/parts/1.5-base.sql $(sort $(wildcard reporting/*.sql)) \
+	sql/parts/1.5-archive.sql
+DATA = $(filter-out $(UPGRADE_1_5),$(wildcard sql/exchange--*.sql))
+DATA_built = $(UPGRADE_1_5)
 PGFILEDESC = "exchange - system of record of pgexchange"
 
 # pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
@@ -51,6 +56,10 @@ isolationcheck: install-check-prereq
 
 install-check-prereq:
 	@mkdir -p build/regress build/isolation
+
+$(UPGRADE_1_5): $(UPGRADE_1_5_PARTS)
+	@for f in $^; do printf -- '-- from %s\n' "$$f"; cat "$$f"; printf '\n'; done > $@.tmp
+	@mv $@.tmp $@
 
 # cmocka tests of code shared by the extension and the daemon, plain and sanitized.
 UNIT_CFLAGS = -std=c11 -Wall -Wextra -Werror -g -I$(CURDIR)/include
