@@ -6,11 +6,16 @@
  * project_candles() reads the batch once, keeps its trades (kind trade,
  * idx > 0: one row per execution, however many sides it has), looks up the
  * tick size of their symbols in one statement, builds one candle per symbol
- * and UTC minute in C, and writes them with one INSERT ... ON CONFLICT DO
+ * UTC minute and trading day in C, and writes them with one INSERT ... ON CONFLICT DO
  * UPDATE that merges a minute already begun by an earlier batch
  * (candle_merge is exact, so the result is the candle of all the minute's
  * trades whatever the batches were).  A batch without trades costs one pass
  * over its records and no statement.
+ *
+ * Since 1.5 candles_1m is partitioned by trading day like the journal, so
+ * that a closed day's candles are archived with its journal; a minute whose
+ * trades straddle a close and the next open (two trading days) is two rows,
+ * which exchange.candles() rolls up exactly.
  *
  * A trade's price is ticks * tick_size of its symbol, as
  * exchange.ticks_to_price() computes it; its seq in the candle is the
@@ -30,6 +35,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -57,7 +63,8 @@ typedef struct Trade
 {
 	Symbol *symbol;
 	TimestampTz ts;
-	int64 id; /* execution id, the candle's seq */
+	int32 day; /* trading day, days since 2000-01-01 (DateADT) */
+	int64 id;  /* execution id, the candle's seq */
 	int64 seq;
 	int64 ticks;
 	int64 quantity;
@@ -66,7 +73,7 @@ typedef struct Trade
 typedef struct MinuteKey
 {
 	int32 symbol; /* Symbol.index */
-	int32 pad;
+	int32 day;    /* trading day (DateADT) */
 	TimestampTz bucket;
 } MinuteKey;
 
@@ -81,6 +88,7 @@ typedef struct Minute
 static SPIPlanPtr tick_plan = NULL;
 static SPIPlanPtr upsert_plan = NULL;
 static Oid upsert_plan_type = InvalidOid;
+static bool upsert_plan_by_day = false;
 
 /* the OID of exchange.candle (looked up each call: the extension may be recreated) */
 static Oid
@@ -167,46 +175,75 @@ compare_minutes(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	return (x->key.bucket > y->key.bucket) - (x->key.bucket < y->key.bucket);
+	if (x->key.bucket != y->key.bucket)
+		return (x->key.bucket > y->key.bucket) - (x->key.bucket < y->key.bucket);
+	return (x->key.day > y->key.day) - (x->key.day < y->key.day);
 }
 
-/* INSERT ... ON CONFLICT of the batch's minutes, in (symbol, bucket) order. */
+/* INSERT ... ON CONFLICT of the batch's minutes, in (symbol, bucket, day) order. */
 static void
 write_minutes(int32 stream, Minute **minutes, int n)
 {
 	Oid typ = candle_type();
 	Datum *names = palloc(sizeof(Datum) * n);
 	Datum *buckets = palloc(sizeof(Datum) * n);
+	Datum *days = palloc(sizeof(Datum) * n);
 	Datum *candles = palloc(sizeof(Datum) * n);
 	Datum *seqs = palloc(sizeof(Datum) * n);
-	Datum args[5];
+	Datum args[6];
+	bool by_day;
 	int rc;
 
-	if (upsert_plan == NULL || upsert_plan_type != typ)
+	/*
+	 * Until ALTER EXTENSION UPDATE reaches 1.5, candles_1m has no trading_day
+	 * (and this library may already be the new one): write what the installed
+	 * table has.
+	 */
+	by_day =
+	    get_attnum(get_relname_relid("candles_1m", get_namespace_oid("exchange", false)),
+	               "trading_day") != InvalidAttrNumber;
+	if (upsert_plan == NULL || upsert_plan_type != typ || upsert_plan_by_day != by_day)
 	{
-		Oid argtypes[5] = {INT4OID, TEXTARRAYOID, TIMESTAMPTZARRAYOID,
-		                   get_array_type(typ), INT8ARRAYOID};
+		Oid argtypes[6] = {
+		    INT4OID,      TEXTARRAYOID, TIMESTAMPTZARRAYOID, get_array_type(typ),
+		    INT8ARRAYOID, DATEARRAYOID};
 
 		if (upsert_plan != NULL)
 			SPI_freeplan(upsert_plan);
 		upsert_plan = NULL;
 		upsert_plan =
-		    prepare("INSERT INTO exchange.candles_1m AS c "
-		            "(stream, symbol, bucket, candle, updated_seq) "
-		            "SELECT $1, u.symbol, u.bucket, u.candle, u.seq "
-		            "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
-		            "pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (symbol, bucket, "
-		            "candle, seq) "
-		            "ON CONFLICT (stream, symbol, bucket) DO UPDATE "
-		            "SET candle = exchange.candle_merge(c.candle, excluded.candle), "
-		            "updated_seq = excluded.updated_seq",
-		            5, argtypes);
+		    by_day ? prepare(
+		                 "INSERT INTO exchange.candles_1m AS c "
+		                 "(stream, symbol, bucket, trading_day, candle, updated_seq) "
+		                 "SELECT $1, u.symbol, u.bucket, u.day, u.candle, u.seq "
+		                 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
+		                 "pg_catalog.unnest($6), pg_catalog.unnest($4), "
+		                 "pg_catalog.unnest($5)) "
+		                 "AS u (symbol, bucket, day, candle, seq) "
+		                 "ON CONFLICT (stream, symbol, bucket, trading_day) DO UPDATE "
+		                 "SET candle = exchange.candle_merge(c.candle, excluded.candle), "
+		                 "updated_seq = excluded.updated_seq",
+		                 6, argtypes)
+		           : prepare(
+		                 "INSERT INTO exchange.candles_1m AS c "
+		                 "(stream, symbol, bucket, candle, updated_seq) "
+		                 "SELECT $1, u.symbol, u.bucket, u.candle, u.seq "
+		                 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
+		                 "pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (symbol, "
+		                 "bucket, "
+		                 "candle, seq) "
+		                 "ON CONFLICT (stream, symbol, bucket) DO UPDATE "
+		                 "SET candle = exchange.candle_merge(c.candle, excluded.candle), "
+		                 "updated_seq = excluded.updated_seq",
+		                 5, argtypes);
 		upsert_plan_type = typ;
+		upsert_plan_by_day = by_day;
 	}
 	for (int i = 0; i < n; i++)
 	{
 		names[i] = CStringGetTextDatum(minutes[i]->symbol->name);
 		buckets[i] = TimestampTzGetDatum(minutes[i]->key.bucket);
+		days[i] = DateADTGetDatum(minutes[i]->key.day);
 		candles[i] = PointerGetDatum(candle_pack(&minutes[i]->candle));
 		seqs[i] = Int64GetDatum(minutes[i]->last_seq);
 	}
@@ -217,6 +254,8 @@ write_minutes(int32 stream, Minute **minutes, int n)
 	args[3] = PointerGetDatum(construct_array(candles, n, typ, -1, false, 'd'));
 	args[4] = PointerGetDatum(
 	    construct_array(seqs, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, 'd'));
+	args[5] =
+	    PointerGetDatum(construct_array(days, n, DATEOID, sizeof(DateADT), true, 'i'));
 	rc = SPI_execute_plan(upsert_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "writing the 1-minute candles failed: %s",
@@ -251,6 +290,7 @@ read_trade(const pgx_record *rec, HTAB *symbols, int *nsymbols, Trade *t)
 	}
 	t->symbol = s;
 	t->ts = rec->ts;
+	t->day = rec->trading_day;
 	t->seq = rec->seq;
 	t->ticks = rec->ints[PGX_F_PRICE];
 	t->quantity = rec->ints[PGX_F_QUANTITY];
@@ -337,6 +377,7 @@ exchange_project_candles(PG_FUNCTION_ARGS)
 			                t->ticks, t->symbol->name)));
 		memset(&key, 0, sizeof(key));
 		key.symbol = t->symbol->index;
+		key.day = t->day;
 		/* the UTC minute: TimestampTz counts microseconds from 2000-01-01 00:00 UTC */
 		key.bucket = t->ts - ((t->ts % MINUTE_USECS) + MINUTE_USECS) % MINUTE_USECS;
 		m = hash_search(minute_table, &key, HASH_ENTER, &found);

@@ -1,5 +1,5 @@
 -- The current version by every path: CREATE EXTENSION (1.0, then the update
--- scripts), and ALTER EXTENSION UPDATE of a 1.0, a 1.1 and a 1.2 database that
+-- scripts), and ALTER EXTENSION UPDATE of 1.0 .. 1.4 databases that
 -- hold data; 1.1 -> 1.2 is compared with a fresh 1.2.
 SET client_min_messages = warning;
 SET timezone = 'UTC';
@@ -263,6 +263,69 @@ SELECT :'fingerprint_def' \gexec
 SELECT extversion FROM pg_extension WHERE extname = 'exchange';
 SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
 SELECT * FROM exchange.order_book_l2_at('UPB', 2::bigint);
+
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
+
+-- 1.4 -> 1.5: the 1-minute candles move to partitions by trading day
+-- (recomputed from the journal, a minute straddling a close and the next open
+-- is one row per day), candles() gives what it gave under 1.4, the new day
+-- partitions are not members of the extension, and the closed day archives
+-- with candles() unchanged
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.4';
+SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('upgrade14') \gset
+SELECT exchange.append_batch(:s, :e, 1, exchange.encode_batch(ARRAY[
+    exchange.make_record(1, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPE',
+        detail => '{"tick_size": 0.01}'),
+    exchange.make_record(1, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPE'),
+    exchange.make_record(2, 0, 'market_open', '2026-11-23 14:30+00'),
+    exchange.make_record(2, 1, 'accepted', '2026-11-23 14:30+00', reason => 'open'),
+    exchange.make_record(3, 0, 'new_order', '2026-11-23 20:59:10+00', symbol => 'UPE', account => 'up-1',
+        order_id => 3, side => 'buy', order_type => 'limit', time_in_force => 'ioc', price => 1000, quantity => 5),
+    exchange.make_record(3, 1, 'trade', '2026-11-23 20:59:10+00', symbol => 'UPE', account => 'up-1',
+        order_id => 3, side => 'buy', price => 1000, quantity => 5, remaining => 0,
+        status => 'filled', contra_order_id => 1, contra_account => 'up-2', contra_remaining => 0),
+    exchange.make_record(4, 0, 'market_close', '2026-11-23 20:59:20+00'),
+    exchange.make_record(4, 1, 'accepted', '2026-11-23 20:59:20+00', reason => 'closed')]));
+SELECT exchange.append_batch(:s, :e, 5, exchange.encode_batch(ARRAY[
+    exchange.make_record(5, 0, 'market_open', '2026-11-23 20:59:30+00', '2026-11-24'),
+    exchange.make_record(5, 1, 'accepted', '2026-11-23 20:59:30+00', '2026-11-24', reason => 'open'),
+    exchange.make_record(6, 0, 'new_order', '2026-11-23 20:59:40+00', '2026-11-24', symbol => 'UPE',
+        account => 'up-1', order_id => 6, side => 'sell', order_type => 'limit', time_in_force => 'ioc',
+        price => 990, quantity => 2),
+    exchange.make_record(6, 1, 'trade', '2026-11-23 20:59:40+00', '2026-11-24', symbol => 'UPE',
+        account => 'up-1', order_id => 6, side => 'sell', price => 990, quantity => 2, remaining => 0,
+        status => 'filled', contra_order_id => 1, contra_account => 'up-2', contra_remaining => 0)]));
+CREATE TEMP TABLE candles_14 AS SELECT * FROM exchange.candles('UPE', '1 minute');
+SELECT * FROM candles_14;
+ALTER EXTENSION exchange UPDATE;
+SELECT :'fingerprint_def' \gexec
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+SELECT symbol, bucket, trading_day, exchange.volume(candle), updated_seq, tableoid::regclass
+  FROM exchange.candles_1m ORDER BY trading_day;
+SELECT count(*) AS candle_partitions_in_extension
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+ WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e' AND c.relname LIKE 'candles_1m_2%';
+SELECT (SELECT count(*) FROM (TABLE candles_14 EXCEPT SELECT * FROM exchange.candles('UPE', '1 minute')) x)
+     + (SELECT count(*) FROM (SELECT * FROM exchange.candles('UPE', '1 minute') EXCEPT TABLE candles_14) x)
+       AS candles_changed;
+-- the next trade of the second day merges into its row
+SELECT exchange.append_batch(:s, :e, 7, exchange.encode_batch(ARRAY[
+    exchange.make_record(7, 0, 'new_order', '2026-11-23 20:59:50+00', '2026-11-24', symbol => 'UPE',
+        account => 'up-1', order_id => 7, side => 'sell', order_type => 'limit', time_in_force => 'ioc',
+        price => 995, quantity => 1),
+    exchange.make_record(7, 1, 'trade', '2026-11-23 20:59:50+00', '2026-11-24', symbol => 'UPE',
+        account => 'up-1', order_id => 7, side => 'sell', price => 995, quantity => 1, remaining => 0,
+        status => 'filled', contra_order_id => 1, contra_account => 'up-2', contra_remaining => 0)]));
+SELECT symbol, trading_day, exchange.volume(candle), exchange.trade_count(candle), updated_seq
+  FROM exchange.candles_1m ORDER BY trading_day;
+SELECT trading_day, commands, candle_rows FROM exchange.archive_trading_day('2026-11-23');
+SELECT * FROM exchange.candles('UPE', '1 minute');
 
 \c :regress_db
 DROP DATABASE regress_exchange_upgrade;

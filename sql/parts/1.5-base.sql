@@ -290,9 +290,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.save_snapshot(int, bigint, bigint, bytea) IS
 	'Saves matchd''s state after committed seq p_seq (the engine''s, called by matchd after a close).  22004 NULL argument, PX004 unknown stream, PX001 stale epoch, 22023 seq not committed, PX007 a different state was saved for the same seq before (saving the same bytes again does nothing).';
 
-CREATE FUNCTION @extschema@.latest_snapshot(p_stream int, p_at_most_seq bigint DEFAULT NULL,
-	OUT seq bigint, OUT epoch bigint, OUT trading_day date, OUT state bytea, OUT state_sha256 bytea)
-LANGUAGE sql STABLE
+CREATE FUNCTION @extschema@.latest_snapshot(p_stream int, p_at_most_seq bigint DEFAULT NULL)
+RETURNS TABLE (seq bigint, epoch bigint, trading_day date, state bytea, state_sha256 bytea)
+LANGUAGE sql STABLE ROWS 1
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT e.seq, e.epoch, e.trading_day, e.state, e.state_sha256
