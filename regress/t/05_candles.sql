@@ -7,8 +7,8 @@ SELECT plan(179);
 
 SELECT has_type('exchange', 'candle', 'type exchange.candle');
 SELECT has_table('exchange', 'candles_1m', 'table exchange.candles_1m');
-SELECT col_is_pk('exchange', 'candles_1m', ARRAY['stream', 'symbol', 'bucket']::name[],
-                 'one candle per stream, symbol and minute');
+SELECT col_is_pk('exchange', 'candles_1m', ARRAY['stream', 'symbol', 'bucket', 'trading_day']::name[],
+                 'one candle per stream, symbol, minute and trading day (1.5: partitioned by day)');
 SELECT col_type_is('exchange', 'candles_1m', 'candle', 'exchange.candle', 'candles_1m.candle is a candle');
 SELECT is_aggregate('exchange', a, args, 'aggregate exchange.' || a)
   FROM (VALUES ('candle_agg', ARRAY['timestamp with time zone', 'numeric', 'bigint']),
