@@ -65,6 +65,25 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+# Archival (bench/archival.sh): archive_trading_day() against copy + delete of a
+# day, and the DBA script's export with its verification by restore.
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+(
+	if $long; then
+		records=1000000 runs=5
+	else
+		records=200000 runs=3
+	fi
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	# shellcheck disable=SC1091
+	. "$scratch/env"
+	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+	psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
+	RECORDS=$records RUNS=$runs bash bench/archival.sh
+)
+bash scripts/cluster.sh destroy "$scratch" >/dev/null
+
 # Market-data queries (bench/market_data.sh): a cluster with matchd beside it, a
 # resting book; the live L1/L2/L3 against a trivial SQL function, and the book
 # rebuilt from the journal.
