@@ -61,7 +61,25 @@ reports() {
 	       ('book_last', (SELECT string_agg(b::text, E'\n' ORDER BY b.side, b.level, b.queue_position)
 	                        FROM exchange.order_book_l3_at('ARX', $last::bigint, 100000) b)),
 	       ('executions_fn', (SELECT string_agg(x::text, E'\n' ORDER BY x.id) FROM exchange.executions('ARX') x WHERE x.seq <= $last)),
-	       ('replay_bytes', (SELECT encode(sha256(exchange.read_batch(1, 0, $last::int)), 'hex')))
+	       ('replay_bytes', (SELECT encode(sha256(exchange.read_batch(1, 0, $last::int)), 'hex'))),
+	       ('audit_trails', (SELECT string_agg(a::text, E'\n' ORDER BY o.order_id, a.seq, a.idx)
+	                           FROM (SELECT order_id FROM exchange.journal_history
+	                                  WHERE trading_day = '$day1' AND kind = 'new_order' ORDER BY order_id LIMIT 40) o,
+	                                LATERAL exchange.order_audit_trail(o.order_id) a)),
+	       ('trade_blotter', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.trade_blotter('$day1') x)),
+	       ('daily_summary', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.daily_account_summary('$day1') x)),
+	       ('positions_eod', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.positions_eod('$day1') x)),
+	       ('settlement', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.settlement_report('$day1') x)),
+	       ('tax_lot_disposals', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.tax_lot_disposals('$day1', '$day1') x)),
+	       ('realized_pnl', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.realized_pnl('$day1', '$day1') x)),
+	       ('open_tax_lots', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.open_tax_lots('$day1') x)),
+	       ('resting_orders', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.resting_orders('$day1') x)),
+	       ('wash_trades', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.wash_trades('$day1') x)),
+	       ('spoofing', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.spoofing_alerts('$day1', min_quantity => 1) x)),
+	       ('marking_the_close', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.marking_the_close('$day1', min_move_bps => 0, min_share => 0.01) x)),
+	       ('otr', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.order_to_trade_ratios('$day1', only_flagged => false) x)),
+	       ('priority_violations', (SELECT count(*)::text || coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')
+	                                  FROM exchange.priority_violations('$day1') x))
 	     ) r(name, body)"
 }
 live_book() {
@@ -69,6 +87,9 @@ live_book() {
 	     FROM exchange.order_book_l3('ARX', 100000) b"
 }
 before=$(reports)
+nonempty=$(echo "$before" | grep -vc d41d8cd98f00b204e9800998ecf8427e || true)
+echo "$nonempty of $(echo "$before" | wc -l) reports have rows"
+[ "$nonempty" -ge 18 ] || { echo "$before"; fail "too many empty reports to prove anything"; }
 book_before=$(live_book)
 
 # closed: the dba archives it; the DBA script (a superuser: it creates the
@@ -86,13 +107,16 @@ grep -q "verified: restored" "$STACK/archive.log" || fail "the export was not ve
 after=$(reports)
 [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); fail "a report changed with the archival"; }
 echo "reports identical after archival ($(echo "$before" | wc -l) reports)"
+[ "$(q "SELECT count(*) FROM exchange.priority_violations('$day1')")" = 0 ] ||
+	fail "matchd's day violates price-time priority"
+[ -n "$(q "SELECT 1 FROM exchange.trade_blotter('$day1') LIMIT 1")" ] || fail "empty blotter"
 
 # matchd recovers through the archived day (journal_history) after a kill -9
 matchd_kill
 matchd_start
 [ "$(live_book)" = "$book_before" ] || fail "the live book differs after recovery through the archive"
-q "SELECT 1 FROM exchange.submit_order('A1', 'ARX', 'buy', 1, 9.00, 'limit', 'gtc')" >/dev/null ||
-	fail "matchd does not trade after recovering through the archive"
+out=$(q "SELECT status, reject_reason FROM exchange.submit_order('A1', 'ARX', 'buy', 1, (SELECT price FROM exchange.execution_log ORDER BY id DESC LIMIT 1), 'limit', 'gtc')" 2>&1) ||
+	fail "matchd does not take orders after recovering through the archive: $out"
 book_before=$(live_book)
 
 # the drop: only with a snapshot of matchd after the day
