@@ -128,4 +128,39 @@ uint32_t mc_engine_level_count(const mc_engine *e);
  */
 uint64_t mc_engine_hash(const mc_engine *e);
 
+/*
+ * Snapshots (snap.c): the books as bytes, for recovery that starts after a
+ * saved state instead of at seq 1.  The bytes cover everything the state hash
+ * does - per symbol its status, STP policy and limits, every resting order in
+ * queue order with all its fields - and the price window size; they are a
+ * function of the state alone (symbols by id, levels worst to best, orders
+ * in queue order), not of pool slots or the window's anchor, so equal states
+ * give equal bytes.  No I/O, no allocation on save; load allocates only
+ * through mc_engine_add_symbol, as start-up does.
+ */
+#define MC_SNAP_FORMAT 1 /* the core section's own layout version */
+
+enum mc_snap_status
+{
+	MC_SNAP_OK = 0,
+	MC_SNAP_TRUNCATED = -1, /* the bytes end early */
+	MC_SNAP_VERSION = -2,   /* written by another layout version */
+	MC_SNAP_MALFORMED = -3, /* a value out of range, out of order, or trailing bytes */
+	MC_SNAP_CAPACITY = -4,  /* does not fit this engine's pools or symbol ids */
+	MC_SNAP_NOT_EMPTY = -5, /* load needs an engine without symbols */
+	MC_SNAP_DUPLICATE = -6, /* an order id appears twice */
+	MC_SNAP_NO_MEMORY = -7
+};
+
+/* Writes the books into buf when they fit in cap; returns the size they need
+ * (call with buf NULL, cap 0 to measure). */
+size_t mc_engine_save(const mc_engine *e, uint8_t *buf, size_t cap);
+/*
+ * Loads books saved by mc_engine_save into e, which must have no symbols and
+ * no orders.  Everything is validated before anything changes; on any error
+ * e is left as it was (empty).  Returns MC_SNAP_OK or an mc_snap_status.
+ */
+int mc_engine_load(mc_engine *e, const uint8_t *buf, size_t len);
+const char *mc_snap_error(int status);
+
 #endif

@@ -97,6 +97,9 @@ int om_set_account_limits(om *m, uint32_t acct, pgx_str detail, om_refusal *f);
 int om_set_symbol_limits(om *m, uint32_t sym, pgx_str detail, om_refusal *f);
 int om_halt(om *m, uint32_t sym, int halt, om_refusal *f);
 int om_symbol_halted(const om *m, uint32_t sym);
+/* Whether an id is an opened account / a listed symbol (snapshot checks). */
+int om_account_opened(const om *m, uint32_t acct);
+int om_symbol_listed(const om *m, uint32_t sym);
 
 /* The market's session (one per stream). */
 int om_market_open(const om *m);
@@ -159,5 +162,24 @@ int om_share_balance(const om *m, uint32_t acct, uint32_t sym, om_balance *out);
  * every hold equals what the open orders need.  0, or -1 with why set.
  */
 int om_check_invariants(const om *m, char *why, size_t size);
+
+/*
+ * Snapshots: the order manager's state as bytes (core/serial.h encoding):
+ * the session and day, currencies with deposits and fees, symbols (fees,
+ * bands, reference prices), accounts (KYC, suspension, limits, token bucket,
+ * daily notional, cash), share positions in creation order and the ledger of
+ * open orders by id.  A function of the state alone, so equal states save
+ * equal bytes; the wallet projection's pending entries (om_flush_wallets) and
+ * lookup caches are not state and are left out.
+ *
+ * om_save writes into buf when the bytes fit in cap and returns their size
+ * (buf NULL, cap 0 measures); (size_t)-1 when out of memory (it sorts the
+ * ledger in a temporary array).  om_load needs a fresh om (om_create, nothing
+ * applied) and validates every value against the om's capacities; 0, or -1
+ * with why set, and then the om is half-filled and must be destroyed.
+ */
+#define OM_SNAP_FORMAT 1
+size_t om_save(const om *m, uint8_t *buf, size_t cap);
+int om_load(om *m, const uint8_t *buf, size_t len, char *why, size_t size);
 
 #endif

@@ -137,6 +137,54 @@ pl_set_position(pipeline *pl, int64_t last_seq, int64_t last_ts, int32_t day)
 	pl->day = day;
 }
 
+void
+pl_get_state(const pipeline *pl, pl_state *st)
+{
+	st->last_seq = pl->last_seq;
+	st->last_ts = pl->last_ts;
+	st->session_ts = pl->session_ts;
+	st->day = pl->day;
+}
+
+void
+pl_set_state(pipeline *pl, const pl_state *st)
+{
+	pl->last_seq = st->last_seq;
+	pl->last_ts = st->last_ts;
+	pl->session_ts = st->session_ts;
+	pl->day = st->day;
+}
+
+const pl_config *
+pl_get_config(const pipeline *pl)
+{
+	return &pl->cfg;
+}
+
+mc_engine *
+pl_engine_rw(pipeline *pl)
+{
+	return pl->engine;
+}
+
+om *
+pl_om_rw(pipeline *pl)
+{
+	return pl->om;
+}
+
+md *
+pl_md_rw(pipeline *pl)
+{
+	return pl->md;
+}
+
+mj_registry *
+pl_names_rw(pipeline *pl)
+{
+	return &pl->names;
+}
+
 int64_t
 pl_last_seq(const pipeline *pl)
 {

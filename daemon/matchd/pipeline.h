@@ -127,6 +127,26 @@ int pl_flush_wallets(pipeline *pl, uint8_t **buf, size_t *cap, size_t *len);
  * close, or this very boundary) changed the session since the boundary.
  */
 int pl_schedule_due(const pipeline *pl, int64_t boundary_ts, int is_open);
+/*
+ * For snapshot.c: the pipeline's own state besides its parts (the sequencer's
+ * position and the time of the last open or close), and write access to the
+ * parts of a pipeline that a snapshot restores into.
+ */
+typedef struct pl_state
+{
+	int64_t last_seq;
+	int64_t last_ts;
+	int64_t session_ts;
+	int32_t day;
+} pl_state;
+void pl_get_state(const pipeline *pl, pl_state *st);
+void pl_set_state(pipeline *pl, const pl_state *st);
+const pl_config *pl_get_config(const pipeline *pl);
+mc_engine *pl_engine_rw(pipeline *pl);
+struct om *pl_om_rw(pipeline *pl);
+struct md *pl_md_rw(pipeline *pl);
+mj_registry *pl_names_rw(pipeline *pl);
+
 /* Resting orders in the book, all symbols. */
 uint32_t pl_open_orders(const pipeline *pl);
 /* Symbols and accounts known. */
