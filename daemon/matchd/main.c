@@ -36,6 +36,8 @@
 #include "recovery.h"
 #include "scheduler.h"
 #include "server.h"
+#include "snapsave.h"
+#include "snapshot.h"
 
 #define TAG_WRITER   (SERVER_TAG_LISTENER + 1)
 #define TAG_SIGNAL   (SERVER_TAG_LISTENER + 2)
@@ -58,6 +60,7 @@ typedef struct options
 	uint32_t batch_delay_us;
 	uint32_t max_connections;
 	uint32_t schedule_interval_ms;
+	int replay_from_start;
 	pl_config pl;
 	feed_config feed;
 } options;
@@ -90,6 +93,9 @@ typedef struct slot
 	size_t md_len, md_cap;
 	md_pending *md;
 	uint32_t nmd, md_slots;
+	uint8_t *snap; /* the state after the batch's market_close, to save once it commits */
+	size_t snap_len;
+	int64_t snap_seq;
 } slot;
 
 static struct
@@ -101,11 +107,12 @@ static struct
 	int epfd, writer_fd, signal_fd, schedule_fd;
 	scheduler *sched;
 	feed *feed; /* NULL without --feed */
+	snapsaver *saver;
 	slot slots[2];
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
 	int stopping;
-	uint64_t commands, refusals, injected, md_queries;
+	uint64_t commands, refusals, injected, md_queries, snapshots_taken;
 	mdq_scratch mdq;
 } d;
 
@@ -165,15 +172,23 @@ usage(FILE *f)
 	    "                          the stream's epoch)\n"
 	    "  --feed-packet-bytes N   UDP payload at most (default: 1200)\n"
 	    "  --feed-heartbeat-ms N   heartbeat when idle (default: 1000)\n"
+	    "  --replay-from-start     ignore the saved snapshots and replay the whole\n"
+	    "                          journal, comparing the state with every saved\n"
+	    "                          snapshot on the way (exit 4 on a difference)\n"
 	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
 	    "  --help                  this text\n"
 	    "\n"
-	    "Start: takes the stream over (new epoch), replays the whole stream (books,\n"
-	    "wallets, limits, session) and verifies it byte for byte, then listens and\n"
-	    "opens and closes the market on exchange.market_schedule.  SIGTERM:\n"
-	    "stops accepting, commits what is pending, answers, exits 0.\n"
+	    "Start: takes the stream over (new epoch), loads the latest state snapshot\n"
+	    "(exchange.latest_snapshot: books, wallets, limits, session; checked by\n"
+	    "SHA-256) and replays the journal after it, or the whole stream when there\n"
+	    "is none, verifying every replayed command's records byte for byte; then\n"
+	    "listens and opens and closes the market on exchange.market_schedule.\n"
+	    "After every accepted market close it saves a snapshot of its state\n"
+	    "(exchange.save_snapshot) once the close has committed.  SIGTERM: stops\n"
+	    "accepting, commits what is pending, answers, exits 0.\n"
 	    "Exit status: 0 clean shutdown, 1 error, 2 usage, 3 fenced off by another\n"
-	    "matchd (stale epoch), 4 replay did not match the journal.\n",
+	    "matchd (stale epoch), 4 replay did not match the journal or a saved\n"
+	    "snapshot, 5 the latest snapshot is damaged or does not load.\n",
 	    f);
 }
 
@@ -217,6 +232,7 @@ parse_options(int argc, char **argv, options *o)
 	    {"feed-packet-bytes", required_argument, NULL, FEED_OPT_PACKET},
 	    {"feed-heartbeat-ms", required_argument, NULL, FEED_OPT_HEARTBEAT},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"replay-from-start", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int ch;
@@ -278,6 +294,9 @@ parse_options(int argc, char **argv, options *o)
 				break;
 			case 'p':
 				o->pidfile = optarg;
+				break;
+			case 'R':
+				o->replay_from_start = 1;
 				break;
 			case FEED_OPT_ADDR:
 			case FEED_OPT_IFACE:
@@ -448,6 +467,12 @@ writer_done(void)
 	 */
 	if (d.feed)
 		feed_publish(d.feed, s->bb.buf, s->bb.len);
+	/* the close's seq has committed: its state may be saved now */
+	if (s->snap)
+	{
+		snapsaver_submit(d.saver, s->snap_seq, s->snap, s->snap_len);
+		s->snap = NULL;
+	}
 	d.inflight = -1;
 }
 
@@ -502,6 +527,36 @@ make_room(void)
 	return 0;
 }
 
+/*
+ * The end of a trading day: the state right after the close, serialized here
+ * in the matching thread so that it is exactly the state after that seq.  It
+ * waits in the batch's slot and is saved only once the batch has committed
+ * (writer_done).  Failing to take it costs the next recovery some replay,
+ * never trading: log it, the next close tries again.
+ */
+static void
+take_snapshot(slot *s, int64_t seq)
+{
+	uint64_t t0 = mono_us();
+	uint8_t *blob;
+	size_t len;
+
+	if (snap_save(d.pl, &blob, &len) != 0)
+	{
+		mlog(LOG_WARN, "cannot take the snapshot of seq %" PRId64 ": out of memory", seq);
+		return;
+	}
+	free(s->snap); /* an earlier close of the same batch: the later state wins */
+	s->snap = blob;
+	s->snap_len = len;
+	s->snap_seq = seq;
+	d.snapshots_taken++;
+	mlog(LOG_INFO,
+	     "took the snapshot of seq %" PRId64 " (the close; %zu bytes, %u open orders) in "
+	     "%.1f ms; saving it once the close has committed",
+	     seq, len, pl_open_orders(d.pl), (double)(mono_us() - t0) / 1000.0);
+}
+
 /* Applies a stamped command into the open batch; its answer waits for the commit. */
 static void
 apply(const pgx_record *cmd, conn_ref who, uint64_t request_id, int answer)
@@ -514,6 +569,8 @@ apply(const pgx_record *cmd, conn_ref who, uint64_t request_id, int answer)
 		die(1, "cannot apply seq %" PRId64 ": %s", cmd->seq, err.message);
 	if (s->bb.commands == 1)
 		s->opened_us = mono_us();
+	if (cmd->kind == PGX_KIND_MARKET_CLOSE && a->res.status != PGX_STATUS_REJECTED)
+		take_snapshot(s, cmd->seq);
 	if (!answer)
 		return;
 	a->who = who;
@@ -746,6 +803,7 @@ main(int argc, char **argv)
 	PGconn *conn;
 	int32_t today;
 	journal_stats st;
+	snapsave_stats sst;
 	struct epoll_event ev = {.events = EPOLLIN};
 
 	if (parse_options(argc, argv, &d.opt) != 0)
@@ -757,9 +815,6 @@ main(int argc, char **argv)
 	if (setup_signals() != 0)
 		die(1, "cannot set up signal handling: %s", strerror(errno));
 	d.inflight = -1;
-	if ((d.pl = pl_create(&d.opt.pl)) == NULL)
-		die(1, "cannot allocate the matching core (--max-orders %u, --max-levels %u)",
-		    d.opt.pl.max_orders, d.opt.pl.max_levels);
 	for (int i = 0; i < 2; i++)
 		if (bb_init(&d.slots[i].bb, 1 << 20) != 0)
 			die(1, "out of memory");
@@ -771,16 +826,33 @@ main(int argc, char **argv)
 	{
 		uint64_t t0 = mono_us();
 
-		int rc = recovery_run(conn, d.opt.stream, today, d.pl, &info, msg, sizeof(msg));
+		int rc = recovery_run(conn, d.opt.stream, today, &d.opt.pl,
+		                      d.opt.replay_from_start, &d.pl, &info, msg, sizeof(msg));
+		char from[160];
 
 		if (rc != 0)
-			die(rc == RECOVERY_DIVERGED ? 4 : 1, "recovery failed: %s", msg);
+			die(rc == RECOVERY_DIVERGED       ? 4
+			    : rc == RECOVERY_BAD_SNAPSHOT ? 5
+			                                  : 1,
+			    "recovery failed: %s", msg);
+		if (info.snapshot_seq > 0)
+			snprintf(from, sizeof(from),
+			         "after the snapshot of seq %" PRId64 " (loaded in %.1f ms)",
+			         info.snapshot_seq, info.snapshot_load_ms);
+		else if (d.opt.replay_from_start)
+			snprintf(from, sizeof(from),
+			         "from seq 1 (--replay-from-start; %" PRId64
+			         " saved snapshots equal to the replayed state)",
+			         info.snapshots_verified);
+		else
+			snprintf(from, sizeof(from), "from seq 1 (no snapshot)");
 		mlog(LOG_INFO,
 		     "replayed %" PRId64 " commands (%" PRId64
-		     " records) in %.1f ms, all equal to the journal; %u symbols, %u accounts; "
+		     " records) %s in %.1f ms, all equal "
+		     "to the journal; %u symbols, %u accounts; "
 		     "state hash %016" PRIx64 ", order manager hash %016" PRIx64
 		     "; %u open orders; market %s; trading day %d",
-		     info.replayed_commands, info.replayed_records,
+		     info.replayed_commands, info.replayed_records, from,
 		     (double)(mono_us() - t0) / 1000.0, info.symbols, info.accounts,
 		     info.state_hash, pl_om_hash(d.pl), pl_open_orders(d.pl),
 		     pl_market_open(d.pl) ? "open" : "closed", info.trading_day);
@@ -814,6 +886,8 @@ main(int argc, char **argv)
 	if ((d.sched = scheduler_start(d.opt.conninfo, info.stream,
 	                               d.opt.schedule_interval_ms, d.schedule_fd)) == NULL)
 		die(1, "cannot start the scheduler");
+	if ((d.saver = snapsaver_start(d.opt.conninfo, info.stream, info.epoch)) == NULL)
+		die(1, "cannot start the snapshot saver");
 	if (d.opt.pidfile)
 		write_pidfile(d.opt.pidfile);
 	mlog(LOG_INFO,
@@ -826,6 +900,7 @@ main(int argc, char **argv)
 
 	feed_destroy(d.feed); /* every batch has committed and gone out: end the session */
 	scheduler_stop(d.sched);
+	snapsaver_stop(d.saver, &sst); /* saves the last close's state, if it waits */
 	journal_get_stats(d.jr, &st);
 	journal_stop(d.jr);
 	server_destroy(d.srv);
@@ -835,13 +910,13 @@ main(int argc, char **argv)
 	     "stopped cleanly: %" PRIu64 " commands acknowledged, %" PRIu64
 	     " refused; %" PRIu64 " batches (%" PRIu64
 	     " records) committed, mean append %.2f ms, "
-	     "%" PRIu64 " reconnects; %" PRIu64
-	     " opens/closes by the schedule; last seq %" PRId64 ", state hash %016" PRIx64
-	     ", order manager hash %016" PRIx64,
+	     "%" PRIu64 " reconnects; %" PRIu64 " opens/closes by the schedule; %" PRIu64
+	     " snapshots taken, %" PRIu64 " saved, %" PRIu64 " failed; last seq %" PRId64
+	     ", state hash %016" PRIx64 ", order manager hash %016" PRIx64,
 	     d.commands, d.refusals, st.batches, st.records,
 	     st.batches ? (double)st.append_us_total / 1000.0 / (double)st.batches : 0.0,
-	     st.reconnects, d.injected, pl_last_seq(d.pl), pl_state_hash(d.pl),
-	     pl_om_hash(d.pl));
+	     st.reconnects, d.injected, d.snapshots_taken, sst.saved, sst.failed,
+	     pl_last_seq(d.pl), pl_state_hash(d.pl), pl_om_hash(d.pl));
 	pl_destroy(d.pl);
 	mdq_scratch_free(&d.mdq);
 	for (int i = 0; i < 2; i++)
@@ -851,6 +926,7 @@ main(int argc, char **argv)
 		free(d.slots[i].wallets);
 		free(d.slots[i].md_buf);
 		free(d.slots[i].md);
+		free(d.slots[i].snap);
 	}
 	close(d.writer_fd);
 	close(d.schedule_fd);
