@@ -765,6 +765,49 @@ test_malformed_refused(void **state)
 
 /* ---- size and speed ------------------------------------------------------------- */
 
+typedef struct journal
+{
+	uint8_t **b;
+	size_t *len;
+	int n, cap;
+} journal;
+
+/* Closes the open batch into the journal (as group commit would). */
+static void
+keep(journal *j, batchbuf *bb)
+{
+	if (bb->commands == 0)
+		return;
+	if (j->n == j->cap)
+	{
+		j->cap = j->cap ? 2 * j->cap : 64;
+		j->b = realloc(j->b, sizeof(*j->b) * (size_t)j->cap);
+		j->len = realloc(j->len, sizeof(*j->len) * (size_t)j->cap);
+	}
+	bb_finish(bb);
+	j->b[j->n] = malloc(bb->len);
+	memcpy(j->b[j->n], bb->buf, bb->len);
+	j->len[j->n++] = bb->len;
+	bb_reset(bb);
+}
+
+/* Replays journal batches [from, n) into pl; the time it took (ms). */
+static double
+replay_ms(pipeline *pl, const journal *j, int from)
+{
+	batchbuf scratch;
+	int64_t records = 0;
+	pl_error err;
+	double t0 = now_ms();
+
+	assert_int_equal(bb_init(&scratch, 0), 0);
+	for (int b = from; b < j->n; b++)
+		if (pl_replay(pl, j->b[b], j->len[b], &scratch, &records, &err) < 0)
+			fail_msg("replay: %s", err.message);
+	bb_free(&scratch);
+	return now_ms() - t0;
+}
+
 /*
  * A big book through the pipeline: PGX_SNAP_ORDERS resting gtc orders (default
  * 20,000; 100,000 for the figures in docs/operations.md) over 8 symbols and
@@ -776,6 +819,9 @@ test_large_book(void **state)
 {
 	uint32_t norders = (uint32_t)env_seed("PGX_SNAP_ORDERS", 20000);
 	uint32_t naccts = (uint32_t)env_seed("PGX_SNAP_ACCOUNTS", 2000);
+	uint32_t tail = (uint32_t)env_seed("PGX_SNAP_TAIL", norders / 10);
+	journal j = {0};
+	int at_close;
 	pl_config cfg = {.max_symbols = 16,
 	                 .max_accounts = naccts + 16,
 	                 .max_orders = norders + 1024,
@@ -820,7 +866,8 @@ test_large_book(void **state)
 			snprintf(name + 16, 16, "SYM%d", k);
 			ok(pl, &bb, req_shares(PGX_KIND_CREDIT_SHARES, name, name + 16, 1000000), ts);
 		}
-		bb_reset(&bb);
+		if (bb.commands >= 10000)
+			keep(&j, &bb);
 	}
 	ok(pl, &bb, req_blank(PGX_KIND_MARKET_OPEN), ts);
 	for (uint32_t i = 0; pl_open_orders(pl) < norders; i++)
@@ -840,10 +887,12 @@ test_large_book(void **state)
 		ts += 10;
 		assert_int_equal(submit(pl, &bb, &r, ts, &res, &err), 0);
 		assert_int_equal(res.status, PGX_STATUS_NEW);
-		if (bb.len > (64u << 20))
-			bb_reset(&bb);
+		if (bb.commands >= 10000)
+			keep(&j, &bb);
 	}
 	ok(pl, &bb, req_blank(PGX_KIND_MARKET_CLOSE), ts + 1);
+	keep(&j, &bb);
+	at_close = j.n;
 
 	t0 = now_ms();
 	save(pl, &blob, &len);
@@ -864,8 +913,59 @@ test_large_book(void **state)
 	assert_same_snapshot(back, blob, len, "large book");
 	assert_int_equal(pl_state_hash(back), pl_state_hash(pl));
 	assert_int_equal(pl_om_hash(back), pl_om_hash(pl));
-	free(blob);
 	pl_destroy(back);
+
+	/* the next day: tail commands that trade, cancel and rest; then recovery
+	 * both ways, timed: the whole journal, or the snapshot and the tail */
+	ts += DAY_US;
+	ok(pl, &bb, req_blank(PGX_KIND_MARKET_OPEN), ts);
+	for (uint32_t i = 0; i < tail; i++)
+	{
+		int side = 1 + (int)rng_below(&s, 2);
+		int64_t price = side == PGX_SIDE_BUY ? 9700 + (int64_t)rng_below(&s, 400)
+		                                     : 10300 - (int64_t)rng_below(&s, 400);
+		pl_result res;
+		pl_error err;
+		pgx_record r;
+
+		snprintf(name, sizeof(name), "ACCT%05u", (unsigned)rng_below(&s, naccts));
+		snprintf(name + 16, 16, "SYM%d", (int)rng_below(&s, 8));
+		r = req_new(name + 16, name, side, PGX_TYPE_LIMIT,
+		            rng_below(&s, 2) ? PGX_TIF_GTC : PGX_TIF_IOC, price,
+		            1 + (int64_t)rng_below(&s, 300));
+		ts += 10;
+		assert_int_equal(submit(pl, &bb, &r, ts, &res, &err), 0);
+		if (bb.commands >= 10000)
+			keep(&j, &bb);
+	}
+	keep(&j, &bb);
+	{
+		pipeline *full = pl_create(&cfg), *from_snap;
+		double t_full, t_tail, t_ld;
+
+		pl_set_position(full, 0, 0, DAY);
+		t_full = replay_ms(full, &j, 0);
+		t0 = now_ms();
+		from_snap = snap_load(&cfg, blob, len, why, sizeof(why));
+		t_ld = now_ms() - t0;
+		assert_non_null(from_snap);
+		t_tail = replay_ms(from_snap, &j, at_close);
+		printf("# recovery of a %lld-command journal (%d batches): full replay %.0f ms; "
+		       "snapshot load %.1f ms + replay of the %u commands after it %.0f ms = "
+		       "%.0f ms\n",
+		       (long long)pl_last_seq(pl), j.n, t_full, t_ld, tail + 1, t_tail,
+		       t_ld + t_tail);
+		assert_int_equal(pl_state_hash(full), pl_state_hash(pl));
+		assert_int_equal(pl_state_hash(from_snap), pl_state_hash(pl));
+		assert_int_equal(pl_om_hash(from_snap), pl_om_hash(pl));
+		pl_destroy(full);
+		pl_destroy(from_snap);
+	}
+	for (int b = 0; b < j.n; b++)
+		free(j.b[b]);
+	free(j.b);
+	free(j.len);
+	free(blob);
 	pl_destroy(pl);
 	bb_free(&bb);
 }
