@@ -73,9 +73,12 @@ AS $$
 	-- the arguments first: errors even when nothing would match
 	SELECT @extschema@.report_arguments('tax_lot_disposals', NULL, false, $3, $4, $1, $2);
 	WITH mv AS (
+		-- n: one even number per lot and per disposal, increasing with the
+		-- cumulative quantity within an account and symbol (one join key)
 		SELECT m.*,
 			   (sum(m.quantity) OVER w)::bigint AS q_to,
-			   row_number() OVER w AS n
+			   2 * row_number() OVER (ORDER BY m.account, m.symbol, m.movement IN ('buy', 'credit'),
+										  m.ts, m.stream, m.seq, m.idx) AS n
 		  FROM @extschema@.tax_lot_movements m
 		 WHERE ($2 IS NULL OR m.trading_day <= $2)
 		   AND ($3 IS NULL OR m.account = $3)
@@ -93,8 +96,8 @@ AS $$
 		UNION ALL
 		SELECT d.account, d.symbol, d.q_from, NULL, d.n FROM disp d
 		UNION ALL
-		-- ... where the lots end (what lies beyond comes from no lot) and where
-		-- the disposals end
+		-- ... where the lots end (what lies beyond comes from no lot: an odd
+		-- n above the last lot's) and where the disposals end
 		SELECT d.account, d.symbol, coalesce(x.q_to, 0), coalesce(x.n, 0) + 1, NULL
 		  FROM (SELECT DISTINCT disp.account, disp.symbol FROM disp) d
 		  LEFT JOIN (SELECT lots.account, lots.symbol, max(lots.q_to) AS q_to, max(lots.n) AS n
@@ -126,8 +129,8 @@ AS $$
 			   - @extschema@.allocate_part(l.value_minor, l.quantity, s.s_from - l.q_from,
 										   s.s_to - l.q_from), c.minor_digits)
 	  FROM segments s
-	  JOIN disp d ON d.account = s.account AND d.symbol = s.symbol AND d.n = s.disp_n
-	  LEFT JOIN lots l ON l.account = s.account AND l.symbol = s.symbol AND l.n = s.lot_n
+	  JOIN disp d ON d.n = s.disp_n
+	  LEFT JOIN lots l ON l.n = s.lot_n
 	  LEFT JOIN @extschema@.currencies c ON c.currency = d.currency
 	 WHERE s.s_to > s.s_from AND s.s_from < d.q_to
 	   AND ($1 IS NULL OR d.trading_day >= $1)
