@@ -8,6 +8,9 @@
 -- (they read journal_history as the extension's owner, so that
 -- exchange_admin, which cannot read the journal, may run them too) and
 -- executable by exchange_compliance, exchange_admin and exchange_dba only.
+-- They run with jit = off: compiling their large one-off queries took
+-- seconds (measured: the priority audit of a 72,000-order day 3.5 s with JIT,
+-- 1.1 s without) and saved nothing.
 ------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.surveillance_period(start_day date, end_day date, only_symbol text)
@@ -40,7 +43,12 @@ RETURNS TABLE (stream int, symbol text, order_id bigint, account text, side @ext
 	entered_at timestamptz, entered_day date, left_seq bigint, left_idx int,
 	left_at timestamptz, left_day date, left_by @extschema@.event_kind, left_reason text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
+ROWS 100000
 SET search_path = pg_catalog, pg_temp
+SET jit = off
+-- its own plan (the journal scan unnesting makers and takers) whatever its
+-- caller's setting (spoofing_alerts turns nested loops off)
+SET enable_nestloop = on
 AS $$
 #variable_conflict use_column
 DECLARE

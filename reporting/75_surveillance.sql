@@ -15,6 +15,7 @@ RETURNS TABLE (trading_day date, executed_at timestamptz, stream int, seq bigint
 	sell_account text, sell_order_id bigint, buy_broker name, sell_broker name, category text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -59,6 +60,11 @@ RETURNS TABLE (trading_day date, stream int, symbol text, account text, order_id
 	opposite_quantity bigint, layered_orders int, category text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- the joins below are of whole intermediate results, without indexes, whose
+-- sizes the planner cannot estimate (it assumes a row or so): a nested loop
+-- would re-read one per row of the other
+SET enable_nestloop = off
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -85,7 +91,7 @@ BEGIN
 		SELECT r.*, r.priority_seq * 2097152 + r.priority_idx AS fk,
 			   coalesce(r.left_seq * 2097152 + r.left_idx, 9223372036854775807) AS tk
 		  FROM @extschema@.resting_orders(first_day, last_day, only_symbol) r
-	), med AS (
+	), med AS MATERIALIZED (
 		-- the symbol's median order size of the day (a quantity that was ordered)
 		SELECT c.trading_day, c.stream, c.symbol,
 			   percentile_disc(0.5) WITHIN GROUP (ORDER BY c.quantity) AS q
@@ -104,9 +110,28 @@ BEGIN
 		   AND e.left_at - e.entered_at <= max_lifetime
 		   AND (min_quantity IS NULL OR e.quantity >= min_quantity)
 		   AND (size_multiple IS NULL OR e.quantity >= size_multiple * m.q)
-	), isl AS (
-		-- when each price level of the candidates' books was occupied: the
-		-- unions of its overlapping episodes
+	), fills AS MATERIALIZED (
+		-- executions by account and side (taker and maker) of the candidates'
+		-- accounts and symbols
+		SELECT j.stream, j.symbol, x.acct, x.side, j.ts, j.quantity
+		  FROM @extschema@.journal_history j
+		 CROSS JOIN LATERAL (VALUES (j.account, j.side),
+									(j.contra_account, CASE j.side WHEN 'buy' THEN 'sell'::@extschema@.side
+																   ELSE 'buy'::@extschema@.side END)
+			) AS x (acct, side)
+		 WHERE j.trading_day BETWEEN first_day AND last_day AND j.kind = 'trade'
+		   AND (j.stream, j.symbol, x.acct) IN (SELECT c.stream, c.symbol, c.account FROM cand c)
+	), opposite AS MATERIALIZED (
+		-- ... on the other side, from the entry to trade_window after the cancel
+		SELECT c.stream, c.order_id, c.fk, count(*) AS cnt, sum(f.quantity)::bigint AS qty
+		  FROM cand c
+		  JOIN fills f ON f.stream = c.stream AND f.symbol = c.symbol AND f.acct = c.account
+					  AND f.side <> c.side
+		 WHERE f.ts >= c.entered_at AND f.ts <= c.left_at + trade_window
+		 GROUP BY c.stream, c.order_id, c.fk
+	), isl AS MATERIALIZED (
+		-- when each price level of the remaining candidates' books was
+		-- occupied: the unions of its overlapping episodes
 		SELECT x.stream, x.symbol, x.side, x.price_ticks, min(x.fk) AS fk, max(x.tk) AS tk
 		  FROM (SELECT y.*, sum(CASE WHEN y.ahead IS NULL OR y.fk > y.ahead THEN 1 ELSE 0 END)
 								OVER (PARTITION BY y.stream, y.symbol, y.side, y.price_ticks
@@ -116,56 +141,45 @@ BEGIN
 											   ORDER BY e.fk ROWS BETWEEN UNBOUNDED PRECEDING
 																	 AND 1 PRECEDING) AS ahead
 						  FROM ep e
-						 WHERE (e.stream, e.symbol, e.side) IN (SELECT c.stream, c.symbol, c.side
-																  FROM cand c)) y) x
+						 WHERE (e.stream, e.symbol, e.side) IN (
+								SELECT c.stream, c.symbol, c.side
+								  FROM cand c JOIN opposite o ON o.stream = c.stream AND o.fk = c.fk)) y) x
 		 GROUP BY x.stream, x.symbol, x.side, x.price_ticks, x.island
 	), touched AS MATERIALIZED (
-		-- the best price of its side just before it entered (itself excluded:
+		-- the best price of its side just before it rested (itself excluded:
 		-- a level it opened starts at its own key)
-		SELECT c.*,
-			   (SELECT CASE c.side WHEN 'buy' THEN max(i.price_ticks) ELSE min(i.price_ticks) END
-				  FROM isl i
-				 WHERE i.stream = c.stream AND i.symbol = c.symbol AND i.side = c.side
-				   AND i.fk < c.fk AND i.tk > c.fk) AS touch
+		SELECT c.stream, c.fk,
+			   CASE c.side WHEN 'buy' THEN max(i.price_ticks) ELSE min(i.price_ticks) END AS touch
 		  FROM cand c
+		  JOIN opposite o ON o.stream = c.stream AND o.fk = c.fk
+		  LEFT JOIN isl i ON i.stream = c.stream AND i.symbol = c.symbol AND i.side = c.side
+						 AND i.fk < c.fk AND i.tk > c.fk
+		 GROUP BY c.stream, c.fk, c.side
 	), near AS MATERIALIZED (
-		SELECT t.*,
-			   CASE t.side WHEN 'buy' THEN t.touch - t.price_ticks
-						   ELSE t.price_ticks - t.touch END AS dist
-		  FROM touched t
-		 WHERE coalesce(CASE t.side WHEN 'buy' THEN t.touch - t.price_ticks
-									ELSE t.price_ticks - t.touch END, 0) <= max_ticks_from_touch
-	), fills AS (
-		-- executions by side and account, taker and maker
-		SELECT j.stream, j.symbol, x.acct, x.side, j.ts, j.quantity
-		  FROM @extschema@.journal_history j
-		 CROSS JOIN LATERAL (VALUES (j.account, j.side),
-									(j.contra_account, CASE j.side WHEN 'buy' THEN 'sell'::@extschema@.side
-																   ELSE 'buy'::@extschema@.side END)
-			) AS x (acct, side)
-		 WHERE j.trading_day BETWEEN first_day AND last_day AND j.kind = 'trade'
-		   AND (j.stream, j.symbol, x.acct) IN (SELECT n.stream, n.symbol, n.account FROM near n)
-	), opposite AS MATERIALIZED (
-		SELECT n.*, o.cnt, o.qty
+		SELECT c.*, o.cnt, o.qty, t.touch,
+			   CASE c.side WHEN 'buy' THEN t.touch - c.price_ticks
+						   ELSE c.price_ticks - t.touch END AS dist
+		  FROM cand c
+		  JOIN opposite o ON o.stream = c.stream AND o.fk = c.fk
+		  JOIN touched t ON t.stream = c.stream AND t.fk = c.fk
+		 WHERE coalesce(CASE c.side WHEN 'buy' THEN t.touch - c.price_ticks
+									ELSE c.price_ticks - t.touch END, 0) <= max_ticks_from_touch
+	), layers AS (
+		-- such orders of the same account and side resting at overlapping times
+		SELECT n.stream, n.fk, count(*) AS n
 		  FROM near n
-		 CROSS JOIN LATERAL (
-				SELECT count(*) AS cnt, sum(f.quantity)::bigint AS qty
-				  FROM fills f
-				 WHERE f.stream = n.stream AND f.symbol = n.symbol AND f.acct = n.account
-				   AND f.side <> n.side AND f.ts >= n.entered_at
-				   AND f.ts <= n.left_at + trade_window) o
-		 WHERE o.cnt > 0
+		  JOIN near p ON p.stream = n.stream AND p.symbol = n.symbol AND p.account = n.account
+					 AND p.side = n.side
+		 WHERE p.fk < n.tk AND n.fk < p.tk
+		 GROUP BY n.stream, n.fk
 	)
 	SELECT o.entered_day, o.stream, o.symbol, o.account, o.order_id, o.side, o.price,
 		   o.quantity, o.median_q, @extschema@.ticks_to_price(o.touch, s.tick_size),
 		   coalesce(o.dist, 0), o.entered_at, o.left_at, o.left_at - o.entered_at, o.cnt, o.qty,
 		   l.n::int,
 		   CASE WHEN l.n >= layering_min_orders THEN 'layering' ELSE 'spoofing' END
-	  FROM opposite o
-	 CROSS JOIN LATERAL (
-			SELECT count(*) AS n FROM opposite p
-			 WHERE p.stream = o.stream AND p.symbol = o.symbol AND p.account = o.account
-			   AND p.side = o.side AND p.fk < o.tk AND o.fk < p.tk) l
+	  FROM near o
+	  JOIN layers l ON l.stream = o.stream AND l.fk = o.fk
 	  LEFT JOIN @extschema@.symbols s ON s.symbol = o.symbol
 	 ORDER BY o.entered_day, o.stream, o.symbol, o.fk;
 END
@@ -182,6 +196,7 @@ RETURNS TABLE (trading_day date, stream int, symbol text, close_at timestamptz,
 	share numeric, did_closing_trade boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -266,6 +281,7 @@ RETURNS TABLE (trading_day date, account text, broker name, new_orders bigint, c
 	flagged boolean, flagged_by text[])
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE

@@ -16,6 +16,7 @@ RETURNS TABLE (trading_day date, stream int, seq bigint, idx int, executed_at ti
 	bypassed_price numeric, bypassed_priority_seq bigint, bypassed_priority_idx int, rule text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
