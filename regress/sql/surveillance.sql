@@ -9,6 +9,13 @@
 -- priority violations of both kinds (plus a trade against an order that was
 -- not resting, and one away from the maker's price).
 SET client_min_messages = warning;
+-- A database of its own: the reports read every stream of a day, and other
+-- tests journal the same days in the shared regression database.
+SELECT current_database() AS regress_db \gset
+CREATE DATABASE regress_surveillance;
+\c regress_surveillance
+SET client_min_messages = warning;
+CREATE EXTENSION exchange;
 SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('surveillance_test') \gset
 
 -- one order command, and one resting (command + accepted)
@@ -359,3 +366,6 @@ SELECT * FROM exchange.order_to_trade_ratios('2026-11-24', min_messages => 0);
 SELECT * FROM exchange.order_to_trade_ratios('2026-11-24', max_ratio => 0);
 SELECT * FROM exchange.order_to_trade_ratios('2026-11-24', only_flagged => NULL);
 \set VERBOSITY default
+
+\c :regress_db
+DROP DATABASE regress_surveillance;
