@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plreq.h"
+#include "testutil.h"
 
 pgx_str
 s_(const char *s)
@@ -130,4 +131,84 @@ req_shares(int kind, const char *acct, const char *sym, int64_t qty)
 	r.strs[PGX_S_SYMBOL] = s_(sym);
 	put(&r, PGX_F_QUANTITY, qty);
 	return r;
+}
+
+const char *const req_symbols[REQ_NSYMBOLS] = {"AAPL", "MSFT", "BRK.B", "SAP"};
+const char *const req_accounts[REQ_NACCOUNTS] = {"A1", "A2", "B1", "B2", "C1", "C2"};
+
+pgx_record
+req_random(uint64_t *seed, const req_mix *mix, const int64_t *ids, int nids)
+{
+	static const char *kyc[] = {"verified", "verified",  "verified",
+	                            "verified", "verified",  "verified",
+	                            "pending",  "suspended", "rejected"};
+	static char detail[160];
+	int dice = (int)rng_below(seed, 1000);
+	const char *acct = req_accounts[rng_below(seed, REQ_NACCOUNTS)];
+	const char *sym = req_symbols[rng_below(seed, REQ_NSYMBOLS)];
+
+	if (dice < mix->new_order || (dice < mix->amend && nids == 0))
+	{
+		int market = rng_below(seed, 10) == 0;
+		int far = rng_below(seed, 40) == 0; /* outside the band */
+		int64_t price = 9960 + (int64_t)rng_below(seed, 80) + (far ? 2000 : 0);
+
+		return req_new(
+		    sym, acct, 1 + (int)rng_below(seed, 2),
+		    market ? PGX_TYPE_MARKET : PGX_TYPE_LIMIT,
+		    market ? PGX_TIF_IOC + (int)rng_below(seed, 2) : 1 + (int)rng_below(seed, 4),
+		    price,
+		    rng_below(seed, 200) == 0 ? 2000000 : 1 + (int64_t)rng_below(seed, 60));
+	}
+	if (dice < mix->cancel)
+		return req_cancel(acct, ids[rng_below(seed, (uint64_t)nids)]);
+	if (dice < mix->amend)
+		return req_amend(acct, ids[rng_below(seed, (uint64_t)nids)],
+		                 1 + (int64_t)rng_below(seed, 80),
+		                 rng_below(seed, 2) ? 0 : 9960 + (int64_t)rng_below(seed, 80));
+	if (dice < mix->deposit)
+		return req_cash(PGX_KIND_DEPOSIT, acct, 1 + (int64_t)rng_below(seed, 3000000),
+		                rng_below(seed, 4) ? "USD" : "EUR");
+	if (dice < mix->withdraw)
+		return req_cash(PGX_KIND_WITHDRAW, acct, 1 + (int64_t)rng_below(seed, 60000000),
+		                rng_below(seed, 4) ? "USD" : "EUR");
+	if (dice < mix->credit)
+		return req_shares(PGX_KIND_CREDIT_SHARES, acct, sym,
+		                  1 + (int64_t)rng_below(seed, 500));
+	if (dice < mix->debit)
+		return req_shares(PGX_KIND_DEBIT_SHARES, acct, sym,
+		                  1 + (int64_t)rng_below(seed, 6000));
+	if (dice < mix->kyc)
+	{
+		snprintf(detail, sizeof(detail), "{\"kyc_status\": \"%s\", \"reason\": null}",
+		         kyc[rng_below(seed, 9)]);
+		return req_admin(PGX_KIND_SET_KYC, acct, NULL, detail);
+	}
+	if (dice < mix->suspend)
+		return req_admin(rng_below(seed, 5) == 0 ? PGX_KIND_SUSPEND_ACCOUNT
+		                                         : PGX_KIND_RESUME_ACCOUNT,
+		                 acct, NULL, "{}");
+	if (dice < mix->account_limits)
+	{
+		snprintf(detail, sizeof(detail),
+		         "{\"max_open_orders\": %d, \"max_daily_notional\": %lld, "
+		         "\"orders_per_second\": %d, \"burst\": %d}",
+		         1 + (int)rng_below(seed, 60),
+		         100000LL + (long long)rng_below(seed, 50000000),
+		         1 + (int)rng_below(seed, 1000), 1 + (int)rng_below(seed, 50));
+		return req_admin(PGX_KIND_SET_ACCOUNT_LIMITS, acct, NULL, detail);
+	}
+	if (dice < mix->symbol_limits)
+	{
+		snprintf(detail, sizeof(detail),
+		         "{\"maker_fee_bps\": %d, \"taker_fee_bps\": %d, \"price_band_bps\": %d, "
+		         "\"market_collar_bps\": %d}",
+		         (int)rng_below(seed, 30), (int)rng_below(seed, 60),
+		         (int)rng_below(seed, 1500), (int)rng_below(seed, 800));
+		return req_admin(PGX_KIND_SET_SYMBOL_LIMITS, NULL, sym, detail);
+	}
+	if (dice < mix->halt)
+		return req_admin(rng_below(seed, 5) == 0 ? PGX_KIND_HALT : PGX_KIND_RESUME, NULL,
+		                 sym, "{\"reason\": \"news\"}");
+	return req_blank(dice < mix->open ? PGX_KIND_MARKET_OPEN : PGX_KIND_MARKET_CLOSE);
 }

@@ -25,4 +25,31 @@ pgx_record req_admin(int kind, const char *acct, const char *sym, const char *de
 pgx_record req_cash(int kind, const char *acct, int64_t amount, const char *currency);
 pgx_record req_shares(int kind, const char *acct, const char *sym, int64_t qty);
 
+/* The symbols and accounts req_random draws from (a test lists and funds them). */
+#define REQ_NSYMBOLS  4
+#define REQ_NACCOUNTS 6
+extern const char *const req_symbols[REQ_NSYMBOLS];
+extern const char *const req_accounts[REQ_NACCOUNTS];
+
+/*
+ * How often req_random draws each kind: cumulative thresholds in thousandths
+ * (a draw below new_order is a new order, then below cancel a cancel, and so
+ * on; at or above open, a market close).  Without open orders, a cancel or
+ * amend draw becomes a new order.
+ */
+typedef struct req_mix
+{
+	int new_order, cancel, amend, deposit, withdraw, credit, debit, kyc, suspend,
+	    account_limits, symbol_limits, halt, open;
+} req_mix;
+
+/*
+ * A random command of any kind a broker or an administrator may send: orders
+ * of every type and time in force (accounts trade with themselves, so STP
+ * happens), amends and cancels of ids[0..nids), cash, shares, KYC,
+ * suspensions, limits (rate limits included), fees and bands, halts, and the
+ * market's open and close.  The detail it returns lives until the next call.
+ */
+pgx_record req_random(uint64_t *seed, const req_mix *mix, const int64_t *ids, int nids);
+
 #endif

@@ -496,86 +496,20 @@ test_order_manager_rules(void **state)
 	bb_free(&bb);
 }
 
-/* A random command of any kind a broker or an administrator may send. */
-static pgx_record
-random_request(uint64_t *seed, int64_t *ids, int nids)
-{
-	static const char *syms[] = {"AAPL", "MSFT", "BRK.B", "SAP"};
-	static const char *accts[] = {"A1", "A2", "B1", "B2", "C1", "C2"};
-	static const char *kyc[] = {"verified", "verified",  "verified",
-	                            "verified", "verified",  "verified",
-	                            "pending",  "suspended", "rejected"};
-	static char detail[160];
-	uint64_t dice = rng_below(seed, 1000);
-	const char *acct = accts[rng_below(seed, 6)];
-	const char *sym = syms[rng_below(seed, 4)];
-
-	if (dice < 520 || (dice < 720 && nids == 0))
-	{
-		int market = rng_below(seed, 10) == 0;
-		int far = rng_below(seed, 40) == 0; /* outside the band */
-		int64_t price = 9960 + (int64_t)rng_below(seed, 80) + (far ? 2000 : 0);
-
-		return req_new(
-		    sym, acct, 1 + (int)rng_below(seed, 2),
-		    market ? PGX_TYPE_MARKET : PGX_TYPE_LIMIT,
-		    market ? PGX_TIF_IOC + (int)rng_below(seed, 2) : 1 + (int)rng_below(seed, 4),
-		    price,
-		    rng_below(seed, 200) == 0 ? 2000000 : 1 + (int64_t)rng_below(seed, 60));
-	}
-	if (dice < 640)
-		return req_cancel(acct, ids[rng_below(seed, (uint64_t)nids)]);
-	if (dice < 720)
-		return req_amend(acct, ids[rng_below(seed, (uint64_t)nids)],
-		                 1 + (int64_t)rng_below(seed, 80),
-		                 rng_below(seed, 2) ? 0 : 9960 + (int64_t)rng_below(seed, 80));
-	if (dice < 790)
-		return req_cash(PGX_KIND_DEPOSIT, acct, 1 + (int64_t)rng_below(seed, 3000000),
-		                rng_below(seed, 4) ? "USD" : "EUR");
-	if (dice < 830)
-		return req_cash(PGX_KIND_WITHDRAW, acct, 1 + (int64_t)rng_below(seed, 60000000),
-		                rng_below(seed, 4) ? "USD" : "EUR");
-	if (dice < 870)
-		return req_shares(PGX_KIND_CREDIT_SHARES, acct, sym,
-		                  1 + (int64_t)rng_below(seed, 500));
-	if (dice < 900)
-		return req_shares(PGX_KIND_DEBIT_SHARES, acct, sym,
-		                  1 + (int64_t)rng_below(seed, 6000));
-	if (dice < 915)
-	{
-		snprintf(detail, sizeof(detail), "{\"kyc_status\": \"%s\", \"reason\": null}",
-		         kyc[rng_below(seed, 9)]);
-		return req_admin(PGX_KIND_SET_KYC, acct, NULL, detail);
-	}
-	if (dice < 945)
-		return req_admin(rng_below(seed, 5) == 0 ? PGX_KIND_SUSPEND_ACCOUNT
-		                                         : PGX_KIND_RESUME_ACCOUNT,
-		                 acct, NULL, "{}");
-	if (dice < 960)
-	{
-		snprintf(detail, sizeof(detail),
-		         "{\"max_open_orders\": %d, \"max_daily_notional\": %lld, "
-		         "\"orders_per_second\": %d, \"burst\": %d}",
-		         1 + (int)rng_below(seed, 60),
-		         100000LL + (long long)rng_below(seed, 50000000),
-		         1 + (int)rng_below(seed, 1000), 1 + (int)rng_below(seed, 50));
-		return req_admin(PGX_KIND_SET_ACCOUNT_LIMITS, acct, NULL, detail);
-	}
-	if (dice < 975)
-	{
-		snprintf(detail, sizeof(detail),
-		         "{\"maker_fee_bps\": %d, \"taker_fee_bps\": %d, \"price_band_bps\": %d, "
-		         "\"market_collar_bps\": %d}",
-		         (int)rng_below(seed, 30), (int)rng_below(seed, 60),
-		         (int)rng_below(seed, 1500), (int)rng_below(seed, 800));
-		return req_admin(PGX_KIND_SET_SYMBOL_LIMITS, NULL, sym, detail);
-	}
-	if (dice < 985)
-		return req_admin(rng_below(seed, 5) == 0 ? PGX_KIND_HALT : PGX_KIND_RESUME, NULL,
-		                 sym, "{\"reason\": \"news\"}");
-	/* the market is mostly open: a close is followed by an open soon */
-	return req_blank(dice < 998 ? PGX_KIND_MARKET_OPEN : PGX_KIND_MARKET_CLOSE);
-}
+/* Mostly orders, the market mostly open: a close is followed by an open soon. */
+static const req_mix MIX = {.new_order = 520,
+                            .cancel = 640,
+                            .amend = 720,
+                            .deposit = 790,
+                            .withdraw = 830,
+                            .credit = 870,
+                            .debit = 900,
+                            .kyc = 915,
+                            .suspend = 945,
+                            .account_limits = 960,
+                            .symbol_limits = 975,
+                            .halt = 985,
+                            .open = 998};
 
 /* Replays every batch of a journal through a fresh pipeline (as matchd's
  * recovery does); returns 0 with both state hashes, or -1 with *err. */
@@ -609,8 +543,6 @@ replay_hashes(const pl_config *cfg, uint8_t **batches, size_t *lens, int nbatche
 static void
 test_random_session_conserves_and_replays(void **state)
 {
-	static const char *syms[] = {"AAPL", "MSFT", "BRK.B", "SAP"};
-	static const char *accts[] = {"A1", "A2", "B1", "B2", "C1", "C2"};
 	const pl_config cfg = {.max_symbols = 8,
 	                       .max_accounts = 16,
 	                       .max_orders = 512,
@@ -640,30 +572,32 @@ test_random_session_conserves_and_replays(void **state)
 	pl = pl_create(&cfg);
 	assert_int_equal(bb_init(&bb, 0), 0);
 	pl_set_position(pl, 0, 0, DAY);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < REQ_NSYMBOLS; i++)
 	{
-		pgx_record r = req_symbol(syms[i]);
+		pgx_record r = req_symbol(req_symbols[i]);
 
 		if (i == 3)
 			r.strs[PGX_S_DETAIL] = s_("{\"currency\": \"EUR\", \"tick_value\": 5, "
 			                          "\"reference_ticks\": 10000}");
 		ok(pl, &bb, r, ts);
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < REQ_NACCOUNTS; i++)
 	{
-		pgx_record r = req_account(accts[i]);
+		pgx_record r = req_account(req_accounts[i]);
 
 		r.strs[PGX_S_DETAIL] = s_("{\"broker\": \"b\", \"kyc_status\": \"verified\"}");
 		ok(pl, &bb, r, ts);
-		ok(pl, &bb, req_cash(PGX_KIND_DEPOSIT, accts[i], 50000000, "USD"), ts);
-		ok(pl, &bb, req_cash(PGX_KIND_DEPOSIT, accts[i], 50000000, "EUR"), ts);
-		for (int k = 0; k < 4; k++)
-			ok(pl, &bb, req_shares(PGX_KIND_CREDIT_SHARES, accts[i], syms[k], 5000), ts);
+		ok(pl, &bb, req_cash(PGX_KIND_DEPOSIT, req_accounts[i], 50000000, "USD"), ts);
+		ok(pl, &bb, req_cash(PGX_KIND_DEPOSIT, req_accounts[i], 50000000, "EUR"), ts);
+		for (int k = 0; k < REQ_NSYMBOLS; k++)
+			ok(pl, &bb,
+			   req_shares(PGX_KIND_CREDIT_SHARES, req_accounts[i], req_symbols[k], 5000),
+			   ts);
 	}
 	ok(pl, &bb, req_blank(PGX_KIND_MARKET_OPEN), ts);
 	for (int i = 0; i < ncommands; i++)
 	{
-		pgx_record r = random_request(&seed, ids, nids);
+		pgx_record r = req_random(&seed, &MIX, ids, nids);
 
 		ts += (int64_t)rng_below(&seed, 4000);
 		if (submit(pl, &bb, &r, ts, &res, &err) != 0)

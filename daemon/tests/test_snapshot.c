@@ -39,9 +39,6 @@
 #define T0     848766600000000LL
 #define DAY_US 86400000000LL
 
-static const char *syms[] = {"AAPL", "MSFT", "BRK.B", "SAP"};
-static const char *accts[] = {"A1", "A2", "B1", "B2", "C1", "C2"};
-
 static const pl_config CFG = {.max_symbols = 8,
                               .max_accounts = 16,
                               .max_orders = 512,
@@ -128,114 +125,45 @@ static void
 setup_session(pipeline *pl, batchbuf *bb, int64_t ts)
 {
 	pl_set_position(pl, 0, 0, DAY);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < REQ_NSYMBOLS; i++)
 	{
-		pgx_record r = req_symbol(syms[i]);
+		pgx_record r = req_symbol(req_symbols[i]);
 
 		if (i == 3)
 			r.strs[PGX_S_DETAIL] = s_("{\"currency\": \"EUR\", \"tick_value\": 5, "
 			                          "\"reference_ticks\": 10000}");
 		ok(pl, bb, r, ts);
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < REQ_NACCOUNTS; i++)
 	{
-		pgx_record r = req_account(accts[i]);
+		pgx_record r = req_account(req_accounts[i]);
 
 		r.strs[PGX_S_DETAIL] = s_("{\"broker\": \"b\", \"kyc_status\": \"verified\"}");
 		ok(pl, bb, r, ts);
-		ok(pl, bb, req_cash(PGX_KIND_DEPOSIT, accts[i], 50000000, "USD"), ts);
-		ok(pl, bb, req_cash(PGX_KIND_DEPOSIT, accts[i], 50000000, "EUR"), ts);
-		for (int k = 0; k < 4; k++)
-			ok(pl, bb, req_shares(PGX_KIND_CREDIT_SHARES, accts[i], syms[k], 5000), ts);
+		ok(pl, bb, req_cash(PGX_KIND_DEPOSIT, req_accounts[i], 50000000, "USD"), ts);
+		ok(pl, bb, req_cash(PGX_KIND_DEPOSIT, req_accounts[i], 50000000, "EUR"), ts);
+		for (int k = 0; k < REQ_NSYMBOLS; k++)
+			ok(pl, bb,
+			   req_shares(PGX_KIND_CREDIT_SHARES, req_accounts[i], req_symbols[k], 5000),
+			   ts);
 	}
 	ok(pl, bb, req_blank(PGX_KIND_MARKET_OPEN), ts);
 }
 
-/*
- * A random command of every kind: orders of every type and time in force
- * (so STP, IOC remainders and FOK happen: accounts trade with themselves),
- * amends, cancels, deposits, withdrawals, shares, KYC, suspensions, limits
- * (rate limits included), fees and bands, halts, and the market's open and
- * close (a close every ~150 commands: several trading days per session).
- */
-static pgx_record
-random_request(uint64_t *seed, const int64_t *ids, int nids)
-{
-	static const char *kyc[] = {"verified", "verified",  "verified",
-	                            "verified", "verified",  "verified",
-	                            "pending",  "suspended", "rejected"};
-	static char detail[160];
-	uint64_t dice = rng_below(seed, 1000);
-	const char *acct = accts[rng_below(seed, 6)];
-	const char *sym = syms[rng_below(seed, 4)];
-
-	if (dice < 500 || (dice < 700 && nids == 0))
-	{
-		int market = rng_below(seed, 10) == 0;
-		int far = rng_below(seed, 40) == 0; /* outside the band */
-		int64_t price = 9960 + (int64_t)rng_below(seed, 80) + (far ? 2000 : 0);
-
-		return req_new(
-		    sym, acct, 1 + (int)rng_below(seed, 2),
-		    market ? PGX_TYPE_MARKET : PGX_TYPE_LIMIT,
-		    market ? PGX_TIF_IOC + (int)rng_below(seed, 2) : 1 + (int)rng_below(seed, 4),
-		    price,
-		    rng_below(seed, 200) == 0 ? 2000000 : 1 + (int64_t)rng_below(seed, 60));
-	}
-	if (dice < 620)
-		return req_cancel(acct, ids[rng_below(seed, (uint64_t)nids)]);
-	if (dice < 700)
-		return req_amend(acct, ids[rng_below(seed, (uint64_t)nids)],
-		                 1 + (int64_t)rng_below(seed, 80),
-		                 rng_below(seed, 2) ? 0 : 9960 + (int64_t)rng_below(seed, 80));
-	if (dice < 770)
-		return req_cash(PGX_KIND_DEPOSIT, acct, 1 + (int64_t)rng_below(seed, 3000000),
-		                rng_below(seed, 4) ? "USD" : "EUR");
-	if (dice < 800)
-		return req_cash(PGX_KIND_WITHDRAW, acct, 1 + (int64_t)rng_below(seed, 60000000),
-		                rng_below(seed, 4) ? "USD" : "EUR");
-	if (dice < 840)
-		return req_shares(PGX_KIND_CREDIT_SHARES, acct, sym,
-		                  1 + (int64_t)rng_below(seed, 500));
-	if (dice < 860)
-		return req_shares(PGX_KIND_DEBIT_SHARES, acct, sym,
-		                  1 + (int64_t)rng_below(seed, 6000));
-	if (dice < 875)
-	{
-		snprintf(detail, sizeof(detail), "{\"kyc_status\": \"%s\"}",
-		         kyc[rng_below(seed, 9)]);
-		return req_admin(PGX_KIND_SET_KYC, acct, NULL, detail);
-	}
-	if (dice < 900)
-		return req_admin(rng_below(seed, 5) == 0 ? PGX_KIND_SUSPEND_ACCOUNT
-		                                         : PGX_KIND_RESUME_ACCOUNT,
-		                 acct, NULL, "{}");
-	if (dice < 920)
-	{
-		snprintf(detail, sizeof(detail),
-		         "{\"max_open_orders\": %d, \"max_daily_notional\": %lld, "
-		         "\"orders_per_second\": %d, \"burst\": %d}",
-		         1 + (int)rng_below(seed, 60),
-		         100000LL + (long long)rng_below(seed, 50000000),
-		         1 + (int)rng_below(seed, 1000), 1 + (int)rng_below(seed, 50));
-		return req_admin(PGX_KIND_SET_ACCOUNT_LIMITS, acct, NULL, detail);
-	}
-	if (dice < 940)
-	{
-		snprintf(detail, sizeof(detail),
-		         "{\"maker_fee_bps\": %d, \"taker_fee_bps\": %d, \"price_band_bps\": %d, "
-		         "\"market_collar_bps\": %d}",
-		         (int)rng_below(seed, 30), (int)rng_below(seed, 60),
-		         (int)rng_below(seed, 1500), (int)rng_below(seed, 800));
-		return req_admin(PGX_KIND_SET_SYMBOL_LIMITS, NULL, sym, detail);
-	}
-	if (dice < 960)
-		return req_admin(rng_below(seed, 3) == 0 ? PGX_KIND_HALT : PGX_KIND_RESUME, NULL,
-		                 sym, "{\"reason\": \"news\"}");
-	if (dice < 990)
-		return req_blank(PGX_KIND_MARKET_OPEN);
-	return req_blank(PGX_KIND_MARKET_CLOSE);
-}
+/* Every kind, and a close every ~100 commands: several trading days a session. */
+static const req_mix MIX = {.new_order = 500,
+                            .cancel = 620,
+                            .amend = 700,
+                            .deposit = 770,
+                            .withdraw = 800,
+                            .credit = 840,
+                            .debit = 860,
+                            .kyc = 875,
+                            .suspend = 900,
+                            .account_limits = 920,
+                            .symbol_limits = 940,
+                            .halt = 960,
+                            .open = 990};
 
 /* ---- SHA-256 ------------------------------------------------------------------ */
 
@@ -330,7 +258,7 @@ session(uint64_t seed, int ncommands)
 
 	for (int i = 0; i < ncommands; i++)
 	{
-		pgx_record r = random_request(&s, ids, nids);
+		pgx_record r = req_random(&s, &MIX, ids, nids);
 		pl_result res, fres;
 		pl_error err, ferr;
 		int rc, take = 0;
@@ -519,7 +447,7 @@ small_state(int commands)
 	setup_session(pl, &bb, ts);
 	for (int i = 0; i < commands; i++)
 	{
-		pgx_record r = random_request(&s, ids, nids);
+		pgx_record r = req_random(&s, &MIX, ids, nids);
 		pl_result res;
 		pl_error err;
 
