@@ -90,9 +90,11 @@ SELECT ok(obj_description(c.oid, 'pg_class') IS NOT NULL, format('%s has a comme
  ORDER BY 1;
 SELECT is((SELECT count(*)::int FROM pg_attribute a
             WHERE a.attrelid IN ('exchange.archived_days'::regclass, 'exchange.engine_snapshots'::regclass,
-                                 'exchange.candles_1m'::regclass)
+                                 'exchange.candles_1m'::regclass, 'exchange.journal_history'::regclass,
+                                 'exchange.candles_1m_history'::regclass, 'exchange.journal_prices'::regclass,
+                                 'exchange_archive.journal'::regclass, 'exchange_archive.candles_1m'::regclass)
               AND a.attnum > 0 AND NOT a.attisdropped AND col_description(a.attrelid, a.attnum) IS NULL),
-          0, 'every column of the new tables has a comment');
+          0, 'every column of the new tables and views, and of the archive, has a comment');
 SELECT ok(obj_description('exchange_archive'::regnamespace, 'pg_namespace') IS NOT NULL,
           'exchange_archive has a comment');
 

@@ -576,6 +576,32 @@ SELECT j.stream, j.symbol, pg_catalog.date_bin('1 minute', j.ts, '2000-01-01 00:
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.candles_1m', '');
 
 ------------------------------------------------------------------------------
+-- The columns of the views and archive tables that repeat the journal's and
+-- the candles' mean what they mean there: their comments are copied.
+------------------------------------------------------------------------------
+DO $comments$
+DECLARE
+	c record;
+BEGIN
+	FOR c IN
+		SELECT t.rel, a.attname, pg_catalog.col_description(t.src, a.attnum) AS text
+		  FROM (VALUES ('@extschema@.journal_history', '@extschema@.journal'::regclass),
+					   ('@extschema@.journal_prices', '@extschema@.journal'::regclass),
+					   ('exchange_archive.journal', '@extschema@.journal'::regclass),
+					   ('@extschema@.candles_1m_history', '@extschema@.candles_1m'::regclass),
+					   ('exchange_archive.candles_1m', '@extschema@.candles_1m'::regclass)) t (rel, src)
+		  JOIN pg_catalog.pg_attribute a ON a.attrelid = t.src AND a.attnum > 0 AND NOT a.attisdropped
+		 WHERE pg_catalog.col_description(t.src, a.attnum) IS NOT NULL
+	LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', c.rel, c.attname, c.text);
+	END LOOP;
+END
+$comments$;
+COMMENT ON COLUMN @extschema@.journal_prices.price_numeric IS
+	'price in the symbol''s currency: ticks_to_price(price, tick_size) (NULL without a price or a listed symbol).';
+COMMENT ON COLUMN @extschema@.journal_prices.currency IS 'Currency of the symbol''s prices.';
+
+------------------------------------------------------------------------------
 -- Privileges: archival is exchange_dba's; the catalog and the checksums are
 -- for staff; the archived rows are read like the live ones.
 ------------------------------------------------------------------------------
