@@ -512,6 +512,7 @@ enum
 #define PGX_SQLSTATE_UNAVAILABLE     "PX040" /* matchd down, refusing, or shutting down */
 #define PGX_SQLSTATE_FATE_UNKNOWN    "PX041" /* sent, but no answer: look it up */
 #define PGX_SQLSTATE_PROTOCOL        "PX042" /* a malformed frame */
+#define PGX_SQLSTATE_NOT_LEADER      "PX043" /* standby, lease lapsed or handing over: nothing done */
 #define PGX_SQLSTATE_CAPACITY        "53400" /* a fixed capacity of matchd is full */
 
 /*
