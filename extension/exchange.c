@@ -27,7 +27,8 @@ PG_MODULE_MAGIC;
 
 void _PG_init(void);
 
-/* exchange.matchd_socket: Unix socket path of matchd; '' = the leader's, from its lease */
+/* exchange.matchd_socket: Unix socket path of matchd; '' = the leader's, from its lease
+ */
 char *exchange_matchd_socket = NULL;
 /* exchange.matchd_stream: the journal stream the matchd at matchd_socket serves */
 char *exchange_matchd_stream = NULL;

@@ -7,8 +7,8 @@
  * use and kept for the next calls.  The path is the GUC exchange.matchd_socket
  * or, when that is empty, the endpoint of the leader of exchange.matchd_stream
  * as recorded with its lease (exchange.leader_endpoint), looked up on first
- * use and again after a failure.  The socket is non-blocking; the backend sleeps on a wait event set
- * holding its latch, postmaster death and the socket, so query cancel,
+ * use and again after a failure.  The socket is non-blocking; the backend sleeps on a
+ *wait event set holding its latch, postmaster death and the socket, so query cancel,
  * statement_timeout and termination interrupt a wait, and the whole call is
  * bounded by exchange.matchd_timeout.
  *
@@ -207,18 +207,20 @@ target_path(void)
 	if (!discovering())
 		return exchange_matchd_socket;
 	if (leader_path[0] == '\0' && !leases_installed())
-		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
-		                errmsg("exchange.matchd_socket is not set"),
-		                errhint("Set exchange.matchd_socket to the path of matchd's Unix "
-		                        "socket (a superuser setting), or update the extension to "
-		                        "1.6 or later to find the leader by its lease.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_UNAVAILABLE),
+		         errmsg("exchange.matchd_socket is not set"),
+		         errhint("Set exchange.matchd_socket to the path of matchd's Unix "
+		                 "socket (a superuser setting), or update the extension to "
+		                 "1.6 or later to find the leader by its lease.")));
 	if (leader_path[0] == '\0' && !lookup_leader(&held))
-		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
-		                errmsg("no matchd leads stream \"%s\"", exchange_matchd_stream),
-		                errdetail("Nothing was sent to matchd; exchange.matchd_socket is "
-		                          "empty and no lease of the stream names a leader."),
-		                errhint("Start matchd, or set exchange.matchd_socket (a superuser "
-		                        "setting).")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_UNAVAILABLE),
+		         errmsg("no matchd leads stream \"%s\"", exchange_matchd_stream),
+		         errdetail("Nothing was sent to matchd; exchange.matchd_socket is "
+		                   "empty and no lease of the stream names a leader."),
+		         errhint("Start matchd, or set exchange.matchd_socket (a superuser "
+		                 "setting).")));
 	return leader_path;
 }
 
@@ -298,7 +300,8 @@ matchd_connect(TimestampTz deadline, bool patient)
 			continue;
 		if (errno == EAGAIN || (patient && (errno == ENOENT || errno == ECONNREFUSED)))
 		{
-			/* matchd's listen queue is full, or its socket is not up yet: try again shortly */
+			/* matchd's listen queue is full, or its socket is not up yet: try again
+			 * shortly */
 			long left = ms_left(deadline);
 
 			if (left <= 0)
@@ -608,7 +611,8 @@ refused_as_not_leader(const char *sqlstate)
  * (a fixed socket, or already retried).
  */
 static bool
-prepare_retry(int attempt, const char *tried_path, int64 tried_epoch, TimestampTz deadline)
+prepare_retry(int attempt, const char *tried_path, int64 tried_epoch,
+              TimestampTz deadline)
 {
 	char failed[sizeof(leader_path)];
 
@@ -760,13 +764,15 @@ matchd_query(const pgx_md_query *query, const char *what, pgx_md_reply *reply)
 		PG_TRY();
 		{
 			uint16 type;
-			uint32 length = exchange_frame(len, id, deadline, what, NULL, attempt > 0, &type);
+			uint32 length =
+			    exchange_frame(len, id, deadline, what, NULL, attempt > 0, &type);
 			const uint8 *body = frame_buf + PGX_FRAME_HEADER;
 			pgx_response resp;
 
 			if (type == PGX_MSG_RESPONSE)
 			{
-				/* refused before it was looked at (not the leader, stopping, malformed) */
+				/* refused before it was looked at (not the leader, stopping, malformed)
+				 */
 				if (!pgx_decode_response(body, length - PGX_FRAME_HEADER, &resp) ||
 				    resp.outcome != PGX_OUTCOME_ERROR || !valid_sqlstate(resp.sqlstate))
 					malformed_answer(what, "a response that is not a refusal");

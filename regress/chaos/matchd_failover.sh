@@ -37,11 +37,11 @@ make -s -C "$top/daemon" matchd >/dev/null
 node() { # node NAME start|kill|stop [flags]
 	local n=$1 cmd=$2
 	shift 2
-	PGX_MATCHD_NODE=$n PGX_MATCHD_DISCOVERY=1 bash "$top/scripts/matchd.sh" "$cmd" "$STACK" "$@" >/dev/null
+	PGX_MATCHD_NODE=$n bash "$top/scripts/matchd.sh" "$cmd" "$STACK" "$@" >/dev/null
 }
 leader() { q "SELECT coalesce(node, '') || ' ' || epoch || ' ' || lease_state FROM exchange.matchd_leader('main')"; }
 
-node a start --node a --lease-ms "$lease_ms" || fail "leader a did not start"
+node a start --lease-ms "$lease_ms" || fail "leader a did not start"
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<SQL || fail "setup"
 SET client_min_messages = warning;
 CREATE ROLE ha_broker LOGIN IN ROLE exchange_broker;
@@ -50,7 +50,7 @@ SELECT (exchange.open_account('HA' || i, 'ha_broker', 'verified')).account FROM 
 SQL
 stack_fund HAX $(seq -f 'HA%g' 0 $((threads - 1)))
 [ -z "$(q "SHOW exchange.matchd_socket")" ] || fail "exchange.matchd_socket is set: the brokers would not follow the leader"
-node b start --node b --standby --lease-ms "$lease_ms" || fail "standby b did not start"
+node b start --standby --lease-ms "$lease_ms" || fail "standby b did not start"
 
 # a standby is hot when it reported itself alive and less than a second behind
 wait_hot() { # NODE
@@ -86,7 +86,7 @@ for i in $(seq 1 "$kills"); do
 		sleep 0.05
 	done
 	[ "$who" = "$new" ] || fail "kill $i: $new did not take over from $old ($who $epoch $state)"
-	node "$old" start --node "$old" --standby --lease-ms "$lease_ms" || fail "kill $i: $old did not come back as a standby"
+	node "$old" start --standby --lease-ms "$lease_ms" || fail "kill $i: $old did not come back as a standby"
 	wait_hot "$old" || fail "kill $i: $old did not catch up as the standby"
 done
 sleep 1
@@ -150,7 +150,7 @@ other=$([ "$last" = a ] && echo b || echo a)
 node "$other" stop
 node "$last" stop
 h1=$(grep 'stopped cleanly' "$STACK/matchd-$last.log" | tail -1 | grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*')
-node c start --node c --replay-from-start --lease-ms "$lease_ms" || fail "fresh replay did not start"
+node c start --replay-from-start --lease-ms "$lease_ms" || fail "fresh replay did not start"
 h2=$(grep 'replayed' "$STACK/matchd-c.log" | tail -1 | grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*')
 node c stop
 [ -n "$h1" ] && [ "$h1" = "$h2" ] || fail "the last leader's state ($h1) differs from a fresh replay ($h2)"
