@@ -179,10 +179,21 @@ verify_snapshot(PGconn *conn, const char *stream, int64_t seq, const pipeline *p
 		                seq),
 		       -1;
 	}
-	if (snap_save(pl, &mine, &len) != 0)
+	/* a snapshot of an older version is compared in its own encoding */
+	if (snap_save_as(pl,
+	                 snap_version((const uint8_t *)PQgetvalue(res, 0, 0),
+	                              (size_t)PQgetlength(res, 0, 0)) == 1
+	                     ? 1
+	                     : SNAP_VERSION,
+	                 &mine, &len) != 0)
 	{
 		PQclear(res);
-		return snprintf(message, size, "out of memory"), -1;
+		return snprintf(message, size,
+		                "cannot encode the state at seq %" PRId64
+		                " (out of memory, or it does not fit the saved snapshot's "
+		                "version)",
+		                seq),
+		       -1;
 	}
 	same = (size_t)PQgetlength(res, 0, 0) == len &&
 	       memcmp(PQgetvalue(res, 0, 0), mine, len) == 0;
