@@ -44,7 +44,7 @@ all:
 	$(MAKE) all
 endif
 
-.PHONY: start stop test bench format daemon regresscheck isolationcheck unit unit-check \
+.PHONY: start stop test chaos bench format daemon regresscheck isolationcheck unit unit-check \
 	install-check-prereq bench-programs
 
 # The SQL suites against the server in PGHOST/PGPORT (scripts/test.sh starts one).
@@ -85,6 +85,10 @@ stop:
 
 test:
 	@bash scripts/test.sh
+
+# The long failure drills (regress/chaos/), figures in build/chaos/figures.txt.
+chaos:
+	@bash scripts/chaos.sh
 
 bench:
 	@bash scripts/bench.sh

@@ -27,7 +27,8 @@ PG_MODULE_MAGIC;
 
 void _PG_init(void);
 
-/* exchange.matchd_socket: Unix socket path of matchd; '' = not configured */
+/* exchange.matchd_socket: Unix socket path of matchd; '' = the leader's, from its lease
+ */
 char *exchange_matchd_socket = NULL;
 /* exchange.matchd_stream: the journal stream the matchd at matchd_socket serves */
 char *exchange_matchd_stream = NULL;
@@ -78,12 +79,14 @@ _PG_init(void)
 	DefineCustomStringVariable(
 	    "exchange.matchd_socket", "Unix socket path of the matching daemon matchd.",
 	    "The order functions (exchange.submit_order and the others) send their "
-	    "commands there. Empty: not configured, and the order functions fail "
-	    "with SQLSTATE PX040.",
+	    "commands there. Empty: to the leader of exchange.matchd_stream, as its "
+	    "lease records it (exchange.leader_endpoint), looked up again and the "
+	    "request tried once more when that leader cannot be reached.",
 	    &exchange_matchd_socket, "", PGC_SUSET, 0, check_matchd_socket, NULL, NULL);
 	DefineCustomStringVariable(
 	    "exchange.matchd_stream",
-	    "Journal stream of the matchd at exchange.matchd_socket (matchd --stream).",
+	    "Journal stream of matchd (matchd --stream): whose leader the order functions "
+	    "look up when exchange.matchd_socket is empty.",
 	    "exchange.open_market() and exchange.close_market() take the session's "
 	    "trading day from this stream's schedule and return its market status.",
 	    &exchange_matchd_stream, "main", PGC_SUSET, 0, check_matchd_stream, NULL, NULL);

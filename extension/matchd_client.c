@@ -3,10 +3,12 @@
  *		The backend's connection to matchd: one request, one answer, waited
  *		for interruptibly.
  *
- * Each backend keeps one Unix-socket connection to matchd (the path is the
- * GUC exchange.matchd_socket), opened on first use and kept for the next
- * calls.  The socket is non-blocking; the backend sleeps on a wait event set
- * holding its latch, postmaster death and the socket, so query cancel,
+ * Each backend keeps one Unix-socket connection to matchd, opened on first
+ * use and kept for the next calls.  The path is the GUC exchange.matchd_socket
+ * or, when that is empty, the endpoint of the leader of exchange.matchd_stream
+ * as recorded with its lease (exchange.leader_endpoint), looked up on first
+ * use and again after a failure.  The socket is non-blocking; the backend sleeps on a
+ *wait event set holding its latch, postmaster death and the socket, so query cancel,
  * statement_timeout and termination interrupt a wait, and the whole call is
  * bounded by exchange.matchd_timeout.
  *
@@ -18,6 +20,14 @@
  *	  is closed so that a late answer can never be taken for the answer to the
  *	  next request, and the next call reconnects;
  *	- a malformed answer: PX042, and the connection is closed as well.
+ *
+ * Failover (leader discovery only): when the request certainly did not reach
+ * a matching engine that could act on it (PX040: not connected, not sent; or
+ * matchd answered PX043, not the leader, or PX040, stopping), the call waits
+ * for the lease to name another leader (another epoch or endpoint), up to the
+ * call's deadline, and tries once more there.  A request that was sent and
+ * not answered is never sent again: its fate is unknown (PX041), and the
+ * broker looks it up by client_order_id (exchange.client_order) first.
  */
 #include "postgres.h"
 
@@ -26,10 +36,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "executor/spi.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "storage/latch.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -43,6 +57,10 @@ static WaitEventSet *conn_events = NULL; /* latch, postmaster death, socket */
 static int conn_socket_pos = -1;
 static uint32 conn_socket_mask = 0;
 static char conn_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+/* The leader as last looked up (exchange.matchd_socket empty); "" = not yet. */
+static char leader_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static int64 leader_epoch = -1;
 
 /* Request ids increase per backend, over all connections. */
 static uint64 last_request_id = 0;
@@ -123,6 +141,115 @@ wait_socket(uint32 mask, TimestampTz deadline)
 	}
 }
 
+/* Whether the socket comes from the lease rather than exchange.matchd_socket. */
+static bool
+discovering(void)
+{
+	return exchange_matchd_socket == NULL || exchange_matchd_socket[0] == '\0';
+}
+
+/*
+ * Reads the endpoint and epoch of exchange.matchd_stream's leader into
+ * leader_path/leader_epoch; false when no matchd has led the stream under a
+ * lease, or its lease is over (released, expired, superseded, holder gone).
+ * Runs as the caller (leader_endpoint() is granted to every exchange role),
+ * in a statement snapshot of its own, so that a wait sees a new lease.
+ */
+static bool
+lookup_leader(bool *held)
+{
+	Oid argtypes[1] = {TEXTOID};
+	Datum args[1];
+	bool found = false;
+
+	*held = false;
+	args[0] = CStringGetTextDatum(exchange_matchd_stream);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT endpoint, epoch, lease_state "
+	                          "FROM exchange.leader_endpoint($1)",
+	                          1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "exchange.leader_endpoint() failed");
+	if (SPI_processed == 1)
+	{
+		char *path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char *epoch = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		char *state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+
+		if (path != NULL && epoch != NULL && strlen(path) < sizeof(leader_path))
+		{
+			strlcpy(leader_path, path, sizeof(leader_path));
+			leader_epoch = pg_strtoint64(epoch);
+			found = true;
+			*held = state != NULL &&
+			        (strcmp(state, "held") == 0 || strcmp(state, "handing_over") == 0);
+		}
+	}
+	SPI_finish();
+	return found;
+}
+
+/* Whether the database's extension has leases (1.6 and later). */
+static bool
+leases_installed(void)
+{
+	Oid argtypes[1] = {TEXTOID};
+	List *name = list_make2(makeString("exchange"), makeString("leader_endpoint"));
+
+	return OidIsValid(LookupFuncName(name, 1, argtypes, true));
+}
+
+/* The socket the next connection goes to (PX040 when there is none). */
+static const char *
+target_path(void)
+{
+	bool held;
+
+	if (!discovering())
+		return exchange_matchd_socket;
+	if (leader_path[0] == '\0' && !leases_installed())
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_UNAVAILABLE),
+		         errmsg("exchange.matchd_socket is not set"),
+		         errhint("Set exchange.matchd_socket to the path of matchd's Unix "
+		                 "socket (a superuser setting), or update the extension to "
+		                 "1.6 or later to find the leader by its lease.")));
+	if (leader_path[0] == '\0' && !lookup_leader(&held))
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_UNAVAILABLE),
+		         errmsg("no matchd leads stream \"%s\"", exchange_matchd_stream),
+		         errdetail("Nothing was sent to matchd; exchange.matchd_socket is "
+		                   "empty and no lease of the stream names a leader."),
+		         errhint("Start matchd, or set exchange.matchd_socket (a superuser "
+		                 "setting).")));
+	return leader_path;
+}
+
+/*
+ * After a failure that left the request unprocessed: waits until the lease
+ * names a leader other than (failed_path, failed_epoch) and holds, or until
+ * the deadline.  Returns whether another leader was found.
+ */
+static bool
+await_new_leader(const char *failed_path, int64 failed_epoch, TimestampTz deadline)
+{
+	for (;;)
+	{
+		bool held;
+		long left;
+
+		if (lookup_leader(&held) && held &&
+		    (leader_epoch != failed_epoch || strcmp(leader_path, failed_path) != 0))
+			return true;
+		left = ms_left(deadline);
+		if (left <= 0)
+			return false;
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+		                Min(left, 10), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 static void
 pg_attribute_noreturn() unavailable_timeout(const char *doing, const char *path)
 {
@@ -133,20 +260,19 @@ pg_attribute_noreturn() unavailable_timeout(const char *doing, const char *path)
 	                errhint("matchd is overloaded or stuck; the call may be retried.")));
 }
 
-/* Opens the connection to exchange.matchd_socket (PX040 when it cannot). */
+/*
+ * Opens the connection to target_path() (PX040 when it cannot).  `patient`:
+ * a socket that is not there yet (a new leader still catching up) is tried
+ * again until the deadline rather than at once given up on.
+ */
 static void
-matchd_connect(TimestampTz deadline)
+matchd_connect(TimestampTz deadline, bool patient)
 {
-	const char *path = exchange_matchd_socket;
+	const char *path = target_path();
 	struct sockaddr_un addr;
 	pgsocket fd;
 
 	Assert(conn_fd == PGINVALID_SOCKET);
-	if (path == NULL || path[0] == '\0')
-		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
-		                errmsg("exchange.matchd_socket is not set"),
-		                errhint("Set exchange.matchd_socket to the path of matchd's Unix "
-		                        "socket (a superuser setting).")));
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
 	strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
@@ -172,9 +298,10 @@ matchd_connect(TimestampTz deadline)
 			break;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN)
+		if (errno == EAGAIN || (patient && (errno == ENOENT || errno == ECONNREFUSED)))
 		{
-			/* matchd's listen queue is full: try again shortly */
+			/* matchd's listen queue is full, or its socket is not up yet: try again
+			 * shortly */
 			long left = ms_left(deadline);
 
 			if (left <= 0)
@@ -240,7 +367,7 @@ connection_reusable(void)
 	char byte;
 	ssize_t n;
 
-	if (strcmp(conn_path, exchange_matchd_socket) != 0)
+	if (strcmp(conn_path, discovering() ? leader_path : exchange_matchd_socket) != 0)
 		return false;
 	n = recv(conn_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
@@ -402,7 +529,7 @@ valid_sqlstate(const char *s)
  */
 static uint32
 exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
-               const char *fate_hint, uint16 *type)
+               const char *fate_hint, bool patient, uint16 *type)
 {
 	bool reused;
 	uint32 length;
@@ -412,7 +539,7 @@ exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
 		matchd_disconnect();
 	reused = conn_fd != PGINVALID_SOCKET;
 	if (!reused)
-		matchd_connect(deadline);
+		matchd_connect(deadline, patient);
 	for (;;)
 	{
 		size_t sent;
@@ -424,7 +551,7 @@ exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
 		{
 			/* matchd went away since the last call: nothing left, start afresh */
 			matchd_disconnect();
-			matchd_connect(deadline);
+			matchd_connect(deadline, patient);
 			reused = false;
 			continue;
 		}
@@ -447,73 +574,146 @@ exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
 	return length;
 }
 
+/*
+ * In a PG_CATCH block: whether the error is PX040 (the request did not reach
+ * a matching engine that could act on it), which a failover retry may
+ * swallow.  The error state is flushed then; otherwise it stays for
+ * PG_RE_THROW.  Swallowing is safe here: the code that raised it holds no
+ * lock, buffer or SPI connection, only the socket, which the caller closed.
+ */
+static bool
+caught_unavailable(MemoryContext cxt)
+{
+	ErrorData *edata;
+	bool unavailable;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	unavailable = edata->sqlerrcode == ERRCODE_PGX_UNAVAILABLE;
+	FreeErrorData(edata);
+	if (unavailable)
+		FlushErrorState();
+	return unavailable;
+}
+
+/* A refusal that says the request was not acted on, by a matchd that does not
+ * lead (PX043) or is stopping (PX040): worth one more try at the leader. */
+static bool
+refused_as_not_leader(const char *sqlstate)
+{
+	return memcmp(sqlstate, PGX_SQLSTATE_NOT_LEADER, 5) == 0 ||
+	       memcmp(sqlstate, PGX_SQLSTATE_UNAVAILABLE, 5) == 0;
+}
+
+/*
+ * Before the second attempt: the leader the first one tried, and a wait for
+ * the lease to name another.  Returns false when the call should not retry
+ * (a fixed socket, or already retried).
+ */
+static bool
+prepare_retry(int attempt, const char *tried_path, int64 tried_epoch,
+              TimestampTz deadline)
+{
+	char failed[sizeof(leader_path)];
+
+	if (attempt > 0 || !discovering())
+		return false;
+	strlcpy(failed, tried_path, sizeof(failed));
+	(void)await_new_leader(failed, tried_epoch, deadline);
+	return true;
+}
+
 void
 matchd_call(const char *role, const pgx_record *request, const char *what,
             const char *fate_hint, MatchdAnswer *answer)
 {
 	TimestampTz deadline =
 	    TimestampTzPlusMilliseconds(GetCurrentTimestamp(), exchange_matchd_timeout);
+	MemoryContext cxt = CurrentMemoryContext;
 	pgx_str role_str;
 	pgx_response resp;
 	char sqlstate[5];
 	char *message = NULL;
-	size_t len;
-	uint64 id;
 
 	reserve_frame_buf(PGX_FRAME_MAX);
 	role_str.ptr = role;
 	role_str.len = (uint16)strlen(role);
-	id = ++last_request_id;
-	len = pgx_encode_request(frame_buf, id, role_str, request);
-	if (len == 0)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-		                errmsg("the %s is too large to send to matchd", what)));
 
-	PG_TRY();
+	for (int attempt = 0;; attempt++)
 	{
-		uint16 type;
-		uint32 length = exchange_frame(len, id, deadline, what, fate_hint, &type);
+		volatile bool again = false;
+		char tried[sizeof(leader_path)];
+		int64 tried_epoch = leader_epoch;
+		/* the answer overwrote the buffer: encode the request (anew) */
+		uint64 id = ++last_request_id;
+		size_t len = pgx_encode_request(frame_buf, id, role_str, request);
 
-		if (type != PGX_MSG_RESPONSE)
-			malformed_answer(what, psprintf("frame type %u is not a response", type));
-		if (!pgx_decode_response(frame_buf + PGX_FRAME_HEADER, length - PGX_FRAME_HEADER,
-		                         &resp))
-			malformed_answer(what, "response body does not decode");
-		if (resp.outcome == PGX_OUTCOME_ERROR)
+		if (len == 0)
+			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			                errmsg("the %s is too large to send to matchd", what)));
+		/* no lease at all is no failover: it fails here, not retried */
+		if (discovering())
+			(void)target_path();
+		strlcpy(tried, discovering() ? leader_path : "", sizeof(tried));
+
+		PG_TRY();
 		{
-			memcpy(sqlstate, resp.sqlstate, 5);
-			if (!valid_sqlstate(sqlstate))
-				malformed_answer(what, "invalid SQLSTATE in an error answer");
-			message = answer_string(resp.message, what, "the error message");
-		}
-		else
-		{
-			if (resp.status == 0)
-				malformed_answer(what, "an answer without a status");
-			/* sequenced and journaled as rejected by the order manager: an error */
-			memcpy(sqlstate, resp.sqlstate, 5);
-			if (!success_sqlstate(sqlstate))
+			uint16 type;
+			uint32 length =
+			    exchange_frame(len, id, deadline, what, fate_hint, attempt > 0, &type);
+
+			if (type != PGX_MSG_RESPONSE)
+				malformed_answer(what, psprintf("frame type %u is not a response", type));
+			if (!pgx_decode_response(frame_buf + PGX_FRAME_HEADER,
+			                         length - PGX_FRAME_HEADER, &resp))
+				malformed_answer(what, "response body does not decode");
+			if (resp.outcome == PGX_OUTCOME_ERROR)
 			{
+				memcpy(sqlstate, resp.sqlstate, 5);
 				if (!valid_sqlstate(sqlstate))
-					malformed_answer(what, "invalid SQLSTATE in a refusal");
-				message = answer_string(resp.message, what, "the refusal message");
+					malformed_answer(what, "invalid SQLSTATE in an error answer");
+				message = answer_string(resp.message, what, "the error message");
+				/* not acted on: this matchd does not lead (any more) */
+				if (refused_as_not_leader(sqlstate) && attempt == 0 && discovering())
+				{
+					matchd_disconnect();
+					again = true;
+				}
 			}
-			answer->status = resp.status;
-			answer->seq = resp.seq;
-			answer->order_id = resp.order_id;
-			answer->created_ts = resp.created_ts;
-			answer->filled = resp.filled;
-			answer->remaining = resp.remaining;
-			answer->reason = answer_string(resp.reason, what, "the reason");
+			else
+			{
+				if (resp.status == 0)
+					malformed_answer(what, "an answer without a status");
+				/* sequenced and journaled as rejected by the order manager: an error */
+				memcpy(sqlstate, resp.sqlstate, 5);
+				if (!success_sqlstate(sqlstate))
+				{
+					if (!valid_sqlstate(sqlstate))
+						malformed_answer(what, "invalid SQLSTATE in a refusal");
+					message = answer_string(resp.message, what, "the refusal message");
+				}
+				answer->status = resp.status;
+				answer->seq = resp.seq;
+				answer->order_id = resp.order_id;
+				answer->created_ts = resp.created_ts;
+				answer->filled = resp.filled;
+				answer->remaining = resp.remaining;
+				answer->reason = answer_string(resp.reason, what, "the reason");
+			}
 		}
+		PG_CATCH();
+		{
+			/* a late answer must never be read as the next request's */
+			matchd_disconnect();
+			if (attempt > 0 || !discovering() || !caught_unavailable(cxt))
+				PG_RE_THROW();
+			again = true;
+		}
+		PG_END_TRY();
+
+		if (!again || !prepare_retry(attempt, tried, tried_epoch, deadline))
+			break;
 	}
-	PG_CATCH();
-	{
-		/* a late answer must never be read as the next request's */
-		matchd_disconnect();
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
 
 	if (resp.outcome == PGX_OUTCOME_ERROR)
 		ereport(ERROR, (errcode(PGX_ERRCODE(sqlstate)),
@@ -539,52 +739,75 @@ matchd_query(const pgx_md_query *query, const char *what, pgx_md_reply *reply)
 {
 	TimestampTz deadline =
 	    TimestampTzPlusMilliseconds(GetCurrentTimestamp(), exchange_matchd_timeout);
+	MemoryContext cxt = CurrentMemoryContext;
 	char sqlstate[5] = {0};
 	char *message = NULL;
-	size_t len;
-	uint64 id;
 
 	reserve_frame_buf(PGX_FRAME_MAX);
-	id = ++last_request_id;
-	len = pgx_encode_md_query(frame_buf, id, query);
-	if (len == 0)
-		ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
-		                errmsg("the symbol of the %s is too long", what)));
-
-	PG_TRY();
+	for (int attempt = 0;; attempt++)
 	{
-		uint16 type;
-		uint32 length = exchange_frame(len, id, deadline, what, NULL, &type);
-		const uint8 *body = frame_buf + PGX_FRAME_HEADER;
-		pgx_response resp;
+		volatile bool again = false;
+		char tried[sizeof(leader_path)];
+		int64 tried_epoch = leader_epoch;
+		uint64 id = ++last_request_id;
+		size_t len = pgx_encode_md_query(frame_buf, id, query);
 
-		if (type == PGX_MSG_RESPONSE)
+		if (len == 0)
+			ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
+			                errmsg("the symbol of the %s is too long", what)));
+		/* no lease at all is no failover: it fails here, not retried */
+		if (discovering())
+			(void)target_path();
+		strlcpy(tried, discovering() ? leader_path : "", sizeof(tried));
+		memset(sqlstate, 0, sizeof(sqlstate));
+
+		PG_TRY();
 		{
-			/* refused before it was looked at (shutting down, malformed) */
-			if (!pgx_decode_response(body, length - PGX_FRAME_HEADER, &resp) ||
-			    resp.outcome != PGX_OUTCOME_ERROR || !valid_sqlstate(resp.sqlstate))
-				malformed_answer(what, "a response that is not a refusal");
-			memcpy(sqlstate, resp.sqlstate, 5);
-			message = answer_string(resp.message, what, "the error message");
+			uint16 type;
+			uint32 length =
+			    exchange_frame(len, id, deadline, what, NULL, attempt > 0, &type);
+			const uint8 *body = frame_buf + PGX_FRAME_HEADER;
+			pgx_response resp;
+
+			if (type == PGX_MSG_RESPONSE)
+			{
+				/* refused before it was looked at (not the leader, stopping, malformed)
+				 */
+				if (!pgx_decode_response(body, length - PGX_FRAME_HEADER, &resp) ||
+				    resp.outcome != PGX_OUTCOME_ERROR || !valid_sqlstate(resp.sqlstate))
+					malformed_answer(what, "a response that is not a refusal");
+				memcpy(sqlstate, resp.sqlstate, 5);
+				message = answer_string(resp.message, what, "the error message");
+				if (refused_as_not_leader(sqlstate) && attempt == 0 && discovering())
+				{
+					matchd_disconnect();
+					again = true;
+				}
+			}
+			else if (type != PGX_MSG_MD_REPLY)
+				malformed_answer(what, psprintf("frame type %u is not a reply", type));
+			else if (!pgx_decode_md_reply(body, length - PGX_FRAME_HEADER, reply))
+				malformed_answer(what, "reply does not decode");
+			else if (reply->outcome == PGX_OUTCOME_ERROR)
+			{
+				if (!valid_sqlstate(reply->sqlstate))
+					malformed_answer(what, "invalid SQLSTATE in an error reply");
+				memcpy(sqlstate, reply->sqlstate, 5);
+				message = answer_string(reply->message, what, "the error message");
+			}
 		}
-		else if (type != PGX_MSG_MD_REPLY)
-			malformed_answer(what, psprintf("frame type %u is not a reply", type));
-		else if (!pgx_decode_md_reply(body, length - PGX_FRAME_HEADER, reply))
-			malformed_answer(what, "reply does not decode");
-		else if (reply->outcome == PGX_OUTCOME_ERROR)
+		PG_CATCH();
 		{
-			if (!valid_sqlstate(reply->sqlstate))
-				malformed_answer(what, "invalid SQLSTATE in an error reply");
-			memcpy(sqlstate, reply->sqlstate, 5);
-			message = answer_string(reply->message, what, "the error message");
+			matchd_disconnect();
+			if (attempt > 0 || !discovering() || !caught_unavailable(cxt))
+				PG_RE_THROW();
+			again = true;
 		}
+		PG_END_TRY();
+
+		if (!again || !prepare_retry(attempt, tried, tried_epoch, deadline))
+			break;
 	}
-	PG_CATCH();
-	{
-		matchd_disconnect();
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
 
 	if (sqlstate[0] != 0)
 		ereport(ERROR, (errcode(PGX_ERRCODE(sqlstate)),

@@ -518,8 +518,8 @@ enum
  * is handing the stream over (switchover).  Nothing was sequenced or
  * journaled, so the caller may re-discover the leader and send it again.
  */
-#define PGX_SQLSTATE_NOT_LEADER "PX043"
-#define PGX_SQLSTATE_CAPACITY   "53400" /* a fixed capacity of matchd is full */
+#define PGX_SQLSTATE_NOT_LEADER      "PX043"
+#define PGX_SQLSTATE_CAPACITY        "53400" /* a fixed capacity of matchd is full */
 
 /*
  * Refusals of the order manager.  Except for PX076 (rate limited: refused

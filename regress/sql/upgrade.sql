@@ -1,5 +1,5 @@
 -- The current version by every path: CREATE EXTENSION (1.0, then the update
--- scripts), and ALTER EXTENSION UPDATE of 1.0 .. 1.4 databases that
+-- scripts), and ALTER EXTENSION UPDATE of 1.0 .. 1.5 databases that
 -- hold data; 1.1 -> 1.2 is compared with a fresh 1.2.
 SET client_min_messages = warning;
 SET timezone = 'UTC';
@@ -326,6 +326,69 @@ SELECT symbol, trading_day, exchange.volume(candle), exchange.trade_count(candle
   FROM exchange.candles_1m ORDER BY trading_day;
 SELECT trading_day, commands, candle_rows FROM exchange.archive_trading_day('2026-11-23');
 SELECT * FROM exchange.candles('UPE', '1 minute');
+
+\c :regress_db
+DROP DATABASE regress_exchange_upgrade;
+
+-- 1.5 -> 1.6: leases beside a stream that was taken over without one (the
+-- lease takes the next epoch), the client-order index on live and archived
+-- days, and client_order() reading both
+CREATE DATABASE regress_exchange_upgrade;
+\c regress_exchange_upgrade
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION exchange VERSION '1.5';
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT stream AS s, epoch AS e FROM exchange.take_over_stream('main') \gset
+SELECT exchange.append_batch(:s, :e, 1, exchange.encode_batch(ARRAY[
+    exchange.make_record(1, 0, 'add_symbol', '2026-11-23 13:00+00', symbol => 'UPF',
+        detail => '{"tick_size": 0.01}'),
+    exchange.make_record(1, 1, 'accepted', '2026-11-23 13:00+00', symbol => 'UPF'),
+    exchange.make_record(2, 0, 'open_account', '2026-11-23 13:00+00', account => 'up-1',
+        detail => '{"broker": "regress_up_broker"}'),
+    exchange.make_record(2, 1, 'accepted', '2026-11-23 13:00+00', account => 'up-1'),
+    exchange.make_record(3, 0, 'market_open', '2026-11-23 14:30+00'),
+    exchange.make_record(3, 1, 'accepted', '2026-11-23 14:30+00', reason => 'open'),
+    exchange.make_record(4, 0, 'new_order', '2026-11-23 15:00+00', symbol => 'UPF', account => 'up-1',
+        order_id => 4, side => 'buy', order_type => 'limit', time_in_force => 'day', price => 1000,
+        quantity => 5, client_order_id => 'cl-1'),
+    exchange.make_record(4, 1, 'accepted', '2026-11-23 15:00+00', symbol => 'UPF', account => 'up-1',
+        order_id => 4, side => 'buy', price => 1000, quantity => 5, remaining => 5, status => 'new'),
+    exchange.make_record(5, 0, 'market_close', '2026-11-23 21:00+00'),
+    exchange.make_record(5, 1, 'expired', '2026-11-23 21:00+00', symbol => 'UPF', account => 'up-1',
+        order_id => 4, side => 'buy', price => 1000, remaining => 0, status => 'expired'),
+    exchange.make_record(5, 2, 'accepted', '2026-11-23 21:00+00', reason => 'closed')]));
+SELECT exchange.append_batch(:s, :e, 6, exchange.encode_batch(ARRAY[
+    exchange.make_record(6, 0, 'market_open', '2026-11-24 14:30+00', '2026-11-24'),
+    exchange.make_record(6, 1, 'accepted', '2026-11-24 14:30+00', '2026-11-24', reason => 'open'),
+    exchange.make_record(7, 0, 'new_order', '2026-11-24 15:00+00', '2026-11-24', symbol => 'UPF',
+        account => 'up-1', order_id => 7, side => 'sell', order_type => 'limit', time_in_force => 'day',
+        price => 1010, quantity => 2, client_order_id => 'cl-1'),
+    exchange.make_record(7, 1, 'rejected', '2026-11-24 15:00+00', '2026-11-24', symbol => 'UPF',
+        account => 'up-1', order_id => 7, side => 'sell', price => 1010, quantity => 2,
+        status => 'rejected', reason => 'insufficient_shares')]));
+SELECT trading_day, commands FROM exchange.archive_trading_day('2026-11-23');
+ALTER EXTENSION exchange UPDATE;
+SELECT :'fingerprint_def' \gexec
+SELECT extversion FROM pg_extension WHERE extname = 'exchange';
+SELECT pg_temp.fingerprint() = :'fresh' AS same_as_fresh_install;
+SELECT count(*) AS client_order_indexes FROM pg_indexes
+ WHERE indexdef LIKE '%(account, client_order_id)%' AND tablename LIKE 'journal_2026%';
+SELECT order_id, stream_name, trading_day, side, price, quantity, outcome, status, filled, remaining
+  FROM exchange.client_order('up-1', 'cl-1');
+SELECT node, epoch, lease_state FROM exchange.matchd_leader('main');
+SELECT stream, epoch, last_seq FROM exchange.acquire_lease('main', 'node-a', '/tmp/a.sock', 1000);
+SELECT node, endpoint, epoch, lease_state, last_seq FROM exchange.matchd_leader('main');
+-- the writer of the old epoch is fenced off
+SELECT pg_temp.try($$SELECT exchange.append_batch(1, 1, 8, exchange.encode_batch(ARRAY[
+    exchange.make_record(8, 0, 'market_close', '2026-11-24 21:00+00', '2026-11-24'),
+    exchange.make_record(8, 1, 'accepted', '2026-11-24 21:00+00', '2026-11-24', reason => 'closed')]))$$) AS old_writer;
 
 \c :regress_db
 DROP DATABASE regress_exchange_upgrade;
