@@ -27,8 +27,8 @@ struct lease
 	PGconn *conn;
 	_Atomic uint64_t renewed_us; /* start of the last successful renewal */
 	_Atomic int64_t applied;
-	int handover_set;    /* guarded by lock */
-	char handover[64];   /* guarded by lock */
+	int handover_set;  /* guarded by lock */
+	char handover[64]; /* guarded by lock */
 	volatile int stopping;
 	int reports_off; /* report_member is missing: stop asking */
 };
@@ -138,7 +138,8 @@ report(lease *l)
 {
 	char stream[16], applied[24];
 	/* a leader has no apply delay: NULL */
-	const char *params[6] = {stream, l->cfg.node, "leader", l->cfg.endpoint, applied, NULL};
+	const char *params[6] = {stream,          l->cfg.node, "leader",
+	                         l->cfg.endpoint, applied,     NULL};
 	PGresult *res;
 
 	if (l->reports_off || l->conn == NULL)

@@ -213,7 +213,8 @@ usage(FILE *f)
 	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
 	    "  --help                  this text\n"
 	    "\n"
-	    "Start: acquires the stream's lease (new epoch), loads the latest state snapshot\n"
+	    "Start: acquires the stream's lease (new epoch), loads the latest state "
+	    "snapshot\n"
 	    "(exchange.latest_snapshot: books, wallets, limits, session; checked by\n"
 	    "SHA-256) and replays the journal after it, or the whole stream when there\n"
 	    "is none, verifying every replayed command's records byte for byte; then\n"
@@ -224,7 +225,8 @@ usage(FILE *f)
 	    "SIGTERM of a leader also releases its lease, so that a standby takes over\n"
 	    "at once.\n"
 	    "Exit status: 0 clean shutdown, 1 error, 2 usage, 3 fenced off by another\n"
-	    "matchd (stale epoch or lost lease), 4 replay did not match the journal or a saved\n"
+	    "matchd (stale epoch or lost lease), 4 replay did not match the journal or a "
+	    "saved\n"
 	    "snapshot, 5 the latest snapshot is damaged or does not load.\n",
 	    f);
 }
@@ -420,8 +422,8 @@ parse_options(int argc, char **argv, options *o)
 		                "--replay-from-start\n");
 		return -1;
 	}
-	if (o->node[0] == '\0' && (gethostname(o->node, sizeof(o->node) - 1) != 0 ||
-	                           o->node[0] == '\0'))
+	if (o->node[0] == '\0' &&
+	    (gethostname(o->node, sizeof(o->node) - 1) != 0 || o->node[0] == '\0'))
 		snprintf(o->node, sizeof(o->node), "matchd");
 	return feed_config_check(&o->feed);
 }
@@ -938,8 +940,7 @@ log_recovered(const recovery_info *info, uint64_t t0)
 	else
 		snprintf(from, sizeof(from), "from seq 1 (no snapshot)");
 	mlog(LOG_INFO,
-	     "replayed %" PRId64 " commands (%" PRId64
-	     " records) %s in %.1f ms, all equal "
+	     "replayed %" PRId64 " commands (%" PRId64 " records) %s in %.1f ms, all equal "
 	     "to the journal; %u symbols, %u accounts; "
 	     "state hash %016" PRIx64 ", order manager hash %016" PRIx64
 	     "; %u open orders; market %s; trading day %d",
@@ -1001,8 +1002,8 @@ start_leader(recovery_info *info, uint64_t *granted_us)
 		else
 			die(1, "%s", msg);
 	}
-	if (rc == LEASE_UNSUPPORTED && recovery_take_over(conn, d.opt.stream, info, msg,
-	                                                  sizeof(msg)) != 0)
+	if (rc == LEASE_UNSUPPORTED &&
+	    recovery_take_over(conn, d.opt.stream, info, msg, sizeof(msg)) != 0)
 		die(1, "cannot take the stream over: %s", msg);
 	d.stream_id = info->stream;
 	recover(conn, info);
@@ -1111,9 +1112,8 @@ serve(PGconn *conn, const recovery_info *info, uint64_t granted_us)
 	if ((d.jr = journal_start(conn, d.opt.conninfo, info->stream, info->epoch,
 	                          d.writer_fd)) == NULL)
 		die(1, "cannot start the journal writer");
-	if (granted_us &&
-	    (d.lease = lease_start(&d.ha, info->stream, info->epoch, granted_us,
-	                           d.lease_fd)) == NULL)
+	if (granted_us && (d.lease = lease_start(&d.ha, info->stream, info->epoch, granted_us,
+	                                         d.lease_fd)) == NULL)
 		die(1, "cannot start the lease heartbeat");
 	lease_set_applied(d.lease, pl_last_seq(d.pl));
 	/* the feed carries what commits after the replayed journal */
@@ -1252,8 +1252,8 @@ main(int argc, char **argv)
 	     d.jst.batches ? (double)d.jst.append_us_total / 1000.0 / (double)d.jst.batches
 	                   : 0.0,
 	     d.jst.reconnects, d.injected, d.snapshots_taken, d.snapshots_saved,
-	     d.snapshots_failed, d.pl ? pl_last_seq(d.pl) : 0,
-	     d.pl ? pl_state_hash(d.pl) : 0, d.pl ? pl_om_hash(d.pl) : 0);
+	     d.snapshots_failed, d.pl ? pl_last_seq(d.pl) : 0, d.pl ? pl_state_hash(d.pl) : 0,
+	     d.pl ? pl_om_hash(d.pl) : 0);
 	pl_destroy(d.pl);
 	mdq_scratch_free(&d.mdq);
 	for (int i = 0; i < 2; i++)

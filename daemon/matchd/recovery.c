@@ -235,15 +235,16 @@ recovery_take_over(PGconn *conn, const char *stream_name, recovery_info *info,
 }
 
 int
-recovery_locate(PGconn *conn, const char *stream_name, recovery_info *info,
-                char *message, size_t size)
+recovery_locate(PGconn *conn, const char *stream_name, recovery_info *info, char *message,
+                size_t size)
 {
 	const char *params[1] = {stream_name};
 	PGresult *res;
 
 	memset(info, 0, sizeof(*info));
-	res = query(conn, "SELECT stream, epoch, last_seq FROM exchange.streams WHERE name = $1",
-	            1, params, 0, message, size);
+	res = query(conn,
+	            "SELECT stream, epoch, last_seq FROM exchange.streams WHERE name = $1", 1,
+	            params, 0, message, size);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
@@ -273,8 +274,8 @@ recovery_position(PGconn *conn, int32_t today, pipeline *pl, recovery_info *info
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
-		return PQclear(res),
-		       snprintf(message, size, "stream %d is gone", info->stream), -1;
+		return PQclear(res), snprintf(message, size, "stream %d is gone", info->stream),
+		       -1;
 	info->journal_day = PQgetisnull(res, 0, 0) ? -1 : day_of(PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 1))
 		last_ts = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -309,7 +310,8 @@ recovery_replay(PGconn *conn, int stream_id, pipeline *pl, int64_t target,
 		PGresult *res;
 
 		snprintf(after, sizeof(after), "%" PRId64, pl_last_seq(pl));
-		snprintf(chunk, sizeof(chunk), "%" PRId64, want < REPLAY_CHUNK ? want : REPLAY_CHUNK);
+		snprintf(chunk, sizeof(chunk), "%" PRId64,
+		         want < REPLAY_CHUNK ? want : REPLAY_CHUNK);
 		res = query(conn, "SELECT exchange.read_batch($1::int, $2::bigint, $3::int)", 3,
 		            params, 1, message, size);
 		if (res == NULL)

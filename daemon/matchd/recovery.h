@@ -77,8 +77,8 @@ int recovery_run(PGconn *conn, int32_t today, const pl_config *cfg, int from_sta
  * (message set) or RECOVERY_DIVERGED.
  */
 int recovery_replay(PGconn *conn, int stream, pipeline *pl, int64_t target,
-                    batchbuf *scratch, int64_t *commands, int64_t *records,
-                    char *message, size_t size);
+                    batchbuf *scratch, int64_t *commands, int64_t *records, char *message,
+                    size_t size);
 
 /*
  * After replay: the sequencer continues from the stream's last seq, time and

@@ -24,9 +24,9 @@ typedef struct tail
 	pipeline *pl;
 	PGconn *conn;
 	batchbuf scratch;
-	int64_t known_seq;  /* newest committed seq heard of */
-	int64_t delay_ms;   /* apply delay of the newest record applied */
-	int64_t commands;   /* replayed since start */
+	int64_t known_seq; /* newest committed seq heard of */
+	int64_t delay_ms;  /* apply delay of the newest record applied */
+	int64_t commands;  /* replayed since start */
 	int64_t records;
 	int reports_off;
 	int fresh; /* (re)connected: notifications may have been missed */
@@ -114,8 +114,8 @@ lease_open(tail *t)
 	if (t->stream == 0)
 		return 1; /* no stream, no lease: acquire_lease creates both */
 	snprintf(stream, sizeof(stream), "%d", t->stream);
-	res = PQexecParams(t->conn, "SELECT exchange.lease_open($1::int, $2)", 2, NULL, params,
-	                   NULL, NULL, 0);
+	res = PQexecParams(t->conn, "SELECT exchange.lease_open($1::int, $2)", 2, NULL,
+	                   params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		mlog(LOG_WARN, "standby: lease_open: %s", PQresultErrorMessage(res));
@@ -148,8 +148,8 @@ static void
 report(tail *t, int to_log)
 {
 	char stream[16], applied[24], delay[16];
-	const char *params[6] = {stream, t->cfg->node, "standby", t->cfg->endpoint, applied,
-	                         delay};
+	const char *params[6] = {stream,           t->cfg->node, "standby",
+	                         t->cfg->endpoint, applied,      delay};
 	int64_t lag = t->known_seq - pl_last_seq(t->pl);
 	PGresult *res;
 
@@ -177,8 +177,8 @@ report(tail *t, int to_log)
 }
 
 int
-standby_run(const ha_config *cfg, const standby_opts *opts, int stream_id,
-            pipeline *pl, uint64_t *open_us, char *message, size_t size)
+standby_run(const ha_config *cfg, const standby_opts *opts, int stream_id, pipeline *pl,
+            uint64_t *open_us, char *message, size_t size)
 {
 	tail t = {.cfg = cfg, .stream = stream_id, .pl = pl};
 	uint64_t next_poll = 0, next_report = 0, next_log = 0;
