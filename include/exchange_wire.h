@@ -512,7 +512,13 @@ enum
 #define PGX_SQLSTATE_UNAVAILABLE     "PX040" /* matchd down, refusing, or shutting down */
 #define PGX_SQLSTATE_FATE_UNKNOWN    "PX041" /* sent, but no answer: look it up */
 #define PGX_SQLSTATE_PROTOCOL        "PX042" /* a malformed frame */
-#define PGX_SQLSTATE_NOT_LEADER      "PX043" /* standby, lease lapsed or handing over: nothing done */
+/*
+ * Not the leader: this matchd refused the request without doing anything -
+ * it is a standby, its lease lapsed on its own clock (the self-fence), or it
+ * is handing the stream over (switchover).  Nothing was sequenced or
+ * journaled, so the caller may re-discover the leader and send it again.
+ */
+#define PGX_SQLSTATE_NOT_LEADER      "PX043"
 #define PGX_SQLSTATE_CAPACITY        "53400" /* a fixed capacity of matchd is full */
 
 /*
@@ -541,6 +547,11 @@ enum
 #define PGX_SQLSTATE_PRICE_BAND          "PX074" /* price_band */
 #define PGX_SQLSTATE_NO_COLLAR           "PX075" /* no_collar: market buy, no reference */
 #define PGX_SQLSTATE_RATE_LIMITED        "PX076" /* not journaled */
+/* duplicate_client_order_id: the account already used this non-empty
+ * client_order_id in the current trading day (from the first command after
+ * the accepted market_close that ended the previous day); journaled as
+ * rejected, the message names the earlier order (its id, which is its seq) */
+#define PGX_SQLSTATE_DUPLICATE_CLORDID "PX077"
 
 /*
  * Risk defaults of an account and a symbol until set_account_limits /

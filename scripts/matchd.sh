@@ -4,6 +4,8 @@
 #   scripts/matchd.sh start  DIR [matchd flags...]  start (idempotent); waits until it serves
 #   scripts/matchd.sh stop   DIR                    SIGTERM, wait for the clean exit
 #   scripts/matchd.sh kill   DIR                    SIGKILL (crash drills)
+#   scripts/matchd.sh signal DIR SIG                send SIG (STOP/CONT: zombie drills)
+#   scripts/matchd.sh pid    DIR                    print the pid
 #   scripts/matchd.sh status DIR
 #   scripts/matchd.sh setup  DIR                    role matchd + exchange.matchd_socket only
 #
@@ -11,6 +13,13 @@
 # its socket (0600, in the cluster's private socket directory) is reachable by
 # the server's backends and nobody else.  It logs to DIR/matchd.log.
 # PGX_MATCHD_BIN picks another build (the sanitized one: daemon/build/asan/bin/matchd).
+#
+# Several matchd per stack (high availability): PGX_MATCHD_NODE=b names the
+# node (--node b) and gives it its own pid file DIR/matchd-b.pid, log
+# DIR/matchd-b.log and socket $PGHOST/matchd-b.sock; without it, today's names
+# (and the host name as the node).  `start DIR --standby` waits for the pid
+# file only: a standby opens its socket when it becomes the leader.  Only the
+# default node points exchange.matchd_socket at its socket (setup).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +28,11 @@ dir=$(cd "${2:?usage: matchd.sh start|stop|kill|status|setup DIR}" && pwd)
 shift 2
 # shellcheck disable=SC1091
 . "$dir/env"
-pidfile=$dir/matchd.pid
-log=$dir/matchd.log
-sock=$PGHOST/matchd.sock
+node=${PGX_MATCHD_NODE:-}
+suffix=${node:+-$node}
+pidfile=$dir/matchd$suffix.pid
+log=$dir/matchd$suffix.log
+sock=$PGHOST/matchd$suffix.sock
 
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -46,14 +57,16 @@ END \$\$;
 GRANT exchange_engine TO matchd;
 -- the library defines the setting; PostgreSQL 15 wants it known for ALTER SYSTEM
 LOAD 'exchange';
-ALTER SYSTEM SET exchange.matchd_socket = '$sock';
+$([ -z "$node" ] && echo "ALTER SYSTEM SET exchange.matchd_socket = '$sock';")
 SELECT pg_reload_conf();
 SQL
 }
 
 start() {
+	local arg standby=
+	for arg in "$@"; do [ "$arg" = --standby ] && standby=1; done
 	if running; then
-		echo "matchd is already running (pid $(pid))"
+		echo "matchd$suffix is already running (pid $(pid))"
 		return 0
 	fi
 	setup >/dev/null
@@ -65,11 +78,11 @@ start() {
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir"
 	as_owner nohup "$dir/bin/matchd" --socket "$sock" \
 		--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" \
-		--pidfile "$pidfile" "$@" >>"$log" 2>&1 </dev/null &
+		--pidfile "$pidfile" ${node:+--node "$node"} "$@" >>"$log" 2>&1 </dev/null &
 	local child=$!
 	for _ in $(seq 1 600); do
-		if [ -S "$sock" ] && [ -f "$pidfile" ]; then
-			echo "matchd is running (pid $(pid), socket $sock)"
+		if { [ -n "$standby" ] || [ -S "$sock" ]; } && [ -f "$pidfile" ]; then
+			echo "matchd$suffix is running (pid $(pid), ${standby:+standby, }socket $sock)"
 			return 0
 		fi
 		if ! kill -0 "$child" 2>/dev/null; then
@@ -112,12 +125,18 @@ kill)
 	fi
 	rm -f "$pidfile"
 	;;
+signal)
+	running && kill -"${1:?usage: matchd.sh signal DIR SIG}" "$(pid)"
+	;;
+pid)
+	running && pid
+	;;
 status)
-	if running; then echo "matchd is running (pid $(pid))"; else echo "matchd is not running"; exit 3; fi
+	if running; then echo "matchd$suffix is running (pid $(pid))"; else echo "matchd$suffix is not running"; exit 3; fi
 	;;
 setup) setup ;;
 *)
-	echo "usage: matchd.sh start|stop|kill|status|setup DIR" >&2
+	echo "usage: matchd.sh start|stop|kill|signal|pid|status|setup DIR" >&2
 	exit 2
 	;;
 esac

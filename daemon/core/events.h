@@ -76,7 +76,9 @@ enum mc_reason
 	MC_R_MAX_DAILY_NOTIONAL = 72,
 	MC_R_MAX_OPEN_ORDERS = 73,
 	MC_R_PRICE_BAND = 74,
-	MC_R_NO_COLLAR = 75
+	MC_R_NO_COLLAR = 75,
+	/* the account already used the client order id this trading day */
+	MC_R_DUPLICATE_CLORDID = 76
 };
 
 /* MC_EV_AMENDED flags */

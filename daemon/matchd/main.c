@@ -9,6 +9,13 @@
  * commits, the next fills (group commit).  A batch is handed over when the
  * writer is free and either its oldest record has waited --batch-delay-us or
  * it holds --batch-max records.
+ *
+ * High availability (docs/high-availability.md): a leader holds the stream's
+ * lease (lease.c: a heartbeat thread renews it) and refuses requests with
+ * PX043 once it could have lapsed; a --standby tails the journal (standby.c)
+ * with hot books and takes the lease over, with a new epoch, when it opens.
+ * A switchover hands the stream to another node and turns this one into a
+ * standby.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,7 +36,9 @@
 #include <libpq-fe.h>
 
 #include "feed.h"
+#include "ha.h"
 #include "journal.h"
+#include "lease.h"
 #include "mdquery.h"
 #include "log.h"
 #include "pipeline.h"
@@ -38,11 +47,13 @@
 #include "server.h"
 #include "snapsave.h"
 #include "snapshot.h"
+#include "standby.h"
 
 #define TAG_WRITER   (SERVER_TAG_LISTENER + 1)
 #define TAG_SIGNAL   (SERVER_TAG_LISTENER + 2)
 #define TAG_SCHEDULE (SERVER_TAG_LISTENER + 3)
 #define TAG_FEED     (SERVER_TAG_LISTENER + 4)
+#define TAG_LEASE    (SERVER_TAG_LISTENER + 5)
 
 /* The role journaled for the opens and closes of the schedule. */
 #define SCHEDULER_ROLE "matchd-scheduler"
@@ -61,6 +72,10 @@ typedef struct options
 	uint32_t max_connections;
 	uint32_t schedule_interval_ms;
 	int replay_from_start;
+	int standby;         /* --standby: tail the stream until the lease opens */
+	int force_take_over; /* --force-take-over: take_over_stream, no lease */
+	char node[64];       /* --node, default: the host name */
+	uint32_t lease_ms, heartbeat_ms, poll_ms;
 	pl_config pl;
 	feed_config feed;
 } options;
@@ -108,11 +123,20 @@ static struct
 	scheduler *sched;
 	feed *feed; /* NULL without --feed */
 	snapsaver *saver;
+	lease *lease; /* NULL without a lease (--force-take-over, or before 1.6) */
+	ha_config ha;
+	int lease_fd;     /* eventfd: the heartbeat saw a switchover request */
+	int handing_over; /* switchover: refuse (PX043), commit what is pending */
+	int stream_id;
+	int pidfile_written;
+	uint64_t open_seen_us; /* standby: when the lease was seen open */
+	journal_stats jst;     /* of every leadership of this process */
 	slot slots[2];
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
 	int stopping;
 	uint64_t commands, refusals, injected, md_queries, snapshots_taken;
+	uint64_t snapshots_saved, snapshots_failed;
 	mdq_scratch mdq;
 } d;
 
@@ -172,13 +196,25 @@ usage(FILE *f)
 	    "                          the stream's epoch)\n"
 	    "  --feed-packet-bytes N   UDP payload at most (default: 1200)\n"
 	    "  --feed-heartbeat-ms N   heartbeat when idle (default: 1000)\n"
+	    "  --node NAME             this matchd's name in the stream's lease (default:\n"
+	    "                          the host name)\n"
+	    "  --standby               a hot standby: replay the journal as it commits\n"
+	    "                          (no socket) and take the lease over when it opens\n"
+	    "  --lease-ms N            lease duration (default: 1000)\n"
+	    "  --heartbeat-ms N        lease renewal / lag report interval (default:\n"
+	    "                          lease-ms / 4)\n"
+	    "  --poll-ms N             standby: how often it asks whether the lease is\n"
+	    "                          open (default: 20)\n"
+	    "  --force-take-over       take the stream over without a lease\n"
+	    "                          (exchange.take_over_stream; fences any leader)\n"
 	    "  --replay-from-start     ignore the saved snapshots and replay the whole\n"
 	    "                          journal, comparing the state with every saved\n"
 	    "                          snapshot on the way (exit 4 on a difference)\n"
 	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
 	    "  --help                  this text\n"
 	    "\n"
-	    "Start: takes the stream over (new epoch), loads the latest state snapshot\n"
+	    "Start: acquires the stream's lease (new epoch), loads the latest state "
+	    "snapshot\n"
 	    "(exchange.latest_snapshot: books, wallets, limits, session; checked by\n"
 	    "SHA-256) and replays the journal after it, or the whole stream when there\n"
 	    "is none, verifying every replayed command's records byte for byte; then\n"
@@ -186,8 +222,11 @@ usage(FILE *f)
 	    "After every accepted market close it saves a snapshot of its state\n"
 	    "(exchange.save_snapshot) once the close has committed.  SIGTERM: stops\n"
 	    "accepting, commits what is pending, answers, exits 0.\n"
+	    "SIGTERM of a leader also releases its lease, so that a standby takes over\n"
+	    "at once.\n"
 	    "Exit status: 0 clean shutdown, 1 error, 2 usage, 3 fenced off by another\n"
-	    "matchd (stale epoch), 4 replay did not match the journal or a saved\n"
+	    "matchd (stale epoch or lost lease), 4 replay did not match the journal or a "
+	    "saved\n"
 	    "snapshot, 5 the latest snapshot is damaged or does not load.\n",
 	    f);
 }
@@ -233,6 +272,12 @@ parse_options(int argc, char **argv, options *o)
 	    {"feed-heartbeat-ms", required_argument, NULL, FEED_OPT_HEARTBEAT},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"replay-from-start", no_argument, NULL, 'R'},
+	    {"standby", no_argument, NULL, 'Y'},
+	    {"force-take-over", no_argument, NULL, 'F'},
+	    {"node", required_argument, NULL, 'N'},
+	    {"lease-ms", required_argument, NULL, 'E'},
+	    {"heartbeat-ms", required_argument, NULL, 'H'},
+	    {"poll-ms", required_argument, NULL, 'Q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int ch;
@@ -298,6 +343,31 @@ parse_options(int argc, char **argv, options *o)
 			case 'R':
 				o->replay_from_start = 1;
 				break;
+			case 'Y':
+				o->standby = 1;
+				break;
+			case 'F':
+				o->force_take_over = 1;
+				break;
+			case 'N':
+				if (*optarg == '\0' || strlen(optarg) >= sizeof(o->node))
+				{
+					fprintf(stderr, "matchd: --node needs 1 to %zu characters\n",
+					        sizeof(o->node) - 1);
+					rc = -1;
+				}
+				else
+					snprintf(o->node, sizeof(o->node), "%s", optarg);
+				break;
+			case 'E':
+				rc = parse_u32("lease-ms", optarg, 50, &o->lease_ms);
+				break;
+			case 'H':
+				rc = parse_u32("heartbeat-ms", optarg, 5, &o->heartbeat_ms);
+				break;
+			case 'Q':
+				rc = parse_u32("poll-ms", optarg, 1, &o->poll_ms);
+				break;
 			case FEED_OPT_ADDR:
 			case FEED_OPT_IFACE:
 			case FEED_OPT_TTL:
@@ -332,6 +402,29 @@ parse_options(int argc, char **argv, options *o)
 		fprintf(stderr, "matchd: --socket is required\n");
 		return -1;
 	}
+	if (o->lease_ms == 0)
+		o->lease_ms = 1000;
+	if (o->heartbeat_ms == 0)
+		o->heartbeat_ms = o->lease_ms / 4;
+	if (o->poll_ms == 0)
+		o->poll_ms = 20;
+	/* a heartbeat must fit in the lease more than once, or it lapses between two */
+	if (o->heartbeat_ms * 2 > o->lease_ms)
+	{
+		fprintf(stderr,
+		        "matchd: --heartbeat-ms %u must be at most half of --lease-ms %u\n",
+		        o->heartbeat_ms, o->lease_ms);
+		return -1;
+	}
+	if (o->standby && (o->force_take_over || o->replay_from_start))
+	{
+		fprintf(stderr, "matchd: --standby excludes --force-take-over and "
+		                "--replay-from-start\n");
+		return -1;
+	}
+	if (o->node[0] == '\0' &&
+	    (gethostname(o->node, sizeof(o->node) - 1) != 0 || o->node[0] == '\0'))
+		snprintf(o->node, sizeof(o->node), "matchd");
 	return feed_config_check(&o->feed);
 }
 
@@ -429,7 +522,7 @@ maybe_handoff(void)
 
 	if (d.inflight >= 0 || s->bb.commands == 0)
 		return;
-	if (d.stopping || s->bb.records >= d.opt.batch_max ||
+	if (d.stopping || d.handing_over || s->bb.records >= d.opt.batch_max ||
 	    mono_us() - s->opened_us >= d.opt.batch_delay_us)
 		handoff();
 }
@@ -451,6 +544,7 @@ writer_done(void)
 	s = &d.slots[d.inflight];
 	mlog(LOG_DEBUG, "committed seq %" PRId64 "..%" PRId64 " (%u records, %u answers)",
 	     s->bb.first_seq, s->bb.last_seq, s->bb.records, s->nacks);
+	lease_set_applied(d.lease, s->bb.last_seq);
 	for (uint32_t i = 0; i < s->nacks; i++)
 		acknowledge(&s->acks[i]);
 	s->nacks = 0;
@@ -652,6 +746,17 @@ on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint
 	if (d.stopping)
 		return refuse(who, request_id, PGX_SQLSTATE_UNAVAILABLE,
 		              "matchd is shutting down");
+	/*
+	 * Not the leader any more, or maybe not: nothing is sequenced, so the
+	 * extension may find the leader and send the request there.  Market-data
+	 * queries too: a deposed leader's book may be stale.
+	 */
+	if (d.handing_over)
+		return refuse(who, request_id, PGX_SQLSTATE_NOT_LEADER,
+		              "not the leader: matchd is handing the stream over");
+	if (!lease_valid(d.lease))
+		return refuse(who, request_id, PGX_SQLSTATE_NOT_LEADER,
+		              "not the leader: matchd's lease was not renewed in time");
 	if (type == PGX_MSG_MD_QUERY)
 		return on_md_query(who, request_id, body, len);
 	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
@@ -673,7 +778,8 @@ on_schedule(void)
 	conn_ref nobody = {0};
 
 	scheduler_get(d.sched, &pt);
-	if (!pt.valid || d.stopping || !pl_schedule_due(d.pl, pt.boundary_ts, pt.is_open))
+	if (!pt.valid || d.stopping || d.handing_over || !lease_valid(d.lease) ||
+	    !pl_schedule_due(d.pl, pt.boundary_ts, pt.is_open))
 		return;
 	if (make_room() != 0)
 		return;
@@ -734,7 +840,7 @@ run(void)
 		slot *s = &d.slots[d.open];
 		int n;
 
-		if (d.stopping && d.inflight < 0 && s->bb.commands == 0)
+		if ((d.stopping || d.handing_over) && d.inflight < 0 && s->bb.commands == 0)
 			return;
 		if (d.inflight < 0 && s->bb.commands > 0)
 		{
@@ -770,6 +876,22 @@ run(void)
 			}
 			else if (tag == TAG_FEED)
 				feed_tick(d.feed);
+			else if (tag == TAG_LEASE)
+			{
+				uint64_t count;
+				const char *to = lease_handover(d.lease);
+
+				(void)!read(d.lease_fd, &count, sizeof(count));
+				if (to != NULL && !d.handing_over && !d.stopping)
+				{
+					mlog(LOG_INFO,
+					     "switchover to \"%s\": refusing new requests (PX043), "
+					     "committing what is pending",
+					     to);
+					d.handing_over = 1;
+					server_close_listener(d.srv);
+				}
+			}
 			else if (tag == TAG_SIGNAL)
 			{
 				struct signalfd_siginfo si;
@@ -795,16 +917,279 @@ run(void)
 	}
 }
 
+static int32_t
+today(void)
+{
+	return (int32_t)(time(NULL) / 86400) - 10957;
+}
+
+static void
+log_recovered(const recovery_info *info, uint64_t t0)
+{
+	char from[160];
+
+	if (info->snapshot_seq > 0)
+		snprintf(from, sizeof(from),
+		         "after the snapshot of seq %" PRId64 " (loaded in %.1f ms)",
+		         info->snapshot_seq, info->snapshot_load_ms);
+	else if (d.opt.replay_from_start)
+		snprintf(from, sizeof(from),
+		         "from seq 1 (--replay-from-start; %" PRId64
+		         " saved snapshots equal to the replayed state)",
+		         info->snapshots_verified);
+	else
+		snprintf(from, sizeof(from), "from seq 1 (no snapshot)");
+	mlog(LOG_INFO,
+	     "replayed %" PRId64 " commands (%" PRId64 " records) %s in %.1f ms, all equal "
+	     "to the journal; %u symbols, %u accounts; "
+	     "state hash %016" PRIx64 ", order manager hash %016" PRIx64
+	     "; %u open orders; market %s; trading day %d",
+	     info->replayed_commands, info->replayed_records, from,
+	     (double)(mono_us() - t0) / 1000.0, info->symbols, info->accounts,
+	     info->state_hash, pl_om_hash(d.pl), pl_open_orders(d.pl),
+	     pl_market_open(d.pl) ? "open" : "closed", info->trading_day);
+}
+
+static void
+recover(PGconn *conn, recovery_info *info)
+{
+	char msg[1024];
+	uint64_t t0 = mono_us();
+	int rc = recovery_run(conn, today(), &d.opt.pl, d.opt.replay_from_start, &d.pl, info,
+	                      msg, sizeof(msg));
+
+	if (rc != 0)
+		die(rc == RECOVERY_DIVERGED       ? 4
+		    : rc == RECOVERY_BAD_SNAPSHOT ? 5
+		                                  : 1,
+		    "recovery failed: %s", msg);
+	log_recovered(info, t0);
+}
+
+/*
+ * A leader's start: the lease (or, with --force-take-over or an extension
+ * without leases, take_over_stream), then recovery.  *granted_us: when the
+ * lease was asked for (it counts from there); 0 without a lease.
+ */
+static PGconn *
+start_leader(recovery_info *info, uint64_t *granted_us)
+{
+	char msg[1024];
+	PGconn *conn = PQconnectdb(d.opt.conninfo);
+	int rc;
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		die(1, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+	*granted_us = 0;
+	if (d.opt.force_take_over)
+		rc = LEASE_UNSUPPORTED;
+	else
+	{
+		uint64_t t0 = mono_us();
+
+		if ((rc = lease_acquire(conn, &d.ha, info, msg, sizeof(msg))) == 0)
+			*granted_us = t0;
+		else if (rc == LEASE_HELD)
+			die(1,
+			    "%s; the stream has a leader: start this node with --standby, or with "
+			    "--force-take-over to fence it off",
+			    msg);
+		else if (rc == LEASE_UNSUPPORTED)
+			mlog(LOG_WARN,
+			     "the exchange extension has no leases (before 1.6: %s); taking the "
+			     "stream over without one: no standby can follow this leader",
+			     msg);
+		else
+			die(1, "%s", msg);
+	}
+	if (rc == LEASE_UNSUPPORTED &&
+	    recovery_take_over(conn, d.opt.stream, info, msg, sizeof(msg)) != 0)
+		die(1, "cannot take the stream over: %s", msg);
+	d.stream_id = info->stream;
+	recover(conn, info);
+	return conn;
+}
+
+/*
+ * A standby: recover without taking the stream over (unless the pipeline is
+ * already hot, after a switchover), tail until the lease opens, acquire it and
+ * replay the rest.  Returns the connection to lead with, or NULL on SIGTERM.
+ */
+static PGconn *
+run_standby(recovery_info *info, uint64_t *granted_us, const standby_opts *opts)
+{
+	char msg[1024];
+
+	if (d.pl == NULL)
+	{
+		PGconn *conn = ha_connect(d.opt.conninfo, "standby", NULL);
+		int rc = recovery_locate(conn, d.opt.stream, info, msg, sizeof(msg));
+
+		if (rc < 0)
+			die(1, "%s", msg);
+		if (rc == 0)
+			recover(conn, info);
+		else if ((d.pl = pl_create(&d.opt.pl)) == NULL)
+			die(1, "cannot allocate the matching core");
+		else
+			pl_set_position(d.pl, 0, 0, today());
+		d.stream_id = rc == 0 ? info->stream : 0;
+		PQfinish(conn);
+	}
+	if (d.opt.pidfile && !d.pidfile_written)
+	{
+		write_pidfile(d.opt.pidfile);
+		d.pidfile_written = 1;
+	}
+	for (;;)
+	{
+		PGconn *conn;
+		int64_t replayed = 0, records = 0;
+		batchbuf scratch;
+		uint64_t t0;
+		int rc = standby_run(&d.ha, opts, d.stream_id, d.pl, &d.open_seen_us, msg,
+		                     sizeof(msg));
+
+		if (rc == STANDBY_STOP)
+			return NULL;
+		if (rc == STANDBY_DIVERGED)
+			die(4, "standby: %s; refusing to stand by with an unverified book", msg);
+		conn = ha_connect(d.opt.conninfo, "standby", NULL);
+		t0 = mono_us();
+		rc = lease_acquire(conn, &d.ha, info, msg, sizeof(msg));
+		if (rc == LEASE_UNSUPPORTED)
+			die(1, "--standby needs the exchange extension 1.6 or later: %s", msg);
+		if (rc != 0)
+		{
+			/* another standby was faster, or PostgreSQL went away: stand by again */
+			mlog(rc == LEASE_HELD ? LOG_INFO : LOG_WARN, "standby: %s", msg);
+			PQfinish(conn);
+			if (d.stream_id == 0)
+				d.stream_id = info->stream;
+			continue;
+		}
+		*granted_us = t0;
+		d.stream_id = info->stream;
+		/* what the old leader committed up to our epoch: replayed and verified */
+		if (bb_init(&scratch, 1 << 20) != 0)
+			die(1, "out of memory");
+		rc = recovery_replay(conn, info->stream, d.pl, info->target, &scratch, &replayed,
+		                     &records, msg, sizeof(msg));
+		bb_free(&scratch);
+		if (rc == RECOVERY_DIVERGED)
+			die(4, "replay diverged after taking over: %s", msg);
+		if (rc != 0 || pl_last_seq(d.pl) != info->target)
+			die(1,
+			    "after taking over at epoch %" PRId64 ": replayed to seq %" PRId64
+			    ", the stream is at %" PRId64 "%s%s",
+			    info->epoch, pl_last_seq(d.pl), info->target, rc ? ": " : "",
+			    rc ? msg : "");
+		if (recovery_position(conn, today(), d.pl, info, msg, sizeof(msg)) != 0)
+			die(1, "%s", msg);
+		mlog(LOG_INFO,
+		     "took over as the leader at epoch %" PRId64 " (replayed %" PRId64
+		     " commands after acquiring); state hash %016" PRIx64
+		     ", order manager hash %016" PRIx64,
+		     info->epoch, replayed, pl_state_hash(d.pl), pl_om_hash(d.pl));
+		return conn;
+	}
+}
+
+/*
+ * Leads from conn (its stream taken at info->epoch) until SIGTERM or a
+ * switchover; everything pending is committed and answered before it returns.
+ * 1 after a switchover (the lease was released), 0 after a stop.
+ */
+static int
+serve(PGconn *conn, const recovery_info *info, uint64_t granted_us)
+{
+	char msg[1024];
+	struct epoll_event ev = {.events = EPOLLIN};
+	snapsave_stats sst;
+	journal_stats st;
+
+	d.handing_over = 0;
+	if ((d.jr = journal_start(conn, d.opt.conninfo, info->stream, info->epoch,
+	                          d.writer_fd)) == NULL)
+		die(1, "cannot start the journal writer");
+	if (granted_us && (d.lease = lease_start(&d.ha, info->stream, info->epoch, granted_us,
+	                                         d.lease_fd)) == NULL)
+		die(1, "cannot start the lease heartbeat");
+	lease_set_applied(d.lease, pl_last_seq(d.pl));
+	/* the feed carries what commits after the replayed journal */
+	if (d.opt.feed.enabled)
+	{
+		if ((d.feed = feed_create(&d.opt.feed, info->epoch, pl_last_seq(d.pl), msg,
+		                          sizeof(msg))) == NULL)
+			die(1, "%s", msg);
+		ev.data.u64 = TAG_FEED;
+		epoll_ctl(d.epfd, EPOLL_CTL_ADD, feed_timer_fd(d.feed), &ev);
+	}
+	if ((d.srv = server_create(d.opt.socket_path, d.opt.max_connections, d.epfd, msg,
+	                           sizeof(msg))) == NULL)
+		die(1, "%s", msg);
+	if ((d.sched = scheduler_start(d.opt.conninfo, info->stream,
+	                               d.opt.schedule_interval_ms, d.schedule_fd)) == NULL)
+		die(1, "cannot start the scheduler");
+	if ((d.saver = snapsaver_start(d.opt.conninfo, info->stream, info->epoch)) == NULL)
+		die(1, "cannot start the snapshot saver");
+	if (d.opt.pidfile && !d.pidfile_written)
+	{
+		write_pidfile(d.opt.pidfile);
+		d.pidfile_written = 1;
+	}
+	mlog(LOG_INFO,
+	     "ready: listening on %s (stream \"%s\", epoch %" PRId64 ", next seq %" PRId64
+	     ", batch max %u records, delay %u us; node \"%s\", %s)",
+	     d.opt.socket_path, d.opt.stream, info->epoch, pl_last_seq(d.pl) + 1,
+	     d.opt.batch_max, d.opt.batch_delay_us, d.opt.node,
+	     d.lease ? "lease held" : "no lease");
+	if (d.open_seen_us)
+	{
+		mlog(LOG_INFO,
+		     "failover: node \"%s\" leads stream \"%s\" at epoch %" PRId64
+		     "; failover time (lease seen open to ready) %.1f ms",
+		     d.opt.node, d.opt.stream, info->epoch,
+		     (double)(mono_us() - d.open_seen_us) / 1000.0);
+		d.open_seen_us = 0;
+	}
+
+	run();
+
+	feed_destroy(d.feed); /* every batch has committed and gone out: end the session */
+	d.feed = NULL;
+	scheduler_stop(d.sched);
+	snapsaver_stop(d.saver, &sst); /* saves the last close's state, if it waits */
+	journal_get_stats(d.jr, &st);
+	journal_stop(d.jr);
+	server_destroy(d.srv);
+	d.jst.batches += st.batches;
+	d.jst.records += st.records;
+	d.jst.reconnects += st.reconnects;
+	d.jst.append_us_total += st.append_us_total;
+	d.snapshots_saved += sst.saved;
+	d.snapshots_failed += sst.failed;
+	/* everything is committed and answered: a standby may take over now */
+	lease_stop(d.lease, 1);
+	d.lease = NULL;
+	if (d.handing_over && !d.stopping)
+	{
+		mlog(LOG_INFO,
+		     "switchover: handed the stream over at seq %" PRId64
+		     "; standing by from there",
+		     pl_last_seq(d.pl));
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	char msg[1024];
 	recovery_info info;
-	PGconn *conn;
-	int32_t today;
-	journal_stats st;
-	snapsave_stats sst;
 	struct epoll_event ev = {.events = EPOLLIN};
+	standby_opts sopts = {0};
+	int standby;
 
 	if (parse_options(argc, argv, &d.opt) != 0)
 	{
@@ -818,49 +1203,17 @@ main(int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		if (bb_init(&d.slots[i].bb, 1 << 20) != 0)
 			die(1, "out of memory");
-
-	conn = PQconnectdb(d.opt.conninfo);
-	if (PQstatus(conn) != CONNECTION_OK)
-		die(1, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
-	today = (int32_t)(time(NULL) / 86400) - 10957;
-	{
-		uint64_t t0 = mono_us();
-
-		int rc = recovery_run(conn, d.opt.stream, today, &d.opt.pl,
-		                      d.opt.replay_from_start, &d.pl, &info, msg, sizeof(msg));
-		char from[160];
-
-		if (rc != 0)
-			die(rc == RECOVERY_DIVERGED       ? 4
-			    : rc == RECOVERY_BAD_SNAPSHOT ? 5
-			                                  : 1,
-			    "recovery failed: %s", msg);
-		if (info.snapshot_seq > 0)
-			snprintf(from, sizeof(from),
-			         "after the snapshot of seq %" PRId64 " (loaded in %.1f ms)",
-			         info.snapshot_seq, info.snapshot_load_ms);
-		else if (d.opt.replay_from_start)
-			snprintf(from, sizeof(from),
-			         "from seq 1 (--replay-from-start; %" PRId64
-			         " saved snapshots equal to the replayed state)",
-			         info.snapshots_verified);
-		else
-			snprintf(from, sizeof(from), "from seq 1 (no snapshot)");
-		mlog(LOG_INFO,
-		     "replayed %" PRId64 " commands (%" PRId64
-		     " records) %s in %.1f ms, all equal "
-		     "to the journal; %u symbols, %u accounts; "
-		     "state hash %016" PRIx64 ", order manager hash %016" PRIx64
-		     "; %u open orders; market %s; trading day %d",
-		     info.replayed_commands, info.replayed_records, from,
-		     (double)(mono_us() - t0) / 1000.0, info.symbols, info.accounts,
-		     info.state_hash, pl_om_hash(d.pl), pl_open_orders(d.pl),
-		     pl_market_open(d.pl) ? "open" : "closed", info.trading_day);
-	}
-
+	d.ha = (ha_config){.conninfo = d.opt.conninfo,
+	                   .stream_name = d.opt.stream,
+	                   .node = d.opt.node,
+	                   .endpoint = d.opt.socket_path,
+	                   .lease_ms = d.opt.lease_ms,
+	                   .heartbeat_ms = d.opt.heartbeat_ms,
+	                   .poll_ms = d.opt.poll_ms};
 	if ((d.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (d.writer_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-	    (d.schedule_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+	    (d.schedule_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (d.lease_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		die(1, "epoll/eventfd: %s", strerror(errno));
 	ev.data.u64 = TAG_SCHEDULE;
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.schedule_fd, &ev);
@@ -868,42 +1221,24 @@ main(int argc, char **argv)
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.writer_fd, &ev);
 	ev.data.u64 = TAG_SIGNAL;
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.signal_fd, &ev);
-	if ((d.jr = journal_start(conn, d.opt.conninfo, info.stream, info.epoch,
-	                          d.writer_fd)) == NULL)
-		die(1, "cannot start the journal writer");
-	/* the feed carries what commits after the replayed journal */
-	if (d.opt.feed.enabled)
+	ev.data.u64 = TAG_LEASE;
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lease_fd, &ev);
+	sopts.signal_fd = d.signal_fd;
+
+	for (standby = d.opt.standby;; standby = 1)
 	{
-		if ((d.feed = feed_create(&d.opt.feed, info.epoch, pl_last_seq(d.pl), msg,
-		                          sizeof(msg))) == NULL)
-			die(1, "%s", msg);
-		ev.data.u64 = TAG_FEED;
-		epoll_ctl(d.epfd, EPOLL_CTL_ADD, feed_timer_fd(d.feed), &ev);
+		uint64_t granted_us = 0;
+		PGconn *conn = standby ? run_standby(&info, &granted_us, &sopts)
+		                       : start_leader(&info, &granted_us);
+
+		if (conn == NULL || serve(conn, &info, granted_us) == 0)
+			break;
+		/* a switchover: the stream went to another node; do not take it back
+		 * unless that node never does (3 leases, and the epoch did not move) */
+		sopts.hold_until_us = mono_us() + 3000u * (uint64_t)d.opt.lease_ms;
+		sopts.hold_epoch = info.epoch;
 	}
-	if ((d.srv = server_create(d.opt.socket_path, d.opt.max_connections, d.epfd, msg,
-	                           sizeof(msg))) == NULL)
-		die(1, "%s", msg);
-	if ((d.sched = scheduler_start(d.opt.conninfo, info.stream,
-	                               d.opt.schedule_interval_ms, d.schedule_fd)) == NULL)
-		die(1, "cannot start the scheduler");
-	if ((d.saver = snapsaver_start(d.opt.conninfo, info.stream, info.epoch)) == NULL)
-		die(1, "cannot start the snapshot saver");
-	if (d.opt.pidfile)
-		write_pidfile(d.opt.pidfile);
-	mlog(LOG_INFO,
-	     "ready: listening on %s (stream \"%s\", epoch %" PRId64 ", next seq %" PRId64
-	     ", batch max %u records, delay %u us)",
-	     d.opt.socket_path, d.opt.stream, info.epoch, pl_last_seq(d.pl) + 1,
-	     d.opt.batch_max, d.opt.batch_delay_us);
 
-	run();
-
-	feed_destroy(d.feed); /* every batch has committed and gone out: end the session */
-	scheduler_stop(d.sched);
-	snapsaver_stop(d.saver, &sst); /* saves the last close's state, if it waits */
-	journal_get_stats(d.jr, &st);
-	journal_stop(d.jr);
-	server_destroy(d.srv);
 	if (d.opt.pidfile)
 		unlink(d.opt.pidfile);
 	mlog(LOG_INFO,
@@ -913,10 +1248,12 @@ main(int argc, char **argv)
 	     "%" PRIu64 " reconnects; %" PRIu64 " opens/closes by the schedule; %" PRIu64
 	     " snapshots taken, %" PRIu64 " saved, %" PRIu64 " failed; last seq %" PRId64
 	     ", state hash %016" PRIx64 ", order manager hash %016" PRIx64,
-	     d.commands, d.refusals, st.batches, st.records,
-	     st.batches ? (double)st.append_us_total / 1000.0 / (double)st.batches : 0.0,
-	     st.reconnects, d.injected, d.snapshots_taken, sst.saved, sst.failed,
-	     pl_last_seq(d.pl), pl_state_hash(d.pl), pl_om_hash(d.pl));
+	     d.commands, d.refusals, d.jst.batches, d.jst.records,
+	     d.jst.batches ? (double)d.jst.append_us_total / 1000.0 / (double)d.jst.batches
+	                   : 0.0,
+	     d.jst.reconnects, d.injected, d.snapshots_taken, d.snapshots_saved,
+	     d.snapshots_failed, d.pl ? pl_last_seq(d.pl) : 0, d.pl ? pl_state_hash(d.pl) : 0,
+	     d.pl ? pl_om_hash(d.pl) : 0);
 	pl_destroy(d.pl);
 	mdq_scratch_free(&d.mdq);
 	for (int i = 0; i < 2; i++)
@@ -930,6 +1267,7 @@ main(int argc, char **argv)
 	}
 	close(d.writer_fd);
 	close(d.schedule_fd);
+	close(d.lease_fd);
 	close(d.signal_fd);
 	close(d.epfd);
 	return 0;

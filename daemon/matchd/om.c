@@ -4,14 +4,16 @@
  * Layout: accounts and symbols are arrays indexed by the registry's ids; cash
  * is a dense [account][currency] array; share positions and the ledger of
  * open orders are pools found through open-addressing maps.  Everything is
- * sized at om_create.  Changed wallet entries are remembered in a dirty list
- * for the SQL projection.
+ * sized at om_create, except the day's client order ids (clordid.h: grown by
+ * doubling, amortized, kept across days).  Changed wallet entries are remembered in a
+ * dirty list for the SQL projection.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clordid.h"
 #include "jsonkv.h"
 #include "om.h"
 #include "serial.h"
@@ -145,6 +147,7 @@ struct om
 	uint64_t cached_id;
 	uint32_t cached_slot;
 	uint64_t rested_id; /* the last order the core accepted into the book */
+	cl_set clordids;    /* (account, client order id) used this trading day */
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -393,6 +396,7 @@ om_create(const om_config *cfg)
 	if (m == NULL)
 		return NULL;
 	m->cfg = *cfg;
+	cl_init(&m->clordids);
 	if ((uint64_t)cfg->max_accounts * OM_MAX_CURRENCIES >= (1u << 30) ||
 	    cfg->max_positions >= (1u << 30))
 		goto fail;
@@ -434,6 +438,7 @@ om_destroy(om *m)
 	free(m->dirty);
 	map_free(&m->position_map);
 	map_free(&m->order_map);
+	cl_free(&m->clordids);
 	free(m);
 }
 
@@ -693,6 +698,18 @@ om_set_day(om *m, int32_t day)
 	m->day = day;
 }
 
+void
+om_end_day(om *m)
+{
+	cl_clear(&m->clordids);
+}
+
+uint32_t
+om_clordids(const om *m)
+{
+	return m->clordids.count;
+}
+
 /* ---- orders ---------------------------------------------------------------- */
 
 /* Micro-tokens of the account's bucket at ts. */
@@ -825,6 +842,17 @@ order_position(om *m, om_order *o, uint32_t *index)
 	return p;
 }
 
+/* Bytes of a NUL-padded client order id (16 when it fills the field). */
+static int
+id_len(const char id[MC_CLORDID_LEN])
+{
+	int n = 0;
+
+	while (n < MC_CLORDID_LEN && id[n] != 0)
+		n++;
+	return n;
+}
+
 int
 om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 {
@@ -841,6 +869,25 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 		              "unknown account or symbol");
 	a = &m->accounts[c->account];
 	s = &m->symbols[c->symbol];
+	/*
+	 * First, so that a resent order is refused whatever else changed since:
+	 * every new order with a client order id takes it for the rest of the
+	 * trading day, whether the order manager accepts or rejects it.
+	 */
+	if (c->client_order_id[0] != 0)
+	{
+		int64_t first = cl_find(&m->clordids, c->account, c->client_order_id);
+
+		if (first != 0)
+			return refuse(f, MC_R_DUPLICATE_CLORDID, "duplicate_client_order_id",
+			              PGX_SQLSTATE_DUPLICATE_CLORDID,
+			              "duplicate client order id \"%.*s\": the account already used "
+			              "it today for order %lld",
+			              id_len(c->client_order_id), c->client_order_id,
+			              (long long)first);
+		if (cl_add(&m->clordids, c->account, c->client_order_id, seq) != 0)
+			return OM_OUT_OF_MEMORY;
+	}
 	if (check_trading(m, a, s, f) != 0)
 		return -1;
 	if (c->qty > a->lim.max_order_quantity)
@@ -1348,6 +1395,9 @@ om_hash(const om *m)
 		              mix((uint64_t)o->held + 2) ^ mix((uint64_t)o->maker_bps + 3) ^
 		              mix((uint64_t)o->taker_bps + 4) ^ ((uint64_t)o->market << 40));
 	}
+	/* the day's client order ids; an empty set leaves the hash as it was */
+	if (m->clordids.count > 0)
+		h = mix(h ^ cl_hash(&m->clordids) ^ 0xc1);
 	return mix(h ^ positions) ^ mix(orders + 0x51);
 }
 
@@ -1514,6 +1564,12 @@ cmp_ids(const void *a, const void *b)
 size_t
 om_save(const om *m, uint8_t *buf, size_t cap)
 {
+	return om_save_format(m, buf, cap, OM_SNAP_FORMAT);
+}
+
+size_t
+om_save_format(const om *m, uint8_t *buf, size_t cap, uint32_t format)
+{
 	mc_wbuf w = {buf, cap, 0};
 	uint32_t nsym = 0, nacct = 0, norders = om_open_orders(m), n = 0;
 	uint64_t *ledger = NULL; /* (id, slot) pairs, by id */
@@ -1525,7 +1581,10 @@ om_save(const om *m, uint8_t *buf, size_t cap)
 		if (m->accounts[i].opened)
 			nacct = i + 1;
 
-	mc_put_u32(&w, OM_SNAP_FORMAT);
+	/* format 1 has no client order ids: it can only hold an empty set */
+	if (format != OM_SNAP_FORMAT && (format != 1 || m->clordids.count != 0))
+		return (size_t)-1;
+	mc_put_u32(&w, format);
 	mc_put_u8(&w, (uint8_t)m->market_open);
 	mc_put_u32(&w, (uint32_t)m->day);
 	mc_put_u64(&w, m->rested_id);
@@ -1621,6 +1680,8 @@ om_save(const om *m, uint8_t *buf, size_t cap)
 		mc_put_i64(&w, o->held);
 	}
 	free(ledger);
+	if (format >= 2)
+		cl_save(&m->clordids, &w);
 	return w.len;
 }
 
@@ -1661,6 +1722,7 @@ om_load(om *m, const uint8_t *buf, size_t len, char *why, size_t size)
 	mc_rbuf r = {buf, len, 0, 0};
 	uint32_t nsym, nacct, npos, norders;
 	uint64_t prev_id = 0;
+	uint32_t format;
 
 #define TRUNC()                                                                          \
 	do                                                                                   \
@@ -1671,9 +1733,18 @@ om_load(om *m, const uint8_t *buf, size_t len, char *why, size_t size)
 
 	if (m->ncurrencies != 0 || m->npositions != 0 || m->nfree != m->cfg.max_orders + 1)
 		return snap_fail(why, size, "order manager is not fresh");
-	if (mc_get_u32(&r) != OM_SNAP_FORMAT)
-		return r.bad ? snap_fail(why, size, "order manager section ends early")
-		             : snap_fail(why, size, "order manager section has another version");
+	/*
+	 * Format 1 (before client order ids) loads with an empty set: snapshots
+	 * are taken right after an accepted close, which empties it.
+	 */
+	format = mc_get_u32(&r);
+	if (r.bad)
+		return snap_fail(why, size, "order manager section ends early");
+	if (format != 1 && format != OM_SNAP_FORMAT)
+		return snap_fail(why, size,
+		                 "order manager section has format %u; this matchd "
+		                 "reads 1 and %d",
+		                 format, OM_SNAP_FORMAT);
 	m->market_open = mc_get_u8(&r);
 	m->day = (int32_t)mc_get_u32(&r);
 	m->rested_id = mc_get_u64(&r);
@@ -1874,6 +1945,8 @@ om_load(om *m, const uint8_t *buf, size_t len, char *why, size_t size)
 					map_put(&m->order_map, m->orders[k].id, k);
 		map_put(&m->order_map, o->id, slot);
 	}
+	if (format >= 2 && cl_load(&m->clordids, &r, nacct, why, size) != 0)
+		return -1;
 	if (r.off != r.len)
 		return snap_fail(why, size, "order manager section has %zu trailing bytes",
 		                 r.len - r.off);

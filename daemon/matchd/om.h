@@ -106,6 +106,11 @@ int om_market_open(const om *m);
 void om_set_market_open(om *m, int open);
 /* The trading day of the command being applied (daily limits reset by it). */
 void om_set_day(om *m, int32_t day);
+/* An accepted market_close ended the trading day: client order ids may be
+ * used again from the next command on. */
+void om_end_day(om *m);
+/* Client order ids taken in the current trading day. */
+uint32_t om_clordids(const om *m);
 
 /* ---- orders -------------------------------------------------------------- */
 
@@ -118,7 +123,12 @@ void om_rate_take(om *m, uint32_t acct, int64_t ts);
  * Checks a new order (c as journaled).  On success the
  * order's hold is taken and it is registered, and *c may be rewritten for the
  * core (a market order becomes a limit at its collar).  -1 with *f otherwise.
+ * A non-empty client order id is taken for the trading day first (accepted
+ * or refused alike); one the account already took is refused
+ * (duplicate_client_order_id, PX077).  OM_OUT_OF_MEMORY when the set of
+ * client order ids cannot grow (fatal: nothing about the order changed).
  */
+#define OM_OUT_OF_MEMORY (-2)
 int om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f);
 /* Checks an amend (new price and quantity in c) against the order's ledger. */
 int om_check_amend(om *m, const mc_command *c, om_refusal *f);
@@ -168,7 +178,8 @@ int om_check_invariants(const om *m, char *why, size_t size);
  * the session and day, currencies with deposits and fees, symbols (fees,
  * bands, reference prices), accounts (KYC, suspension, limits, token bucket,
  * daily notional, cash), share positions in creation order and the ledger of
- * open orders by id.  A function of the state alone, so equal states save
+ * open orders by id, then (format 2) the trading day's client order ids in
+ * the order they were taken.  A function of the state alone, so equal states save
  * equal bytes; the wallet projection's pending entries (om_flush_wallets) and
  * lookup caches are not state and are left out.
  *
@@ -178,8 +189,12 @@ int om_check_invariants(const om *m, char *why, size_t size);
  * applied) and validates every value against the om's capacities; 0, or -1
  * with why set, and then the om is half-filled and must be destroyed.
  */
-#define OM_SNAP_FORMAT 1
+#define OM_SNAP_FORMAT 2 /* 2: + the day's client order ids (clordid.h) */
 size_t om_save(const om *m, uint8_t *buf, size_t cap);
+/* om_save in an older format (1: without client order ids, only when the
+ * set is empty), for comparing with snapshots saved in it; (size_t)-1 when
+ * the state does not fit the format. */
+size_t om_save_format(const om *m, uint8_t *buf, size_t cap, uint32_t format);
 int om_load(om *m, const uint8_t *buf, size_t len, char *why, size_t size);
 
 #endif

@@ -937,7 +937,12 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 		res->order_id = (int64_t)c.order_id;
 		om_rate_take(pl->om, c.account, cmd->ts);
 		/* a refused order is left as journaled (only an accepted one is rewritten) */
-		if (om_new_order(pl->om, &c, cmd->seq, &f) != 0)
+		if ((rc = om_new_order(pl->om, &c, cmd->seq, &f)) == OM_OUT_OF_MEMORY)
+			return set_error(err, "53200",
+			                 "seq %lld: out of memory for the day's client order ids",
+			                 (long long)cmd->seq),
+			       -1;
+		if (rc != 0)
 		{
 			reject_order(pl, &c, &f);
 			refusal_result(res, &f);
@@ -1046,9 +1051,12 @@ pl_apply(pipeline *pl, const pgx_record *cmd, batchbuf *out, pl_result *res,
 				pl->failed = 1;
 			res->status = PGX_STATUS_NEW;
 		}
-		/* the close ends its trading day */
+		/* the close ends its trading day, and the scope of client order ids */
 		if (rc >= 0 && cmd->kind == PGX_KIND_MARKET_CLOSE)
+		{
 			pl->day = cmd->trading_day + 1;
+			om_end_day(pl->om);
+		}
 	}
 	pl->out = NULL;
 	pl->res = NULL;

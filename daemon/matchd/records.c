@@ -58,6 +58,7 @@ static const char *const reason_texts[] = {
     [MC_R_MAX_OPEN_ORDERS] = "max_open_orders",
     [MC_R_PRICE_BAND] = "price_band",
     [MC_R_NO_COLLAR] = "no_collar",
+    [MC_R_DUPLICATE_CLORDID] = "duplicate_client_order_id",
 };
 #define N_REASONS ((int)(sizeof(reason_texts) / sizeof(reason_texts[0])))
 

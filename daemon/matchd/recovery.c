@@ -1,5 +1,5 @@
 /*
- * recovery.c - take over, replay the stream and verify it.
+ * recovery.c - take over (or locate), replay the stream and verify it.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -179,10 +179,21 @@ verify_snapshot(PGconn *conn, const char *stream, int64_t seq, const pipeline *p
 		                seq),
 		       -1;
 	}
-	if (snap_save(pl, &mine, &len) != 0)
+	/* a snapshot of an older version is compared in its own encoding */
+	if (snap_save_as(pl,
+	                 snap_version((const uint8_t *)PQgetvalue(res, 0, 0),
+	                              (size_t)PQgetlength(res, 0, 0)) == 1
+	                     ? 1
+	                     : SNAP_VERSION,
+	                 &mine, &len) != 0)
 	{
 		PQclear(res);
-		return snprintf(message, size, "out of memory"), -1;
+		return snprintf(message, size,
+		                "cannot encode the state at seq %" PRId64
+		                " (out of memory, or it does not fit the saved snapshot's "
+		                "version)",
+		                seq),
+		       -1;
 	}
 	same = (size_t)PQgetlength(res, 0, 0) == len &&
 	       memcmp(PQgetvalue(res, 0, 0), mine, len) == 0;
@@ -202,35 +213,59 @@ verify_snapshot(PGconn *conn, const char *stream, int64_t seq, const pipeline *p
 }
 
 int
-recovery_run(PGconn *conn, const char *stream_name, int32_t today, const pl_config *cfg,
-             int from_start, pipeline **plp, recovery_info *info, char *message,
-             size_t size)
+recovery_take_over(PGconn *conn, const char *stream_name, recovery_info *info,
+                   char *message, size_t size)
 {
-	const char *params[3];
-	char stream[16], after[24], chunk[24], target_txt[24];
+	const char *params[1] = {stream_name};
 	PGresult *res;
-	batchbuf out;
-	int64_t last_ts = 0, target;
-	int64_t *checks = NULL; /* --replay-from-start: the saved snapshots' seqs */
-	int nchecks = 0, next_check = 0, rc;
-	pl_error err;
 
 	memset(info, 0, sizeof(*info));
-	params[0] = stream_name;
 	res = query(conn, "SELECT stream, epoch, last_seq FROM exchange.take_over_stream($1)",
 	            1, params, 0, message, size);
 	if (res == NULL)
 		return -1;
 	info->stream = atoi(PQgetvalue(res, 0, 0));
 	info->epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	target = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	info->target = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	PQclear(res);
 	mlog(LOG_INFO,
 	     "took over stream \"%s\" (id %d) at epoch %" PRId64 ", last seq %" PRId64,
-	     stream_name, info->stream, info->epoch, target);
+	     stream_name, info->stream, info->epoch, info->target);
+	return 0;
+}
+
+int
+recovery_locate(PGconn *conn, const char *stream_name, recovery_info *info, char *message,
+                size_t size)
+{
+	const char *params[1] = {stream_name};
+	PGresult *res;
+
+	memset(info, 0, sizeof(*info));
+	res = query(conn,
+	            "SELECT stream, epoch, last_seq FROM exchange.streams WHERE name = $1", 1,
+	            params, 0, message, size);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 0)
+		return PQclear(res), 1;
+	info->stream = atoi(PQgetvalue(res, 0, 0));
+	info->epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	info->target = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int
+recovery_position(PGconn *conn, int32_t today, pipeline *pl, recovery_info *info,
+                  char *message, size_t size)
+{
+	char stream[16];
+	const char *params[1] = {stream};
+	PGresult *res;
+	int64_t last_ts = 0;
 
 	snprintf(stream, sizeof(stream), "%d", info->stream);
-	params[0] = stream;
 	res = query(conn,
 	            "SELECT s.last_trading_day, "
 	            "(extract(epoch FROM s.last_ts - '2000-01-01 00:00:00+00') * "
@@ -238,10 +273,77 @@ recovery_run(PGconn *conn, const char *stream_name, int32_t today, const pl_conf
 	            1, params, 0, message, size);
 	if (res == NULL)
 		return -1;
+	if (PQntuples(res) == 0)
+		return PQclear(res), snprintf(message, size, "stream %d is gone", info->stream),
+		       -1;
 	info->journal_day = PQgetisnull(res, 0, 0) ? -1 : day_of(PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 1))
 		last_ts = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
+
+	/*
+	 * The pipeline's day is the journal's (the day after a close); while the
+	 * market is closed the sequencer moves it on to today by itself.
+	 */
+	info->trading_day = info->journal_day < 0 ? today : pl_trading_day(pl);
+	info->last_seq = pl_last_seq(pl);
+	pl_set_position(pl, info->last_seq, last_ts, info->trading_day);
+	info->symbols = pl_symbols(pl);
+	info->accounts = pl_accounts(pl);
+	info->state_hash = pl_state_hash(pl);
+	return 0;
+}
+
+int
+recovery_replay(PGconn *conn, int stream_id, pipeline *pl, int64_t target,
+                batchbuf *scratch, int64_t *commands, int64_t *records, char *message,
+                size_t size)
+{
+	char stream[16], after[24], chunk[24];
+	const char *params[3] = {stream, after, chunk};
+	pl_error err;
+
+	snprintf(stream, sizeof(stream), "%d", stream_id);
+	while (pl_last_seq(pl) < target)
+	{
+		int64_t want = target - pl_last_seq(pl), n;
+		PGresult *res;
+
+		snprintf(after, sizeof(after), "%" PRId64, pl_last_seq(pl));
+		snprintf(chunk, sizeof(chunk), "%" PRId64,
+		         want < REPLAY_CHUNK ? want : REPLAY_CHUNK);
+		res = query(conn, "SELECT exchange.read_batch($1::int, $2::bigint, $3::int)", 3,
+		            params, 1, message, size);
+		if (res == NULL)
+			return -1;
+		n = pl_replay(pl, (const uint8_t *)PQgetvalue(res, 0, 0),
+		              (size_t)PQgetlength(res, 0, 0), scratch, records, &err);
+		PQclear(res);
+		if (n < 0)
+			return snprintf(message, size, "%s", err.message),
+			       n == PL_REPLAY_DIVERGED ? RECOVERY_DIVERGED : -1;
+		if (n == 0)
+			return 0; /* nothing more committed (yet) */
+		*commands += n;
+	}
+	return 0;
+}
+
+int
+recovery_run(PGconn *conn, int32_t today, const pl_config *cfg, int from_start,
+             pipeline **plp, recovery_info *info, char *message, size_t size)
+{
+	const char *params[3];
+	char stream[16], after[24], chunk[24], target_txt[24];
+	PGresult *res;
+	batchbuf out;
+	int64_t target = info->target;
+	int64_t *checks = NULL; /* --replay-from-start: the saved snapshots' seqs */
+	int nchecks = 0, next_check = 0, rc;
+	pl_error err;
+
+	snprintf(stream, sizeof(stream), "%d", info->stream);
+	params[0] = stream;
 
 	/*
 	 * Wallets, limits and gtc orders carry over from day to day: the state is
@@ -357,15 +459,5 @@ recovery_run(PGconn *conn, const char *stream_name, int32_t today, const pl_conf
 	free(checks);
 	if (rc != 0)
 		return rc;
-
-	/*
-	 * The pipeline's day is the journal's (the day after a close); while the
-	 * market is closed the sequencer moves it on to today by itself.
-	 */
-	info->trading_day = info->journal_day < 0 ? today : pl_trading_day(*plp);
-	pl_set_position(*plp, info->last_seq, last_ts, info->trading_day);
-	info->symbols = pl_symbols(*plp);
-	info->accounts = pl_accounts(*plp);
-	info->state_hash = pl_state_hash(*plp);
-	return 0;
+	return recovery_position(conn, today, *plp, info, message, size);
 }

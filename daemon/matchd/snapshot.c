@@ -58,6 +58,31 @@ save_names(mc_wbuf *w, const pipeline *pl)
 int
 snap_save(const pipeline *pl, uint8_t **out, size_t *out_len)
 {
+	return snap_save_as(pl, SNAP_VERSION, out, out_len);
+}
+
+/* The order manager section's format in each snapshot version. */
+static uint32_t
+om_format_of(uint32_t version)
+{
+	return version == 1 ? 1 : OM_SNAP_FORMAT;
+}
+
+uint32_t
+snap_version(const uint8_t *buf, size_t len)
+{
+	mc_rbuf r = {buf, len, 8, 0};
+	uint32_t v;
+
+	if (len < 8 || memcmp(buf, SNAP_MAGIC, 8) != 0)
+		return 0;
+	v = mc_get_u32(&r);
+	return r.bad ? 0 : v;
+}
+
+int
+snap_save_as(const pipeline *pl, uint32_t version, uint8_t **out, size_t *out_len)
+{
 	mc_wbuf w = {NULL, 0, 0};
 	size_t len[NSECTIONS], total = HEADER + SHA256_LEN;
 	uint8_t *buf;
@@ -69,7 +94,10 @@ snap_save(const pipeline *pl, uint8_t **out, size_t *out_len)
 	save_names(&w, pl);
 	len[1] = w.len;
 	len[2] = mc_engine_save(pl_engine(pl), NULL, 0);
-	if ((len[3] = om_save(pl_om(pl), NULL, 0)) == (size_t)-1)
+	if (version < 1 || version > SNAP_VERSION)
+		return -1;
+	if ((len[3] = om_save_format(pl_om(pl), NULL, 0, om_format_of(version))) ==
+	    (size_t)-1)
 		return -1;
 	for (int i = 0; i < NSECTIONS; i++)
 		total += len[i];
@@ -78,7 +106,7 @@ snap_save(const pipeline *pl, uint8_t **out, size_t *out_len)
 
 	w = (mc_wbuf){buf, total, 0};
 	mc_put_bytes(&w, SNAP_MAGIC, 8); /* with its NUL */
-	mc_put_u32(&w, SNAP_VERSION);
+	mc_put_u32(&w, version);
 	mc_put_u32(&w, NSECTIONS);
 	for (int i = 0; i < NSECTIONS; i++)
 	{
@@ -88,7 +116,7 @@ snap_save(const pipeline *pl, uint8_t **out, size_t *out_len)
 	save_pipe(&w, pl);
 	save_names(&w, pl);
 	w.len += mc_engine_save(pl_engine(pl), buf + w.len, len[2]);
-	if (om_save(pl_om(pl), buf + w.len, len[3]) != len[3])
+	if (om_save_format(pl_om(pl), buf + w.len, len[3], om_format_of(version)) != len[3])
 	{
 		free(buf);
 		return -1;
@@ -198,9 +226,9 @@ snap_load(const pl_config *cfg, const uint8_t *buf, size_t len, char *why, size_
 	version = mc_get_u32(&r);
 	if (r.bad)
 		return fail(why, size, "truncated: %zu bytes", len), NULL;
-	if (version != SNAP_VERSION)
+	if (version < 1 || version > SNAP_VERSION)
 		return fail(why, size,
-		            "snapshot format version %u; this matchd reads version %d only",
+		            "snapshot format version %u; this matchd reads versions 1 to %d",
 		            version, SNAP_VERSION),
 		       NULL;
 	if (len < HEADER + SHA256_LEN)
@@ -249,6 +277,14 @@ snap_load(const pl_config *cfg, const uint8_t *buf, size_t len, char *why, size_
 	if ((rc = mc_engine_load(pl_engine_rw(pl), sec[2].p, sec[2].len)) != MC_SNAP_OK)
 	{
 		fail(why, size, "%s", mc_snap_error(rc));
+		goto bad;
+	}
+	if (sec[3].len < 4 ||
+	    (sec[3].p[0] | (uint32_t)sec[3].p[1] << 8 | (uint32_t)sec[3].p[2] << 16 |
+	     (uint32_t)sec[3].p[3] << 24) != om_format_of(version))
+	{
+		fail(why, size, "the OMGR section's format does not belong to version %u",
+		     version);
 		goto bad;
 	}
 	if (om_load(pl_om_rw(pl), sec[3].p, sec[3].len, why, size) != 0)

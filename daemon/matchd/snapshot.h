@@ -9,7 +9,11 @@
  * Format (little-endian, core/serial.h):
  *
  *   "PGXSNAP\0"            8 bytes magic
- *   u32 version            SNAP_VERSION; anything else is refused
+ *   u32 version            SNAP_VERSION (2); version 1 (before client order
+ *                          ids: its OMGR section has format 1) still loads,
+ *                          with an empty set - exact, because a snapshot is
+ *                          taken right after the close that empties it;
+ *                          anything else is refused
  *   u32 sections           4
  *   per section: 4-byte tag, u64 length    (the section table)
  *   the sections, in table order:
@@ -37,11 +41,16 @@
 #include "pipeline.h"
 
 #define SNAP_MAGIC   "PGXSNAP"
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2
 
 /* The state of pl as a new malloc'ed blob (*buf, *len); 0, or -1 when out
  * of memory. */
 int snap_save(const pipeline *pl, uint8_t **buf, size_t *len);
+/* snap_save in an older version (to compare with a snapshot saved in it);
+ * -1 also when the state does not fit that version. */
+int snap_save_as(const pipeline *pl, uint32_t version, uint8_t **buf, size_t *len);
+/* The version a blob says it has (0: not a snapshot). */
+uint32_t snap_version(const uint8_t *buf, size_t len);
 
 /*
  * A new pipeline of capacities cfg holding the state in buf, after checking

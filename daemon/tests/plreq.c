@@ -136,6 +136,22 @@ req_shares(int kind, const char *acct, const char *sym, int64_t qty)
 const char *const req_symbols[REQ_NSYMBOLS] = {"AAPL", "MSFT", "BRK.B", "SAP"};
 const char *const req_accounts[REQ_NACCOUNTS] = {"A1", "A2", "B1", "B2", "C1", "C2"};
 
+/* client order ids req_random draws from; the longest fills all 16 bytes */
+static const char *const clordids[40] = {"c0",  "c1",  "c2",
+                                         "c3",  "c4",  "c5",
+                                         "c6",  "c7",  "c8",
+                                         "c9",  "c10", "c11",
+                                         "c12", "c13", "c14",
+                                         "c15", "c16", "c17",
+                                         "c18", "c19", "c20",
+                                         "c21", "c22", "c23",
+                                         "c24", "c25", "c26",
+                                         "c27", "c28", "c29",
+                                         "c30", "c31", "c32",
+                                         "c33", "c34", "c35",
+                                         "c36", "c37", "0123456789ABCDEF",
+                                         "x"};
+
 pgx_record
 req_random(uint64_t *seed, const req_mix *mix, const int64_t *ids, int nids)
 {
@@ -152,13 +168,18 @@ req_random(uint64_t *seed, const req_mix *mix, const int64_t *ids, int nids)
 		int market = rng_below(seed, 10) == 0;
 		int far = rng_below(seed, 40) == 0; /* outside the band */
 		int64_t price = 9960 + (int64_t)rng_below(seed, 80) + (far ? 2000 : 0);
-
-		return req_new(
+		pgx_record r = req_new(
 		    sym, acct, 1 + (int)rng_below(seed, 2),
 		    market ? PGX_TYPE_MARKET : PGX_TYPE_LIMIT,
 		    market ? PGX_TIF_IOC + (int)rng_below(seed, 2) : 1 + (int)rng_below(seed, 4),
 		    price,
 		    rng_below(seed, 200) == 0 ? 2000000 : 1 + (int64_t)rng_below(seed, 60));
+
+		/* one order in four names a client order id from a small pool, so the
+		 * same account reuses one within a day (duplicate_client_order_id) */
+		if (rng_below(seed, 4) == 0)
+			r.strs[PGX_S_CLIENT_ORDER_ID] = s_(clordids[rng_below(seed, 40)]);
+		return r;
 	}
 	if (dice < mix->cancel)
 		return req_cancel(acct, ids[rng_below(seed, (uint64_t)nids)]);

@@ -17,6 +17,7 @@
 #include "om.h"
 #include "pipeline.h"
 #include "plreq.h"
+#include "snapshot.h"
 #include "testutil.h"
 
 #define DAY 9823
@@ -540,6 +541,135 @@ replay_hashes(const pl_config *cfg, uint8_t **batches, size_t *lens, int nbatche
  * is negative and every hold is what the open orders need; the journal
  * replays to the same books and the same wallets, holds and limits.
  */
+static pgx_record
+with_clordid(pgx_record r, const char *id)
+{
+	r.strs[PGX_S_CLIENT_ORDER_ID] = s_(id);
+	return r;
+}
+
+/* Replays bb (finished) into a fresh pipeline; its order manager's hash. */
+static uint64_t
+replayed_om_hash(batchbuf *bb)
+{
+	pipeline *rp = pl_create(&CFG);
+	batchbuf scratch;
+	int64_t records = 0;
+	pl_error err;
+	uint64_t h;
+
+	pl_set_position(rp, 0, 0, DAY);
+	assert_int_equal(bb_init(&scratch, 0), 0);
+	bb_finish(bb);
+	if (pl_replay(rp, bb->buf, bb->len, &scratch, &records, &err) < 0)
+		fail_msg("replay: %s", err.message);
+	h = pl_om_hash(rp);
+	bb_free(&scratch);
+	pl_destroy(rp);
+	return h;
+}
+
+/* A client order id is the account's for the trading day, used or refused. */
+static void
+test_client_order_ids(void **state)
+{
+	batchbuf bb;
+	pl_result res;
+	pl_error err;
+	pipeline *pl, *loaded;
+	pgx_record r;
+	int64_t ts = T0, first;
+	uint64_t before;
+	uint8_t *blob;
+	size_t len;
+	char why[256], expect[96];
+
+	(void)state;
+	assert_int_equal(bb_init(&bb, 0), 0);
+	pl = setup_market(&bb);
+	assert_int_equal(om_clordids(pl_om(pl)), 0);
+
+	before = pl_om_hash(pl);
+	ok(pl, &bb, with_clordid(buy("A1", 9000, 1, PGX_TIF_GTC), "ORD-1"), ++ts);
+	first = pl_last_seq(pl);
+	assert_int_equal(om_clordids(pl_om(pl)), 1);
+	assert_true(pl_om_hash(pl) != before); /* the set is state */
+
+	/* the same account again: rejected, journaled, nothing else changes */
+	r = with_clordid(buy("A1", 9100, 2, PGX_TIF_DAY), "ORD-1");
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_REJECTED);
+	assert_string_equal(res.sqlstate, PGX_SQLSTATE_DUPLICATE_CLORDID);
+	assert_string_equal(res.reason, "duplicate_client_order_id");
+	snprintf(expect, sizeof(expect), "for order %lld", (long long)first);
+	if (strstr(res.message, expect) == NULL || strstr(res.message, "ORD-1") == NULL)
+		fail_msg("message \"%s\" does not name ORD-1 and order %lld", res.message,
+		         (long long)first);
+	assert_cash(pl, "A1", 10000000 - 9000, 9000);
+	assert_int_equal(pl_open_orders(pl), 1);
+
+	/* another account may use the same id */
+	ok(pl, &bb,
+	   with_clordid(
+	       req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_LIMIT, PGX_TIF_DAY, 10500, 1),
+	       "ORD-1"),
+	   ++ts);
+	/* an id taken by an order the order manager refused is taken all the same */
+	r = with_clordid(buy("A1", 11001, 1, PGX_TIF_DAY), "ORD-2");
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_string_equal(res.reason, "price_band");
+	r = with_clordid(buy("A1", 9000, 1, PGX_TIF_DAY), "ORD-2");
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_string_equal(res.reason, "duplicate_client_order_id");
+	/* 16 bytes, the longest id, and no id at all are fine */
+	ok(pl, &bb, with_clordid(buy("A1", 9000, 1, PGX_TIF_DAY), "0123456789ABCDEF"), ++ts);
+	ok(pl, &bb, buy("A1", 9000, 1, PGX_TIF_DAY), ++ts);
+	ok(pl, &bb, buy("A1", 9000, 1, PGX_TIF_DAY), ++ts);
+	assert_int_equal(om_clordids(pl_om(pl)), 4);
+	assert_invariants(pl);
+
+	/* replay rebuilds the set: the same hash, byte-equal journal */
+	assert_int_equal(replayed_om_hash(&bb), pl_om_hash(pl));
+
+	/* a snapshot in the middle of the day carries it (version 2 only) */
+	assert_int_equal(snap_save(pl, &blob, &len), 0);
+	loaded = snap_load(&CFG, blob, len, why, sizeof(why));
+	if (loaded == NULL)
+		fail_msg("%s", why);
+	free(blob);
+	assert_int_equal(pl_om_hash(loaded), pl_om_hash(pl));
+	r = with_clordid(buy("A1", 9000, 1, PGX_TIF_DAY), "0123456789ABCDEF");
+	{
+		batchbuf other; /* the loaded pipeline's own journal */
+
+		assert_int_equal(bb_init(&other, 0), 0);
+		assert_int_equal(submit(loaded, &other, &r, ts + 1, &res, &err), 0);
+		assert_string_equal(res.reason, "duplicate_client_order_id");
+		bb_free(&other);
+	}
+	pl_destroy(loaded);
+	assert_int_equal(snap_save_as(pl, 1, &blob, &len), -1);
+
+	/* the close ends the day: the ids are free again */
+	ok(pl, &bb, req_blank(PGX_KIND_MARKET_CLOSE), ++ts);
+	assert_int_equal(om_clordids(pl_om(pl)), 0);
+	/* the set is empty after a close: a version-1 snapshot holds that state */
+	assert_int_equal(snap_save_as(pl, 1, &blob, &len), 0);
+	assert_int_equal(snap_version(blob, len), 1);
+	loaded = snap_load(&CFG, blob, len, why, sizeof(why));
+	if (loaded == NULL)
+		fail_msg("version 1: %s", why);
+	free(blob);
+	assert_int_equal(pl_om_hash(loaded), pl_om_hash(pl));
+	pl_destroy(loaded);
+	ok(pl, &bb, req_blank(PGX_KIND_MARKET_OPEN), ++ts);
+	ok(pl, &bb, with_clordid(buy("A1", 9000, 1, PGX_TIF_DAY), "ORD-1"), ++ts);
+	ok(pl, &bb, with_clordid(buy("A1", 9000, 1, PGX_TIF_DAY), "ORD-2"), ++ts);
+	assert_int_equal(replayed_om_hash(&bb), pl_om_hash(pl));
+	pl_destroy(pl);
+	bb_free(&bb);
+}
+
 static void
 test_random_session_conserves_and_replays(void **state)
 {
@@ -625,7 +755,7 @@ test_random_session_conserves_and_replays(void **state)
 	memcpy(batches[nb], bb.buf, bb.len);
 	lens[nb++] = bb.len;
 	{
-		int kinds[PGX_KIND__COUNT] = {0};
+		int kinds[PGX_KIND__COUNT] = {0}, duplicates = 0;
 
 		for (int k = 0; k < nb; k++)
 		{
@@ -636,6 +766,10 @@ test_random_session_conserves_and_replays(void **state)
 			                                          &rec, &used) == PGX_DECODE_OK)
 			{
 				kinds[rec.kind]++, off += used;
+				duplicates +=
+				    rec.kind == PGX_KIND_REJECTED && rec.strs[PGX_S_REASON].len == 25 &&
+				    memcmp(rec.strs[PGX_S_REASON].ptr, "duplicate_client_order_id", 25) ==
+				        0;
 				if (getenv("PGX_DEBUG_REASONS") && rec.kind == PGX_KIND_REJECTED)
 					printf("R %.*s\n", rec.strs[PGX_S_REASON].len,
 					       rec.strs[PGX_S_REASON].ptr);
@@ -645,8 +779,10 @@ test_random_session_conserves_and_replays(void **state)
 		    "# records: %d trades, %d accepted, %d rejected, %d canceled, %d expired\n",
 		    kinds[PGX_KIND_TRADE], kinds[PGX_KIND_ACCEPTED], kinds[PGX_KIND_REJECTED],
 		    kinds[PGX_KIND_CANCELED], kinds[PGX_KIND_EXPIRED]);
+		printf("# %d orders rejected as duplicate client order ids\n", duplicates);
 		/* the run must exercise what it checks */
 		assert_true(kinds[PGX_KIND_TRADE] > 1000);
+		assert_true(duplicates > 100);
 		assert_true(kinds[PGX_KIND_EXPIRED] > 0);
 	}
 	printf("# %d batches, %d refused before the sequencer, %d rejected, %u open orders, "
@@ -691,6 +827,7 @@ main(void)
 	    cmocka_unit_test(test_refusals_take_no_seq),
 	    cmocka_unit_test(test_order_manager_rules),
 	    cmocka_unit_test(test_role_is_recorded),
+	    cmocka_unit_test(test_client_order_ids),
 	    cmocka_unit_test(test_random_session_conserves_and_replays),
 	};
 

@@ -539,9 +539,14 @@ test_malformed_refused(void **state)
 
 	/* past the checksum: another version, other capacities */
 	memcpy(copy, blob, len);
-	copy[8] = 2;
+	copy[8] = SNAP_VERSION + 1;
 	reseal(copy, len);
-	refused(copy, len, "format version 2");
+	refused(copy, len, "format version 3");
+	/* version 2 bytes that claim version 1 (whose OMGR section differs) */
+	memcpy(copy, blob, len);
+	copy[8] = 1;
+	reseal(copy, len);
+	refused(copy, len, "does not belong to version 1");
 	{
 		pl_config other = CFG;
 

@@ -2,16 +2,19 @@
 # A second matchd on the same stream fences the first: the first's next append
 # is rejected as stale (PX001), it exits without acknowledging, the order it
 # held is reported as of unknown fate and is not in the journal; the second
-# serves.
+# serves.  Both run with --force-take-over (take_over_stream, no lease): with
+# a lease the first would learn of the take-over from its next renewal and
+# exit before the order arrives (standby_zombie.sh covers that path).
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
-matchd_start
+matchd_start --force-take-over
 stack_market fence_broker FENCE F1
 first=$(cat "$STACK/matchd.pid")
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u pgexchange -- "$@"; else "$@"; fi; }
 as_owner "$STACK/bin/matchd" --socket "$PGHOST/matchd-b.sock" \
-	--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" >"$STACK/matchd-b.log" 2>&1 &
+	--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" --force-take-over \
+	>"$STACK/matchd-b.log" 2>&1 &
 second=$!
 disown "$second"
 trap 'kill -KILL $second 2>/dev/null || true; stack_cleanup' EXIT

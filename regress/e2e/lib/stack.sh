@@ -88,3 +88,12 @@ sanitizer_clean() {
 
 # q SQL: one value as postgres
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# matchd_node NODE CMD [ARGS]: scripts/matchd.sh for node NODE (own pid file,
+# log DIR/matchd-NODE.log, socket $PGHOST/matchd-NODE.sock)
+matchd_node() {
+	local node=$1 cmd=$2
+	shift 2
+	PGX_MATCHD_NODE=$node bash "$top/scripts/matchd.sh" "$cmd" "$STACK" "$@"
+}
+
