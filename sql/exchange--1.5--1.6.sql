@@ -425,10 +425,11 @@ $$;
 COMMENT ON FUNCTION @extschema@.request_switchover(text, text) IS
 	'Asks the leader of a stream to hand over to p_to_node (default: the most caught-up live standby); the leader sees it at its next heartbeat, stops taking requests, commits what it has, and releases the lease to the target.  Returns the target.  PX004 unknown stream; PX009 no lease held or no such live standby.  exchange.switchover() also waits for the new leader.';
 
+-- No SET search_path: a procedure with one may not COMMIT; every name below is
+-- qualified instead (operators resolve in pg_catalog first).
 CREATE PROCEDURE @extschema@.switchover(p_name text, p_to_node text DEFAULT NULL,
 	p_timeout_ms int DEFAULT 10000)
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	target		text;
@@ -443,7 +444,7 @@ BEGIN
 		SELECT * INTO r FROM @extschema@.matchd_leader(p_name);
 		IF r.node = target AND r.epoch > old_epoch AND r.lease_state = 'held' THEN
 			RAISE NOTICE 'stream "%" is led by node "%" at epoch % after % ms', p_name, target,
-				r.epoch, round(extract(epoch FROM pg_catalog.clock_timestamp() - started) * 1000);
+				r.epoch, pg_catalog.round(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - started) * 1000);
 			RETURN;
 		END IF;
 		IF pg_catalog.clock_timestamp() > started + p_timeout_ms * interval '1 ms' THEN

@@ -25,20 +25,26 @@ sleep 1
 "$client" 8 "$threads" "$STACK/acks.txt" >"$STACK/client.out" &
 cpid=$!
 sleep 2
-for to in b a; do
-	# request_switchover + wait, what CALL exchange.switchover does (the
-	# procedure cannot COMMIT as shipped: it has a SET clause)
-	t0=$(date +%s%3N)
-	out=$(q "SELECT exchange.request_switchover('main', '$to')" 2>&1) || fail "switchover to $to: $out"
-	for _ in $(seq 500); do
-		leader=$(q "SELECT node || ' ' || lease_state FROM exchange.matchd_leader('main')")
-		[ "$leader" = "$to held" ] && break
-		sleep 0.01
-	done
-	[ "$leader" = "$to held" ] || fail "after the switchover to $to: $leader"
-	echo "switchover to $to: led by $to after $(($(date +%s%3N) - t0)) ms"
-	sleep 2
+# a -> b with the procedure (it waits for the new leader), b -> a with
+# request_switchover and a poll of matchd_leader (what the procedure does)
+t0=$(date +%s%3N)
+out=$(psql -X -Atq -v ON_ERROR_STOP=1 -c "CALL exchange.switchover('main', 'b', 10000)" 2>&1) ||
+	fail "CALL exchange.switchover to b: $out"
+echo "$out" | grep -q 'is led by node "b"' || fail "switchover to b said: $out"
+[ "$(q "SELECT node || ' ' || lease_state FROM exchange.matchd_leader('main')")" = "b held" ] ||
+	fail "after CALL switchover: $(q "SELECT * FROM exchange.matchd_leader('main')")"
+echo "switchover to b (CALL): $out; $(($(date +%s%3N) - t0)) ms"
+sleep 2
+t0=$(date +%s%3N)
+out=$(q "SELECT exchange.request_switchover('main', 'a')" 2>&1) || fail "switchover to a: $out"
+for _ in $(seq 500); do
+	leader=$(q "SELECT node || ' ' || lease_state FROM exchange.matchd_leader('main')")
+	[ "$leader" = "a held" ] && break
+	sleep 0.01
 done
+[ "$leader" = "a held" ] || fail "after the switchover to a: $leader"
+echo "switchover to a: led by a after $(($(date +%s%3N) - t0)) ms"
+sleep 2
 wait "$cpid" || fail "client failed"
 cat "$STACK/client.out"
 grep -q "switchover: handed the stream over" "$STACK/matchd-a.log" || fail "a did not hand over"
