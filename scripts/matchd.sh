@@ -21,7 +21,8 @@ shift 2
 . "$dir/env"
 pidfile=$dir/matchd.pid
 log=$dir/matchd.log
-sock=$PGHOST/matchd.sock
+# pg-ha (scripts/pg-ha.sh): its env file names matchd's socket and a multi-host conninfo
+sock=${PGX_MATCHD_SOCKET:-$PGHOST/matchd.sock}
 
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -64,7 +65,7 @@ start() {
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir/bin" && touch "$log" && chown pgexchange: "$log"
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir"
 	as_owner nohup "$dir/bin/matchd" --socket "$sock" \
-		--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" \
+		--conninfo "${PGX_MATCHD_CONNINFO:-host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd}" \
 		--pidfile "$pidfile" "$@" >>"$log" 2>&1 </dev/null &
 	local child=$!
 	for _ in $(seq 1 600); do

@@ -7,12 +7,14 @@
 #   scripts/pg-ha.sh status  DIR   the monitor's view and the primary's replication
 #   scripts/pg-ha.sh primary DIR   name of the node that is primary now (exit 3 if none)
 #   scripts/pg-ha.sh wait    DIR [SECONDS]   until one primary and every standby is in sync
+#   scripts/pg-ha.sh psql    DIR NODE [psql args]   psql to that node's database exchange
 #   scripts/pg-ha.sh failover DIR  planned: pg_autoctl perform failover (switchover)
 #   scripts/pg-ha.sh kill-primary DIR [--postgres-only]
 #                                  drill: SIGKILL the primary node (its pg_autoctl keeper,
 #                                  its postmaster and every backend), as if the machine died;
 #                                  --postgres-only kills just the postmaster and its children
-#                                  (the keeper then restarts PostgreSQL in place: no failover)
+#                                  (the keeper then restarts PostgreSQL in place: no failover);
+#                                  prints the node's name and the time of the kill (ms since 1970)
 #   scripts/pg-ha.sh stop    DIR   stop every pg_autoctl service (and so PostgreSQL); keep data
 #   scripts/pg-ha.sh destroy DIR   stop and remove DIR
 #
@@ -43,7 +45,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 cmd=${1:-}
@@ -175,7 +177,10 @@ initdb_node() {
 	as_owner "$bindir/initdb" -D "$dir/$name/data" -U postgres --auth-local=trust \
 		--auth-host=reject -E UTF8 --locale=C.UTF-8 >"$dir/$name/initdb.log" 2>&1 ||
 		{ cat "$dir/$name/initdb.log" >&2; exit 1; }
-	printf 'local all all trust\nlocal replication all trust\n' |
+	# pg_autoctl opens 127.0.0.1 to its replicator for --dbname only, but runs
+	# pg_rewind (which rejoins a failed primary) against database postgres
+	printf '%s\n' 'local all all trust' 'local replication all trust' \
+		'host postgres pgautofailover_replicator 127.0.0.1/32 trust' |
 		as_owner tee "$dir/$name/data/pg_hba.conf" >/dev/null
 	{
 		echo "# pgexchange (scripts/pg-ha.sh)"
@@ -343,6 +348,16 @@ start() {
 		done
 	fi
 	start_monitor
+	# a node coming back to a running formation rejoins by pg_rewind, or else by
+	# pg_basebackup, which waits for a spread checkpoint of the primary (minutes
+	# after a busy while): a checkpoint now leaves that one little to write
+	p=$(primary || true)
+	for i in $(seq 1 "$nodes"); do
+		if [ -n "$p" ] && [ -f "$dir/node$i/created" ] && ! keeper_pid "node$i" >/dev/null; then
+			nsql "$p" -d postgres -c CHECKPOINT >/dev/null 2>&1 || true
+			break
+		fi
+	done
 	for i in $(seq 1 "$nodes"); do
 		start_node "node$i" "$i"
 		# the next node clones a primary that its keeper has made ready
@@ -429,7 +444,7 @@ kill_primary() {
 	[ -n "${pids// /}" ] || { echo "pg-ha: nothing to kill on $p" >&2; exit 1; }
 	# shellcheck disable=SC2086
 	kill -KILL $pids 2>/dev/null || true
-	echo "$p"
+	echo "$p $(date +%s%3N)"
 }
 
 case $cmd in
@@ -441,6 +456,12 @@ primary)
 	echo "$p"
 	;;
 wait) wait_ready "${1:-120}" ;;
+psql)
+	n=${1:?usage: pg-ha.sh psql DIR NODE [psql args]}
+	shift
+	[ -n "$(port_of "$n")" ] || { echo "pg-ha: no node $n" >&2; exit 2; }
+	exec env -u PGTARGETSESSIONATTRS psql -X -h "$(sockdir "$n")" -p "$(port_of "$n")" -U postgres -d exchange "$@"
+	;;
 failover)
 	wait_ready 60
 	autoctl monitor perform failover --pgdata "$dir/monitor/data" --wait 120
