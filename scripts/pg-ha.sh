@@ -259,6 +259,7 @@ start_node() {
 			printf '%s\n' "max_connections = 200" "shared_buffers = 256MB" \
 				"wal_level = replica" "max_wal_size = 4GB" "max_prepared_transactions = 10" \
 				"log_line_prefix = '%m [%p] %q%u@%d '" \
+				"archive_mode = on" "archive_command = '/bin/true'  # scripts/backup.sh setup sets pgBackRest's" \
 				"exchange.matchd_socket = '$(matchd_dir)/matchd.sock'" | initdb_node "$name"
 		fi
 		# a failed earlier attempt is continued by pg_autoctl itself
@@ -375,6 +376,18 @@ start() {
 		wait_ready 60
 	fi
 	p=$(primary)
+	# one archive_command on every node (scripts/backup.sh sets it; a node that was
+	# down then, or came back by pg_rewind, may hold another): whichever node is
+	# promoted next must archive into the same repository
+	local ac n
+	ac=$(nsql "$p" -d postgres -c 'SHOW archive_command')
+	for n in "${names[@]:1}"; do
+		[ "$n" = "$p" ] && continue
+		if [ "$(nsql "$n" -d postgres -c 'SHOW archive_command')" != "$ac" ]; then
+			nsql "$n" -d postgres -c "ALTER SYSTEM SET archive_command = '${ac//\'/\'\'}'" \
+				-c 'SELECT pg_reload_conf()' >/dev/null
+		fi
+	done
 	nsql "$p" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'exchange'" | grep -q 1 ||
 		nsql "$p" -d postgres -c "CREATE DATABASE exchange"
 	# shellcheck disable=SC2016
