@@ -10,6 +10,9 @@ PACKAGES=(
 	postgresql-15-pgtap        # pgTAP inside the database
 	libtap-parser-sourcehandler-pgtap-perl  # pg_prove
 	libcmocka-dev              # C unit tests
+	pg-auto-failover-cli       # pg_autoctl: PostgreSQL failover (scripts/pg-ha.sh)
+	postgresql-15-auto-failover  # pg_auto_failover's monitor extension (scripts/pg-ha.sh)
+	pgbackrest                 # backups, WAL archive and restores (scripts/backup.sh)
 	gcc make
 )
 

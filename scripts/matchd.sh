@@ -32,7 +32,9 @@ node=${PGX_MATCHD_NODE:-}
 suffix=${node:+-$node}
 pidfile=$dir/matchd$suffix.pid
 log=$dir/matchd$suffix.log
-sock=$PGHOST/matchd$suffix.sock
+# pg-ha (scripts/pg-ha.sh): its env file names matchd's socket and a multi-host conninfo
+sock=${PGX_MATCHD_SOCKET:-$PGHOST/matchd.sock}
+sock=${sock%.sock}$suffix.sock
 
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -77,7 +79,7 @@ start() {
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir/bin" && touch "$log" && chown pgexchange: "$log"
 	[ "$(id -u)" -eq 0 ] && chown pgexchange: "$dir"
 	as_owner nohup "$dir/bin/matchd" --socket "$sock" \
-		--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" \
+		--conninfo "${PGX_MATCHD_CONNINFO:-host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd}" \
 		--pidfile "$pidfile" ${node:+--node "$node"} "$@" >>"$log" 2>&1 </dev/null &
 	local child=$!
 	for _ in $(seq 1 600); do
