@@ -122,7 +122,8 @@ stop) stop ;;
 kill)
 	if running; then
 		p=$(pid)
-		kill -KILL "$p"
+		# it may be dying already (a drill killed it a moment ago)
+		kill -KILL "$p" 2>/dev/null || true
 		while kill -0 "$p" 2>/dev/null; do sleep 0.02; done
 	fi
 	rm -f "$pidfile"
