@@ -55,7 +55,12 @@ dir=$(cd "$2" && pwd)
 shift 2
 
 bindir=$(pg_config --bindir)
-nodes=${PGX_HA_NODES:-2}
+# the number of data nodes is chosen at creation and kept in DIR/ports
+if [ -s "$dir/ports" ]; then
+	nodes=$(grep -c '^node' "$dir/ports")
+else
+	nodes=${PGX_HA_NODES:-2}
+fi
 case $nodes in 2 | 3) ;; *) echo "pg-ha: PGX_HA_NODES must be 2 or 3" >&2; exit 2 ;; esac
 names=(monitor)
 for i in $(seq 1 "$nodes"); do names+=("node$i"); done
