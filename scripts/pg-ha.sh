@@ -50,7 +50,13 @@ usage() {
 }
 cmd=${1:-}
 if [ -z "$cmd" ] || [ -z "${2:-}" ]; then usage; fi
-mkdir -p "$2"
+if [ "$cmd" = start ]; then
+	mkdir -p "$2"
+elif [ ! -d "$2" ]; then
+	[ "$cmd" = destroy ] && exit 0
+	echo "pg-ha: no formation in $2" >&2
+	exit 3
+fi
 dir=$(cd "$2" && pwd)
 shift 2
 
