@@ -50,7 +50,13 @@ usage() {
 }
 cmd=${1:-}
 if [ -z "$cmd" ] || [ -z "${2:-}" ]; then usage; fi
-mkdir -p "$2"
+if [ "$cmd" = start ]; then
+	mkdir -p "$2"
+elif [ ! -d "$2" ]; then
+	[ "$cmd" = destroy ] && exit 0
+	echo "pg-ha: no formation in $2" >&2
+	exit 3
+fi
 dir=$(cd "$2" && pwd)
 shift 2
 
@@ -422,15 +428,18 @@ status() {
 }
 
 stop_one() {
-	local name=$1 p pm
+	local name=$1 p pm kids
 	p=$(keeper_pid "$name" || true)
 	if [ -n "$p" ]; then
+		kids=$(pgrep -P "$p" | tr '\n' ' ' || true)
 		kill -TERM "$p" 2>/dev/null || true
 		for _ in $(seq 1 300); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+		# a keeper that would not stop: it and its services, none left orphaned
+		# shellcheck disable=SC2086
+		kill -0 "$p" 2>/dev/null && kill -KILL "$p" $kids 2>/dev/null
 	fi
 	# PostgreSQL left behind (a killed keeper, a crash): stop it too
 	if [ -f "$dir/$name/data/PG_VERSION" ] && pm=$(postmaster_pid "$name"); then
