@@ -7,10 +7,17 @@
  *	CANCELED <order_id>                            (cancel_order answered)
  *
  * Errors (PX040 unavailable, PX041 fate unknown, lost connections) are
- * counted, never written as acknowledgements; the test then checks the
- * journal against the file.  Usage: crash_client SECONDS THREADS OUTFILE
+ * counted by SQLSTATE, never written as acknowledgements; the test then
+ * checks the journal against the file.  Usage: crash_client SECONDS THREADS
+ * OUTFILE.  It stops at SIGTERM (the test decides when the drill is over) or
+ * after SECONDS at the latest, so a test never waits on a fixed duration.
+ *
+ * Like a real broker it backs off for a moment when matchd is unavailable
+ * (PX040): a loop that retries at once only starves the machine (and the
+ * restarting matchd's replay) of CPU.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +30,48 @@ static int seconds, threads;
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static long acks, errors, reconnects;
+static volatile sig_atomic_t stopping;
+
+/* errors by SQLSTATE (the first kinds seen), printed at the end */
+#define MAX_KINDS 16
+static struct
+{
+	char sqlstate[6];
+	long count;
+	char example[160];
+} kinds[MAX_KINDS];
+static int nkinds;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* under out_lock */
+static void
+count_error(const PGresult *r)
+{
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	int k;
+
+	if (st == NULL)
+		st = "conn";
+	for (k = 0; k < nkinds; k++)
+		if (strcmp(kinds[k].sqlstate, st) == 0)
+			break;
+	if (k == nkinds)
+	{
+		if (nkinds == MAX_KINDS)
+			return;
+		snprintf(kinds[k].sqlstate, sizeof(kinds[k].sqlstate), "%s", st);
+		snprintf(kinds[k].example, sizeof(kinds[k].example), "%s", PQresultErrorMessage(r));
+		kinds[k].example[strcspn(kinds[k].example, "\n")] = '\0';
+		nkinds++;
+	}
+	kinds[k].count++;
+}
 
 static double
 now(void)
@@ -71,7 +120,7 @@ worker(void *arg)
 	double end = now() + seconds;
 
 	snprintf(account, sizeof(account), "CR%d", me);
-	while (now() < end)
+	while (!stopping && now() < end)
 	{
 		const char *params[5];
 		PGresult *r;
@@ -124,8 +173,17 @@ worker(void *arg)
 		if (PQresultStatus(r) == PGRES_TUPLES_OK)
 			acks++;
 		else
+		{
 			errors++;
+			count_error(r);
+		}
 		pthread_mutex_unlock(&out_lock);
+		{
+			const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+			if (st != NULL && strcmp(st, "PX040") == 0)
+				usleep(5000);
+		}
 		PQclear(r);
 		if (PQstatus(c) != CONNECTION_OK)
 		{
@@ -151,6 +209,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: crash_client SECONDS THREADS OUTFILE\n");
 		return 2;
 	}
+	signal(SIGTERM, on_term);
 	if ((out = fopen(argv[3], "w")) == NULL)
 		return perror(argv[3]), 2;
 	for (int i = 0; i < threads; i++)
@@ -160,5 +219,7 @@ main(int argc, char **argv)
 	fclose(out);
 	printf("crash_client: %ld acknowledged, %ld errors, %ld reconnects\n", acks, errors,
 	       reconnects);
+	for (int k = 0; k < nkinds; k++)
+		printf("  %s x %ld: %s\n", kinds[k].sqlstate, kinds[k].count, kinds[k].example);
 	return acks > 0 ? 0 : 1;
 }

@@ -14,11 +14,11 @@ first=$(cat "$STACK/matchd.pid")
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u pgexchange -- "$@"; else "$@"; fi; }
 as_owner "$STACK/bin/matchd" --socket "$PGHOST/matchd-b.sock" \
 	--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=matchd" --force-take-over \
-	>"$STACK/matchd-b.log" 2>&1 &
-second=$!
-disown "$second"
-trap 'kill -KILL $second 2>/dev/null || true; stack_cleanup' EXIT
-for _ in $(seq 100); do [ -S "$PGHOST/matchd-b.sock" ] && break; sleep 0.1; done
+	--pidfile "$STACK/matchd-b.pid" >"$STACK/matchd-b.log" 2>&1 &
+# $! is runuser's pid under root, not matchd's: the pid file names the daemon
+# (stack_cleanup kills it in any case: it runs from $STACK/bin)
+disown $!
+for _ in $(seq 300); do [ -S "$PGHOST/matchd-b.sock" ] && [ -s "$STACK/matchd-b.pid" ] && break; sleep 0.1; done
 [ -S "$PGHOST/matchd-b.sock" ] || fail "second matchd did not start: $(cat "$STACK/matchd-b.log")"
 
 out=$(psql -X -Atq -U fence_broker -v VERBOSITY=sqlstate \

@@ -29,12 +29,18 @@ stack_fund CRASH $(seq -f 'CR%g' 0 $((threads - 1)))
 matchd_node b start --standby --lease-ms 1000 >/dev/null || fail "standby b did not start"
 [ -S "$PGHOST/matchd-b.sock" ] && fail "the standby opened its socket"
 
-"$client" 14 "$threads" "$STACK/acks.txt" >"$STACK/client.out" &
+# the client trades until the drill is over (SIGTERM below; 300 s at the most)
+"$client" 300 "$threads" "$STACK/acks.txt" >"$STACK/client.out" &
 cpid=$!
-sleep 4
-# the standby keeps up and says so
-lagrow=$(q "SELECT role || ' ' || applied_seq || ' ' || lag_events || ' ' || coalesce(apply_delay_ms, -1)
-              || ' ' || (alive AND heartbeat_at > now() - interval '2 s') FROM exchange.matchd_nodes('main') WHERE node = 'b'")
+# the standby keeps up and says so (within 30 s, however busy the machine)
+for _ in $(seq 300); do
+	lagrow=$(q "SELECT role || ' ' || applied_seq || ' ' || lag_events || ' ' || coalesce(apply_delay_ms, -1)
+	              || ' ' || (alive AND heartbeat_at > now() - interval '2 s') FROM exchange.matchd_nodes('main') WHERE node = 'b'")
+	set -- $lagrow
+	[ "${1:-}" = standby ] && [ "${2:-0}" -gt 100 ] && [ "${5:-}" = true ] &&
+		grep -q "standby: applied seq" "$STACK/matchd-b.log" && break
+	sleep 0.1
+done
 echo "standby b while trading (role applied_seq lag_events apply_delay_ms fresh): $lagrow"
 set -- $lagrow
 [ "${1:-}" = standby ] && [ "${2:-0}" -gt 0 ] && [ "${5:-}" = true ] || fail "no fresh lag report from b: $lagrow"
@@ -54,6 +60,13 @@ t1=$(ms)
 failover=$(grep -o 'failover time (lease seen open to ready) [0-9.]* ms' "$STACK/matchd-b.log" | grep -o '[0-9.]* ms')
 echo "RTO: kill -9 of a to the first order acknowledged through b: $((t1 - t0)) ms (socket ready after $((t_ready - t0)) ms; b's failover time $failover)"
 echo "RTO_MS $((t1 - t0)) READY_MS $((t_ready - t0)) FAILOVER $failover"
+# orders flow through b (not only the one above) before the drill ends
+before=$(q "SELECT last_seq FROM exchange.streams WHERE name = 'main'")
+for _ in $(seq 300); do
+	[ "$(q "SELECT last_seq FROM exchange.streams WHERE name = 'main'")" -gt $((before + 100)) ] && break
+	sleep 0.1
+done
+kill -TERM "$cpid"
 wait "$cpid" || fail "client failed"
 cat "$STACK/client.out"
 grep -q "took over as the leader at epoch" "$STACK/matchd-b.log" || fail "b did not log its take-over"

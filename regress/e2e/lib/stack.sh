@@ -4,10 +4,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 top=$(pwd)
 STACK=$(mktemp -d /tmp/pgx-e2e.XXXXXX)
+# Everything the test started runs from $STACK (matchd from $STACK/bin, any
+# node, any client given a path in it): whatever is left after the cluster is
+# destroyed is killed, so no daemon outlives its test, whichever way it ends.
 stack_cleanup() {
 	bash "$top/scripts/cluster.sh" destroy "$STACK" >/dev/null 2>&1 || true
+	pkill -KILL -f -- "$STACK/" 2>/dev/null || true
 }
 trap stack_cleanup EXIT
+trap 'exit 130' INT TERM
 
 fail() {
 	echo "FAIL: $*"
