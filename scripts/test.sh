@@ -8,6 +8,22 @@ logs=$top/build/test-logs
 rm -rf "$logs" build/regress build/isolation
 mkdir -p "$logs"
 
+# Every process this run starts inherits PGX_TEST_RUN (runuser and pg_ctl keep
+# the environment): at the end, any process that still carries it was left
+# behind by a suite, which is a failure of its own.
+PGX_TEST_RUN="$$.$(date +%s%N)"
+export PGX_TEST_RUN
+# left_behind: pids of live processes of this run other than this shell
+left_behind() {
+	local p pid
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
+		grep -qz "^PGX_TEST_RUN=$PGX_TEST_RUN\$" "$p/environ" 2>/dev/null && echo "$pid"
+	done
+	return 0
+}
+
 passed=0
 failed=0
 skipped=0
@@ -122,6 +138,24 @@ for t in regress/e2e/*.sh; do
 	fi
 done
 count e2e "$e2e_p" "$e2e_f"
+
+# ---- nothing left behind --------------------------------------------------------
+cleanup
+trap - EXIT INT TERM
+# a stopping daemon may take a moment to exit: wait up to 10 s, then judge
+deadline=$((SECONDS + 10))
+while [ -n "$(left_behind)" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+stray=$(left_behind)
+if [ -n "$stray" ]; then
+	echo "LEFT BEHIND: processes of this run still running after every suite ended:"
+	# shellcheck disable=SC2086
+	ps -o pid,ppid,user,etime,args -p $(echo $stray | tr ' ' ',') || true
+	# shellcheck disable=SC2086
+	kill -KILL $stray 2>/dev/null || true
+	count leftovers 0 1
+else
+	count leftovers 1 0
+fi
 
 echo "logs: $logs"
 if [ "$skipped" -gt 0 ]; then

@@ -71,7 +71,16 @@ echo "$name seed $seed (PGX_SEED to repeat), $kills kills, lease $lease_ms ms, $
 RANDOM=$seed
 "$STACK/failover_client" 600 "$threads" "$STACK/acks.txt" HAX HA >"$STACK/client.out" 2>&1 &
 cpid=$!
-sleep 1
+# acked_after NS N: at least N orders acknowledged after wall-clock NS
+acked_after() { [ "$(awk -v t="$1" '$1 == "ACK" && $4 > t {n++} END {print n + 0}' "$STACK/acks.txt")" -ge "$2" ]; }
+wait_acked() { # NS N WHAT
+	for _ in $(seq 1 1200); do
+		acked_after "$1" "$2" && return 0
+		sleep 0.05
+	done
+	fail "$3"
+}
+wait_acked 0 100 "no order acknowledged before the first kill"
 : >"$STACK/kills.txt"
 for i in $(seq 1 "$kills"); do
 	sleep "0.$((RANDOM % 8 + 2))"
@@ -93,7 +102,7 @@ for i in $(seq 1 "$kills"); do
 	node "$old" start --standby --lease-ms "$lease_ms" || fail "kill $i: $old did not come back as a standby"
 	wait_hot "$old" || fail "kill $i: $old did not catch up as the standby"
 done
-sleep 1
+wait_acked "$(date +%s%N)" 100 "no order acknowledged after the last failover"
 touch "$STACK/acks.txt.stop"
 wait "$cpid" || fail "client failed: $(cat "$STACK/client.out")"
 cat "$STACK/client.out"

@@ -13,14 +13,16 @@
 # journal.  Prints "CHAOS <name> <value> <unit>" figures and ends with
 # "PASS pg_failover" or "FAIL pg_failover: why" (exit 1).
 #
-#   PGX_CHAOS_SECONDS   load duration (default 30; the kill comes after 6 s)
+#   PGX_CHAOS_SECONDS   longest load duration (default 120; the kill comes once
+#                       1,000 orders are acknowledged, the load stops once the
+#                       new primary has acknowledged 1,000 more)
 #   PGX_CHAOS_THREADS   broker connections (default 4)
 #   PGX_CHAOS_KEEP=1    keep the directory (and stop, not destroy, the stack)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 name=pg_failover
-seconds=${PGX_CHAOS_SECONDS:-30}
+seconds=${PGX_CHAOS_SECONDS:-120}
 threads=${PGX_CHAOS_THREADS:-4}
 STACK=$(mktemp -d /tmp/pgx-chaos.XXXXXX)
 ha() { bash "$top/scripts/pg-ha.sh" "$@"; }
@@ -79,7 +81,13 @@ SQL
 # --- load, then kill the primary node
 build/chaos/pg_failover_client "$seconds" "$threads" "$STACK/acks.txt" >"$STACK/client.out" &
 cpid=$!
-sleep 6
+# acks_after PORT MS: orders acknowledged by the server on PORT after MS
+acks_after() { awk -v p="$1" -v t="$2" '$1 == "ACK" && (p == "" || $6 == p) && $5 > t {n++} END {print n + 0}' "$STACK/acks.txt"; }
+for _ in $(seq 1 1200); do
+	[ "$(acks_after "" 0)" -ge 1000 ] && break
+	kill -0 "$cpid" 2>/dev/null || fail "load client ended early: $(cat "$STACK/client.out")"
+	sleep 0.05
+done
 old=$(ha primary "$STACK") || fail "no primary before the kill"
 new=$(awk -v o="$old" '$1 ~ /^node/ && $1 != o {print $1; exit}' "$STACK/ports")
 new_port=$(awk -v n="$new" '$1 == n {print $2}' "$STACK/ports")
@@ -103,6 +111,12 @@ while [ $(($(ms) - t_kill)) -lt 60000 ]; do
 done
 [ -n "$t_rw" ] || fail "$new was not promoted and writable within 60 s ($st)"
 echo "$new is out of recovery $(secs $((t_prom - t_kill))) s and writable $(secs $((t_rw - t_kill))) s after the kill"
+for _ in $(seq 1 1200); do
+	[ "$(acks_after "$new_port" "$t_rw")" -ge 1000 ] && break
+	kill -0 "$cpid" 2>/dev/null || break
+	sleep 0.05
+done
+touch "$STACK/acks.txt.stop"
 wait "$cpid" || { cpid=""; fail "load client: $(cat "$STACK/client.out")"; }
 cpid=""
 cat "$STACK/client.out"
@@ -176,6 +190,7 @@ echo "CHAOS pg_failover_promotion $(secs $((t_prom - t_kill))) s"
 echo "CHAOS pg_failover_writable $(secs $((t_rw - t_kill))) s"
 echo "CHAOS pg_failover_matchd_reconnect $(secs $((t_rec - t_kill))) s"
 echo "CHAOS pg_failover_order_rto $(secs $((first_after - t_kill))) s"
+echo "CHAOS pg_failover_first_ack_after_writable $(secs $((first_after - t_rw))) s"
 echo "CHAOS pg_failover_acks_before_kill $before orders"
 echo "CHAOS pg_failover_acks_after_kill $after orders"
 echo "CHAOS pg_failover_acks_lost 0 orders"

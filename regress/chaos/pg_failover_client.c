@@ -14,6 +14,8 @@
  * sockets with PGTARGETSESSIONATTRS=read-write, so libpq finds the primary); a
  * lost connection is reopened every 50 ms until it succeeds.
  * Usage: pg_failover_client SECONDS THREADS OUTFILE
+ * It stops after SECONDS, or earlier once the file OUTFILE.stop exists (the
+ * drill decides when it has seen enough, not a fixed duration).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include <libpq-fe.h>
 
 static int seconds, threads;
+static char stopfile[4096];
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static long acks, errors, reconnects;
@@ -86,7 +89,7 @@ worker(void *arg)
 	PGconn *c = connect_broker(end);
 
 	snprintf(account, sizeof(account), "CH%d", me);
-	while (now() < end)
+	while (now() < end && access(stopfile, F_OK) != 0)
 	{
 		const char *params[5];
 		PGresult *r;
@@ -173,6 +176,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: pg_failover_client SECONDS THREADS OUTFILE\n");
 		return 2;
 	}
+	snprintf(stopfile, sizeof(stopfile), "%s.stop", argv[3]);
 	if ((out = fopen(argv[3], "w")) == NULL)
 		return perror(argv[3]), 2;
 	for (int i = 0; i < threads; i++)

@@ -24,10 +24,14 @@ SELECT (exchange.open_account('CR' || i, 'crash_broker', 'verified')).account FR
 SQL
 stack_fund CRASH $(seq -f 'CR%g' 0 $((threads - 1)))
 matchd_node b start --standby --lease-ms 1000 >/dev/null || fail "standby b did not start"
-sleep 1
-PGX_BROKER=crash_broker "$client" 8 "$threads" "$STACK/acks.txt" CRASH CR >"$STACK/client.out" &
+wait_until 30 "standby b is not tailing a" grep -q 'standby: node "b" tailing' "$STACK/matchd-b.log"
+# the client trades until told to stop (acks.txt.stop); each step below waits
+# for acknowledgements from the node that leads now
+PGX_BROKER=crash_broker "$client" 300 "$threads" "$STACK/acks.txt" CRASH CR >"$STACK/client.out" &
 cpid=$!
-sleep 2
+# acked_after NS N: at least N orders acknowledged after wall-clock NS
+acked_after() { [ "$(acks_since "$STACK/acks.txt" "$1")" -ge "$2" ]; }
+wait_until 60 "no order acknowledged by leader a" acked_after 0 200
 # a -> b with the procedure (it waits for the new leader), b -> a with
 # request_switchover and a poll of matchd_leader (what the procedure does)
 t0=$(date +%s%3N)
@@ -37,7 +41,8 @@ echo "$out" | grep -q 'is led by node "b"' || fail "switchover to b said: $out"
 [ "$(q "SELECT node || ' ' || lease_state FROM exchange.matchd_leader('main')")" = "b held" ] ||
 	fail "after CALL switchover: $(q "SELECT * FROM exchange.matchd_leader('main')")"
 echo "switchover to b (CALL): $out; $(($(date +%s%3N) - t0)) ms"
-sleep 2
+now=$(date +%s%N)
+wait_until 60 "no order acknowledged by the new leader b" acked_after "$now" 200
 t0=$(date +%s%3N)
 out=$(q "SELECT exchange.request_switchover('main', 'a')" 2>&1) || fail "switchover to a: $out"
 for _ in $(seq 500); do
@@ -47,7 +52,9 @@ for _ in $(seq 500); do
 done
 [ "$leader" = "a held" ] || fail "after the switchover to a: $leader"
 echo "switchover to a: led by a after $(($(date +%s%3N) - t0)) ms"
-sleep 2
+now=$(date +%s%N)
+wait_until 60 "no order acknowledged by a after the switch back" acked_after "$now" 200
+touch "$STACK/acks.txt.stop"
 wait "$cpid" || fail "client failed"
 cat "$STACK/client.out"
 grep -q "switchover: handed the stream over" "$STACK/matchd-a.log" || fail "a did not hand over"

@@ -92,6 +92,22 @@ sanitizer_clean() {
 }
 
 # q SQL: one value as postgres
+# wait_until SECONDS WHAT COMMAND...: poll COMMAND every 50 ms until it
+# succeeds; after SECONDS the test fails with WHAT.  Tests wait on conditions
+# like this, never on a fixed sleep: a busy machine only makes them slower.
+wait_until() {
+	local limit=$1 what=$2 deadline
+	shift 2
+	deadline=$(($(date +%s%3N) + limit * 1000))
+	until "$@"; do
+		[ "$(date +%s%3N)" -lt "$deadline" ] || fail "after ${limit} s: $what"
+		sleep 0.05
+	done
+}
+
+# acks_since FILE NS: ACK lines of a failover_client log stamped after NS
+acks_since() { awk -v t="$2" '$1 == "ACK" && $4 > t {n++} END {print n + 0}' "$1" 2>/dev/null || echo 0; }
+
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
 
 # matchd_node NODE CMD [ARGS]: scripts/matchd.sh for node NODE (own pid file,
