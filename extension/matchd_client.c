@@ -567,7 +567,9 @@ exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
 
 	length = receive_frame(deadline, what, fate_hint);
 	(void)pgx_decode_frame_header(frame_buf, &length, type, &answer_id);
-	if (answer_id != id)
+	/* the goodbye (exchange_wire.h) stands for the answer: a refusal that
+	 * says nothing sent on this connection any more is acted on */
+	if (answer_id != id && answer_id != PGX_REQUEST_ID_GOODBYE)
 		malformed_answer(what, psprintf("answer to request " UINT64_FORMAT
 		                                " where " UINT64_FORMAT " was expected",
 		                                answer_id, id));

@@ -518,8 +518,20 @@ enum
  * is handing the stream over (switchover).  Nothing was sequenced or
  * journaled, so the caller may re-discover the leader and send it again.
  */
-#define PGX_SQLSTATE_NOT_LEADER      "PX043"
-#define PGX_SQLSTATE_CAPACITY        "53400" /* a fixed capacity of matchd is full */
+#define PGX_SQLSTATE_NOT_LEADER "PX043"
+/*
+ * The goodbye: an error response (PX043 handing over, PX040 stopping) with
+ * this request id, which no request uses, sent unasked on every connection
+ * when matchd stops leading.  Nothing read on the connection after it is
+ * sequenced (matchd answers each such request with the same refusal until
+ * the client closes or a drain of a second ends), so a client that finds it
+ * where an answer should be knows its request was not acted on and may send
+ * it to the leader; an idle client finds its connection readable and opens
+ * a new one before sending.  A planned handover thus leaves no request with
+ * an unknown fate.
+ */
+#define PGX_REQUEST_ID_GOODBYE 0
+#define PGX_SQLSTATE_CAPACITY  "53400" /* a fixed capacity of matchd is full */
 
 /*
  * Refusals of the order manager.  Except for PX076 (rate limited: refused

@@ -1095,6 +1095,85 @@ run_standby(recovery_info *info, uint64_t *granted_us, const standby_opts *opts)
 	}
 }
 
+/* The goodbye on one connection (see PGX_REQUEST_ID_GOODBYE). */
+static void
+say_goodbye(void *ctx, conn_ref who)
+{
+	(void)ctx;
+	if (d.stopping)
+		refuse(who, PGX_REQUEST_ID_GOODBYE, PGX_SQLSTATE_UNAVAILABLE,
+		       "matchd is shutting down");
+	else
+		refuse(who, PGX_REQUEST_ID_GOODBYE, PGX_SQLSTATE_NOT_LEADER,
+		       "not the leader: matchd handed the stream over");
+}
+
+/* long beside the time from a client's check of its connection to its write,
+ * even on a busy machine; short enough not to slow a stop */
+#define DRAIN_MS 300
+
+/*
+ * After the last commit and the lease's release: every connection gets the
+ * goodbye, and what arrives until the clients close (or DRAIN_MS pass) is
+ * answered with the same refusal instead of being dropped unread.  Without
+ * it a request written just before the close would be lost in the socket
+ * and its broker told PX041 (fate unknown) in a planned handover.
+ */
+static void
+drain(void)
+{
+	struct epoll_event evs[64];
+	uint64_t end = mono_us() + DRAIN_MS * 1000u;
+
+	if (server_connections(d.srv) == 0)
+		return;
+	server_each(d.srv, say_goodbye, NULL);
+	while (server_connections(d.srv) > 0)
+	{
+		uint64_t now = mono_us();
+		int n;
+
+		if (now >= end)
+			break;
+		n = epoll_wait(d.epfd, evs, 64, (int)((end - now + 999) / 1000));
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+		{
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag == TAG_SIGNAL)
+			{
+				struct signalfd_siginfo si;
+
+				while (read(d.signal_fd, &si, sizeof(si)) == sizeof(si))
+					d.stopping = 1; /* already leaving: nothing else to do */
+			}
+			else if (tag == TAG_WRITER || tag == TAG_SCHEDULE || tag == TAG_LEASE)
+			{
+				uint64_t count; /* the threads are stopped: just clear a late wake-up */
+				int fd = tag == TAG_WRITER     ? d.writer_fd
+				         : tag == TAG_SCHEDULE ? d.schedule_fd
+				                               : d.lease_fd;
+
+				(void)!read(fd, &count, sizeof(count));
+			}
+			else if (tag < SERVER_TAG_LISTENER)
+			{
+				if (evs[i].events & EPOLLOUT)
+					server_flush(d.srv, (uint32_t)tag);
+				if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					server_read(d.srv, (uint32_t)tag, on_frame, NULL);
+			}
+		}
+	}
+	if (server_connections(d.srv) > 0)
+		mlog(LOG_INFO, "drained: closing %u idle connection(s) %d ms after the goodbye",
+		     server_connections(d.srv), DRAIN_MS);
+	else
+		mlog(LOG_INFO, "drained: every client closed its connection after the goodbye");
+}
+
 /*
  * Leads from conn (its stream taken at info->epoch) until SIGTERM or a
  * switchover; everything pending is committed and answered before it returns.
@@ -1162,7 +1241,6 @@ serve(PGconn *conn, const recovery_info *info, uint64_t granted_us)
 	snapsaver_stop(d.saver, &sst); /* saves the last close's state, if it waits */
 	journal_get_stats(d.jr, &st);
 	journal_stop(d.jr);
-	server_destroy(d.srv);
 	d.jst.batches += st.batches;
 	d.jst.records += st.records;
 	d.jst.reconnects += st.reconnects;
@@ -1172,6 +1250,9 @@ serve(PGconn *conn, const recovery_info *info, uint64_t granted_us)
 	/* everything is committed and answered: a standby may take over now */
 	lease_stop(d.lease, 1);
 	d.lease = NULL;
+	drain();
+	server_destroy(d.srv);
+	d.srv = NULL;
 	if (d.handing_over && !d.stopping)
 	{
 		mlog(LOG_INFO,

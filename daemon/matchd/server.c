@@ -188,6 +188,18 @@ reserve(uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+int
+server_next_frame(const uint8_t *buf, size_t avail, uint32_t *length, uint16_t *type,
+                  uint64_t *id)
+{
+	if (avail < PGX_FRAME_HEADER)
+		return 0;
+	/* replies only ever travel from matchd to the extension */
+	if (!pgx_decode_frame_header(buf, length, type, id) || *type == PGX_MSG_MD_REPLY)
+		return -1;
+	return avail >= *length ? 1 : 0;
+}
+
 void
 server_read(server *s, uint32_t slot, frame_fn fn, void *ctx)
 {
@@ -214,18 +226,17 @@ server_read(server *s, uint32_t slot, frame_fn fn, void *ctx)
 			return drop(s, slot, strerror(errno));
 		}
 		c->in_len += (size_t)n;
-		while (c->in_len - off >= PGX_FRAME_HEADER)
+		for (;;)
 		{
 			uint32_t length;
 			uint16_t type;
 			uint64_t id;
 			conn_ref who = {slot, c->gen};
+			int rc = server_next_frame(c->in + off, c->in_len - off, &length, &type, &id);
 
-			/* replies only ever travel from matchd to the extension */
-			if (!pgx_decode_frame_header(c->in + off, &length, &type, &id) ||
-			    type == PGX_MSG_MD_REPLY)
+			if (rc < 0)
 				return drop(s, slot, "malformed frame");
-			if (c->in_len - off < length)
+			if (rc == 0)
 				break;
 			fn(ctx, who, type, id, c->in + off + PGX_FRAME_HEADER,
 			   length - PGX_FRAME_HEADER);
@@ -294,4 +305,19 @@ server_send(server *s, conn_ref who, const uint8_t *buf, size_t len)
 	if (!c->want_out)
 		server_flush(s, who.slot);
 	return 0;
+}
+
+void
+server_each(server *s, void (*fn)(void *ctx, conn_ref who), void *ctx)
+{
+	for (uint32_t i = 0; i < s->max_conns; i++)
+		if (s->conns[i].fd >= 0)
+			fn(ctx, (conn_ref){.slot = i, .gen = s->conns[i].gen});
+}
+
+int
+server_pending_out(const server *s, uint32_t slot)
+{
+	return slot < s->max_conns && s->conns[slot].fd >= 0 &&
+	       s->conns[slot].out_len > s->conns[slot].out_off;
 }

@@ -34,6 +34,15 @@ server *server_create(const char *path, uint32_t max_conns, int epfd, char *msg,
 void server_close_listener(server *s);
 void server_destroy(server *s);
 void server_accept(server *s);
+/*
+ * The framing of what a connection sent, pure (server_read's loop; fuzz/):
+ * looks at the bytes buf[0..avail) not yet consumed.  1: a whole frame of
+ * *length bytes (header included) is there, with *type and *id; 0: more
+ * bytes are needed; -1: the header is malformed (impossible length, flags
+ * set, or a type only matchd sends): the connection must be dropped.
+ */
+int server_next_frame(const uint8_t *buf, size_t avail, uint32_t *length, uint16_t *type,
+                      uint64_t *id);
 /* Reads what is there and calls fn for each complete frame; drops the
  * connection on EOF, error or a malformed frame. */
 void server_read(server *s, uint32_t slot, frame_fn fn, void *ctx);
@@ -42,5 +51,9 @@ int server_send(server *s, conn_ref who, const uint8_t *buf, size_t len);
 /* Writes queued bytes (on EPOLLOUT). */
 void server_flush(server *s, uint32_t slot);
 uint32_t server_connections(const server *s);
+/* Calls fn for every open connection. */
+void server_each(server *s, void (*fn)(void *ctx, conn_ref who), void *ctx);
+/* Whether the connection has queued bytes not yet written. */
+int server_pending_out(const server *s, uint32_t slot);
 
 #endif

@@ -72,7 +72,7 @@ RANDOM=$seed
 "$STACK/failover_client" 600 "$threads" "$STACK/acks.txt" HAX HA >"$STACK/client.out" 2>&1 &
 cpid=$!
 # acked_after NS N: at least N orders acknowledged after wall-clock NS
-acked_after() { [ "$(awk -v t="$1" '$1 == "ACK" && $4 > t {n++} END {print n + 0}' "$STACK/acks.txt")" -ge "$2" ]; }
+acked_after() { [ "$(acks_since "$STACK/acks.txt" "$1")" -ge "$2" ]; }
 wait_acked() { # NS N WHAT
 	for _ in $(seq 1 1200); do
 		acked_after "$1" "$2" && return 0
