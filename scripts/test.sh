@@ -71,6 +71,21 @@ if [ -f daemon/Makefile ]; then
 	run_cmocka unit-core "$logs/unit-core.log" make -s -C daemon check
 fi
 
+# ---- fuzz targets: the corpus replayed, then about 20 s each (scripts/fuzz.sh) ----
+if [ -f scripts/fuzz.sh ]; then
+	fuzz_log=$logs/fuzz.log
+	bash scripts/fuzz.sh --check >"$fuzz_log" 2>&1
+	rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$fuzz_log" | tail -1)
+	p=$(echo "$line" | awk '{print $1 + 0}')
+	f=$(echo "$line" | awk '{print $3 + 0}')
+	if [ -z "$line" ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		broken fuzz "$fuzz_log"
+	fi
+	[ "$f" -gt 0 ] && grep -E 'FAIL|crash|leak|timeout|ERROR' "$fuzz_log" | head -20
+	count fuzz "$p" "$f"
+fi
+
 # ---- a throwaway cluster for the SQL suites ---------------------------------
 scratch=$(mktemp -d /tmp/pgx-test.XXXXXX)
 cleanup() { bash scripts/cluster.sh destroy "$scratch" >/dev/null 2>&1 || true; }
