@@ -215,6 +215,20 @@ lease_valid(lease *l)
 	       ha_mono_us() - atomic_load(&l->renewed_us) < (uint64_t)l->cfg.lease_ms * 1000u;
 }
 
+int
+lease_wait_valid(lease *l, unsigned timeout_ms)
+{
+	uint64_t end = ha_mono_us() + (uint64_t)timeout_ms * 1000u;
+
+	while (!lease_valid(l) && ha_mono_us() < end)
+	{
+		struct timespec ms = {.tv_nsec = 1000000L};
+
+		nanosleep(&ms, NULL); /* the heartbeat renews at once after lease_start */
+	}
+	return lease_valid(l);
+}
+
 const char *
 lease_handover(lease *l)
 {

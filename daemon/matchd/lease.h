@@ -49,6 +49,10 @@ lease *lease_start(const ha_config *cfg, int stream, int64_t epoch, uint64_t gra
 /* The self-fence: 1 while the last successful renewal started less than
  * lease_ms ago. */
 int lease_valid(lease *l);
+/* Waits (up to timeout_ms) until lease_valid: a leader whose recovery took
+ * longer than the lease serves only after its first renewal.  Returns
+ * lease_valid. */
+int lease_wait_valid(lease *l, unsigned timeout_ms);
 /* The node an operator asked to hand over to, or NULL. */
 const char *lease_handover(lease *l);
 /* The last committed seq, for the membership report. */

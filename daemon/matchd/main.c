@@ -1195,6 +1195,14 @@ serve(PGconn *conn, const recovery_info *info, uint64_t granted_us)
 	                                         d.lease_fd)) == NULL)
 		die(1, "cannot start the lease heartbeat");
 	lease_set_applied(d.lease, pl_last_seq(d.pl));
+	/*
+	 * The lease counts from its acquisition; a recovery slower than the lease
+	 * (a long replay on a busy machine) would let the first requests meet a
+	 * lapsed lease and be refused with PX043.  Listen once it is renewed.
+	 */
+	if (d.lease && !lease_valid(d.lease) && !lease_wait_valid(d.lease, 3 * d.ha.lease_ms))
+		mlog(LOG_WARN, "the lease was not renewed within %u ms of starting to lead",
+		     3 * d.ha.lease_ms);
 	/* the feed carries what commits after the replayed journal */
 	if (d.opt.feed.enabled)
 	{
