@@ -162,73 +162,37 @@ pg_attribute_noreturn()
 	     errdetail("At record %u of %u, byte offset %zu.", r->n + 1, r->count, r->off)));
 }
 
+/* The decoder's ranges are PostgreSQL's (batch_decode.h). */
+StaticAssertDecl(PGX_TS_MIN == MIN_TIMESTAMP && PGX_TS_END == END_TIMESTAMP,
+                 "timestamptz range");
+StaticAssertDecl(PGX_DATE_MIN == DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE &&
+                     PGX_DATE_END == DATE_END_JULIAN - POSTGRES_EPOCH_JDATE,
+                 "date range");
+
 void
 batch_reader_init(BatchReader *r, bytea *batch)
 {
-	pgx_decode_status st;
+	const char *why = pgx_batch_reader_init(r, (const uint8 *)VARDATA_ANY(batch),
+	                                        VARSIZE_ANY_EXHDR(batch));
 
-	memset(r, 0, sizeof(*r));
-	r->buf = (const uint8 *)VARDATA_ANY(batch);
-	r->len = VARSIZE_ANY_EXHDR(batch);
-	st = pgx_decode_header(r->buf, r->len, &r->count);
-	if (st != PGX_DECODE_OK)
-		malformed(r, NULL, pgx_decode_error(st));
-	if (r->count == 0)
-		malformed(r, NULL, "empty batch");
-	r->off = PGX_BATCH_HEADER;
+	if (why != NULL)
+		malformed(r, NULL, why);
 }
 
 /*
- * Reads the next record into *rec and checks it against the previous one:
- * a batch is a run of whole commands, each an idx 0 command record followed by
- * its events at idx 1, 2, ... with the command's timestamp and trading day, and
- * consecutive commands have consecutive seqs and non-decreasing days.
+ * Reads the next record into *rec (false at the end), raising PX005 when the
+ * bytes or the sequencing rules (pgx_batch_reader_next) are wrong.
  */
 bool
 batch_reader_next(BatchReader *r, pgx_record *rec)
 {
-	pgx_decode_status st;
-	size_t used;
+	const char *why;
+	bool rec_known;
+	int rc = pgx_batch_reader_next(r, rec, &why, &rec_known);
 
-	if (r->n == r->count)
-	{
-		if (r->off != r->len)
-			malformed(r, NULL, pgx_decode_error(PGX_DECODE_TRAILING));
-		return false;
-	}
-	st = pgx_decode_record(r->buf + r->off, r->len - r->off, rec, &used);
-	if (st != PGX_DECODE_OK)
-		malformed(r, NULL, pgx_decode_error(st));
-
-	if (rec->seq < 1)
-		malformed(r, rec, "seq must be positive");
-	if (rec->idx == 0)
-	{
-		if (!pgx_kind_is_command(rec->kind))
-			malformed(r, rec, "idx 0 must hold a command");
-		if (r->n > 0 && rec->seq != r->prev.seq + 1)
-			malformed(r, rec, "seqs within a batch must be consecutive");
-		if (r->n > 0 && rec->trading_day < r->prev.trading_day)
-			malformed(r, rec, "trading day goes backwards");
-	}
-	else
-	{
-		if (r->n == 0)
-			malformed(r, rec, "a batch must start with a command (idx 0)");
-		if (!pgx_kind_is_event(rec->kind))
-			malformed(r, rec, "idx above 0 must hold an event");
-		if (rec->seq != r->prev.seq || rec->idx != r->prev.idx + 1)
-			malformed(r, rec, "events must follow their command at idx 1, 2, ...");
-		if (rec->ts != r->prev.ts || rec->trading_day != r->prev.trading_day)
-			malformed(r, rec, "events must carry their command's timestamp and day");
-	}
-	if (!IS_VALID_TIMESTAMP(rec->ts) || !IS_VALID_DATE(rec->trading_day))
-		malformed(r, rec, "timestamp or trading day out of range");
-
-	r->off += used;
-	r->n++;
-	r->prev = *rec;
-	return true;
+	if (rc < 0)
+		malformed(r, rec_known ? rec : NULL, why);
+	return rc > 0;
 }
 
 /* ---- batch_summary(batch bytea) ---------------------------------------------- */

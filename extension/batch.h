@@ -10,6 +10,7 @@
 
 #include "access/tupdesc.h"
 
+#include "batch_decode.h"
 #include "exchange_wire.h"
 
 #define MAX_ENUM_LABELS PGX_KIND__COUNT
@@ -47,16 +48,9 @@ typedef struct Layout
 	EnumMap enums[E__COUNT];
 } Layout;
 
-/* A batch being read, record by record, with its sequencing rules checked. */
-typedef struct BatchReader
-{
-	const uint8 *buf;
-	size_t len;
-	size_t off;
-	uint32 count;    /* records the header announces */
-	uint32 n;        /* records read so far */
-	pgx_record prev; /* the record read before the current one */
-} BatchReader;
+/* A batch being read, record by record, with its sequencing rules checked
+ * (the decoding itself is PG-free: batch_decode.h). */
+typedef pgx_batch_reader BatchReader;
 
 /* Labels of the SQL enumerations, indexed by wire number (0: none). */
 extern const char *const exchange_kind_labels[PGX_KIND__COUNT];

@@ -28,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "batch_decode.h"
 #include "exchange.h"
 
 PG_FUNCTION_INFO_V1(exchange_project_wallets);
@@ -37,11 +38,7 @@ static const char *const asset_labels[] = {NULL, "cash", "shares", "fees"};
 
 /* ---- project_wallets(p_stream int, p_wallets bytea) ------------------------------ */
 
-typedef struct Entry
-{
-	pgx_wallet_entry e;
-	uint32 position; /* in the buffer: the later entry of a wallet wins */
-} Entry;
+typedef pgx_wallet_slot Entry;
 
 typedef struct Upsert
 {
@@ -95,40 +92,9 @@ pg_attribute_noreturn() malformed(uint32 n, uint32 count, const char *why)
 }
 
 static bool
-valid_text(const pgx_str *s)
+valid_text(const char *s, size_t len)
 {
-	return s->len != PGX_STR_NULL && s->len > 0 &&
-	       pg_verify_mbstr(GetDatabaseEncoding(), s->ptr, s->len, true);
-}
-
-static int
-compare_str(const pgx_str *a, const pgx_str *b)
-{
-	int alen = a->len == PGX_STR_NULL ? -1 : a->len;
-	int blen = b->len == PGX_STR_NULL ? -1 : b->len;
-	int c;
-
-	if (alen < 0 || blen < 0)
-		return (alen > blen) - (alen < blen);
-	c = memcmp(a->ptr, b->ptr, Min(alen, blen));
-	return c != 0 ? c : (alen > blen) - (alen < blen);
-}
-
-/* by wallet (asset, account, code), then by position in the buffer */
-static int
-compare_entries(const void *x, const void *y)
-{
-	const Entry *a = x;
-	const Entry *b = y;
-	int c;
-
-	if (a->e.asset != b->e.asset)
-		return a->e.asset < b->e.asset ? -1 : 1;
-	if ((c = compare_str(&a->e.account, &b->e.account)) != 0)
-		return c;
-	if ((c = compare_str(&a->e.code, &b->e.code)) != 0)
-		return c;
-	return (a->position > b->position) - (a->position < b->position);
+	return pg_verify_mbstr(GetDatabaseEncoding(), s, (int)len, true);
 }
 
 static Datum
@@ -217,60 +183,40 @@ exchange_project_wallets(PG_FUNCTION_ARGS)
 	int32 stream = PG_GETARG_INT32(0);
 	bytea *buf = PG_GETARG_BYTEA_PP(1);
 	const uint8 *p = (const uint8 *)VARDATA_ANY(buf);
-	const uint8 *end = p + VARSIZE_ANY_EXHDR(buf);
+	size_t len = VARSIZE_ANY_EXHDR(buf);
+	size_t off;
+	const char *why;
 	uint32 count;
 	Entry *entries;
 	int n = 0;
 
-	if (!pgx_decode_wallets_header(p, (size_t)(end - p), &count))
+	/* the decoding is PG-free (batch_decode.h); the checks raise PX005 here */
+	if ((why = pgx_wallets_begin(p, len, &count, &off)) != NULL)
+	{
+		if (strcmp(why, "announced") == 0)
+			ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
+			                errmsg("malformed wallet projection: %u entries announced "
+			                       "in %zu bytes",
+			                       count, len - PGX_WALLETS_HEADER)));
 		ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
-		                errmsg("malformed wallet projection: %s",
-		                       end - p < PGX_WALLETS_HEADER ? "truncated header"
-		                                                    : "bad magic (not PWL1)")));
-	p += PGX_WALLETS_HEADER;
-	/* each entry has at least 1 + 2 + 2 + 24 bytes: the count cannot lie by much */
-	if ((uint64)count * 29 > (uint64)(end - p))
-		ereport(ERROR, (errcode(ERRCODE_PGX_MALFORMED_BATCH),
-		                errmsg("malformed wallet projection: %u entries announced in %zu "
-		                       "bytes",
-		                       count, (size_t)(end - p))));
+		                errmsg("malformed wallet projection: %s", why)));
+	}
 	entries = palloc(sizeof(Entry) * Max(count, 1));
 	for (uint32 i = 0; i < count; i++)
 	{
-		pgx_wallet_entry *e = &entries[i].e;
-
-		if (!pgx_decode_wallet_entry(&p, end, e))
-			malformed(i, count, "entry is truncated or of an unknown asset");
+		if ((why = pgx_wallets_entry(p, len, &off, &entries[i].e, valid_text)) != NULL)
+			malformed(i, count, why);
 		entries[i].position = i;
-		if (!valid_text(&e->code))
-			malformed(i, count, "code is missing or not valid text");
-		if (e->asset == PGX_ASSET_FEES)
-		{
-			if (e->account.len != PGX_STR_NULL)
-				malformed(i, count, "a fee entry has an account");
-			if (e->held != 0)
-				malformed(i, count, "a fee entry holds an amount");
-		}
-		else if (!valid_text(&e->account))
-			malformed(i, count, "account is missing or not valid text");
 	}
-	if (p != end)
+	if (off != len)
 		ereport(ERROR,
 		        (errcode(ERRCODE_PGX_MALFORMED_BATCH),
 		         errmsg("malformed wallet projection: bytes after the last entry")));
 	if (count == 0)
 		PG_RETURN_INT32(0);
 
-	/* one entry per wallet, the latest */
-	qsort(entries, count, sizeof(Entry), compare_entries);
-	for (uint32 i = 0; i < count; i++)
-	{
-		if (i + 1 < count && entries[i].e.asset == entries[i + 1].e.asset &&
-		    compare_str(&entries[i].e.account, &entries[i + 1].e.account) == 0 &&
-		    compare_str(&entries[i].e.code, &entries[i + 1].e.code) == 0)
-			continue;
-		entries[n++] = entries[i];
-	}
+	/* one entry per wallet, the latest, sorted by wallet */
+	n = (int)pgx_wallets_reduce(entries, count);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
