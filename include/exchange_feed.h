@@ -480,6 +480,26 @@ typedef enum pgx_feed_status
 	PGX_FEED_VALUE    /* a side or code out of range */
 } pgx_feed_status;
 
+/*
+ * Whether a wire symbol is one the sender can write: 1 to 16 bytes, then NUL
+ * padding only.  Bytes after a NUL would make two books of one name (the
+ * subscriber names a symbol by its bytes up to the NUL).
+ */
+static inline bool
+pgx_feed_symbol_ok(const uint8_t *sym)
+{
+	size_t n = 0;
+
+	while (n < PGX_FEED_SYMBOL_LEN && sym[n] != 0)
+		n++;
+	if (n == 0)
+		return false;
+	for (size_t i = n; i < PGX_FEED_SYMBOL_LEN; i++)
+		if (sym[i] != 0)
+			return false;
+	return true;
+}
+
 static inline bool
 pgx_feed_read_side(uint8_t wire, uint8_t *side)
 {
@@ -492,7 +512,8 @@ pgx_feed_read_side(uint8_t wire, uint8_t *side)
 /*
  * Decodes the message block at buf[0 .. avail) into *m and sets *used to the
  * block's length (also for PGX_FEED_UNKNOWN, so that a reader can skip types
- * added later).  U and D come back without symbol and side.
+ * added later).  U and D come back without symbol and side.  A symbol that
+ * is empty or has bytes after its NUL padding is PGX_FEED_VALUE.
  */
 static inline pgx_feed_status
 pgx_feed_decode(const uint8_t *buf, size_t avail, pgx_feed_msg *m, size_t *used)
@@ -526,8 +547,9 @@ pgx_feed_decode(const uint8_t *buf, size_t avail, pgx_feed_msg *m, size_t *used)
 		case PGX_FEED_STATUS:
 			memcpy(m->symbol, p, PGX_FEED_SYMBOL_LEN);
 			m->code = p[PGX_FEED_SYMBOL_LEN];
-			ok = m->code == PGX_FEED_ST_OPEN || m->code == PGX_FEED_ST_CLOSED ||
-			     m->code == PGX_FEED_ST_HALTED;
+			ok = (m->code == PGX_FEED_ST_OPEN || m->code == PGX_FEED_ST_CLOSED ||
+			      m->code == PGX_FEED_ST_HALTED) &&
+			     pgx_feed_symbol_ok(p);
 			break;
 		case PGX_FEED_ADD:
 			m->order_id = (int64_t)pgx_feed_get_u64(p);
@@ -535,6 +557,7 @@ pgx_feed_decode(const uint8_t *buf, size_t avail, pgx_feed_msg *m, size_t *used)
 			m->quantity = (int64_t)pgx_feed_get_u64(p + 9);
 			memcpy(m->symbol, p + 17, PGX_FEED_SYMBOL_LEN);
 			m->price = (int64_t)pgx_feed_get_u64(p + 17 + PGX_FEED_SYMBOL_LEN);
+			ok = ok && pgx_feed_symbol_ok(p + 17);
 			break;
 		case PGX_FEED_EXECUTE:
 			m->order_id = (int64_t)pgx_feed_get_u64(p);
@@ -543,7 +566,7 @@ pgx_feed_decode(const uint8_t *buf, size_t avail, pgx_feed_msg *m, size_t *used)
 			m->price = (int64_t)pgx_feed_get_u64(p + 24);
 			m->contra_order_id = (int64_t)pgx_feed_get_u64(p + 32);
 			m->contra_remaining = (int64_t)pgx_feed_get_u64(p + 40);
-			ok = pgx_feed_read_side(p[48], &m->side);
+			ok = pgx_feed_read_side(p[48], &m->side) && pgx_feed_symbol_ok(p + 49);
 			memcpy(m->symbol, p + 49, PGX_FEED_SYMBOL_LEN);
 			break;
 		case PGX_FEED_REPLACE:

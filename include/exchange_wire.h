@@ -668,7 +668,222 @@ pgx_encode_request(uint8_t *buf, uint64_t request_id, pgx_str role, const pgx_re
 	return off;
 }
 
-/* Decodes a request body (after the frame header); false when malformed. */
+/*
+ * Whether s is text as the wire carries it (str above): well-formed UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF) without NUL,
+ * which no PostgreSQL text holds.  NULL is text.
+ */
+static inline bool
+pgx_str_is_text(pgx_str s)
+{
+	const uint8_t *p = (const uint8_t *)s.ptr;
+	uint16_t i = 0;
+
+	if (s.len == PGX_STR_NULL)
+		return true;
+	while (i < s.len)
+	{
+		uint8_t c = p[i];
+		int n;
+		uint32_t cp;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1Fu;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0Fu;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07u;
+		else
+			return false;
+		if (s.len - i <= n)
+			return false;
+		for (int k = 1; k <= n; k++)
+		{
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3Fu);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i = (uint16_t)(i + n + 1);
+	}
+	return true;
+}
+
+/* ---- JSON details of requests ---------------------------------------------- */
+
+#define PGX_JSON_MAX_DEPTH 64
+
+/* Whitespace of a request's detail: space, tab and newline (what the
+ * extension's jsonb text has; matchd splices details after them). */
+static inline const char *
+pgx_json_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Past the JSON string at p (RFC 8259, 7), or NULL. */
+static inline const char *
+pgx_json_string(const char *p, const char *end)
+{
+	if (p >= end || *p != '"')
+		return NULL;
+	for (p++; p < end && *p != '"'; p++)
+	{
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\')
+			continue;
+		if (++p >= end)
+			return NULL;
+		if (*p == 'u')
+		{
+			for (int k = 0; k < 4; k++)
+				if (++p >= end || !((*p >= '0' && *p <= '9') ||
+				                    (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
+					return NULL;
+		}
+		else if (*p != '"' && *p != '\\' && *p != '/' && *p != 'b' && *p != 'f' &&
+		         *p != 'n' && *p != 'r' && *p != 't')
+			return NULL;
+	}
+	return p < end ? p + 1 : NULL;
+}
+
+/* Past the digits at p (at least one), or NULL. */
+static inline const char *
+pgx_json_digits(const char *p, const char *end)
+{
+	const char *start = p;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p > start ? p : NULL;
+}
+
+/* Past the number or literal at p (RFC 8259, 3 and 6), or NULL. */
+static inline const char *
+pgx_json_scalar(const char *p, const char *end)
+{
+	static const char *const literals[] = {"true", "false", "null"};
+
+	for (int i = 0; i < 3; i++)
+	{
+		size_t n = strlen(literals[i]);
+
+		if ((size_t)(end - p) >= n && memcmp(p, literals[i], n) == 0)
+			return p + n;
+	}
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if ((p = pgx_json_digits(p, end)) == NULL)
+		return NULL;
+	if (p < end && *p == '.' && (p = pgx_json_digits(p + 1, end)) == NULL)
+		return NULL;
+	if (p < end && (*p == 'e' || *p == 'E'))
+	{
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if ((p = pgx_json_digits(p, end)) == NULL)
+			return NULL;
+	}
+	return p;
+}
+
+/*
+ * Whether s is one JSON object (RFC 8259; nesting at most PGX_JSON_MAX_DEPTH,
+ * whitespace as pgx_json_ws): what a request's detail must be, since matchd
+ * splices its members into the journal's detail, which append_batch parses
+ * as json.
+ */
+static inline bool
+pgx_json_is_object(pgx_str s)
+{
+	const char *p = s.ptr, *end = s.ptr + s.len;
+	char stack[PGX_JSON_MAX_DEPTH];
+	int depth = 0;
+
+	if (s.len == PGX_STR_NULL)
+		return false;
+	p = pgx_json_ws(p, end);
+	if (p >= end || *p != '{')
+		return false;
+	for (;;)
+	{
+		/* p is at a value */
+		if (p >= end)
+			return false;
+		if (*p == '{' || *p == '[')
+		{
+			if (depth == PGX_JSON_MAX_DEPTH)
+				return false;
+			stack[depth++] = *p == '{' ? '}' : ']';
+			p = pgx_json_ws(p + 1, end);
+			if (p < end && *p == stack[depth - 1])
+			{
+				depth--;
+				p++;
+			}
+			else
+				goto element;
+		}
+		else if ((p = *p == '"' ? pgx_json_string(p, end) : pgx_json_scalar(p, end)) ==
+		         NULL)
+			return false;
+		/* after a value: a comma, the end of its container, or the end */
+		for (;;)
+		{
+			p = pgx_json_ws(p, end);
+			if (depth == 0)
+				return p == end;
+			if (p < end && *p == ',')
+			{
+				p = pgx_json_ws(p + 1, end);
+				break;
+			}
+			if (p < end && *p == stack[depth - 1])
+			{
+				depth--;
+				p++;
+				continue;
+			}
+			return false;
+		}
+	element:
+		/* an element of the container on top: a member "name": value in an object */
+		if (stack[depth - 1] == '}')
+		{
+			if ((p = pgx_json_string(p, end)) == NULL)
+				return false;
+			p = pgx_json_ws(p, end);
+			if (p >= end || *p != ':')
+				return false;
+			p = pgx_json_ws(p + 1, end);
+		}
+	}
+}
+
+/*
+ * Decodes a request body (after the frame header); false when malformed.
+ * Every string, the role included, must be text (pgx_str_is_text) and the
+ * detail, when not NULL or empty, one JSON object (pgx_json_is_object):
+ * matchd copies them into the journal, and a batch with a string PostgreSQL
+ * cannot store, or a detail that is not JSON, would be refused by
+ * append_batch with every other request in it.
+ */
 static inline bool
 pgx_decode_request(const uint8_t *body, size_t len, pgx_str *role, pgx_record *rec)
 {
@@ -676,9 +891,16 @@ pgx_decode_request(const uint8_t *body, size_t len, pgx_str *role, pgx_record *r
 	const uint8_t *end = body + len;
 	size_t used;
 
-	if (!pgx_take_str(&p, end, role) || role->len == PGX_STR_NULL)
+	if (!pgx_take_str(&p, end, role) || role->len == PGX_STR_NULL ||
+	    !pgx_str_is_text(*role))
 		return false;
 	if (pgx_decode_record(p, (size_t)(end - p), rec, &used) != PGX_DECODE_OK)
+		return false;
+	for (int i = 0; i < PGX_S__COUNT; i++)
+		if (!pgx_str_is_text(rec->strs[i]))
+			return false;
+	if (rec->strs[PGX_S_DETAIL].len != PGX_STR_NULL && rec->strs[PGX_S_DETAIL].len > 0 &&
+	    !pgx_json_is_object(rec->strs[PGX_S_DETAIL]))
 		return false;
 	return p + used == end && pgx_kind_is_command(rec->kind);
 }

@@ -1,6 +1,7 @@
 /*
  * jsonkv.c - a strict reader of flat JSON objects (see jsonkv.h).
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "jsonkv.h"
@@ -31,11 +32,18 @@ take_string(cursor *c, pgx_str *raw, int *escaped)
 	*escaped = 0;
 	while (c->p < c->end && *c->p != '"')
 	{
+		/* JSON strings hold no raw control characters (RFC 8259, 7) */
+		if ((unsigned char)*c->p < 0x20)
+			return -1;
 		if (*c->p == '\\')
 		{
 			*escaped = 1;
-			if (++c->p >= c->end)
+			if (++c->p >= c->end || strchr("\"\\/bfnrtu", *c->p) == NULL || *c->p == 0)
 				return -1;
+			if (*c->p == 'u')
+				for (int k = 0; k < 4; k++)
+					if (++c->p >= c->end || !isxdigit((unsigned char)*c->p))
+						return -1;
 		}
 		c->p++;
 	}
@@ -55,23 +63,76 @@ enum
 	V_LITERAL /* true, false, null */
 };
 
+/* Skips digits; whether there was one. */
+static int
+take_digits(cursor *c)
+{
+	const char *start = c->p;
+
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+		c->p++;
+	return c->p > start;
+}
+
+/* A JSON number (RFC 8259, 6): -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int
+take_number(cursor *c)
+{
+	if (c->p < c->end && *c->p == '-')
+		c->p++;
+	if (c->p < c->end && *c->p == '0')
+		c->p++;
+	else if (!take_digits(c))
+		return -1;
+	if (c->p < c->end && *c->p == '.')
+	{
+		c->p++;
+		if (!take_digits(c))
+			return -1;
+	}
+	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E'))
+	{
+		c->p++;
+		if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+			c->p++;
+		if (!take_digits(c))
+			return -1;
+	}
+	return 0;
+}
+
 static int
 take_value(cursor *c, pgx_str *raw, int *type, int *escaped)
 {
+	static const char *const literals[] = {"true", "false", "null"};
 	const char *start = c->p;
 
 	*escaped = 0;
 	if (c->p < c->end && *c->p == '"')
 		return *type = V_STRING, take_string(c, raw, escaped);
-	while (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '-' ||
-	                         *c->p == '+' || *c->p == '.' || *c->p == 'e' ||
-	                         *c->p == 'E' || (*c->p >= 'a' && *c->p <= 'z')))
-		c->p++;
-	if (c->p == start)
-		return -1; /* objects and arrays are not flat */
+	if (c->p < c->end && *c->p >= 'a' && *c->p <= 'z')
+	{
+		for (int i = 0; i < 3; i++)
+		{
+			size_t n = strlen(literals[i]);
+
+			if ((size_t)(c->end - c->p) >= n && memcmp(c->p, literals[i], n) == 0)
+			{
+				c->p += n;
+				raw->ptr = start;
+				raw->len = (uint16_t)n;
+				*type = V_LITERAL;
+				return 0;
+			}
+		}
+		return -1;
+	}
+	/* objects and arrays are not flat; anything else must be a number */
+	if (take_number(c) != 0)
+		return -1;
 	raw->ptr = start;
 	raw->len = (uint16_t)(c->p - start);
-	*type = (*start >= 'a' && *start <= 'z') ? V_LITERAL : V_NUMBER;
+	*type = V_NUMBER;
 	return 0;
 }
 
@@ -90,7 +151,11 @@ find(pgx_str json, const char *key, pgx_str *raw, int *type, int *escaped)
 		return JKV_MALFORMED;
 	skip_ws(&c);
 	if (c.p < c.end && *c.p == '}')
-		return c.p + 1 == c.end ? JKV_ABSENT : JKV_MALFORMED;
+	{
+		c.p++;
+		skip_ws(&c); /* whitespace may follow the object, as after any */
+		return c.p == c.end ? JKV_ABSENT : JKV_MALFORMED;
+	}
 	for (;;)
 	{
 		pgx_str k, v;
@@ -160,9 +225,10 @@ jkv_int(pgx_str json, const char *key, int64_t *out)
 			return JKV_MALFORMED;
 		v = v * 10 + (uint64_t)(raw.ptr[i] - '0');
 	}
-	if (v > (uint64_t)INT64_MAX)
+	/* INT64_MIN's magnitude is one above INT64_MAX */
+	if (v > (uint64_t)INT64_MAX + (uint64_t)neg)
 		return JKV_MALFORMED;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return JKV_FOUND;
 }
 

@@ -289,6 +289,17 @@ snap_load(const pl_config *cfg, const uint8_t *buf, size_t len, char *why, size_
 	}
 	if (om_load(pl_om_rw(pl), sec[3].p, sec[3].len, why, size) != 0)
 		goto bad;
+	/* values each in range can still add up to a state no replay reaches
+	 * (shares held beyond those credited, ...): refused, never half-trusted */
+	{
+		char broken[200];
+
+		if (om_check_invariants(pl_om(pl), broken, sizeof(broken)) != 0)
+		{
+			fail(why, size, "the order manager's state is inconsistent: %s", broken);
+			goto bad;
+		}
+	}
 
 	/* the parts must describe the same symbols, accounts and orders */
 	for (uint32_t i = 0; i < pl_get_config(pl)->max_symbols; i++)

@@ -191,6 +191,37 @@ test_decode_rejects(void **state)
 	assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_VALUE);
 	buf[0] = 0, buf[1] = 0;
 	assert_int_equal(pgx_feed_decode(buf, 2, &back, &used), PGX_FEED_LENGTH);
+	/*
+	 * Regression (fuzz/corpus/feed/regress-symbol-after-nul): a symbol with
+	 * bytes after its NUL padding, or an empty one, is refused; it made two
+	 * books that the subscriber lists under one name.
+	 */
+	{
+		static const struct
+		{
+			uint8_t type;
+			size_t off; /* of the symbol, from the block's start */
+		} sym[] = {{PGX_FEED_ADD, 2 + 1 + 20 + 17},
+		           {PGX_FEED_EXECUTE, 2 + 1 + 20 + 49},
+		           {PGX_FEED_STATUS, 2 + 1 + 20}};
+
+		for (size_t i = 0; i < sizeof(sym) / sizeof(sym[0]); i++)
+		{
+			m = msg(sym[i].type);
+			m.side = PGX_SIDE_SELL, m.order_id = 1, m.quantity = 1, m.price = 1;
+			m.code = PGX_FEED_ST_OPEN;
+			memcpy(m.symbol, "AB", 2);
+			n = pgx_feed_encode(&m, buf);
+			assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_OK);
+			buf[sym[i].off + 5] = 'X'; /* "AB\0\0\0X" */
+			assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_VALUE);
+			buf[sym[i].off + 5] = 0;
+			buf[sym[i].off] = 0, buf[sym[i].off + 1] = 0; /* empty */
+			assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_VALUE);
+			memset(buf + sym[i].off, 'S', PGX_FEED_SYMBOL_LEN); /* 16 bytes, no NUL */
+			assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_OK);
+		}
+	}
 }
 
 /* ---- translation ------------------------------------------------------------ */

@@ -498,6 +498,33 @@ refused(const uint8_t *blob, size_t len, const char *expect)
 		fail_msg("refused with \"%s\", expected \"%s\"", why, expect);
 }
 
+/*
+ * Regression, found by fuzz/snapshot.c (the input is
+ * fuzz/corpus/snapshot/regress-om-inconsistent, a snapshot without its
+ * trailer): every value of the order manager's section in range, but a
+ * position holding far more shares than were ever credited.  It loaded, and
+ * the state broke om_check_invariants; now it is refused.
+ */
+static void
+test_inconsistent_om_refused(void **state)
+{
+	const char *path = MC_REPO_ROOT "/fuzz/corpus/snapshot/regress-om-inconsistent";
+	FILE *f = fopen(path, "rb");
+	uint8_t *blob = malloc(1 << 16);
+	size_t n;
+
+	(void)state;
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	assert_non_null(blob);
+	n = fread(blob, 1, (1 << 16) - SHA256_LEN, f);
+	fclose(f);
+	assert_true(n > 0);
+	sha256(blob, n, blob + n);
+	refused(blob, n + SHA256_LEN, "inconsistent");
+	free(blob);
+}
+
 static void
 test_malformed_refused(void **state)
 {
@@ -910,6 +937,7 @@ main(void)
 	    cmocka_unit_test(test_sha256_vectors),
 	    cmocka_unit_test(test_random_sessions),
 	    cmocka_unit_test(test_malformed_refused),
+	    cmocka_unit_test(test_inconsistent_om_refused),
 	    cmocka_unit_test(test_large_book),
 	};
 

@@ -292,6 +292,125 @@ test_random_round_trips_and_noise(void **state)
 	}
 }
 
+/*
+ * Regression (fuzz/corpus/request/regress-role-not-utf8): a request whose
+ * role or strings are not text (bad UTF-8, NUL) is malformed, as matchd
+ * copies them into a journal batch that append_batch would then refuse.
+ */
+static void
+test_request_strings_are_text(void **state)
+{
+	static uint8_t frame[PGX_FRAME_MAX];
+	pgx_record rec = sample_trade(), back;
+	pgx_str role;
+	const char *bad[] = {"b\xe8oker",        "a\0b",    "\xc0\xaf", "\xed\xa0\x80",
+	                     "\xf4\x90\x80\x80", "\xe2\x82"};
+	const size_t bad_len[] = {7, 3, 2, 3, 4, 2};
+	size_t n;
+
+	(void)state;
+	rec.kind = PGX_KIND_NEW_ORDER;
+	rec.idx = 0;
+	rec.strs[PGX_S_DETAIL] = str_of("{\"k\": \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}");
+	n = pgx_encode_request(frame, 1, str_of("broker_a"), &rec);
+	assert_true(n > 0);
+	assert_true(
+	    pgx_decode_request(frame + PGX_FRAME_HEADER, n - PGX_FRAME_HEADER, &role, &back));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		pgx_str s = {bad[i], (uint16_t)bad_len[i]};
+		pgx_record r = rec;
+
+		assert_false(pgx_str_is_text(s));
+		n = pgx_encode_request(frame, 1, s, &rec);
+		assert_false(pgx_decode_request(frame + PGX_FRAME_HEADER, n - PGX_FRAME_HEADER,
+		                                &role, &back));
+		for (int f = 0; f < PGX_S__COUNT; f++)
+		{
+			r = rec;
+			r.strs[f] = s;
+			n = pgx_encode_request(frame, 1, str_of("broker_a"), &r);
+			assert_false(pgx_decode_request(frame + PGX_FRAME_HEADER,
+			                                n - PGX_FRAME_HEADER, &role, &back));
+		}
+	}
+}
+
+/*
+ * Regression (fuzz/corpus/request/regress-detail-not-json): a request's
+ * detail, when not NULL or empty, must be one JSON object; matchd spliced
+ * {"currency"": USD"} into the journal's detail, which append_batch refuses.
+ */
+static void
+test_request_detail_is_object(void **state)
+{
+	static uint8_t frame[PGX_FRAME_MAX];
+	static const char *const good[] = {
+	    "{}",
+	    " {\n\t} ",
+	    "{\"a\": 1}",
+	    "{\"a\": [1, {\"b\": null}], \"c\": \"\\u00e9\\n\"}",
+	    "{\"a\": -0.5e+3, \"b\": true, \"c\": false, \"d\": \"x\"}",
+	    ""};
+	static const char *const bad[] = {"{\"currency\"\": USD\"}",
+	                                  "[]",
+	                                  "{",
+	                                  "{\"a\": 1,}",
+	                                  "{\"a\" 1}",
+	                                  "{\"a\": 01}",
+	                                  "{\"a\": tru}",
+	                                  "{\"a\": \"\\d\"}",
+	                                  "{\"a\": 1} x",
+	                                  "{\r}",
+	                                  "{\"a\": \"\x01\"}",
+	                                  "{\"a\": 1.}",
+	                                  "{\"a\": [1, 2}",
+	                                  "{} {}",
+	                                  "null"};
+	pgx_record rec = sample_trade(), back;
+	pgx_str role;
+	size_t n;
+	char deep[200];
+
+	(void)state;
+	rec.kind = PGX_KIND_DEPOSIT;
+	rec.idx = 0;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	{
+		rec.strs[PGX_S_DETAIL] = str_of(good[i]);
+		n = pgx_encode_request(frame, 1, str_of("broker_a"), &rec);
+		assert_true(pgx_decode_request(frame + PGX_FRAME_HEADER, n - PGX_FRAME_HEADER,
+		                               &role, &back));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		rec.strs[PGX_S_DETAIL] = str_of(bad[i]);
+		n = pgx_encode_request(frame, 1, str_of("broker_a"), &rec);
+		if (pgx_decode_request(frame + PGX_FRAME_HEADER, n - PGX_FRAME_HEADER, &role,
+		                       &back))
+			fail_msg("detail accepted: %s", bad[i]);
+	}
+	/* nesting: PGX_JSON_MAX_DEPTH levels, not one more */
+	for (int depth = PGX_JSON_MAX_DEPTH; depth <= PGX_JSON_MAX_DEPTH + 1; depth++)
+	{
+		int k = 0;
+
+		for (int d = 0; d < depth; d++)
+			deep[k++] = d == 0 ? '{' : '[';
+		if (depth == 1)
+			deep[k++] = '}';
+		for (int d = depth - 1; d > 0; d--)
+			deep[k++] = ']';
+		deep[k] = '\0';
+		/* {[[...]] is not an object: give the first level a member */
+		memmove(deep + 6, deep + 1, (size_t)k);
+		memcpy(deep + 1, "\"a\": ", 5);
+		deep[k + 5] = '}';
+		deep[k + 6] = '\0';
+		assert_int_equal(pgx_json_is_object(str_of(deep)), depth <= PGX_JSON_MAX_DEPTH);
+	}
+}
+
 int
 main(void)
 {
@@ -303,6 +422,8 @@ main(void)
 	    cmocka_unit_test(test_record_errors),
 	    cmocka_unit_test(test_kind_classes),
 	    cmocka_unit_test(test_random_round_trips_and_noise),
+	    cmocka_unit_test(test_request_strings_are_text),
+	    cmocka_unit_test(test_request_detail_is_object),
 	};
 
 	return cmocka_run_group_tests_name("exchange_wire", tests, NULL, NULL);
