@@ -111,7 +111,8 @@ pgx_batch_reader_next(pgx_batch_reader *r, pgx_record *rec, const char **why,
 	{
 		if (!pgx_kind_is_command(rec->kind))
 			return *why = "idx 0 must hold a command", -1;
-		if (r->n > 0 && rec->seq != r->prev.seq + 1)
+		/* (nothing follows INT64_MAX: prev.seq + 1 would overflow) */
+		if (r->n > 0 && (r->prev.seq == INT64_MAX || rec->seq != r->prev.seq + 1))
 			return *why = "seqs within a batch must be consecutive", -1;
 		if (r->n > 0 && rec->trading_day < r->prev.trading_day)
 			return *why = "trading day goes backwards", -1;

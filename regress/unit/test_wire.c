@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "exchange_wire.h"
+#include "../../extension/batch_decode.h"
 
 static pgx_str
 str_of(const char *s)
@@ -411,6 +412,45 @@ test_request_detail_is_object(void **state)
 	}
 }
 
+/*
+ * Regression (fuzz/corpus/batch/regress-seq-int64-max): append_batch's
+ * reader computed prev.seq + 1 after a command at seq INT64_MAX, a signed
+ * overflow (UBSan); a command after INT64_MAX is now "not consecutive".
+ */
+static void
+test_batch_reader_seq_max(void **state)
+{
+	uint8_t buf[1024];
+	pgx_record recs[2];
+	pgx_batch_reader r;
+	pgx_record rec;
+	const char *why = NULL;
+	bool known;
+	size_t len;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+	{
+		recs[i] = sample_trade();
+		recs[i].kind = PGX_KIND_NEW_ORDER;
+		recs[i].idx = 0;
+	}
+	recs[0].seq = INT64_MAX;
+	recs[1].seq = INT64_MIN; /* what INT64_MAX + 1 wraps to */
+	len = encode_batch(buf, recs, 2);
+	assert_null(pgx_batch_reader_init(&r, buf, len));
+	assert_int_equal(pgx_batch_reader_next(&r, &rec, &why, &known), 1);
+	assert_int_equal(pgx_batch_reader_next(&r, &rec, &why, &known), -1);
+	assert_true(known);
+	assert_string_equal(why, "seq must be positive");
+	recs[1].seq = 5;
+	len = encode_batch(buf, recs, 2);
+	assert_null(pgx_batch_reader_init(&r, buf, len));
+	assert_int_equal(pgx_batch_reader_next(&r, &rec, &why, &known), 1);
+	assert_int_equal(pgx_batch_reader_next(&r, &rec, &why, &known), -1);
+	assert_string_equal(why, "seqs within a batch must be consecutive");
+}
+
 int
 main(void)
 {
@@ -424,6 +464,7 @@ main(void)
 	    cmocka_unit_test(test_random_round_trips_and_noise),
 	    cmocka_unit_test(test_request_strings_are_text),
 	    cmocka_unit_test(test_request_detail_is_object),
+	    cmocka_unit_test(test_batch_reader_seq_max),
 	};
 
 	return cmocka_run_group_tests_name("exchange_wire", tests, NULL, NULL);
