@@ -5,6 +5,7 @@
 #   make test    every suite against a throwaway cluster; ends with "N passed, N failed"
 #   make bench   every benchmark in short mode; one "BENCH <name> <value> <unit>" per figure
 #   make format  clang-format every C file
+#   make fuzz    every fuzz target (fuzz/) for FUZZ_SECONDS (default 180) each
 
 MODULE_big = exchange
 OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
@@ -45,7 +46,7 @@ all:
 endif
 
 .PHONY: start stop test chaos bench format daemon regresscheck isolationcheck unit unit-check \
-	install-check-prereq bench-programs
+	install-check-prereq bench-programs fuzz fuzz-check
 
 # The SQL suites against the server in PGHOST/PGPORT (scripts/test.sh starts one).
 regresscheck: install-check-prereq
@@ -92,6 +93,14 @@ chaos:
 
 bench:
 	@bash scripts/bench.sh
+
+# libFuzzer targets of every decoder of outside bytes (fuzz/, docs/fuzzing.md):
+# FUZZ_SECONDS each (default 180); fuzz-check replays the corpus and fuzzes 20 s each.
+fuzz:
+	@bash scripts/fuzz.sh
+
+fuzz-check:
+	@bash scripts/fuzz.sh --check
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
