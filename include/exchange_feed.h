@@ -598,16 +598,25 @@ pgx_feed_encode_header(uint8_t *buf, const pgx_feed_header *h)
 	pgx_feed_put_u16(buf + PGX_FEED_SESSION_LEN + 8, h->count);
 }
 
-/* Reads a packet header; false when the packet is shorter than one. */
+/*
+ * Reads a packet header; false when the packet is shorter than one, or its
+ * sequence numbers are impossible: a session numbers messages from 1, and the
+ * number after the packet's last message (sequence + count, what a
+ * subscriber expects next) must not wrap past 2^64 - 1 (it would take the
+ * wrapped numbers as a new start).
+ */
 static inline bool
 pgx_feed_decode_header(const uint8_t *buf, size_t len, pgx_feed_header *h)
 {
+	uint64_t n;
+
 	if (len < PGX_FEED_HEADER)
 		return false;
 	memcpy(h->session, buf, PGX_FEED_SESSION_LEN);
 	h->sequence = pgx_feed_get_u64(buf + PGX_FEED_SESSION_LEN);
 	h->count = pgx_feed_get_u16(buf + PGX_FEED_SESSION_LEN + 8);
-	return true;
+	n = h->count == PGX_FEED_COUNT_END ? 0 : h->count;
+	return h->sequence >= 1 && h->sequence <= UINT64_MAX - n;
 }
 
 #endif /* EXCHANGE_FEED_H */

@@ -176,8 +176,9 @@ load_pipe(const pl_config *cfg, mc_rbuf *r, pl_state *st, char *why, size_t size
 		            "the snapshot was taken with --max-orders %u --max-levels %u; this "
 		            "matchd has %u and %u (start it with the snapshot's values)",
 		            was.max_orders, was.max_levels, cfg->max_orders, cfg->max_levels);
-	if (st->last_seq < 1 || st->last_ts < 0 || st->session_ts < 0 ||
-	    st->session_ts > st->last_ts)
+	/* INT64_MAX leaves no next seq (the sequencer and replay add 1 to it) */
+	if (st->last_seq < 1 || st->last_seq == INT64_MAX || st->last_ts < 0 ||
+	    st->session_ts < 0 || st->session_ts > st->last_ts)
 		return fail(why, size, "the sequencer position (seq %lld) is out of range",
 		            (long long)st->last_seq);
 	return 0;

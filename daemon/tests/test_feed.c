@@ -156,6 +156,24 @@ test_golden_bytes(void **state)
 	assert_int_equal(back.sequence, 7);
 	assert_int_equal(back.count, 3);
 	assert_false(pgx_feed_decode_header(hbuf, PGX_FEED_HEADER - 1, &back));
+	/*
+	 * Regression (fuzz/corpus/feed/regress-sequence-wraps): sequence numbers
+	 * start at 1 and the one after a packet (sequence + count) must not wrap
+	 * past 2^64 - 1; a packet at 2^64 - 1 with messages set the subscriber's
+	 * next sequence back to 1 within a session.
+	 */
+	h.sequence = 0;
+	pgx_feed_encode_header(hbuf, &h);
+	assert_false(pgx_feed_decode_header(hbuf, sizeof(hbuf), &back));
+	h.sequence = UINT64_MAX - 3; /* 3 messages: the next is UINT64_MAX */
+	pgx_feed_encode_header(hbuf, &h);
+	assert_true(pgx_feed_decode_header(hbuf, sizeof(hbuf), &back));
+	h.sequence = UINT64_MAX - 2;
+	pgx_feed_encode_header(hbuf, &h);
+	assert_false(pgx_feed_decode_header(hbuf, sizeof(hbuf), &back));
+	h.sequence = UINT64_MAX, h.count = PGX_FEED_COUNT_END;
+	pgx_feed_encode_header(hbuf, &h);
+	assert_true(pgx_feed_decode_header(hbuf, sizeof(hbuf), &back));
 }
 
 static void

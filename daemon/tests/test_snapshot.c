@@ -525,6 +525,29 @@ test_inconsistent_om_refused(void **state)
 	free(blob);
 }
 
+/*
+ * A sequencer at seq INT64_MAX has no next seq: pl_stamp and pl_replay
+ * would overflow adding 1 to it (found reviewing the snapshot fuzz target's
+ * reach, fuzz/snapshot.c), so a snapshot saying so is refused.
+ */
+static void
+test_last_seq_max_refused(void **state)
+{
+	pipeline *pl = small_state(20);
+	uint8_t *blob;
+	size_t len, off, slen;
+
+	(void)state;
+	save(pl, &blob, &len);
+	section(blob, len, 0, &off, &slen);
+	for (int i = 0; i < 8; i++) /* last_seq follows the five capacities */
+		blob[off + 20 + i] = i == 7 ? 0x7F : 0xFF;
+	reseal(blob, len);
+	refused(blob, len, "out of range");
+	free(blob);
+	pl_destroy(pl);
+}
+
 static void
 test_malformed_refused(void **state)
 {
@@ -938,6 +961,7 @@ main(void)
 	    cmocka_unit_test(test_random_sessions),
 	    cmocka_unit_test(test_malformed_refused),
 	    cmocka_unit_test(test_inconsistent_om_refused),
+	    cmocka_unit_test(test_last_seq_max_refused),
 	    cmocka_unit_test(test_large_book),
 	};
 
