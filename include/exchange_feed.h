@@ -513,7 +513,8 @@ pgx_feed_read_side(uint8_t wire, uint8_t *side)
  * Decodes the message block at buf[0 .. avail) into *m and sets *used to the
  * block's length (also for PGX_FEED_UNKNOWN, so that a reader can skip types
  * added later).  U and D come back without symbol and side.  A symbol that
- * is empty or has bytes after its NUL padding is PGX_FEED_VALUE.
+ * is empty or has bytes after its NUL padding, or a quantity (quantity,
+ * remaining, contra_remaining) above INT64_MAX, is PGX_FEED_VALUE.
  */
 static inline pgx_feed_status
 pgx_feed_decode(const uint8_t *buf, size_t avail, pgx_feed_msg *m, size_t *used)
@@ -585,6 +586,10 @@ pgx_feed_decode(const uint8_t *buf, size_t avail, pgx_feed_msg *m, size_t *used)
 			     m->code == PGX_FEED_DEL_OTHER;
 			break;
 	}
+	/* quantities travel as u64 and are never above INT64_MAX (the core's
+	 * are far below): a larger one is no quantity the sender writes */
+	if (m->quantity < 0 || m->remaining < 0 || m->contra_remaining < 0)
+		ok = false;
 	return ok ? PGX_FEED_OK : PGX_FEED_VALUE;
 }
 

@@ -240,6 +240,32 @@ test_decode_rejects(void **state)
 			assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_OK);
 		}
 	}
+	/*
+	 * Regression (fuzz/corpus/feed/regress-negative-quantity): a quantity
+	 * above INT64_MAX (negative as int64) is refused; one made the
+	 * subscriber's book overflow computing the quantity left (UBSan).
+	 */
+	{
+		static const uint8_t types[] = {PGX_FEED_ADD, PGX_FEED_EXECUTE, PGX_FEED_REPLACE,
+		                                PGX_FEED_DELETE};
+
+		for (size_t i = 0; i < sizeof(types); i++)
+			for (int f = 0; f < 3; f++)
+			{
+				m = msg(types[i]);
+				m.side = PGX_SIDE_BUY, m.order_id = 1, m.quantity = 1, m.price = 1;
+				memcpy(m.symbol, "AB", 2);
+				if (f == 1 && types[i] != PGX_FEED_EXECUTE)
+					continue;
+				if (f == 2 && types[i] != PGX_FEED_EXECUTE)
+					continue;
+				*(f == 0   ? &m.quantity
+				  : f == 1 ? &m.remaining
+				           : &m.contra_remaining) = INT64_MIN + 2;
+				n = pgx_feed_encode(&m, buf);
+				assert_int_equal(pgx_feed_decode(buf, n, &back, &used), PGX_FEED_VALUE);
+			}
+	}
 }
 
 /* ---- translation ------------------------------------------------------------ */
