@@ -39,6 +39,7 @@
 #include "executor/spi.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
+#include "pgstat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
@@ -57,6 +58,8 @@ static WaitEventSet *conn_events = NULL; /* latch, postmaster death, socket */
 static int conn_socket_pos = -1;
 static uint32 conn_socket_mask = 0;
 static char conn_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static TimestampTz conn_opened_at; /* when connect() completed, for diagnostics */
+static int conn_requests;          /* requests sent on it so far, this one included */
 
 /* The leader as last looked up (exchange.matchd_socket empty); "" = not yet. */
 static char leader_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -154,6 +157,14 @@ discovering(void)
  * lease, or its lease is over (released, expired, superseded, holder gone).
  * Runs as the caller (leader_endpoint() is granted to every exchange role),
  * in a statement snapshot of its own, so that a wait sees a new lease.
+ *
+ * The lease is held only while its holder's session is alive, which
+ * leader_endpoint() reads from pg_stat_get_activity(); the backends' status
+ * is read once per transaction and kept, so a wait inside one call would
+ * never see the session of a leader that connected after the call's first
+ * look (a switchover or failover to a matchd with a new lease session): it
+ * waited out exchange.matchd_timeout and failed with PX041 or PX040.  The
+ * kept status is dropped before each look, as pg_stat_clear_snapshot() does.
  */
 static bool
 lookup_leader(bool *held)
@@ -164,6 +175,7 @@ lookup_leader(bool *held)
 
 	*held = false;
 	args[0] = CStringGetTextDatum(exchange_matchd_stream);
+	pgstat_clear_snapshot();
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT endpoint, epoch, lease_state "
 	                          "FROM exchange.leader_endpoint($1)",
@@ -354,6 +366,18 @@ matchd_connect(TimestampTz deadline, bool patient)
 	conn_socket_pos = AddWaitEventToSet(conn_events, WL_SOCKET_READABLE, fd, NULL, NULL);
 	conn_socket_mask = WL_SOCKET_READABLE;
 	strlcpy(conn_path, path, sizeof(conn_path));
+	conn_opened_at = GetCurrentTimestamp();
+	conn_requests = 0;
+}
+
+/* For the detail of an unanswered request: which connection, how old. */
+static char *
+describe_connection(void)
+{
+	return psprintf(
+	    "the connection to \"%s\", opened %ld ms before, request %d on it", conn_path,
+	    TimestampDifferenceMilliseconds(conn_opened_at, GetCurrentTimestamp()),
+	    conn_requests);
 }
 
 /*
@@ -474,22 +498,28 @@ receive_frame(TimestampTz deadline, const char *what, const char *fate_hint)
 		}
 		if (n == 0)
 			no_answer(what, fate_hint,
-			          "The request was sent; matchd closed the connection before "
-			          "answering.");
+			          psprintf("The request was sent on %s; matchd closed the "
+			                   "connection before answering.",
+			                   describe_connection()));
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 		{
 			if (!wait_socket(WL_SOCKET_READABLE, deadline))
 				no_answer(what, fate_hint,
-				          psprintf("The request was sent; matchd did not answer within "
-				                   "%d ms (exchange.matchd_timeout).",
-				                   exchange_matchd_timeout));
+				          psprintf("The request was sent on %s; matchd did not answer "
+				                   "within %d ms (exchange.matchd_timeout).",
+				                   describe_connection(), exchange_matchd_timeout));
 			continue;
 		}
-		no_answer(what, fate_hint,
-		          psprintf("The request was sent; reading matchd's answer failed: %s",
-		                   strerror(errno)));
+		{
+			const char *why = strerror(errno); /* before psprintf may touch errno */
+
+			no_answer(what, fate_hint,
+			          psprintf("The request was sent on %s; reading matchd's answer "
+			                   "failed: %s",
+			                   describe_connection(), why));
+		}
 	}
 }
 
@@ -565,6 +595,7 @@ exchange_frame(size_t len, uint64 id, TimestampTz deadline, const char *what,
 		                errhint("The call may be retried.")));
 	}
 
+	conn_requests++;
 	length = receive_frame(deadline, what, fate_hint);
 	(void)pgx_decode_frame_header(frame_buf, &length, type, &answer_id);
 	/* the goodbye (exchange_wire.h) stands for the answer: a refusal that

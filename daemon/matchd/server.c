@@ -167,7 +167,14 @@ server_accept(server *s)
 		}
 		s->conns[slot].fd = fd;
 		s->active++;
-		mlog(LOG_DEBUG, "connection %u opened", slot);
+		if (log_level >= LOG_DEBUG)
+		{
+			struct ucred peer = {0};
+			socklen_t len = sizeof(peer);
+
+			(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+			mlog(LOG_DEBUG, "connection %u opened (peer pid %ld)", slot, (long)peer.pid);
+		}
 	}
 }
 

@@ -4,8 +4,9 @@
 # extension at b), commits and answers what it holds, releases the lease and
 # stands by from its own last seq; b leads at epoch + 1.  Then back to a (its
 # state stayed hot and verified).  Every acknowledged order is in the journal
-# exactly once, the journal is gapless, and the last leader's state equals a
-# fresh replay.
+# exactly once, the brokers see no error at all (no PX041: a clean handover
+# answers what it holds), the journal is gapless, and the last leader's state
+# equals a fresh replay.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
@@ -57,6 +58,9 @@ wait_until 60 "no order acknowledged by a after the switch back" acked_after "$n
 touch "$STACK/acks.txt.stop"
 wait "$cpid" || fail "client failed"
 cat "$STACK/client.out"
+# a planned handover answers every request: no fate unknown (PX041), no error
+grep -q ' 0 fate unknown .* 0 other errors$' "$STACK/client.out" ||
+	fail "the brokers saw errors in a planned switchover: $(cat "$STACK/client.out")"
 grep -q "switchover: handed the stream over" "$STACK/matchd-a.log" || fail "a did not hand over"
 grep -q "switchover: handed the stream over" "$STACK/matchd-b.log" || fail "b did not hand back"
 grep -q "standby: node \"a\" tailing" "$STACK/matchd-a.log" || fail "a did not stand by after handing over"
