@@ -13,6 +13,8 @@ PACKAGES=(
 	pg-auto-failover-cli       # pg_autoctl: PostgreSQL failover (scripts/pg-ha.sh)
 	postgresql-15-auto-failover  # pg_auto_failover's monitor extension (scripts/pg-ha.sh)
 	pgbackrest                 # backups, WAL archive and restores (scripts/backup.sh)
+	clang libclang-rt-14-dev   # libFuzzer with ASan/UBSan for fuzz/ (make fuzz, make test)
+	clang-format               # make format (.clang-format)
 	gcc make
 )
 
