@@ -73,11 +73,19 @@ connection_lost(PGconn *conn, const char *sqlstate)
 	return strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P0", 4) == 0;
 }
 
-/* Reconnects until it works or the daemon stops. */
+/*
+ * Reconnects until it works or the daemon stops.  The delay between tries
+ * stays short (25, 50, 100, then every 200 ms): a PostgreSQL failover makes
+ * the new primary writable after seconds, and every moment between that and
+ * matchd's next try is a moment no order can be acknowledged; a try against
+ * a host that is down costs one refused connection, not load.
+ */
+#define RECONNECT_DELAY_MAX_MS 200
+
 static void
 reconnect(journal *j)
 {
-	unsigned delay_ms = 50;
+	unsigned delay_ms = 25;
 
 	for (int attempt = 1;; attempt++)
 	{
@@ -90,12 +98,14 @@ reconnect(journal *j)
 			j->stats.reconnects++;
 			return;
 		}
-		if (attempt == 1 || attempt % 20 == 0)
+		if (attempt == 1 || attempt % 50 == 0) /* every 10 s */
 			mlog(LOG_WARN, "journal connection lost; reconnecting (attempt %d): %s",
 			     attempt, PQerrorMessage(j->conn));
 		usleep(delay_ms * 1000u);
-		if (delay_ms < 1000)
+		if (delay_ms * 2 <= RECONNECT_DELAY_MAX_MS)
 			delay_ms *= 2;
+		else
+			delay_ms = RECONNECT_DELAY_MAX_MS;
 	}
 }
 

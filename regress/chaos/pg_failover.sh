@@ -195,4 +195,9 @@ echo "CHAOS pg_failover_acks_before_kill $before orders"
 echo "CHAOS pg_failover_acks_after_kill $after orders"
 echo "CHAOS pg_failover_acks_lost 0 orders"
 echo "CHAOS pg_failover_rejoin $(secs "$rejoin") s"
+# the goal: the first order acknowledged within PGX_WRITABLE_RTO_MS (1 s) of
+# the new primary accepting writes (matchd's reconnect back-off is the part
+# of this that is ours)
+[ $((first_after - t_rw)) -le "${PGX_WRITABLE_RTO_MS:-1000}" ] ||
+	fail "first order acknowledged $(secs $((first_after - t_rw))) s after the new primary became writable (goal ${PGX_WRITABLE_RTO_MS:-1000} ms)"
 echo "PASS $name"
