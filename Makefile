@@ -13,12 +13,19 @@ OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journa
 	extension/order_manager.o extension/wallets.o extension/market_data.o extension/candle.o \
 	extension/candle_projection.o
 EXTENSION = exchange
-# 1.4--1.5 is assembled from its parts and the reports (see sql/parts/1.5-base.sql).
-UPGRADE_1_5 = sql/exchange--1.4--1.5.sql
-UPGRADE_1_5_PARTS = sql/parts/1.5-base.sql $(sort $(wildcard reporting/*.sql)) \
-	sql/parts/1.5-archive.sql
-DATA = $(filter-out $(UPGRADE_1_5),$(wildcard sql/exchange--*.sql))
-DATA_built = $(UPGRADE_1_5)
+# The install script of the current version (default_version of
+# exchange.control) is built from the one current definition of every object:
+# sql/src/*.sql, one file per concern, then the reports (reporting/*.sql), in
+# that order (each file only uses what the files before it define).  The
+# upgrade scripts sql/exchange--A--B.sql are small deltas beside them, kept so
+# that existing databases update; exchange--1.0.sql is the first release,
+# installed by the install-vs-upgrade test (regress/e2e/install_paths.sh),
+# which proves both paths give the same extension.  See docs/architecture.md.
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" exchange.control)
+CURRENT_SCRIPT = sql/exchange--$(EXTVERSION).sql
+CURRENT_SOURCES = $(sort $(wildcard sql/src/*.sql)) $(sort $(wildcard reporting/*.sql))
+DATA = $(filter-out $(CURRENT_SCRIPT),$(wildcard sql/exchange--*.sql))
+DATA_built = $(CURRENT_SCRIPT)
 PGFILEDESC = "exchange - system of record of pgexchange"
 
 # pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
@@ -58,8 +65,11 @@ isolationcheck: install-check-prereq
 install-check-prereq:
 	@mkdir -p build/regress build/isolation
 
-$(UPGRADE_1_5): $(UPGRADE_1_5_PARTS)
-	@for f in $^; do printf -- '-- from %s\n' "$$f"; cat "$$f"; printf '\n'; done > $@.tmp
+$(CURRENT_SCRIPT): $(CURRENT_SOURCES) exchange.control
+	@{ printf -- '-- %s: built by the Makefile from sql/src/*.sql and reporting/*.sql;\n' "$@"; \
+	   printf -- '-- edit those (and add the delta to the next upgrade script), not this file.\n\n'; \
+	   printf '%s\n' '\echo Use "CREATE EXTENSION exchange" to load this file. \quit'; \
+	   for f in $(CURRENT_SOURCES); do printf -- '\n-- ==== %s\n' "$$f"; cat "$$f"; done; } > $@.tmp
 	@mv $@.tmp $@
 
 # cmocka tests of code shared by the extension and the daemon, plain and sanitized.

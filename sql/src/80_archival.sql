@@ -1,91 +1,6 @@
-------------------------------------------------------------------------------
--- 1-minute candles partitioned by trading day, like the journal, so that a
--- closed day's candles leave the live tables with its journal.  The rows are
--- recomputed from the journal (they now carry the trades' trading day).
-------------------------------------------------------------------------------
-ALTER TABLE @extschema@.candles_1m RENAME TO candles_1m_before_1_5;
-ALTER EXTENSION exchange DROP TABLE @extschema@.candles_1m_before_1_5;
-DROP TABLE @extschema@.candles_1m_before_1_5;
-
-CREATE TABLE @extschema@.candles_1m (
-	stream		int NOT NULL,
-	symbol		text NOT NULL,
-	bucket		timestamptz NOT NULL
-				CHECK (pg_catalog.date_bin('1 minute', bucket, '2000-01-01 00:00:00+00') = bucket),
-	trading_day	date NOT NULL,
-	candle		@extschema@.candle NOT NULL,
-	updated_seq	bigint NOT NULL,
-	PRIMARY KEY (stream, symbol, bucket, trading_day)
-) PARTITION BY RANGE (trading_day);
-COMMENT ON TABLE @extschema@.candles_1m IS
-	'1-minute candles of every listed symbol''s trades: a projection of the journal written by append_batch in the transaction that appends the trades (project_candles), so that exchange.candles() at whole minutes reads minutes instead of trades.  One row per stream, symbol, UTC minute and trading day that has trades; partitioned by trading day (candles_1m_YYYYMMDD) like the journal, and archived with it.';
-COMMENT ON COLUMN @extschema@.candles_1m.stream IS 'Stream whose journal holds the trades (the symbol''s, exchange.symbols.stream).';
-COMMENT ON COLUMN @extschema@.candles_1m.symbol IS 'Symbol traded.';
-COMMENT ON COLUMN @extschema@.candles_1m.bucket IS 'Start of the minute (UTC; date_bin(''1 minute'', ts, ''2000-01-01 00:00 UTC'')).';
-COMMENT ON COLUMN @extschema@.candles_1m.trading_day IS
-	'Trading day of the trades (partition key); a minute that straddles a close and the next open is one row per day.';
-COMMENT ON COLUMN @extschema@.candles_1m.candle IS
-	'The candle of the minute''s trades: price = ticks_to_price(price, tick_size), seq = the taker execution id seq * 2^21 + idx * 2.';
-COMMENT ON COLUMN @extschema@.candles_1m.updated_seq IS 'Seq of the last command whose trades were merged into the row.';
-COMMENT ON INDEX @extschema@.candles_1m_pkey IS 'One candle per stream, symbol, minute and trading day; candles() scans a symbol''s range of minutes.';
-
-CREATE TABLE exchange_archive.candles_1m (LIKE @extschema@.candles_1m INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
-	PARTITION BY RANGE (trading_day);
-ALTER TABLE exchange_archive.candles_1m ADD PRIMARY KEY (stream, symbol, bucket, trading_day);
-CREATE TRIGGER candles_1m_read_only BEFORE INSERT OR UPDATE OR DELETE ON exchange_archive.candles_1m
-	FOR EACH ROW EXECUTE FUNCTION exchange_archive.refuse_write();
-COMMENT ON TABLE exchange_archive.candles_1m IS
-	'The 1-minute candles of archived trading days: partitions candles_1m_YYYYMMDD detached from exchange.candles_1m, read-only.';
-COMMENT ON INDEX exchange_archive.candles_1m_pkey IS 'As exchange.candles_1m_pkey.';
-COMMENT ON TRIGGER candles_1m_read_only ON exchange_archive.candles_1m IS
-	'Archived candles never change (cloned to every attached partition).';
-
-CREATE VIEW @extschema@.candles_1m_history AS
-	SELECT * FROM @extschema@.candles_1m
-	UNION ALL
-	SELECT * FROM exchange_archive.candles_1m;
-COMMENT ON VIEW @extschema@.candles_1m_history IS
-	'The 1-minute candles of every trading day, live and archived (columns of exchange.candles_1m).';
-
-------------------------------------------------------------------------------
--- A day's partitions: the journal's and the candles', created together.
-------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION @extschema@.journal_partition(p_day date)
-RETURNS regclass
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	suffix	text := pg_catalog.to_char(p_day, 'YYYYMMDD');
-	part	text := 'journal_' || suffix;
-	cpart	text := 'candles_1m_' || suffix;
-	rel		regclass := pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', part));
-BEGIN
-	IF rel IS NULL THEN
-		-- an archived day never comes back to the live journal
-		IF EXISTS (SELECT 1 FROM @extschema@.archived_days a WHERE a.trading_day = p_day) THEN
-			RAISE EXCEPTION 'trading day % is archived', p_day
-				USING ERRCODE = 'PX006', DETAIL = 'A stream never writes an archived day.';
-		END IF;
-		EXECUTE pg_catalog.format(
-			'CREATE TABLE @extschema@.%I PARTITION OF @extschema@.journal FOR VALUES FROM (%L) TO (%L)',
-			part, p_day, p_day + 1);
-		EXECUTE pg_catalog.format('COMMENT ON TABLE @extschema@.%I IS %L', part,
-			pg_catalog.format('Journal partition of trading day %s.', p_day));
-		rel := pg_catalog.format('@extschema@.%I', part)::regclass;
-	END IF;
-	IF pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', cpart)) IS NULL THEN
-		EXECUTE pg_catalog.format(
-			'CREATE TABLE @extschema@.%I PARTITION OF @extschema@.candles_1m FOR VALUES FROM (%L) TO (%L)',
-			cpart, p_day, p_day + 1);
-		EXECUTE pg_catalog.format('COMMENT ON TABLE @extschema@.%I IS %L', cpart,
-			pg_catalog.format('1-minute candles of trading day %s.', p_day));
-	END IF;
-	RETURN rel;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.journal_partition(date) IS
-	'The journal partition of a trading day, created when missing together with the day''s candles_1m partition; PX006 for an archived day.';
+-- sql/src/80_archival.sql: closing a trading day into the archive: the
+-- archive catalog, the day's checksums, archive_trading_day and what the DBA's
+-- export does after it (scripts/archive-day.sh).  See docs/runbook.md.
 
 ------------------------------------------------------------------------------
 -- The archive catalog: what archive_trading_day did, and what the DBA's
@@ -115,6 +30,7 @@ CREATE TABLE @extschema@.archived_days (
 	CHECK (cardinality(streams) = cardinality(first_seq) AND cardinality(streams) = cardinality(last_seq)),
 	CHECK (dropped_at IS NULL OR verified_at IS NOT NULL)
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.archived_days', '');
 COMMENT ON TABLE @extschema@.archived_days IS
 	'The archive catalog: one row per trading day moved to exchange_archive by archive_trading_day(), with the verified counts and checksums of its journal and candles, and what scripts/archive-day.sh did later (export, verification by restore, drop, restore).';
 COMMENT ON COLUMN @extschema@.archived_days.trading_day IS 'The trading day archived.';
@@ -138,7 +54,6 @@ COMMENT ON COLUMN @extschema@.archived_days.dropped_at IS 'When drop_archived_da
 COMMENT ON COLUMN @extschema@.archived_days.dropped_by IS 'Session user that dropped it.';
 COMMENT ON COLUMN @extschema@.archived_days.restored_at IS 'When a dropped day was last restored from its export and verified (restore_archived_day()).';
 COMMENT ON INDEX @extschema@.archived_days_pkey IS 'A trading day is archived once.';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.archived_days', '');
 
 ------------------------------------------------------------------------------
 -- Checksums of a day: SHA-256 over the SHA-256 of each row's JSON, in key
@@ -460,122 +375,6 @@ COMMENT ON FUNCTION @extschema@.restore_archived_day(date) IS
 	'After pg_restore of a dropped day''s export (exchange_dba): checks the restored journal and candles against the archived checksums (PX081) and marks the day present again.  PX082 not dropped or tables missing, 22004.';
 
 ------------------------------------------------------------------------------
--- Candles read every day, live and archived.
-------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION @extschema@.candles(symbol text, resolution interval,
-	start_time timestamptz DEFAULT NULL, end_time timestamptz DEFAULT NULL)
-RETURNS TABLE (bucket_start timestamptz, open numeric, high numeric, low numeric,
-	close numeric, volume bigint, trade_count bigint, vwap numeric)
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	-- buckets are date_bin(resolution, ts, origin)
-	origin		constant timestamptz := '2000-01-01 00:00:00+00';
-	usecs		numeric;
-	s			int;
-	tick		numeric;
-	lo			timestamptz := '-infinity';
-	hi			timestamptz := 'infinity';
-BEGIN
-	IF candles.symbol IS NULL OR candles.resolution IS NULL THEN
-		RAISE EXCEPTION 'candles: symbol and resolution must not be NULL' USING ERRCODE = '22004';
-	END IF;
-	usecs := extract(epoch FROM candles.resolution) * 1000000;
-	IF extract(year FROM candles.resolution) <> 0 OR extract(month FROM candles.resolution) <> 0
-	   OR usecs < 1000000 OR usecs > 86400000000 THEN
-		RAISE EXCEPTION 'candle resolution must be from 1 second to 1 day, not %', candles.resolution
-			USING ERRCODE = '22023',
-				  HINT = 'Months and years are not a fixed length: use days, hours, minutes or seconds.';
-	END IF;
-	SELECT sy.stream, sy.tick_size INTO s, tick
-	  FROM @extschema@.symbols sy WHERE sy.symbol = candles.symbol;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'unknown symbol "%"', candles.symbol USING ERRCODE = 'PX020';
-	END IF;
-	-- the buckets that start in [start_time, end_time), each whole
-	IF candles.start_time IS NOT NULL AND candles.start_time > '-infinity' THEN
-		lo := CASE WHEN isfinite(candles.start_time)
-				   THEN date_bin(candles.resolution, candles.start_time, origin) END;
-		IF lo IS NULL THEN
-			RETURN;
-		ELSIF lo < candles.start_time THEN
-			lo := lo + candles.resolution;
-		END IF;
-	END IF;
-	IF candles.end_time IS NOT NULL AND candles.end_time < 'infinity' THEN
-		IF NOT isfinite(candles.end_time) THEN
-			RETURN;
-		END IF;
-		hi := date_bin(candles.resolution, candles.end_time, origin);
-		IF hi < candles.end_time THEN
-			hi := hi + candles.resolution;
-		END IF;
-	END IF;
-
-	IF usecs % 60000000 = 0 THEN
-		-- whole minutes: roll the 1-minute candles up (the origin is on a
-		-- minute); a minute is one row per trading day it straddles
-		RETURN QUERY
-		SELECT r.b, @extschema@.open(r.c), @extschema@.high(r.c), @extschema@.low(r.c),
-			   @extschema@.close(r.c), @extschema@.volume(r.c), @extschema@.trade_count(r.c),
-			   @extschema@.vwap(r.c)
-		  FROM (SELECT date_bin(candles.resolution, m.bucket, origin) AS b,
-					   @extschema@.rollup(m.candle) AS c
-				  FROM @extschema@.candles_1m_history m
-				 WHERE m.stream = s AND m.symbol = candles.symbol
-				   AND m.bucket >= lo AND m.bucket < hi
-				 GROUP BY 1) r
-		 ORDER BY r.b;
-	ELSE
-		-- seconds: from the journal's trades, with the projection's rules
-		RETURN QUERY
-		SELECT r.b, @extschema@.open(r.c), @extschema@.high(r.c), @extschema@.low(r.c),
-			   @extschema@.close(r.c), @extschema@.volume(r.c), @extschema@.trade_count(r.c),
-			   @extschema@.vwap(r.c)
-		  FROM (SELECT date_bin(candles.resolution, j.ts, origin) AS b,
-					   @extschema@.candle_agg(j.ts, @extschema@.ticks_to_price(j.price, tick),
-											  j.quantity, j.seq * 2097152 + j.idx * 2) AS c
-				  FROM @extschema@.journal_history j
-				 WHERE j.kind = 'trade' AND j.symbol = candles.symbol AND j.stream = s
-				   AND j.ts >= lo AND j.ts < hi
-				   AND j.idx > 0 AND j.price > 0 AND j.quantity > 0
-				 GROUP BY 1) r
-		 ORDER BY r.b;
-	END IF;
-END
-$$;
-
-------------------------------------------------------------------------------
--- The candles of the days journaled before 1.5, in their days' partitions.
-------------------------------------------------------------------------------
--- Created by this script, they would become members of the extension (and
--- pg_dump would leave their rows out): they are released at once, like the
--- partitions append_batch creates.
-DO $partitions$
-DECLARE
-	day date;
-BEGIN
-	FOR day IN SELECT DISTINCT d.trading_day FROM @extschema@.journal_days d ORDER BY 1 LOOP
-		PERFORM @extschema@.journal_partition(day);
-		EXECUTE pg_catalog.format('ALTER EXTENSION exchange DROP TABLE @extschema@.%I',
-								  'candles_1m_' || pg_catalog.to_char(day, 'YYYYMMDD'));
-	END LOOP;
-END
-$partitions$;
-INSERT INTO @extschema@.candles_1m (stream, symbol, bucket, trading_day, candle, updated_seq)
-SELECT j.stream, j.symbol, pg_catalog.date_bin('1 minute', j.ts, '2000-01-01 00:00:00+00'),
-	   j.trading_day,
-	   @extschema@.candle_agg(j.ts, @extschema@.ticks_to_price(j.price, s.tick_size), j.quantity,
-							  j.seq * 2097152 + j.idx * 2),
-	   max(j.seq)
-  FROM @extschema@.journal j
-  JOIN @extschema@.symbols s ON s.symbol = j.symbol AND s.stream = j.stream
- WHERE j.kind = 'trade' AND j.idx > 0 AND j.price > 0 AND j.quantity > 0
- GROUP BY 1, 2, 3, 4;
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.candles_1m', '');
-
-------------------------------------------------------------------------------
 -- The columns of the views and archive tables that repeat the journal's and
 -- the candles' mean what they mean there: their comments are copied.
 ------------------------------------------------------------------------------
@@ -597,9 +396,6 @@ BEGIN
 	END LOOP;
 END
 $comments$;
-COMMENT ON COLUMN @extschema@.journal_prices.price_numeric IS
-	'price in the symbol''s currency: ticks_to_price(price, tick_size) (NULL without a price or a listed symbol).';
-COMMENT ON COLUMN @extschema@.journal_prices.currency IS 'Currency of the symbol''s prices.';
 
 ------------------------------------------------------------------------------
 -- Privileges: archival is exchange_dba's; the catalog and the checksums are
