@@ -69,7 +69,9 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -I"$(pg_config --includedir)
 seed=${PGX_SEED:-$RANDOM}
 echo "$name seed $seed (PGX_SEED to repeat), $kills kills, lease $lease_ms ms, $threads brokers"
 RANDOM=$seed
-"$STACK/failover_client" 600 "$threads" "$STACK/acks.txt" HAX HA >"$STACK/client.out" 2>&1 &
+# the client trades until the stop file (acks.txt.stop) or 2 hours: a long
+# drill outlasts any fixed duration (100 kills, each restart replaying the day)
+"$STACK/failover_client" 7200 "$threads" "$STACK/acks.txt" HAX HA >"$STACK/client.out" 2>&1 &
 cpid=$!
 # acked_after NS N: at least N orders acknowledged after wall-clock NS
 acked_after() { [ "$(acks_since "$STACK/acks.txt" "$1")" -ge "$2" ]; }
