@@ -71,6 +71,20 @@ if [ -f daemon/Makefile ]; then
 	run_cmocka unit-core "$logs/unit-core.log" make -s -C daemon check
 fi
 
+# ---- purity: daemon/core and daemon/pipeline do no I/O (scripts/purity.sh) ----
+# the checker's self-test on regress/purity/ (it must fail where it should),
+# then the real check; one case per "ok"/"not ok" line
+if [ -f scripts/purity.sh ]; then
+	purity_log=$logs/purity.log
+	bash scripts/purity.sh --test >"$purity_log" 2>&1
+	rc=$?
+	p=$(grep -cE '^ok [0-9]+' "$purity_log")
+	f=$(grep -cE '^not ok [0-9]+' "$purity_log")
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && broken purity "$purity_log"
+	[ "$f" -gt 0 ] && grep -E -A12 '^not ok' "$purity_log" | head -40
+	count purity "$p" "$f"
+fi
+
 # ---- fuzz targets: the corpus replayed, then about 20 s each (scripts/fuzz.sh) ----
 if [ -f scripts/fuzz.sh ]; then
 	fuzz_log=$logs/fuzz.log
