@@ -13,6 +13,7 @@ PACKAGES=(
 	pg-auto-failover-cli       # pg_autoctl: PostgreSQL failover (scripts/pg-ha.sh)
 	postgresql-15-auto-failover  # pg_auto_failover's monitor extension (scripts/pg-ha.sh)
 	pgbackrest                 # backups, WAL archive and restores (scripts/backup.sh)
+	pgbouncer                  # connection pooler in front of PostgreSQL (scripts/pgbouncer.sh)
 	gcc make
 )
 
