@@ -2298,6 +2298,8 @@ main(int argc, char **argv)
 	}
 	if (opt.event_loop)
 	{
+		/* line by line: a drill watches the output while the load runs */
+		setvbuf(stdout, NULL, _IOLBF, 0);
 		if (!ev_setup())
 			return 1;
 		return event_main();

@@ -102,11 +102,13 @@ for _ in $(seq 1 1200); do
 done
 grep -q 'connections open in' "$STACK/load.out" || { wait "$load_pid" || true; fail "clients did not connect: $(tail -3 "$STACK/load.err")"; }
 sleep "$((warmup + seconds / 3))"
+admin "SHOW CLIENTS" >"$STACK/clients.txt"
+admin "SHOW POOLS" >"$STACK/pools.txt"
 # SHOW POOLS: database user cl_active cl_waiting ... sv_active ... sv_idle sv_used ...
-pools=$(admin "SHOW POOLS" | awk '$1 == "exchange" {sv += $7 + $10 + $11 + $12 + $13; n++} END {print sv + 0, n + 0}')
+pools=$(awk '$1 == "exchange" {sv += $7 + $10 + $11 + $12 + $13; n++} END {print sv + 0, n + 0}' "$STACK/pools.txt")
 read -r pool_servers pool_count <<<"$pools"
 # SHOW CLIENTS: type user database state ...
-pool_clients=$(admin "SHOW CLIENTS" | awk '$3 == "exchange" {n++} END {print n + 0}')
+pool_clients=$(awk '$3 == "exchange" {n++} END {print n + 0}' "$STACK/clients.txt")
 backends=$(PGHOST=$direct_host PGPORT=$direct_port psql -X -Atq -c "SELECT count(*) FROM pg_stat_activity WHERE usename LIKE 'pgb\_%'")
 # every server connection logged in as the pool's own role
 mixed=$(admin "SHOW SERVERS" | awk '$2 != "" && $2 != "pgbouncer" && $2 != "user" && $2 !~ /^pgb_/ && $2 != "pgbouncer_auth" {n++} END {print n + 0}')
