@@ -17,7 +17,7 @@
 static uint64_t
 hash_entry(uint64_t h, const om_entry *e)
 {
-	return mix(h ^ mix((uint64_t)e->available * 31 + (uint64_t)e->held));
+	return mc_hash_mix(h ^ mc_hash_mix((uint64_t)e->available * 31 + (uint64_t)e->held));
 }
 
 uint64_t
@@ -32,16 +32,18 @@ om_hash(const om *m)
 
 		if (!a->opened)
 			continue;
-		h = mix(h ^ ((uint64_t)i << 24 | (uint64_t)a->kyc << 8 | a->suspended));
-		h = mix(h ^ (uint64_t)a->lim.max_order_quantity ^
-		        mix((uint64_t)a->lim.max_order_notional) ^
-		        mix((uint64_t)a->lim.max_daily_notional + 1) ^
-		        mix((uint64_t)a->lim.max_open_orders + 2) ^
-		        mix((uint64_t)a->lim.orders_per_second + 3) ^
-		        mix((uint64_t)a->lim.burst + 4));
-		h = mix(h ^ (uint64_t)a->tokens ^ mix((uint64_t)a->token_ts) ^
-		        mix((uint64_t)a->open_orders + 5) ^ mix((uint64_t)a->open_notional + 6) ^
-		        mix((uint64_t)a->day_filled + 7) ^ mix((uint64_t)a->day + 8));
+		h = mc_hash_mix(h ^ ((uint64_t)i << 24 | (uint64_t)a->kyc << 8 | a->suspended));
+		h = mc_hash_mix(h ^ (uint64_t)a->lim.max_order_quantity ^
+		                mc_hash_mix((uint64_t)a->lim.max_order_notional) ^
+		                mc_hash_mix((uint64_t)a->lim.max_daily_notional + 1) ^
+		                mc_hash_mix((uint64_t)a->lim.max_open_orders + 2) ^
+		                mc_hash_mix((uint64_t)a->lim.orders_per_second + 3) ^
+		                mc_hash_mix((uint64_t)a->lim.burst + 4));
+		h = mc_hash_mix(h ^ (uint64_t)a->tokens ^ mc_hash_mix((uint64_t)a->token_ts) ^
+		                mc_hash_mix((uint64_t)a->open_orders + 5) ^
+		                mc_hash_mix((uint64_t)a->open_notional + 6) ^
+		                mc_hash_mix((uint64_t)a->day_filled + 7) ^
+		                mc_hash_mix((uint64_t)a->day + 8));
 		for (int c = 0; c < OM_MAX_CURRENCIES; c++)
 			h = hash_entry(h, &m->cash[(size_t)i * OM_MAX_CURRENCIES + c]);
 	}
@@ -51,14 +53,17 @@ om_hash(const om *m)
 
 		if (!s->listed)
 			continue;
-		h = mix(h ^ ((uint64_t)i << 16 | (uint64_t)s->halted << 8 | s->currency));
-		h = mix(h ^ (uint64_t)s->tick_value ^ mix((uint64_t)s->reference) ^
-		        mix((uint64_t)s->band_bps + 1) ^ mix((uint64_t)s->collar_bps + 2) ^
-		        mix((uint64_t)s->maker_bps + 3) ^ mix((uint64_t)s->taker_bps + 4) ^
-		        mix((uint64_t)s->credited + 5));
+		h = mc_hash_mix(h ^ ((uint64_t)i << 16 | (uint64_t)s->halted << 8 | s->currency));
+		h = mc_hash_mix(h ^ (uint64_t)s->tick_value ^
+		                mc_hash_mix((uint64_t)s->reference) ^
+		                mc_hash_mix((uint64_t)s->band_bps + 1) ^
+		                mc_hash_mix((uint64_t)s->collar_bps + 2) ^
+		                mc_hash_mix((uint64_t)s->maker_bps + 3) ^
+		                mc_hash_mix((uint64_t)s->taker_bps + 4) ^
+		                mc_hash_mix((uint64_t)s->credited + 5));
 	}
 	for (uint32_t c = 0; c < m->ncurrencies; c++)
-		h = hash_entry(mix(h ^ (uint64_t)m->deposited[c]), &m->fees[c]);
+		h = hash_entry(mc_hash_mix(h ^ (uint64_t)m->deposited[c]), &m->fees[c]);
 	/* positions and orders: order-independent sums of per-entry hashes */
 	for (uint32_t i = 0; i < m->npositions; i++)
 		positions += hash_entry(m->positions[i].key, &m->positions[i].e);
@@ -68,14 +73,16 @@ om_hash(const om *m)
 
 		if (o->id == 0)
 			continue;
-		orders += mix(o->id ^ mix((uint64_t)o->price) ^ mix((uint64_t)o->leaves + 1) ^
-		              mix((uint64_t)o->held + 2) ^ mix((uint64_t)o->maker_bps + 3) ^
-		              mix((uint64_t)o->taker_bps + 4) ^ ((uint64_t)o->market << 40));
+		orders += mc_hash_mix(
+		    o->id ^ mc_hash_mix((uint64_t)o->price) ^
+		    mc_hash_mix((uint64_t)o->leaves + 1) ^ mc_hash_mix((uint64_t)o->held + 2) ^
+		    mc_hash_mix((uint64_t)o->maker_bps + 3) ^
+		    mc_hash_mix((uint64_t)o->taker_bps + 4) ^ ((uint64_t)o->market << 40));
 	}
 	/* the day's client order ids; an empty set leaves the hash as it was */
 	if (m->clordids.count > 0)
-		h = mix(h ^ cl_hash(&m->clordids) ^ 0xc1);
-	return mix(h ^ positions) ^ mix(orders + 0x51);
+		h = mc_hash_mix(h ^ cl_hash(&m->clordids) ^ 0xc1);
+	return mc_hash_mix(h ^ positions) ^ mc_hash_mix(orders + 0x51);
 }
 
 /* Cash: nothing negative, and per currency cash + fees = deposits - withdrawals. */

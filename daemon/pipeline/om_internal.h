@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "clordid.h"
+#include "hash.h"
 #include "om.h"
 
 #define MICRO 1000000LL /* token bucket: micro-tokens per token */
@@ -199,17 +200,6 @@ void om_forget(om *m, om_order *o);
 
 /* ---- inline helpers -------------------------------------------------------- */
 
-static inline uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static inline void
 touch(om *m, om_entry *e, uint32_t tagged, int64_t seq)
 {
@@ -271,7 +261,7 @@ buy_hold(int64_t price, int64_t tick_value, int64_t leaves, int64_t maker_bps,
 static inline int64_t
 map_get(const om_map *m, uint64_t key)
 {
-	for (uint32_t i = (uint32_t)mix(key) & m->mask;; i = (i + 1) & m->mask)
+	for (uint32_t i = (uint32_t)mc_hash_mix(key) & m->mask;; i = (i + 1) & m->mask)
 	{
 		if (m->slots[i].val == 0)
 			return -1;

@@ -38,7 +38,7 @@ om_map_free(om_map *m)
 void
 om_map_put(om_map *m, uint64_t key, uint32_t val)
 {
-	uint32_t i = (uint32_t)mix(key) & m->mask;
+	uint32_t i = (uint32_t)mc_hash_mix(key) & m->mask;
 
 	while (m->slots[i].val != 0)
 		i = (i + 1) & m->mask;
@@ -63,7 +63,7 @@ om_map_grow(om_map *m)
 void
 om_map_del(om_map *m, uint64_t key)
 {
-	uint32_t i = (uint32_t)mix(key) & m->mask;
+	uint32_t i = (uint32_t)mc_hash_mix(key) & m->mask;
 
 	while (m->slots[i].val != 0 && m->slots[i].key != key)
 		i = (i + 1) & m->mask;
@@ -73,7 +73,7 @@ om_map_del(om_map *m, uint64_t key)
 	/* backward shift: move later entries of the cluster into the hole */
 	for (uint32_t j = (i + 1) & m->mask; m->slots[j].val != 0; j = (j + 1) & m->mask)
 	{
-		uint32_t home = (uint32_t)mix(m->slots[j].key) & m->mask;
+		uint32_t home = (uint32_t)mc_hash_mix(m->slots[j].key) & m->mask;
 
 		/* j's entry may move to i when its home is not in (i, j] */
 		if (((j - home) & m->mask) >= ((j - i) & m->mask))
