@@ -74,6 +74,10 @@ AS $f$ SELECT rolname::text, CASE WHEN rolvaliduntil < now() THEN NULL ELSE rolp
 	FROM pg_authid WHERE rolname = p_user AND rolcanlogin AND NOT rolsuper $f$;
 REVOKE ALL ON FUNCTION pgbouncer.user_lookup(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgbouncer.user_lookup(text) TO pgbouncer_auth;
+COMMENT ON SCHEMA pgbouncer IS
+	'PgBouncer''s auth_query lookup (scripts/pgbouncer.sh); usable by pgbouncer_auth only.';
+COMMENT ON FUNCTION pgbouncer.user_lookup(text) IS
+	'PgBouncer''s auth_query: the name and password hash of a login role that is not a superuser (NULL password once expired), so that PgBouncer authenticates brokers against PostgreSQL''s own roles without a second user list.';
 SQL
 }
 
