@@ -34,6 +34,8 @@ char *exchange_matchd_socket = NULL;
 char *exchange_matchd_stream = NULL;
 /* exchange.matchd_timeout: how long an order function waits for matchd (ms) */
 int exchange_matchd_timeout = 5000;
+/* exchange.rate_limited_nice: the niceness a backend takes on its first PX076 */
+int exchange_rate_limited_nice = 10;
 
 static bool
 check_matchd_socket(char **newval, void **extra, GucSource source)
@@ -97,5 +99,15 @@ _PG_init(void)
 	    "could not be sent, with PX041 (fate unknown) when it was sent.",
 	    &exchange_matchd_timeout, 5000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, NULL, NULL,
 	    NULL);
+	DefineCustomIntVariable(
+	    "exchange.rate_limited_nice",
+	    "CPU niceness a backend takes when matchd first refuses one of its orders as "
+	    "rate limited (PX076); 0 leaves it alone.",
+	    "A flood of refused calls costs backend CPU (parse, checks, the error) that the "
+	    "other brokers' backends need on the same cores: a backend whose session was "
+	    "rate limited keeps running at this niceness until it exits, so under "
+	    "contention the kernel runs the others first. Unprivileged processes cannot "
+	    "lower their niceness again, so this is one-way for the backend's life.",
+	    &exchange_rate_limited_nice, 10, 0, 19, PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("exchange");
 }

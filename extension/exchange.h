@@ -62,6 +62,7 @@
 extern char *exchange_matchd_socket;
 extern char *exchange_matchd_stream;
 extern int exchange_matchd_timeout;
+extern int exchange_rate_limited_nice;
 
 /* ticks.c: price / tick_size exactly; PX010 off the grid, 22003 beyond bigint */
 extern int64 exchange_numeric_to_ticks(Numeric price, Numeric tick_size);

@@ -32,6 +32,7 @@
 #include "postgres.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -629,6 +630,45 @@ caught_unavailable(MemoryContext cxt)
 	return unavailable;
 }
 
+/*
+ * A session matchd rate limits (PX076) is sending faster than its account may
+ * trade; each further call is refused, yet costs this backend a parse, the
+ * checks and an error on cores the other brokers' backends share.  So the
+ * backend lowers its own CPU priority once, to exchange.rate_limited_nice: it
+ * still runs whenever a core is free, but under contention the kernel's
+ * scheduler runs the others first.  One-way (an unprivileged process cannot
+ * raise its priority again), for the rest of the backend's life; a pooler's
+ * backend serves one role (PgBouncer pools per user), so it is that role that
+ * waits.  Refusals themselves are decided by matchd, not here.
+ */
+static void
+yield_cpu_to_other_brokers(void)
+{
+	static bool done = false;
+	int current;
+
+	if (done || exchange_rate_limited_nice <= 0)
+		return;
+	done = true;
+	errno = 0;
+	current = getpriority(PRIO_PROCESS, 0);
+	if (current == -1 && errno != 0)
+		return;
+	if (current >= exchange_rate_limited_nice)
+		return;
+	if (setpriority(PRIO_PROCESS, 0, exchange_rate_limited_nice) != 0)
+		ereport(
+		    LOG,
+		    (errmsg("could not lower the CPU priority of a rate-limited backend: %m")));
+	else
+		ereport(
+		    LOG,
+		    (errmsg("backend of role \"%s\" rate limited: running at niceness %d "
+		            "from now on",
+		            GetUserNameFromId(GetUserId(), false), exchange_rate_limited_nice),
+		     errhint("exchange.rate_limited_nice sets it; 0 turns it off.")));
+}
+
 /* A refusal that says the request was not acted on, by a matchd that does not
  * lead (PX043) or is stopping (PX040): worth one more try at the leader. */
 static bool
@@ -748,6 +788,8 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 			break;
 	}
 
+	if (memcmp(sqlstate, PGX_SQLSTATE_RATE_LIMITED, 5) == 0)
+		yield_cpu_to_other_brokers();
 	if (resp.outcome == PGX_OUTCOME_ERROR)
 		ereport(ERROR, (errcode(PGX_ERRCODE(sqlstate)),
 		                errmsg("%s", message != NULL && message[0] != '\0'

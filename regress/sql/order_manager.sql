@@ -270,6 +270,21 @@ SELECT pg_temp.try_detail($$SELECT * FROM exchange.cancel_order('om-a2', 7)$$) A
 \set sock `perl regress/sql/socket_helper.pl answer PX053 5 account_suspended -`
 SET exchange.matchd_socket = :'sock';
 SELECT pg_temp.try_detail($$SELECT * FROM exchange.cancel_order('om-a1', 7)$$) AS refused;
+-- rate limited (PX076): the backend lowers its CPU priority once, to
+-- exchange.rate_limited_nice, so a flood of refusals yields the cores to other
+-- brokers; other refusals leave it alone; only a superuser may change the setting
+CREATE FUNCTION pg_temp.backend_nice() RETURNS int LANGUAGE sql AS
+$$ SELECT (string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' '))[17]::int $$;
+SELECT pg_temp.backend_nice() AS nice_before;
+SET ROLE regress_om_broker_a;
+SELECT pg_temp.try($$SET exchange.rate_limited_nice = 0$$) AS broker_may_not_turn_it_off;
+RESET ROLE;
+SHOW exchange.rate_limited_nice;
+SELECT pg_temp.backend_nice() AS nice_after_another_refusal;
+\set sock `perl regress/sql/socket_helper.pl refuse PX076 5 rate_limited 'rate limited: the account may send 1 orders per second (burst 1); try again shortly'`
+SET exchange.matchd_socket = :'sock';
+SELECT pg_temp.try_detail($$SELECT * FROM exchange.submit_order('om-a1', 'OMA', 'buy', 10, 1.25)$$) AS rate_limited;
+SELECT pg_temp.backend_nice() AS nice_after_rate_limit;
 -- the engine's own rejections (SQLSTATE 00000 or five zero bytes) come back as the row
 \set sock `perl regress/sql/socket_helper.pl answer 00000 5 fok_not_fillable -`
 SET exchange.matchd_socket = :'sock';

@@ -15,6 +15,9 @@
 #                                  status (a number of exchange_wire.h), seq and
 #                                  order id SEQ (default 1000) + the number of the
 #                                  request, and reason and message ("-": NULL)
+#   perl socket_helper.pl refuse SQLSTATE STATUS REASON MESSAGE
+#                                  like answer, with outcome ERROR: a refusal
+#                                  taken before the sequencer (PX076, PX043)
 use strict;
 use warnings;
 use IO::Socket::UNIX;
@@ -73,7 +76,7 @@ sub response
 	my $id  = substr($request, 8, 8);
 	my $seq = ($seq0 // 1000) + ++$answered;
 	$sqlstate = "\0" x 5 if $sqlstate eq 'zero';
-	my $body = pack('C a5 C', 0, $sqlstate, $status) . pack('q<5', $seq, $seq, 0, 0, 0)
+	my $body = pack('C a5 C', $mode eq 'refuse' ? 1 : 0, $sqlstate, $status) . pack('q<5', $seq, $seq, 0, 0, 0)
 	  . wire_str($reason) . wire_str($message);
 	return pack('V v v', 16 + length($body), 2, 0) . $id . $body;
 }
@@ -108,7 +111,7 @@ while (time() < $until)
 				my $frame = substr($pending{$s}, 0, $len);
 				print $fh "request $id{$s} " . unpack('H*', $frame) . "\n";
 				substr($pending{$s}, 0, $len) = '';
-				syswrite($s, response($frame)) if $mode eq 'answer';
+				syswrite($s, response($frame)) if $mode eq 'answer' || $mode eq 'refuse';
 			}
 			next;
 		}
