@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "pgstat.h"
@@ -696,6 +697,69 @@ prepare_retry(int attempt, const char *tried_path, int64 tried_epoch,
 	return true;
 }
 
+/*
+ * Decodes the response frame in frame_buf (`length` bytes) into the item:
+ * outcome ERROR is a refusal before the sequencer, DONE with an error
+ * SQLSTATE a refusal the order manager journaled, DONE with success the
+ * answer.
+ */
+static void
+take_answer(uint32 length, const char *what, MatchdItem *it)
+{
+	pgx_response resp;
+
+	if (!pgx_decode_response(frame_buf + PGX_FRAME_HEADER, length - PGX_FRAME_HEADER,
+	                         &resp))
+		malformed_answer(what, "response body does not decode");
+	it->message = NULL;
+	it->journaled = false;
+	memset(&it->answer, 0, sizeof(it->answer));
+	if (resp.outcome == PGX_OUTCOME_ERROR)
+	{
+		if (!valid_sqlstate(resp.sqlstate))
+			malformed_answer(what, "invalid SQLSTATE in an error answer");
+		memcpy(it->sqlstate, resp.sqlstate, 5);
+		it->sqlstate[5] = '\0';
+		it->message = answer_string(resp.message, what, "the error message");
+		return;
+	}
+	if (resp.status == 0)
+		malformed_answer(what, "an answer without a status");
+	if (success_sqlstate(resp.sqlstate))
+		strlcpy(it->sqlstate, "00000", sizeof(it->sqlstate));
+	else
+	{
+		/* sequenced and journaled as rejected by the order manager */
+		if (!valid_sqlstate(resp.sqlstate))
+			malformed_answer(what, "invalid SQLSTATE in a refusal");
+		memcpy(it->sqlstate, resp.sqlstate, 5);
+		it->sqlstate[5] = '\0';
+		it->message = answer_string(resp.message, what, "the refusal message");
+		it->journaled = true;
+	}
+	it->answer.status = resp.status;
+	it->answer.seq = resp.seq;
+	it->answer.order_id = resp.order_id;
+	it->answer.created_ts = resp.created_ts;
+	it->answer.filled = resp.filled;
+	it->answer.remaining = resp.remaining;
+	it->answer.reason = answer_string(resp.reason, what, "the reason");
+}
+
+static bool
+item_accepted(const MatchdItem *it)
+{
+	return strcmp(it->sqlstate, "00000") == 0;
+}
+
+/* Refused before anything was sequenced, by a matchd that does not lead or is
+ * stopping, or never sent: worth one more try at the leader. */
+static bool
+item_not_acted_on(const MatchdItem *it)
+{
+	return !it->journaled && refused_as_not_leader(it->sqlstate);
+}
+
 void
 matchd_call(const char *role, const pgx_record *request, const char *what,
             const char *fate_hint, MatchdAnswer *answer)
@@ -704,9 +768,7 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 	    TimestampTzPlusMilliseconds(GetCurrentTimestamp(), exchange_matchd_timeout);
 	MemoryContext cxt = CurrentMemoryContext;
 	pgx_str role_str;
-	pgx_response resp;
-	char sqlstate[5];
-	char *message = NULL;
+	MatchdItem item = {.request = request};
 
 	reserve_frame_buf(PGX_FRAME_MAX);
 	role_str.ptr = role;
@@ -737,41 +799,12 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 
 			if (type != PGX_MSG_RESPONSE)
 				malformed_answer(what, psprintf("frame type %u is not a response", type));
-			if (!pgx_decode_response(frame_buf + PGX_FRAME_HEADER,
-			                         length - PGX_FRAME_HEADER, &resp))
-				malformed_answer(what, "response body does not decode");
-			if (resp.outcome == PGX_OUTCOME_ERROR)
+			take_answer(length, what, &item);
+			/* not acted on: this matchd does not lead (any more) */
+			if (item_not_acted_on(&item) && attempt == 0 && discovering())
 			{
-				memcpy(sqlstate, resp.sqlstate, 5);
-				if (!valid_sqlstate(sqlstate))
-					malformed_answer(what, "invalid SQLSTATE in an error answer");
-				message = answer_string(resp.message, what, "the error message");
-				/* not acted on: this matchd does not lead (any more) */
-				if (refused_as_not_leader(sqlstate) && attempt == 0 && discovering())
-				{
-					matchd_disconnect();
-					again = true;
-				}
-			}
-			else
-			{
-				if (resp.status == 0)
-					malformed_answer(what, "an answer without a status");
-				/* sequenced and journaled as rejected by the order manager: an error */
-				memcpy(sqlstate, resp.sqlstate, 5);
-				if (!success_sqlstate(sqlstate))
-				{
-					if (!valid_sqlstate(sqlstate))
-						malformed_answer(what, "invalid SQLSTATE in a refusal");
-					message = answer_string(resp.message, what, "the refusal message");
-				}
-				answer->status = resp.status;
-				answer->seq = resp.seq;
-				answer->order_id = resp.order_id;
-				answer->created_ts = resp.created_ts;
-				answer->filled = resp.filled;
-				answer->remaining = resp.remaining;
-				answer->reason = answer_string(resp.reason, what, "the reason");
+				matchd_disconnect();
+				again = true;
 			}
 		}
 		PG_CATCH();
@@ -788,25 +821,276 @@ matchd_call(const char *role, const pgx_record *request, const char *what,
 			break;
 	}
 
-	if (memcmp(sqlstate, PGX_SQLSTATE_RATE_LIMITED, 5) == 0)
+	if (strcmp(item.sqlstate, PGX_SQLSTATE_RATE_LIMITED) == 0)
 		yield_cpu_to_other_brokers();
-	if (resp.outcome == PGX_OUTCOME_ERROR)
-		ereport(ERROR, (errcode(PGX_ERRCODE(sqlstate)),
-		                errmsg("%s", message != NULL && message[0] != '\0'
-		                                 ? message
+	if (!item_accepted(&item) && !item.journaled)
+		ereport(ERROR, (errcode(PGX_ERRCODE(item.sqlstate)),
+		                errmsg("%s", item.message != NULL && item.message[0] != '\0'
+		                                 ? item.message
 		                                 : "matchd refused the command")));
-	if (!success_sqlstate(sqlstate))
+	if (item.journaled)
 		ereport(ERROR,
-		        (errcode(PGX_ERRCODE(sqlstate)),
+		        (errcode(PGX_ERRCODE(item.sqlstate)),
 		         errmsg("%s",
-		                message != NULL && message[0] != '\0'
-		                    ? message
+		                item.message != NULL && item.message[0] != '\0'
+		                    ? item.message
 		                    : psprintf("matchd's order manager refused the %s: %s", what,
-		                               answer->reason != NULL ? answer->reason
-		                                                      : "no reason given")),
+		                               item.answer.reason != NULL ? item.answer.reason
+		                                                          : "no reason given")),
 		         errdetail("The command was journaled at seq " INT64_FORMAT
 		                   " as rejected; nothing changed.",
-		                   answer->seq)));
+		                   item.answer.seq)));
+	*answer = item.answer;
+}
+
+/* ---- pipelined calls ------------------------------------------------------------- */
+
+/*
+ * Commands a pipelined call writes before it reads: two windows may be in
+ * flight, so that matchd batches a window while the next one is on its way.
+ * matchd buffers its answers for a connection, so a window never waits on
+ * the backend reading.
+ */
+#define PIPELINE_WINDOW 256
+
+enum
+{
+	ITEM_UNSENT = 0,
+	ITEM_SENT,
+	ITEM_DONE
+};
+
+static void
+refuse_item(MatchdItem *it, const char *sqlstate, const char *message)
+{
+	strlcpy(it->sqlstate, sqlstate, sizeof(it->sqlstate));
+	it->message = pstrdup(message);
+	it->journaled = false;
+}
+
+/*
+ * Writes the commands todo[from..from+k) as one run of frames (ids base +
+ * position); returns how many were wholly written.  A command too large to
+ * encode is refused on the spot (54000) and counts as answered.
+ */
+static int
+send_window(pgx_str role, MatchdItem *items, const int *todo, int from, int k,
+            uint64 base, uint8 *state, int *nanswered, const char *what,
+            TimestampTz deadline, bool *reused, bool patient)
+{
+	StringInfoData out;
+	uint32 *ends = palloc(sizeof(uint32) * k);
+	size_t sent;
+	int err, whole = 0;
+
+	initStringInfo(&out);
+	for (int j = 0; j < k; j++)
+	{
+		MatchdItem *it = &items[todo[from + j]];
+		size_t len = pgx_encode_request(frame_buf, base + from + j, role, it->request);
+
+		if (len == 0)
+		{
+			refuse_item(it, "54000",
+			            psprintf("the %s is too large to send to matchd", what));
+			state[from + j] = ITEM_DONE;
+			(*nanswered)++;
+		}
+		else
+			appendBinaryStringInfo(&out, (const char *)frame_buf, (int)len);
+		ends[j] = (uint32)out.len;
+	}
+	for (;;)
+	{
+		err = send_frame((const uint8 *)out.data, out.len, deadline, &sent);
+		if (err != 0 && sent == 0 && *reused)
+		{
+			/* matchd went away since the last call: nothing left, start afresh */
+			matchd_disconnect();
+			matchd_connect(deadline, patient);
+			*reused = false;
+			continue;
+		}
+		break;
+	}
+	while (whole < k && ends[whole] <= sent)
+	{
+		if (state[from + whole] == ITEM_UNSENT)
+			state[from + whole] = ITEM_SENT;
+		whole++;
+	}
+	conn_requests += whole;
+	if (err != 0)
+	{
+		errno = err;
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNAVAILABLE),
+		                errmsg("could not send the %s to matchd: %m", what),
+		                errhint("The call may be retried.")));
+	}
+	pfree(out.data);
+	pfree(ends);
+	return k;
+}
+
+/*
+ * One pass over the items todo[0..ntodo): writes them in windows and takes
+ * the answers as they come (a refusal before the sequencer is answered at
+ * once, a sequenced command after its batch committed, so not in order: the
+ * request id says whose).  A failure of the connection ends the pass: what
+ * was sent and not answered has an unknown fate (PX041), what was not sent
+ * did not happen (PX040).  Interrupts and other errors propagate.
+ */
+static void
+pipeline_pass(pgx_str role, MatchdItem *items, const int *todo, int ntodo,
+              const char *what, const char *fate_hint, bool patient)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	uint64 base = last_request_id + 1;
+	uint8 *state = palloc0(ntodo);
+	int nsent = 0, nanswered = 0;
+
+	last_request_id += (uint64)ntodo;
+	PG_TRY();
+	{
+		TimestampTz deadline =
+		    TimestampTzPlusMilliseconds(GetCurrentTimestamp(), exchange_matchd_timeout);
+		bool reused;
+
+		if (conn_fd != PGINVALID_SOCKET && !connection_reusable())
+			matchd_disconnect();
+		reused = conn_fd != PGINVALID_SOCKET;
+		if (!reused)
+			matchd_connect(deadline, patient);
+		while (nanswered < ntodo)
+		{
+			uint32 length;
+			uint16 type;
+			uint64 id;
+			int j;
+
+			if (nsent < ntodo && nsent - nanswered < 2 * PIPELINE_WINDOW)
+			{
+				int k = Min(ntodo - nsent, PIPELINE_WINDOW);
+
+				nsent += send_window(role, items, todo, nsent, k, base, state, &nanswered,
+				                     what, deadline, &reused, patient);
+				reused = true;
+				continue;
+			}
+			length = receive_frame(deadline, what, fate_hint);
+			(void)pgx_decode_frame_header(frame_buf, &length, &type, &id);
+			if (type != PGX_MSG_RESPONSE)
+				malformed_answer(what, psprintf("frame type %u is not a response", type));
+			if (id == PGX_REQUEST_ID_GOODBYE)
+			{
+				/* this matchd stops leading: nothing unanswered was acted on */
+				MatchdItem bye;
+
+				take_answer(length, what, &bye);
+				for (j = 0; j < ntodo; j++)
+					if (state[j] != ITEM_DONE)
+					{
+						refuse_item(&items[todo[j]], bye.sqlstate,
+						            bye.message != NULL ? bye.message
+						                                : "matchd stopped leading");
+						state[j] = ITEM_DONE;
+					}
+				matchd_disconnect();
+				break;
+			}
+			if (id < base || id - base >= (uint64)nsent || state[id - base] != ITEM_SENT)
+				malformed_answer(what, psprintf("answer to request " UINT64_FORMAT
+				                                ", which is not awaited",
+				                                id));
+			j = (int)(id - base);
+			take_answer(length, what, &items[todo[j]]);
+			state[j] = ITEM_DONE;
+			nanswered++;
+			/* the timeout bounds the wait for each next answer, not the call */
+			deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+			                                       exchange_matchd_timeout);
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+		bool ours;
+
+		/* a late answer must never be read as the next request's */
+		matchd_disconnect();
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		ours = edata->sqlerrcode == ERRCODE_PGX_UNAVAILABLE ||
+		       edata->sqlerrcode == ERRCODE_PGX_FATE_UNKNOWN ||
+		       edata->sqlerrcode == ERRCODE_PGX_PROTOCOL;
+		if (!ours)
+			PG_RE_THROW();
+		/* raised by this file's own socket code, which holds nothing else */
+		FlushErrorState();
+		for (int j = 0; j < ntodo; j++)
+		{
+			MatchdItem *it = &items[todo[j]];
+
+			if (state[j] == ITEM_SENT)
+				refuse_item(
+				    it, PGX_SQLSTATE_FATE_UNKNOWN,
+				    psprintf("the %s's fate is unknown: %s", what,
+				             edata->detail != NULL ? edata->detail : edata->message));
+			else if (state[j] == ITEM_UNSENT)
+				refuse_item(it, PGX_SQLSTATE_UNAVAILABLE,
+				            psprintf("the %s was not sent: %s", what, edata->message));
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	pfree(state);
+}
+
+void
+matchd_call_many(const char *role, MatchdItem *items, int n, const char *what,
+                 const char *fate_hint)
+{
+	int *todo = palloc(sizeof(int) * Max(n, 1));
+	int ntodo = 0;
+	pgx_str role_str;
+
+	reserve_frame_buf(PGX_FRAME_MAX);
+	role_str.ptr = role;
+	role_str.len = (uint16)strlen(role);
+	for (int i = 0; i < n; i++)
+		if (items[i].request != NULL)
+			todo[ntodo++] = i;
+
+	for (int attempt = 0; ntodo > 0; attempt++)
+	{
+		char tried[sizeof(leader_path)];
+		int64 tried_epoch = leader_epoch;
+		int again = 0;
+
+		/* no lease at all is no failover: it fails here, not retried */
+		if (discovering())
+			(void)target_path();
+		strlcpy(tried, discovering() ? leader_path : "", sizeof(tried));
+		pipeline_pass(role_str, items, todo, ntodo, what, fate_hint, attempt > 0);
+		/* what certainly was not acted on goes once more, to the new leader */
+		for (int k = 0; k < ntodo; k++)
+			if (item_not_acted_on(&items[todo[k]]))
+				todo[again++] = todo[k];
+		if (again == 0 ||
+		    !prepare_retry(attempt, tried, tried_epoch,
+		                   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+		                                               exchange_matchd_timeout)))
+			break;
+		ntodo = again;
+	}
+	for (int i = 0; i < n; i++)
+		if (items[i].request != NULL &&
+		    strcmp(items[i].sqlstate, PGX_SQLSTATE_RATE_LIMITED) == 0)
+		{
+			yield_cpu_to_other_brokers();
+			break;
+		}
+	pfree(todo);
 }
 
 void

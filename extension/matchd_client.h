@@ -37,6 +37,40 @@ extern void matchd_call(const char *role, const pgx_record *request, const char 
                         const char *fate_hint, MatchdAnswer *answer);
 
 /*
+ * One command of a pipelined call (matchd_call_many) and what became of it.
+ * `request` is set by the caller (NULL: not sent, the caller judged it
+ * already); the rest is set by the call:
+ *	- sqlstate "00000": matchd sequenced it; `answer` holds its answer (the
+ *	  engine's own rejections come back here with status rejected);
+ *	- another SQLSTATE: refused, with `message`; `journaled` when the order
+ *	  manager journaled the refusal (answer.seq says where), false when it was
+ *	  refused before the sequencer (PX076, PX043) or never reached matchd
+ *	  (PX040: nothing happened), or PX041 when it was sent and no answer came
+ *	  (its fate is unknown: look it up by client_order_id).
+ */
+typedef struct MatchdItem
+{
+	const pgx_record *request;
+	char sqlstate[6];
+	char *message;
+	bool journaled;
+	MatchdAnswer answer;
+} MatchdItem;
+
+/*
+ * Sends n commands as `role` on the one connection without waiting for each
+ * answer (up to two windows of PGX_PIPELINE_WINDOW in flight), and gives each
+ * item its own outcome: one command's refusal never stops the others.  Each
+ * is sequenced as if sent alone, in the order given.  The call waits at most
+ * exchange.matchd_timeout for each next answer.  Items refused as not acted
+ * on (PX040/PX043) are sent once more, to the new leader, as matchd_call
+ * does.  Raises only for what concerns the call itself (cancel, interrupts,
+ * out of memory).
+ */
+extern void matchd_call_many(const char *role, MatchdItem *items, int n, const char *what,
+                             const char *fate_hint);
+
+/*
  * Asks matchd a market-data query and returns its reply; the rows point into
  * a buffer that the next call reuses.  Raises matchd's error (PX020 unknown
  * symbol, 22023 bad depth or resolution, ...), PX040 when matchd cannot be

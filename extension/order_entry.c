@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_proc.h"
@@ -33,6 +34,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -42,6 +44,7 @@
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "batch.h"
 #include "exchange.h"
@@ -51,6 +54,8 @@
 PG_FUNCTION_INFO_V1(exchange_submit_order);
 PG_FUNCTION_INFO_V1(exchange_cancel_order);
 PG_FUNCTION_INFO_V1(exchange_amend_order);
+PG_FUNCTION_INFO_V1(exchange_submit_orders);
+PG_FUNCTION_INFO_V1(exchange_cancel_orders);
 PG_FUNCTION_INFO_V1(exchange_add_symbol);
 PG_FUNCTION_INFO_V1(exchange_open_account);
 
@@ -536,6 +541,77 @@ return_order_row(FunctionCallInfo fcinfo, const MatchdAnswer *a)
 
 /* ---- submit_order ------------------------------------------------------------------ */
 
+/* A new order's arguments, as submit_order and submit_orders take them. */
+typedef struct NewOrderArgs
+{
+	char *account, *symbol, *client_order_id; /* client_order_id may be NULL */
+	uint8 side, type, tif;
+	int64 quantity;
+	Numeric price; /* NULL: none */
+} NewOrderArgs;
+
+/*
+ * Checks a new order as submit_order does (raising its errors) and encodes it
+ * into rec, whose strings point into a.
+ */
+static void
+build_new_order(Oid owner, NewOrderArgs *a, pgx_record *rec)
+{
+	int64 lot_size, ticks = 0;
+	Numeric tick_size;
+
+	check_quantity(a->quantity);
+	if (a->type == PGX_TYPE_LIMIT && a->price == NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a limit order needs a price")));
+	if (a->type == PGX_TYPE_MARKET && a->price != NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a market order has no price"),
+		         errhint("Leave price NULL, or send a limit order at that price.")));
+	if (a->price != NULL)
+		check_price_positive(a->price);
+	if (a->type == PGX_TYPE_MARKET)
+	{
+		/* a market order never rests: it trades now or not at all */
+		if (a->tif == PGX_TIF_GTC)
+			ereport(ERROR,
+			        (errcode(ERRCODE_PGX_BAD_PRICE),
+			         errmsg("a market order cannot be good till cancelled"),
+			         errhint("Market orders never rest; use time_in_force ioc or fok "
+			                 "(day, the default, is sent as ioc).")));
+		if (a->tif == PGX_TIF_DAY)
+			a->tif = PGX_TIF_IOC;
+	}
+	if (a->client_order_id != NULL && strlen(a->client_order_id) > CLIENT_ORDER_ID_MAX)
+		ereport(ERROR,
+		        (errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+		         errmsg("client_order_id is longer than %d bytes", CLIENT_ORDER_ID_MAX)));
+	if (a->client_order_id != NULL && a->client_order_id[0] == '\0')
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("client_order_id must not be empty"),
+		                errhint("Leave it NULL when there is none.")));
+
+	check_account_owner(owner, a->account);
+	if (!oe_lookup_symbol(owner, a->symbol, &tick_size, &lot_size))
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
+		                errmsg("unknown symbol \"%s\"", a->symbol)));
+	oe_check_lot(a->symbol, a->quantity, lot_size);
+	if (a->price != NULL)
+		ticks = exchange_numeric_to_ticks(a->price, tick_size);
+
+	oe_record_init(rec, PGX_KIND_NEW_ORDER);
+	oe_record_str(rec, PGX_S_SYMBOL, a->symbol);
+	oe_record_str(rec, PGX_S_ACCOUNT, a->account);
+	rec->side = a->side;
+	rec->order_type = a->type;
+	rec->time_in_force = a->tif;
+	if (a->type == PGX_TYPE_LIMIT)
+		oe_record_int(rec, PGX_F_PRICE, ticks);
+	oe_record_int(rec, PGX_F_QUANTITY, a->quantity);
+	if (a->client_order_id != NULL)
+		oe_record_str(rec, PGX_S_CLIENT_ORDER_ID, a->client_order_id);
+}
+
 /*
  * submit_order(account text, symbol text, side side, quantity bigint,
  *				price numeric DEFAULT NULL, order_type order_type DEFAULT 'limit',
@@ -551,78 +627,25 @@ exchange_submit_order(PG_FUNCTION_ARGS)
 	                                    "quantity",      NULL,     "order_type",
 	                                    "time_in_force", NULL};
 	Oid owner = oe_function_owner(fcinfo);
-	char *account, *symbol, *client_order_id = NULL;
-	uint8 side, type, tif;
-	int64 quantity, lot_size, ticks = 0;
-	Numeric price = NULL, tick_size;
+	NewOrderArgs a = {0};
 	pgx_record rec;
 	MatchdAnswer answer;
 
 	/* a set-returning context, checked before anything is sent */
 	InitMaterializedSRF(fcinfo, 0);
 	oe_require_args(fcinfo, names, lengthof(names));
-	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	symbol = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	side = enum_to_wire(PG_GETARG_DATUM(2), exchange_side_labels, PGX_SIDE__COUNT);
-	quantity = PG_GETARG_INT64(3);
+	a.account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	a.symbol = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	a.side = enum_to_wire(PG_GETARG_DATUM(2), exchange_side_labels, PGX_SIDE__COUNT);
+	a.quantity = PG_GETARG_INT64(3);
 	if (!PG_ARGISNULL(4))
-		price = PG_GETARG_NUMERIC(4);
-	type = enum_to_wire(PG_GETARG_DATUM(5), exchange_type_labels, PGX_TYPE__COUNT);
-	tif = enum_to_wire(PG_GETARG_DATUM(6), exchange_tif_labels, PGX_TIF__COUNT);
+		a.price = PG_GETARG_NUMERIC(4);
+	a.type = enum_to_wire(PG_GETARG_DATUM(5), exchange_type_labels, PGX_TYPE__COUNT);
+	a.tif = enum_to_wire(PG_GETARG_DATUM(6), exchange_tif_labels, PGX_TIF__COUNT);
 	if (!PG_ARGISNULL(7))
-		client_order_id = text_to_cstring(PG_GETARG_TEXT_PP(7));
+		a.client_order_id = text_to_cstring(PG_GETARG_TEXT_PP(7));
 
-	check_quantity(quantity);
-	if (type == PGX_TYPE_LIMIT && price == NULL)
-		ereport(ERROR,
-		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a limit order needs a price")));
-	if (type == PGX_TYPE_MARKET && price != NULL)
-		ereport(ERROR,
-		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a market order has no price"),
-		         errhint("Leave price NULL, or send a limit order at that price.")));
-	if (price != NULL)
-		check_price_positive(price);
-	if (type == PGX_TYPE_MARKET)
-	{
-		/* a market order never rests: it trades now or not at all */
-		if (tif == PGX_TIF_GTC)
-			ereport(ERROR,
-			        (errcode(ERRCODE_PGX_BAD_PRICE),
-			         errmsg("a market order cannot be good till cancelled"),
-			         errhint("Market orders never rest; use time_in_force ioc or fok "
-			                 "(day, the default, is sent as ioc).")));
-		if (tif == PGX_TIF_DAY)
-			tif = PGX_TIF_IOC;
-	}
-	if (client_order_id != NULL && strlen(client_order_id) > CLIENT_ORDER_ID_MAX)
-		ereport(ERROR,
-		        (errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-		         errmsg("client_order_id is longer than %d bytes", CLIENT_ORDER_ID_MAX)));
-	if (client_order_id != NULL && client_order_id[0] == '\0')
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("client_order_id must not be empty"),
-		                errhint("Leave it NULL when there is none.")));
-
-	check_account_owner(owner, account);
-	if (!oe_lookup_symbol(owner, symbol, &tick_size, &lot_size))
-		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
-		                errmsg("unknown symbol \"%s\"", symbol)));
-	oe_check_lot(symbol, quantity, lot_size);
-	if (price != NULL)
-		ticks = exchange_numeric_to_ticks(price, tick_size);
-
-	oe_record_init(&rec, PGX_KIND_NEW_ORDER);
-	oe_record_str(&rec, PGX_S_SYMBOL, symbol);
-	oe_record_str(&rec, PGX_S_ACCOUNT, account);
-	rec.side = side;
-	rec.order_type = type;
-	rec.time_in_force = tif;
-	if (type == PGX_TYPE_LIMIT)
-		oe_record_int(&rec, PGX_F_PRICE, ticks);
-	oe_record_int(&rec, PGX_F_QUANTITY, quantity);
-	if (client_order_id != NULL)
-		oe_record_str(&rec, PGX_S_CLIENT_ORDER_ID, client_order_id);
-
+	build_new_order(owner, &a, &rec);
 	matchd_call(oe_caller_name(), &rec, "order", order_fate_hint, &answer);
 	return_order_row(fcinfo, &answer);
 	return (Datum)0;
@@ -715,6 +738,303 @@ exchange_amend_order(PG_FUNCTION_ARGS)
 		oe_record_int(&rec, PGX_F_PRICE, ticks);
 	matchd_call(oe_caller_name(), &rec, "amendment", order_fate_hint, &answer);
 	return_order_row(fcinfo, &answer);
+	return (Datum)0;
+}
+
+/* ---- baskets: submit_orders, cancel_orders ----------------------------------------
+ *
+ * Each order of a basket is judged on its own, exactly as if it were sent
+ * alone: the argument checks first (a failing one refuses that order only,
+ * nothing is sent for it), then one pipelined exchange with matchd for all
+ * that passed (matchd_call_many), sequenced in the basket's order.  One row
+ * per order comes back, in order, with its SQLSTATE and message instead of
+ * an error.  What fails the whole call is only what concerns the call: a
+ * NULL or multi-dimensional array, an account that is not the caller's for
+ * cancel_orders, no lease to find matchd by, an interrupt.
+ */
+
+/* Most orders in one call: a basket's answers are materialized in memory. */
+#define BASKET_MAX 1000000
+
+/* Runs judge(arg) in a subtransaction; on error, refuses the item with the
+ * error's SQLSTATE and message (the subtransaction undoes what judge did). */
+static void
+judge_safely(void (*judge)(void *), void *arg, MatchdItem *it)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		judge(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		/* a cancel or a shutdown is the call's, not the order's */
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION ||
+		    ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES)
+			ReThrowError(edata);
+		it->request = NULL;
+		strlcpy(it->sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(it->sqlstate));
+		it->message = pstrdup(edata->message);
+		it->journaled = false;
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/* The elements of a one-dimensional array argument (PG_ARGISNULL checked). */
+static int
+basket_elements(FunctionCallInfo fcinfo, int argno, const char *name, Datum **elems,
+                bool **nulls)
+{
+	ArrayType *arr;
+	int16 typlen;
+	bool typbyval;
+	char typalign;
+	int n;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		                errmsg("%s must not be NULL", name)));
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+		                errmsg("%s must be a one-dimensional array", name)));
+	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, elems, nulls,
+	                  &n);
+	if (n > BASKET_MAX)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		                errmsg("%s has %d elements; one call takes at most %d", name, n,
+		                       BASKET_MAX),
+		                errhint("Send the basket in several calls.")));
+	return n;
+}
+
+/* The Datum of an order_status label, for a result row's attribute attno. */
+static Datum
+status_datum(TupleDesc td, int attno, uint8 status)
+{
+	Oid status_type = TupleDescAttr(td, attno)->atttypid;
+	HeapTuple tup;
+	Datum d;
+
+	if (status == 0 || status >= PGX_STATUS__COUNT)
+		elog(ERROR, "order status %u out of range", status);
+	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(status_type),
+	                      CStringGetDatum(exchange_status_labels[status]));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "order_status has no label \"%s\"", exchange_status_labels[status]);
+	d = ObjectIdGetDatum(((Form_pg_enum)GETSTRUCT(tup))->oid);
+	ReleaseSysCache(tup);
+	return d;
+}
+
+/*
+ * One row of a basket's result: (ordinal, id, creation_time, filled_quantity,
+ * remaining_quantity, status, reject_reason, sqlstate, message).  An accepted
+ * order has sqlstate 00000 and no message; a refused one status rejected, no
+ * id, its SQLSTATE and message (which names the journal's seq when the order
+ * manager journaled the refusal) and the order manager's reason code.
+ */
+static void
+put_basket_row(FunctionCallInfo fcinfo, int ordinal, const MatchdItem *it, Datum rejected)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+	TupleDesc td = rsinfo->setDesc;
+	Datum values[9] = {0};
+	bool nulls[9] = {0};
+	bool accepted = strcmp(it->sqlstate, "00000") == 0;
+
+	values[0] = Int32GetDatum(ordinal);
+	if (accepted)
+	{
+		values[1] = Int64GetDatum(it->answer.order_id);
+		values[2] = TimestampTzGetDatum(it->answer.created_ts);
+		values[3] = Int64GetDatum(it->answer.filled);
+		values[4] = Int64GetDatum(it->answer.remaining);
+		values[5] = status_datum(td, 5, it->answer.status);
+		nulls[8] = true;
+	}
+	else
+	{
+		nulls[1] = nulls[2] = nulls[3] = nulls[4] = true;
+		values[5] = rejected;
+		values[8] = CStringGetTextDatum(
+		    it->journaled
+		        ? psprintf("%s (journaled at seq " INT64_FORMAT " as rejected)",
+		                   it->message != NULL ? it->message : "refused", it->answer.seq)
+		        : (it->message != NULL ? it->message : "refused"));
+	}
+	if (it->answer.reason != NULL)
+		values[6] = CStringGetTextDatum(it->answer.reason);
+	else
+		nulls[6] = true;
+	values[7] = CStringGetTextDatum(it->sqlstate);
+	tuplestore_putvalues(rsinfo->setResult, td, values, nulls);
+}
+
+static void
+put_basket_rows(FunctionCallInfo fcinfo, const MatchdItem *items, int n)
+{
+	TupleDesc td = ((ReturnSetInfo *)fcinfo->resultinfo)->setDesc;
+	Datum rejected = status_datum(td, 5, PGX_STATUS_REJECTED);
+
+	for (int i = 0; i < n; i++)
+		put_basket_row(fcinfo, i + 1, &items[i], rejected);
+}
+
+/* One order of submit_orders, judged in its own subtransaction. */
+typedef struct BasketOrder
+{
+	Oid owner;
+	TupleDesc desc; /* of exchange.order_request */
+	HeapTupleHeader row;
+	NewOrderArgs args;
+	pgx_record rec;
+} BasketOrder;
+
+static void
+judge_basket_order(void *arg)
+{
+	static const char *const names[] = {"account", "symbol", "side", "quantity",
+	                                    NULL,      NULL,     NULL,   NULL};
+	BasketOrder *o = arg;
+	HeapTupleData tuple;
+	Datum v[8];
+	bool isnull[8];
+
+	if (o->desc->natts != 8)
+		elog(ERROR, "exchange.order_request has %d attributes, not 8", o->desc->natts);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(o->row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = o->row;
+	heap_deform_tuple(&tuple, o->desc, v, isnull);
+	for (int i = 0; i < 8; i++)
+		if (names[i] != NULL && isnull[i])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("%s must not be NULL", names[i])));
+	o->args.account = TextDatumGetCString(v[0]);
+	o->args.symbol = TextDatumGetCString(v[1]);
+	o->args.side = enum_to_wire(v[2], exchange_side_labels, PGX_SIDE__COUNT);
+	o->args.quantity = DatumGetInt64(v[3]);
+	o->args.price = isnull[4] ? NULL : DatumGetNumericCopy(v[4]);
+	o->args.type = isnull[5] ? PGX_TYPE_LIMIT
+	                         : enum_to_wire(v[5], exchange_type_labels, PGX_TYPE__COUNT);
+	o->args.tif =
+	    isnull[6] ? PGX_TIF_DAY : enum_to_wire(v[6], exchange_tif_labels, PGX_TIF__COUNT);
+	o->args.client_order_id = isnull[7] ? NULL : TextDatumGetCString(v[7]);
+	build_new_order(o->owner, &o->args, &o->rec);
+}
+
+/*
+ * submit_orders(orders order_request[]) returns table (ordinal, id,
+ *				 creation_time, filled_quantity, remaining_quantity, status,
+ *				 reject_reason, sqlstate, message)
+ */
+Datum
+exchange_submit_orders(PG_FUNCTION_ARGS)
+{
+	Oid owner = oe_function_owner(fcinfo);
+	Datum *elems;
+	bool *enulls;
+	int n;
+	MatchdItem *items;
+	BasketOrder *orders;
+	TupleDesc desc = NULL;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = basket_elements(fcinfo, 0, "orders", &elems, &enulls);
+	items = palloc0(sizeof(MatchdItem) * Max(n, 1));
+	orders = palloc0(sizeof(BasketOrder) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (enulls[i])
+		{
+			strlcpy(items[i].sqlstate, "22004", sizeof(items[i].sqlstate));
+			items[i].message = psprintf("order %d of the basket is NULL", i + 1);
+			continue;
+		}
+		orders[i].owner = owner;
+		orders[i].row = DatumGetHeapTupleHeader(elems[i]);
+		if (desc == NULL)
+			desc = lookup_rowtype_tupdesc_copy(HeapTupleHeaderGetTypeId(orders[i].row),
+			                                   HeapTupleHeaderGetTypMod(orders[i].row));
+		orders[i].desc = desc;
+		items[i].request = &orders[i].rec;
+		judge_safely(judge_basket_order, &orders[i], &items[i]);
+	}
+	matchd_call_many(oe_caller_name(), items, n, "order", order_fate_hint);
+	put_basket_rows(fcinfo, items, n);
+	return (Datum)0;
+}
+
+/*
+ * cancel_orders(account text, order_ids bigint[]) returns the same table as
+ * submit_orders: each id is cancelled on its own, PX030 for one that is not an
+ * open order of the account.
+ */
+Datum
+exchange_cancel_orders(PG_FUNCTION_ARGS)
+{
+	Oid owner = oe_function_owner(fcinfo);
+	char *account;
+	Datum *elems;
+	bool *enulls;
+	int n;
+	MatchdItem *items;
+	pgx_record *recs;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		                errmsg("account must not be NULL")));
+	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	check_account_owner(owner, account);
+	n = basket_elements(fcinfo, 1, "order_ids", &elems, &enulls);
+	items = palloc0(sizeof(MatchdItem) * Max(n, 1));
+	recs = palloc0(sizeof(pgx_record) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		int64 order_id = enulls[i] ? 0 : DatumGetInt64(elems[i]);
+
+		if (enulls[i])
+		{
+			strlcpy(items[i].sqlstate, "22004", sizeof(items[i].sqlstate));
+			items[i].message = psprintf("order id %d of the list is NULL", i + 1);
+			continue;
+		}
+		if (order_id <= 0)
+		{
+			strlcpy(items[i].sqlstate, unpack_sql_state(ERRCODE_PGX_UNKNOWN_ORDER),
+			        sizeof(items[i].sqlstate));
+			items[i].message =
+			    psprintf("order " INT64_FORMAT " is not an open order of account \"%s\"",
+			             order_id, account);
+			continue;
+		}
+		oe_record_init(&recs[i], PGX_KIND_CANCEL_ORDER);
+		oe_record_str(&recs[i], PGX_S_ACCOUNT, account);
+		oe_record_int(&recs[i], PGX_F_ORDER_ID, order_id);
+		items[i].request = &recs[i];
+	}
+	matchd_call_many(oe_caller_name(), items, n, "cancel request", order_fate_hint);
+	put_basket_rows(fcinfo, items, n);
 	return (Datum)0;
 }
 

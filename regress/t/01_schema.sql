@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(118);
+SELECT plan(121);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -46,6 +46,7 @@ SELECT has_function('exchange', f, 'function exchange.' || f)
                     'stream_position', 'price_to_ticks', 'ticks_to_price', 'encode_batch',
                     'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price', 'tick_size',
                     'journal_insert', 'submit_order', 'cancel_order', 'amend_order', 'add_symbol',
+                    'submit_orders', 'cancel_orders',
                     'open_account', 'executions', 'publish_batch',
                     'set_kyc_status', 'suspend_account', 'resume_account', 'deposit', 'withdraw',
                     'credit_shares', 'debit_shares', 'set_account_limits', 'set_symbol_limits',
@@ -84,8 +85,12 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
           '(kind = ''trade''::exchange.event_kind)', 'the trade index holds trades only');
 SELECT col_type_is('exchange', 'symbols', 'book_version', 'bigint', 'symbols.book_version');
 SELECT col_not_null('exchange', 'symbols', 'book_version', 'book_version is never NULL');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.6',
-          'CREATE EXTENSION installs version 1.4');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.7',
+          'CREATE EXTENSION installs version 1.7');
+SELECT is(
+    (SELECT pg_get_function_result('exchange.submit_orders(exchange.order_request[])'::regprocedure)),
+    'TABLE(ordinal integer, id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text, sqlstate text, message text)',
+    'submit_orders returns one documented row per order');
 SELECT is(
     (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text)'::regprocedure)),
     'TABLE(id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text)',

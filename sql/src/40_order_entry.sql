@@ -39,6 +39,43 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.amend_order(text, bigint, bigint, numeric) IS
 	'Changes an open order of an account of the calling role through matchd: quantity is the new open (remaining) quantity, a NULL price keeps the price.  Returns the order''s row.  Not transactional.';
 
+------------------------------------------------------------------------------
+-- Baskets (C): many orders or cancels in one call, pipelined to matchd.  Each
+-- order is judged on its own, as if sent alone, in the basket's order; one
+-- row per order comes back, with its SQLSTATE and message in place of an
+-- error.  Not transactional, like the single calls.
+------------------------------------------------------------------------------
+CREATE TYPE @extschema@.order_request AS (
+	account			text,
+	symbol			text,
+	side			@extschema@.side,
+	quantity		bigint,
+	price			numeric,
+	order_type		@extschema@.order_type,
+	time_in_force	@extschema@.time_in_force,
+	client_order_id	text
+);
+COMMENT ON TYPE @extschema@.order_request IS
+	'One order of a basket for exchange.submit_orders: the arguments of exchange.submit_order; a NULL order_type is limit, a NULL time_in_force day.';
+
+CREATE FUNCTION @extschema@.submit_orders(orders @extschema@.order_request[])
+RETURNS TABLE (ordinal int, id bigint, creation_time timestamptz, filled_quantity bigint,
+	remaining_quantity bigint, status @extschema@.order_status, reject_reason text,
+	sqlstate text, message text)
+AS 'MODULE_PATHNAME', 'exchange_submit_orders'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.submit_orders(@extschema@.order_request[]) IS
+	'Sends a basket of new orders (at most 1,000,000) for accounts of the calling role to matchd in one pipelined exchange and returns one row per order, in order (ordinal from 1): as exchange.submit_order would return it, with sqlstate 00000; or, for an order refused by the argument checks, matchd or the order manager, status rejected, no id, its SQLSTATE and message (PX041 when its fate is unknown: look it up by client_order_id).  Each order is judged on its own and sequenced in the basket''s order; one refusal never stops the others.  Not transactional.  Errors of the whole call: 22004 (NULL array), 2202E (more than one dimension), 54000 (too many orders).';
+
+CREATE FUNCTION @extschema@.cancel_orders(account text, order_ids bigint[])
+RETURNS TABLE (ordinal int, id bigint, creation_time timestamptz, filled_quantity bigint,
+	remaining_quantity bigint, status @extschema@.order_status, reject_reason text,
+	sqlstate text, message text)
+AS 'MODULE_PATHNAME', 'exchange_cancel_orders'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.cancel_orders(text, bigint[]) IS
+	'Cancels many open orders of one account of the calling role in one pipelined exchange with matchd; one row per id, in order, as exchange.submit_orders returns them (PX030 for an id that is not an open order of the account).  Not transactional.  Errors of the whole call: 22004, 42501 (not the caller''s account), 2202E, 54000.';
+
 CREATE FUNCTION @extschema@.add_symbol(symbol text, tick_size numeric, lot_size bigint DEFAULT 1,
 	currency text DEFAULT 'USD', reference_price numeric DEFAULT NULL,
 	description text DEFAULT NULL)
@@ -122,6 +159,8 @@ REVOKE ALL ON FUNCTION @extschema@.publish_batch(bytea, int),
 	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text),
 	@extschema@.cancel_order(text, bigint),
 	@extschema@.amend_order(text, bigint, bigint, numeric),
+	@extschema@.submit_orders(@extschema@.order_request[]),
+	@extschema@.cancel_orders(text, bigint[]),
 	@extschema@.add_symbol(text, numeric, bigint, text, numeric, text),
 	@extschema@.executions(text, bigint, timestamptz, timestamptz)
 	FROM PUBLIC;
@@ -130,7 +169,9 @@ REVOKE ALL ON @extschema@.execution_log FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
 	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text),
 	@extschema@.cancel_order(text, bigint),
-	@extschema@.amend_order(text, bigint, bigint, numeric)
+	@extschema@.amend_order(text, bigint, bigint, numeric),
+	@extschema@.submit_orders(@extschema@.order_request[]),
+	@extschema@.cancel_orders(text, bigint[])
 	TO exchange_broker;
 GRANT EXECUTE ON FUNCTION @extschema@.add_symbol(text, numeric, bigint, text, numeric, text)
 	TO exchange_admin;
