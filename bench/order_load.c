@@ -255,12 +255,19 @@ static pthread_barrier_t phase_begin, phase_end;
 static int64_t origin_ns; /* the mids move with time since this instant */
 
 static int64_t
-now_ns(void)
+clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* schedules and latencies: immune to changes of the wall clock */
+static int64_t
+now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void
@@ -1815,13 +1822,11 @@ run_is_over(void)
 	       (opt.stop_file && access(opt.stop_file, F_OK) == 0);
 }
 
+/* --fate-log stamps: the wall clock, which the drills stamp their kills with */
 static int64_t
 wall_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return clock_ns(CLOCK_REALTIME);
 }
 
 static void
