@@ -35,6 +35,12 @@
  * machine) and, with --matchd-log, reads the group commits that matchd logged
  * at --log-level debug.
  *
+ * With --closed-loop it is instead the brokers of the failure drills: each
+ * connection waits for every answer, new orders carry client order ids, an
+ * order whose fate is unknown is looked up before it is sent again, and every
+ * answer is written down for a check against the journal (see the section
+ * "--closed-loop" below).
+ *
  * Connection settings come from the usual PG* variables; the user is the
  * broker role.  Prints "BENCH <name> <value> <unit>" lines and "# " comments.
  * Exit status 1 if a connection broke or setup failed.
@@ -46,6 +52,8 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +218,10 @@ static struct
 	const char *flood_account, *flood_broker;
 	double flood_rate;
 	int flood_rounds;
+	/* --closed-loop: the brokers of the failure drills */
+	bool closed_loop;
+	int cancel_pct;
+	const char *fate_log, *stop_file;
 } opt = {
     .connections = 32,
     .rate = 43000,
@@ -243,12 +255,19 @@ static pthread_barrier_t phase_begin, phase_end;
 static int64_t origin_ns; /* the mids move with time since this instant */
 
 static int64_t
-now_ns(void)
+clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* schedules and latencies: immune to changes of the wall clock */
+static int64_t
+now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void
@@ -317,6 +336,8 @@ typedef struct Worker
 	int fd;
 	int heap_pos;      /* in its loop's timer heap, -1 if not */
 	struct Call *call; /* the call in flight */
+	/* --closed-loop: what the broker was told */
+	struct Tally *tally;
 } Worker;
 
 static Worker *workers;
@@ -392,6 +413,23 @@ merge_stats(Stats *into, const Stats *from)
 	into->traded += from->traded;
 	merge_codes(into->codes, &into->ncodes, from->codes, from->ncodes);
 	merge_codes(into->reasons, &into->nreasons, from->reasons, from->nreasons);
+}
+
+/* "#   error <code> x <n>, e.g. <message>", one line per code */
+static void
+print_error_codes(const Code *codes, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		char msg[200];
+		size_t len;
+
+		snprintf(msg, sizeof(msg), "%s", codes[i].example);
+		len = strlen(msg);
+		while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+			msg[--len] = 0;
+		printf("#   error %s x %" PRIu64 ", e.g. %s\n", codes[i].code, codes[i].n, msg);
+	}
 }
 
 /* ---- the workload ----------------------------------------------------------- */
@@ -1689,6 +1727,453 @@ ev_broken(void)
 	return n;
 }
 
+/* ---- --closed-loop: the brokers of the failure drills --------------------------
+ *
+ * The failure drills (regress/e2e/crash_recovery.sh, standby_failover.sh,
+ * standby_switchover.sh, regress/chaos/matchd_failover.sh, pg_failover.sh) kill
+ * matchd or PostgreSQL under load and then check the journal against what the
+ * brokers were told.  With --closed-loop every connection is such a broker, one
+ * thread each, that sends its next call once the previous one is answered: no
+ * schedule and no latency figures, what counts is what each answer said.  Its
+ * mix: --cancel-pct % cancels of one of its resting orders (when it has one),
+ * otherwise a limit order of 1..20 at 99.00..101.99 on one of --symbols.  Every
+ * new order carries a client order id unique to the run, "<connection>-<n>".
+ *
+ * --fate-log FILE gets a line per answer, stamped with the wall clock in ns
+ * (CLOCK_REALTIME: the clock the drills stamp their kills with):
+ *
+ *	ACK <order_id> <client_order_id> <ns> <filled> <status> <port>
+ *	                                 submit_order answered (by the server on port)
+ *	CANCELED <order_id> <ns>         cancel_order answered
+ *	UNKNOWN <client_order_id> <ns>   sent, no answer: PX041, or the connection was lost
+ *	FOUND <order_id> <client_order_id> <outcome>   ... and client_order() has it
+ *	ABSENT <client_order_id>         ... and it does not: sent again with the same id
+ *	DUPLICATE <client_order_id>      PX077 on such a resubmission
+ *	ERR <ns> <sqlstate or "conn">    any other failed call: its order is dropped
+ *
+ * An order whose fate is unknown is looked up by its client order id through
+ * exchange.client_order() and sent again only when it is absent, as a real
+ * broker must (matchd refuses a used id with PX077, so a resubmission is never a
+ * silent duplicate).  Other failed calls are counted and dropped: they never
+ * reached a matchd that acted on them.  Like a real broker it pauses after PX040
+ * (no matchd to serve): retrying at once only starves the machine, and the
+ * restarting matchd's replay, of CPU.  A lost connection is reopened every 50 ms.
+ *
+ * The run ends after --duration seconds, once --stop-file exists, or at SIGTERM
+ * or SIGINT: the drill decides when it has seen enough.  Prints one summary line
+ * and the failed calls by SQLSTATE; exit status 1 when nothing was acknowledged.
+ */
+#define BROKER_RESTING_CAP   64                /* resting orders a broker may cancel */
+#define UNAVAILABLE_PAUSE_NS INT64_C(5000000)  /* after PX040 */
+#define RECONNECT_PAUSE_NS   INT64_C(50000000) /* between connection attempts */
+#define LOOKUP_PAUSE_NS      INT64_C(20000000) /* between failed client_order() calls */
+#define LOOKUP_TRIES         100
+
+#define SQL_LIMIT_WITH_CLORDID SQL_LIMIT ", client_order_id => $6::text)"
+#define SQL_CLIENT_ORDER       "SELECT order_id, outcome FROM exchange.client_order($1, $2)"
+
+/* What one broker was told; summed over the brokers at the end. */
+typedef struct Tally
+{
+	uint64_t acks, canceled;
+	uint64_t unknown;    /* new orders sent without an answer */
+	uint64_t found;      /* ... that client_order() had after all */
+	uint64_t absent;     /* ... that it did not have: sent again */
+	uint64_t duplicates; /* resubmissions refused with PX077 */
+	uint64_t unresolved; /* the lookup never answered before the run ended */
+	uint64_t errors;     /* other failed orders and cancels: dropped */
+	uint64_t reconnects;
+	Code codes[MAX_CODES]; /* every failed call by SQLSTATE ("conn": connection lost) */
+	int ncodes;
+} Tally;
+
+/* A new order of the drills' mix; sent again as it is (same client order id). */
+typedef struct DrillOrder
+{
+	int sym;
+	bool buy;
+	int64_t price; /* ticks */
+	char qty[16], price_text[24], clordid[32];
+} DrillOrder;
+
+enum fate
+{
+	FATE_FOUND,
+	FATE_ABSENT,
+	FATE_UNRESOLVED
+};
+
+static volatile sig_atomic_t stop_signalled;
+static int64_t closed_loop_end_ns;
+static FILE *fate_log;
+static pthread_mutex_t fate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_signalled = 1;
+}
+
+static bool
+run_is_over(void)
+{
+	return stop_signalled || now_ns() >= closed_loop_end_ns ||
+	       (opt.stop_file && access(opt.stop_file, F_OK) == 0);
+}
+
+/* --fate-log stamps: the wall clock, which the drills stamp their kills with */
+static int64_t
+wall_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+static void
+pause_ns(int64_t ns)
+{
+	sleep_until(now_ns() + ns);
+}
+
+/* One line of --fate-log (whole lines: the drills read the file while it grows). */
+static void __attribute__((format(printf, 1, 2))) log_fate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fate_log == NULL)
+		return;
+	pthread_mutex_lock(&fate_lock);
+	va_start(ap, fmt);
+	vfprintf(fate_log, fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&fate_lock);
+}
+
+/*
+ * Opens the broker's connection, retrying while PostgreSQL restarts or fails
+ * over (with a multi-host conninfo and target_session_attrs=read-write libpq
+ * finds the new primary), until it succeeds or the run is over.
+ */
+static bool
+broker_connect(Worker *w)
+{
+	const char *keys[] = {"user", "application_name", "connect_timeout", NULL};
+	const char *vals[] = {w->role, "order_load", "2", NULL};
+
+	for (;;)
+	{
+		w->conn = PQconnectdbParams(keys, vals, 0);
+		if (PQstatus(w->conn) == CONNECTION_OK)
+			return true;
+		PQfinish(w->conn);
+		w->conn = NULL;
+		if (run_is_over())
+			return false;
+		pause_ns(RECONNECT_PAUSE_NS);
+	}
+}
+
+/* A lost connection is reopened (and counted); false when the run ended first. */
+static bool
+broker_stay_connected(Worker *w)
+{
+	if (PQstatus(w->conn) == CONNECTION_OK)
+		return true;
+	PQfinish(w->conn);
+	if (!broker_connect(w))
+		return false;
+	w->tally->reconnects++;
+	return true;
+}
+
+/* libpq's own errors (a lost connection) carry no SQLSTATE */
+static const char *
+sqlstate_of(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return state ? state : "conn";
+}
+
+/*
+ * Every failed call is counted by SQLSTATE, with the first line of its message
+ * as the example (the drills print them); after PX040 the broker pauses.
+ */
+static void
+note_failure(Worker *w, const PGresult *r)
+{
+	const char *state = sqlstate_of(r);
+	char example[200];
+
+	snprintf(example, sizeof(example), "%s", PQresultErrorMessage(r));
+	example[strcspn(example, "\n")] = '\0';
+	count_code(w->tally->codes, &w->tally->ncodes, state, example);
+	if (strcmp(state, "PX040") == 0)
+		pause_ns(UNAVAILABLE_PAUSE_NS);
+}
+
+/* A failed call whose order is dropped (never an acknowledgement). */
+static void
+drop_failed_call(Worker *w, const PGresult *r)
+{
+	log_fate("ERR %" PRId64 " %s\n", wall_ns(), sqlstate_of(r));
+	w->tally->errors++;
+}
+
+static void
+next_order(Worker *w, DrillOrder *o)
+{
+	o->sym = (int)(rnd(w) % (uint64_t)opt.nsymbols);
+	o->buy = rnd(w) & 1;
+	o->price = 9900 + (int64_t)(rnd(w) % 300);
+	format_price(o->price_text, sizeof(o->price_text), o->price);
+	snprintf(o->qty, sizeof(o->qty), "%d", 1 + (int)(rnd(w) % 20));
+	snprintf(o->clordid, sizeof(o->clordid), "%d-%" PRIu64, w->index, w->clordid_n++);
+}
+
+static PGresult *
+send_order(Worker *w, const DrillOrder *o)
+{
+	const char *values[6] = {w->account, opt.symbols[o->sym], o->buy ? "buy" : "sell",
+	                         o->qty,     o->price_text,       o->clordid};
+
+	return PQexecParams(w->conn, SQL_LIMIT_WITH_CLORDID, 6, NULL, values, NULL, NULL, 0);
+}
+
+/* submit_order answered: the acknowledgement; a resting order may be cancelled later. */
+static void
+acknowledge(Worker *w, const DrillOrder *o, const PGresult *r)
+{
+	const char *id = PQgetvalue(r, 0, PQfnumber(r, "id"));
+	const char *remaining = PQgetvalue(r, 0, PQfnumber(r, "remaining_quantity"));
+
+	log_fate("ACK %s %s %" PRId64 " %s %s %s\n", id, o->clordid, wall_ns(),
+	         PQgetvalue(r, 0, PQfnumber(r, "filled_quantity")),
+	         PQgetvalue(r, 0, PQfnumber(r, "status")), PQport(w->conn));
+	w->tally->acks++;
+	if (atoll(remaining) > 0)
+		remember(w, atoll(id), o->price, o->sym, o->buy);
+}
+
+/*
+ * Where is the order that was sent but never answered?  client_order() is
+ * asked until it answers, reconnecting as needed, LOOKUP_TRIES times at most.
+ */
+static enum fate
+look_up(Worker *w, const DrillOrder *o)
+{
+	const char *values[2] = {w->account, o->clordid};
+
+	for (int tries = 0; tries < LOOKUP_TRIES; tries++)
+	{
+		PGresult *r;
+		enum fate fate;
+
+		if (!broker_stay_connected(w))
+			return FATE_UNRESOLVED;
+		r = PQexecParams(w->conn, SQL_CLIENT_ORDER, 2, NULL, values, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		{
+			note_failure(w, r);
+			PQclear(r);
+			pause_ns(LOOKUP_PAUSE_NS);
+			continue;
+		}
+		fate = PQntuples(r) > 0 ? FATE_FOUND : FATE_ABSENT;
+		if (fate == FATE_FOUND)
+			log_fate("FOUND %s %s %s\n", PQgetvalue(r, 0, 0), o->clordid,
+			         PQgetvalue(r, 0, 1));
+		else
+			log_fate("ABSENT %s\n", o->clordid);
+		PQclear(r);
+		return fate;
+	}
+	return FATE_UNRESOLVED;
+}
+
+/*
+ * Sends a new order and follows it until its fate is known: acknowledged,
+ * found by its client order id after all, refused as a duplicate when sent
+ * again, dropped after an error, or unresolved when the run ended first.
+ */
+static void
+place_order(Worker *w, const DrillOrder *o)
+{
+	Tally *t = w->tally;
+
+	for (bool resent = false;; resent = true)
+	{
+		PGresult *r = send_order(w, o);
+		bool answered = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+		bool fate_unknown = !answered && (PQstatus(w->conn) != CONNECTION_OK ||
+		                                  strcmp(sqlstate_of(r), "PX041") == 0);
+		bool duplicate = !answered && resent && strcmp(sqlstate_of(r), "PX077") == 0;
+
+		if (answered)
+			acknowledge(w, o, r);
+		else
+			note_failure(w, r);
+		if (duplicate)
+		{
+			log_fate("DUPLICATE %s\n", o->clordid);
+			t->duplicates++;
+		}
+		else if (!answered && !fate_unknown)
+			drop_failed_call(w, r);
+		PQclear(r);
+		if (!fate_unknown)
+			return;
+
+		log_fate("UNKNOWN %s %" PRId64 "\n", o->clordid, wall_ns());
+		t->unknown++;
+		switch (look_up(w, o))
+		{
+			case FATE_FOUND:
+				t->found++;
+				return;
+			case FATE_UNRESOLVED:
+				t->unresolved++;
+				return;
+			case FATE_ABSENT:
+				t->absent++;
+				break; /* never sequenced: send it again, same client order id */
+		}
+	}
+}
+
+/* Cancels one of the broker's resting orders, forgotten whatever the answer. */
+static void
+cancel_resting(Worker *w)
+{
+	int pick = (int)(rnd(w) % (uint64_t)w->nresting);
+	char id[24];
+	const char *values[2] = {w->account, id};
+	PGresult *r;
+
+	snprintf(id, sizeof(id), "%" PRId64, w->resting[pick].id);
+	forget(w, pick);
+	r = PQexecParams(w->conn, SQL_CANCEL, 2, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+	{
+		log_fate("CANCELED %s %" PRId64 "\n", id, wall_ns());
+		w->tally->canceled++;
+	}
+	else
+	{
+		note_failure(w, r);
+		drop_failed_call(w, r);
+	}
+	PQclear(r);
+}
+
+static void *
+broker_main(void *arg)
+{
+	Worker *w = arg;
+
+	if (!broker_connect(w))
+		return NULL;
+	while (!run_is_over() && broker_stay_connected(w))
+	{
+		if (w->nresting > 0 && (int)(rnd(w) % 100) < opt.cancel_pct)
+			cancel_resting(w);
+		else
+		{
+			DrillOrder o;
+
+			next_order(w, &o);
+			place_order(w, &o);
+		}
+	}
+	PQfinish(w->conn);
+	return NULL;
+}
+
+static void
+merge_tally(Tally *into, const Tally *from)
+{
+	into->acks += from->acks;
+	into->canceled += from->canceled;
+	into->unknown += from->unknown;
+	into->found += from->found;
+	into->absent += from->absent;
+	into->duplicates += from->duplicates;
+	into->unresolved += from->unresolved;
+	into->errors += from->errors;
+	into->reconnects += from->reconnects;
+	merge_codes(into->codes, &into->ncodes, from->codes, from->ncodes);
+}
+
+/* The summary line the drills grep, then the failed calls by SQLSTATE. */
+static void
+print_tally(const Tally *t)
+{
+	printf("order_load --closed-loop: %" PRIu64 " acknowledged, %" PRIu64
+	       " canceled, %" PRIu64 " fate unknown (%" PRIu64 " found, %" PRIu64
+	       " absent and sent again, %" PRIu64 " refused as duplicates, %" PRIu64
+	       " unresolved), %" PRIu64 " other errors, %" PRIu64 " reconnects\n",
+	       t->acks, t->canceled, t->unknown, t->found, t->absent, t->duplicates,
+	       t->unresolved, t->errors, t->reconnects);
+	print_error_codes(t->codes, t->ncodes);
+}
+
+static int
+closed_loop_main(void)
+{
+	Tally total = {0};
+	Tally *tallies = calloc((size_t)opt.connections, sizeof(Tally));
+
+	workers = calloc((size_t)opt.connections, sizeof(Worker));
+	if (opt.fate_log)
+	{
+		if ((fate_log = fopen(opt.fate_log, "w")) == NULL)
+		{
+			perror(opt.fate_log);
+			return 1;
+		}
+		setvbuf(fate_log, NULL, _IOLBF, 0);
+	}
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	closed_loop_end_ns = now_ns() + (int64_t)(opt.duration * 1e9);
+	printf(
+	    "# order_load --closed-loop: %d brokers as %d role(s), accounts %s000..%s%03d, "
+	    "%d symbol(s), %.0f s at the most%s%s\n",
+	    opt.connections, opt.nbrokers, opt.account_prefix, opt.account_prefix,
+	    opt.accounts - 1, opt.nsymbols, opt.duration, opt.stop_file ? " or until " : "",
+	    opt.stop_file ? opt.stop_file : "");
+	for (int i = 0; i < opt.connections; i++)
+	{
+		Worker *w = &workers[i];
+
+		w->index = i;
+		w->role = opt.brokers[i % opt.nbrokers];
+		snprintf(w->account, sizeof(w->account), "%s%03d", opt.account_prefix,
+		         i % opt.accounts);
+		w->rng = opt.seed * 1000003 + (uint64_t)i * 7919 + 1;
+		w->resting_cap = BROKER_RESTING_CAP;
+		w->resting = calloc(BROKER_RESTING_CAP, sizeof(Resting));
+		w->tally = &tallies[i];
+		if (pthread_create(&w->thread, NULL, broker_main, w) != 0)
+		{
+			fprintf(stderr, "order_load: cannot start thread %d\n", i);
+			return 1;
+		}
+	}
+	for (int i = 0; i < opt.connections; i++)
+	{
+		pthread_join(workers[i].thread, NULL);
+		merge_tally(&total, &tallies[i]);
+		free(workers[i].resting);
+	}
+	if (fate_log)
+		fclose(fate_log);
+	print_tally(&total);
+	free(tallies);
+	free(workers);
+	return total.acks > 0 ? 0 : 1;
+}
+
 /* ---- phases ----------------------------------------------------------------- */
 
 typedef struct Result
@@ -1811,18 +2296,7 @@ run(enum phase_kind kind, double rate, double warmup, double duration, int slice
 		r.cpu_us = cpu_report(label, &a, &b, r.st.done_in_window);
 	if (kind == PH_ORDERS)
 		batch_report(label, log_from, log_to, secs);
-	for (int i = 0; i < r.st.ncodes; i++)
-	{
-		char msg[200];
-		size_t n;
-
-		snprintf(msg, sizeof(msg), "%s", r.st.codes[i].example);
-		n = strlen(msg);
-		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			msg[--n] = 0;
-		printf("#   error %s x %" PRIu64 ", e.g. %s\n", r.st.codes[i].code,
-		       r.st.codes[i].n, msg);
-	}
+	print_error_codes(r.st.codes, r.st.ncodes);
 	if (opt.event_loop && phase.flood_on)
 	{
 		printf("# %s: the flood sent %" PRIu64 " calls in the window (%.0f/s), %" PRIu64
@@ -1946,7 +2420,17 @@ usage(FILE *f)
 	    "                         --flood-rounds pairs of windows, flood off then on\n"
 	    "  --flood-account A, --flood-broker R   the flooding account and its role\n"
 	    "  --flood-rate F         the flood's calls/s, all its connections together\n"
-	    "  --flood-rounds K       pairs of windows (default 3)\n",
+	    "  --flood-rounds K       pairs of windows (default 3)\n"
+	    "\nThe brokers of the failure drills (--closed-loop):\n"
+	    "  --closed-loop          each connection sends its next call once the last one\n"
+	    "                         is answered; new orders carry client order ids, an\n"
+	    "                         unknown fate is looked up and the order sent again\n"
+	    "                         only if absent; ends after --duration seconds\n"
+	    "  --cancel-pct N         %% of calls that cancel a resting order (default 0)\n"
+	    "  --fate-log FILE        every answer and fate: ACK id client_order_id ns\n"
+	    "                         filled status port, CANCELED, UNKNOWN, FOUND, ABSENT,\n"
+	    "                         DUPLICATE, ERR (space-separated)\n"
+	    "  --stop-file PATH       the run also ends once PATH exists (and at SIGTERM)\n",
 	    MAX_EVENT_CLIENTS);
 }
 
@@ -2141,6 +2625,10 @@ main(int argc, char **argv)
 	    {"flood-broker", required_argument, NULL, 'B'},
 	    {"flood-rate", required_argument, NULL, 'R'},
 	    {"flood-rounds", required_argument, NULL, 'O'},
+	    {"closed-loop", no_argument, NULL, 'Q'},
+	    {"cancel-pct", required_argument, NULL, 'q'},
+	    {"fate-log", required_argument, NULL, 'e'},
+	    {"stop-file", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	char *step_list = NULL;
@@ -2240,6 +2728,18 @@ main(int argc, char **argv)
 			case 'O':
 				opt.flood_rounds = atoi(optarg);
 				break;
+			case 'Q':
+				opt.closed_loop = true;
+				break;
+			case 'q':
+				opt.cancel_pct = atoi(optarg);
+				break;
+			case 'e':
+				opt.fate_log = optarg;
+				break;
+			case 'o':
+				opt.stop_file = optarg;
+				break;
 			case 'h':
 				usage(stdout);
 				return 0;
@@ -2259,6 +2759,20 @@ main(int argc, char **argv)
 	if (!opt.event_loop && (opt.ack_log || opt.flood_connections))
 	{
 		fprintf(stderr, "order_load: --ack-log and --flood-* need --event-loop\n");
+		return 2;
+	}
+	if (!opt.closed_loop && (opt.cancel_pct || opt.fate_log || opt.stop_file))
+	{
+		fprintf(
+		    stderr,
+		    "order_load: --cancel-pct, --fate-log and --stop-file need --closed-loop\n");
+		return 2;
+	}
+	if (opt.closed_loop && (opt.event_loop || opt.nsteps > 0 || opt.trivial_only ||
+	                        opt.cancel_pct < 0 || opt.cancel_pct > 100))
+	{
+		fprintf(stderr, "order_load: --closed-loop takes no --event-loop, --steps or "
+		                "--trivial-only, and --cancel-pct 0..100\n");
 		return 2;
 	}
 	if (opt.event_loop &&
@@ -2291,6 +2805,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (opt.closed_loop)
+	{
+		/* line by line: the drill reads the output when the run ends, whatever ends it */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return closed_loop_main();
+	}
 	if (opt.ack_log && !(ack_log = fopen(opt.ack_log, "w")))
 	{
 		perror(opt.ack_log);

@@ -44,8 +44,9 @@ as_owner() {
 	fi
 }
 
-pid() { [ -f "$pidfile" ] && cat "$pidfile"; }
-running() { local p; p=$(pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# pid, running, stop_daemon
+# shellcheck disable=SC1091
+. scripts/lib/daemon.sh
 
 # The login role matchd journals with, and where the extension finds it.
 setup() {
@@ -98,27 +99,9 @@ start() {
 	return 1
 }
 
-stop() {
-	local p
-	if ! running; then
-		rm -f "$pidfile"
-		return 0
-	fi
-	p=$(pid)
-	kill -TERM "$p"
-	for _ in $(seq 1 300); do
-		kill -0 "$p" 2>/dev/null || { echo "matchd stopped"; return 0; }
-		sleep 0.1
-	done
-	echo "matchd (pid $p) did not stop within 30 s; killing it" >&2
-	kill -KILL "$p" 2>/dev/null || true
-	rm -f "$pidfile"
-	return 1
-}
-
 case $cmd in
 start) start "$@" ;;
-stop) stop ;;
+stop) stop_daemon matchd ;;
 kill)
 	if running; then
 		p=$(pid)

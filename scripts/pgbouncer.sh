@@ -52,8 +52,9 @@ as_owner() {
 	fi
 }
 
-pid() { [ -f "$pidfile" ] && cat "$pidfile"; }
-running() { local p; p=$(pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# pid, running, stop_daemon
+# shellcheck disable=SC1091
+. scripts/lib/daemon.sh
 
 # The role pgbouncer looks passwords up with, and the function it calls: only
 # login roles, never a superuser (a superuser connects to PostgreSQL directly).
@@ -175,27 +176,9 @@ start() {
 	return 1
 }
 
-stop() {
-	local p
-	if ! running; then
-		rm -f "$pidfile"
-		return 0
-	fi
-	p=$(pid)
-	kill -TERM "$p"
-	for _ in $(seq 1 300); do
-		kill -0 "$p" 2>/dev/null || { echo "pgbouncer stopped"; return 0; }
-		sleep 0.1
-	done
-	echo "pgbouncer (pid $p) did not stop within 30 s; killing it" >&2
-	kill -KILL "$p" 2>/dev/null || true
-	rm -f "$pidfile"
-	return 1
-}
-
 case $cmd in
 start) start ;;
-stop) stop ;;
+stop) stop_daemon pgbouncer ;;
 reload) running && kill -HUP "$(pid)" ;;
 status)
 	if running; then echo "pgbouncer is running (pid $(pid))"; else echo "pgbouncer is not running"; exit 3; fi

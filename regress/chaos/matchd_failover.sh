@@ -47,9 +47,9 @@ psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<SQL || fail "setup"
 SET client_min_messages = warning;
 CREATE ROLE ha_broker LOGIN IN ROLE exchange_broker;
 SELECT symbol FROM exchange.add_symbol('HAX', 0.01, 1, 'USD', 100.00);
-SELECT (exchange.open_account('HA' || i, 'ha_broker', 'verified')).account FROM generate_series(0, $threads - 1) i;
+SELECT (exchange.open_account('HA' || lpad(i::text, 3, '0'), 'ha_broker', 'verified')).account FROM generate_series(0, $threads - 1) i;
 SQL
-stack_fund HAX $(seq -f 'HA%g' 0 $((threads - 1)))
+stack_fund HAX $(seq -f 'HA%03g' 0 $((threads - 1)))
 [ -z "$(q "SELECT coalesce(current_setting('exchange.matchd_socket', true), '')")" ] || fail "exchange.matchd_socket is set: the brokers would not follow the leader"
 node b start --standby --lease-ms "$lease_ms" || fail "standby b did not start"
 
@@ -63,15 +63,15 @@ wait_hot() { # NODE
 }
 wait_hot b || fail "standby b never caught up"
 
-cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -I"$(pg_config --includedir)" \
-	-o "$STACK/failover_client" "$top/regress/chaos/failover_client.c" -L"$(pg_config --libdir)" -lpq -lpthread ||
-	fail "client does not build"
+client=$(load_client) || fail "bench/order_load does not build"
 seed=${PGX_SEED:-$RANDOM}
 echo "$name seed $seed (PGX_SEED to repeat), $kills kills, lease $lease_ms ms, $threads brokers"
 RANDOM=$seed
 # the client trades until the stop file (acks.txt.stop) or 2 hours: a long
 # drill outlasts any fixed duration (100 kills, each restart replaying the day)
-"$STACK/failover_client" 7200 "$threads" "$STACK/acks.txt" HAX HA >"$STACK/client.out" 2>&1 &
+"$client" --closed-loop --connections "$threads" --brokers ha_broker --symbols HAX \
+	--account-prefix HA --duration 7200 \
+	--fate-log "$STACK/acks.txt" --stop-file "$STACK/acks.txt.stop" >"$STACK/client.out" 2>&1 &
 cpid=$!
 # acked_after NS N: at least N orders acknowledged after wall-clock NS
 acked_after() { [ "$(acks_since "$STACK/acks.txt" "$1")" -ge "$2" ]; }

@@ -52,10 +52,7 @@ jq1() { ha psql "$STACK" "$1" -Atq -v ON_ERROR_STOP=1 -c "$2"; }
 
 # --- the stack: pg_auto_failover formation, extension, matchd, a market
 make -s -C daemon matchd >/dev/null || fail "building matchd"
-mkdir -p build/chaos
-cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -I"$(pg_config --includedir)" \
-	-o build/chaos/pg_failover_client regress/chaos/pg_failover_client.c \
-	-L"$(pg_config --libdir)" -lpq -lpthread || fail "building the load client"
+make -s -C bench >/dev/null || fail "building the load client (bench/order_load)"
 t0=$(ms)
 ha start "$STACK" >/dev/null || fail "pg-ha start"
 echo "formation up in $(secs $(($(ms) - t0))) s: $(ha primary "$STACK") primary, synchronous standby"
@@ -67,22 +64,27 @@ psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<SQL || fail "market setup"
 SET client_min_messages = warning;
 CREATE ROLE chaos_broker LOGIN IN ROLE exchange_broker;
 SELECT symbol FROM exchange.add_symbol('CHAOS', 0.01, 1, 'USD', 100.00);
-SELECT (exchange.open_account('CH' || i, 'chaos_broker', 'verified')).account
-  FROM generate_series(0, $threads - 1) i;
-SELECT exchange.deposit('CH' || i, 10000000.00, 'USD'),
-       exchange.credit_shares('CH' || i, 'CHAOS', 1000000),
-       exchange.set_account_limits('CH' || i, max_order_notional => 100000000,
+SELECT (exchange.open_account(a, 'chaos_broker', 'verified')).account
+  FROM generate_series(0, $threads - 1) i, LATERAL (SELECT 'CH' || lpad(i::text, 3, '0') AS a) n;
+SELECT exchange.deposit(a, 10000000.00, 'USD'),
+       exchange.credit_shares(a, 'CHAOS', 1000000),
+       exchange.set_account_limits(a, max_order_notional => 100000000,
            max_daily_notional => 1000000000, max_open_orders => 100000,
            orders_per_second => 100000, burst => 100000)
-  FROM generate_series(0, $threads - 1) i;
+  FROM generate_series(0, $threads - 1) i, LATERAL (SELECT 'CH' || lpad(i::text, 3, '0') AS a) n;
 SELECT exchange.open_market();
 SQL
 
 # --- load, then kill the primary node
-build/chaos/pg_failover_client "$seconds" "$threads" "$STACK/acks.txt" >"$STACK/client.out" &
+# brokers that submit and cancel (a quarter of their calls) through the
+# multi-host conninfo until the stop file (or PGX_CHAOS_SECONDS); the fate log's
+# lines are "ACK order_id client_order_id ns filled status port"
+build/bench/order_load --closed-loop --connections "$threads" --brokers chaos_broker \
+	--symbols CHAOS --account-prefix CH --cancel-pct 25 --duration "$seconds" \
+	--fate-log "$STACK/acks.txt" --stop-file "$STACK/acks.txt.stop" >"$STACK/client.out" &
 cpid=$!
 # acks_after PORT MS: orders acknowledged by the server on PORT after MS
-acks_after() { awk -v p="$1" -v t="$2" '$1 == "ACK" && (p == "" || $6 == p) && $5 > t {n++} END {print n + 0}' "$STACK/acks.txt"; }
+acks_after() { awk -v p="$1" -v t="$2" '$1 == "ACK" && (p == "" || $7 == p) && $4 / 1e6 > t {n++} END {print n + 0}' "$STACK/acks.txt"; }
 for _ in $(seq 1 1200); do
 	[ "$(acks_after "" 0)" -ge 1000 ] && break
 	kill -0 "$cpid" 2>/dev/null || fail "load client ended early: $(cat "$STACK/client.out")"
@@ -129,15 +131,15 @@ grep -q "journal connection re-established" "$STACK/matchd.log" ||
 t_rec=$(grep -m1 "journal connection re-established" "$STACK/matchd.log" | awk '{print $1}')
 t_rec=$(date -d "$t_rec" +%s%3N)
 # the first acknowledgement served by the new primary
-first_after=$(awk -v p="$new_port" '$1 == "ACK" && $6 == p && (m == "" || $5 < m) {m = $5} END {print m}' "$STACK/acks.txt")
-after=$(awk -v p="$new_port" '$1 == "ACK" && $6 == p' "$STACK/acks.txt" | wc -l)
-late=$(awk -v p="$new_port" -v k="$t_kill" '$1 == "ACK" && $6 != p && $5 > k' "$STACK/acks.txt" | wc -l)
+first_after=$(awk -v p="$new_port" '$1 == "ACK" && $7 == p && (m == "" || $4 < m) {m = $4} END {if (m != "") printf "%.0f\n", int(m / 1e6)}' "$STACK/acks.txt")
+after=$(awk -v p="$new_port" '$1 == "ACK" && $7 == p' "$STACK/acks.txt" | wc -l)
+late=$(awk -v p="$new_port" -v k="$t_kill" '$1 == "ACK" && $7 != p && $4 / 1e6 > k' "$STACK/acks.txt" | wc -l)
 [ -n "$first_after" ] ||
 	fail "no order acknowledged after the kill (matchd did not resume); errors: $(awk '$1 == "ERR" {print $3}' "$STACK/acks.txt" | sort | uniq -c | tr '\n' ' ')"
 echo "$after orders acknowledged by $new; $late answers of $old read after the kill (sent before it)"
 
 # --- every acknowledgement in the new primary's journal, exactly once
-awk '$1 == "ACK" {print $2 "\t" $3 "\t" $4}' "$STACK/acks.txt" >"$STACK/acks.tsv"
+awk '$1 == "ACK" {print $2 "\t" $5 "\t" $6}' "$STACK/acks.txt" >"$STACK/acks.tsv"
 awk '$1 == "CANCELED" {print $2}' "$STACK/acks.txt" >"$STACK/cancels.tsv"
 res=$(ha psql "$STACK" "$new" -Atq -v ON_ERROR_STOP=1 <<SQL
 CREATE TEMP TABLE acks (order_id bigint, filled bigint, status text);

@@ -11,7 +11,7 @@
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
-client=$(build_client crash_client)
+client=$(load_client) || fail "bench/order_load does not build"
 threads=3
 ms() { date +%s%3N; }
 trap 'kill "${cpid:-0}" 2>/dev/null || true; for n in a b c; do matchd_node $n kill >/dev/null 2>&1 || true; done; stack_cleanup' EXIT
@@ -23,14 +23,17 @@ psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<SQL || fail "setup"
 SET client_min_messages = warning;
 CREATE ROLE crash_broker LOGIN IN ROLE exchange_broker;
 SELECT symbol FROM exchange.add_symbol('CRASH', 0.01, 1, 'USD', 100.00);
-SELECT (exchange.open_account('CR' || i, 'crash_broker', 'verified')).account FROM generate_series(0, $threads - 1) i;
+SELECT (exchange.open_account('CR' || lpad(i::text, 3, '0'), 'crash_broker', 'verified')).account FROM generate_series(0, $threads - 1) i;
 SQL
-stack_fund CRASH $(seq -f 'CR%g' 0 $((threads - 1)))
+stack_fund CRASH $(seq -f 'CR%03g' 0 $((threads - 1)))
 matchd_node b start --standby --lease-ms 1000 >/dev/null || fail "standby b did not start"
 [ -S "$PGHOST/matchd-b.sock" ] && fail "the standby opened its socket"
 
-# the client trades until the drill is over (SIGTERM below; 300 s at the most)
-"$client" 300 "$threads" "$STACK/acks.txt" >"$STACK/client.out" &
+# the brokers trade (a quarter of their calls cancel a resting order) until
+# the drill is over (the stop file below; 300 s at the most)
+"$client" --closed-loop --connections "$threads" --brokers crash_broker --symbols CRASH \
+	--account-prefix CR --cancel-pct 25 --duration 300 \
+	--fate-log "$STACK/acks.txt" --stop-file "$STACK/acks.txt.stop" >"$STACK/client.out" &
 cpid=$!
 # the standby keeps up and says so (within 30 s, however busy the machine)
 for _ in $(seq 300); do
@@ -52,7 +55,7 @@ for _ in $(seq 300); do [ -S "$PGHOST/matchd-b.sock" ] && break; sleep 0.01; don
 [ -S "$PGHOST/matchd-b.sock" ] || fail "b did not take over within 3 s: $(tail -5 "$STACK/matchd-b.log")"
 t_ready=$(ms)
 for _ in $(seq 500); do
-	out=$(psql -X -Atq -U crash_broker -c "SELECT status FROM exchange.submit_order('CR0', 'CRASH', 'buy', 1, 98.00)" 2>"$STACK/rto.err") && break
+	out=$(psql -X -Atq -U crash_broker -c "SELECT status FROM exchange.submit_order('CR000', 'CRASH', 'buy', 1, 98.00)" 2>"$STACK/rto.err") && break
 	sleep 0.01
 done
 t1=$(ms)
@@ -66,12 +69,13 @@ for _ in $(seq 300); do
 	[ "$(q "SELECT last_seq FROM exchange.streams WHERE name = 'main'")" -gt $((before + 100)) ] && break
 	sleep 0.1
 done
-kill -TERM "$cpid"
+touch "$STACK/acks.txt.stop"
 wait "$cpid" || fail "client failed"
 cat "$STACK/client.out"
 grep -q "took over as the leader at epoch" "$STACK/matchd-b.log" || fail "b did not log its take-over"
 
-awk '$1 == "ACK" {print $2 "\t" $3 "\t" $4}' "$STACK/acks.txt" >"$STACK/acks.tsv"
+# ACK order_id client_order_id ns filled status port
+awk '$1 == "ACK" {print $2 "\t" $5 "\t" $6}' "$STACK/acks.txt" >"$STACK/acks.tsv"
 awk '$1 == "CANCELED" {print $2}' "$STACK/acks.txt" >"$STACK/cancels.tsv"
 res=$(psql -X -Atq -v ON_ERROR_STOP=1 <<SQL
 CREATE TEMP TABLE acks (order_id bigint, filled bigint, status text);

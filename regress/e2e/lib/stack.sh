@@ -83,6 +83,13 @@ build_client() {
 	echo "$top/build/e2e/$1"
 }
 
+# load_client: builds bench/order_load (the one load client; the drills run it
+# with --closed-loop) and prints its path
+load_client() {
+	make -s -C "$top/bench" >/dev/null || return 1
+	echo "$top/build/bench/order_load"
+}
+
 # sanitizer_clean: fails when the (sanitized) matchd reported a memory or UB error
 sanitizer_clean() {
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log 2>/dev/null; then
@@ -105,7 +112,7 @@ wait_until() {
 	done
 }
 
-# acks_since FILE NS: ACK lines of a failover_client log stamped after NS
+# acks_since FILE NS: ACK lines of an order_load --fate-log stamped after NS
 acks_since() { awk -v t="$2" '$1 == "ACK" && $4 > t {n++} END {print n + 0}' "$1" 2>/dev/null || echo 0; }
 
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
