@@ -31,17 +31,18 @@ id_len(const char id[MC_CLORDID_LEN])
 static int
 take_clordid(om *m, const mc_command *c, int64_t seq, om_refusal *f)
 {
-	int64_t first = cl_find(&m->clordids, c->account, c->client_order_id);
+	int64_t first = 0;
+	int rc = cl_take(&m->clordids, c->account, c->client_order_id, seq, &first);
 
-	if (first != 0)
+	if (rc < 0)
+		return OM_OUT_OF_MEMORY;
+	if (rc > 0)
 		return om_refuse(f, MC_R_DUPLICATE_CLORDID, "duplicate_client_order_id",
 		                 PGX_SQLSTATE_DUPLICATE_CLORDID,
 		                 "duplicate client order id \"%.*s\": the account already used "
 		                 "it today for order %lld",
 		                 id_len(c->client_order_id), c->client_order_id,
 		                 (long long)first);
-	if (cl_add(&m->clordids, c->account, c->client_order_id, seq) != 0)
-		return OM_OUT_OF_MEMORY;
 	return 0;
 }
 
