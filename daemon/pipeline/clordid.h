@@ -14,9 +14,10 @@
  * orders), so both the array and the index grow by doubling - an amortized
  * O(1) realloc, one per doubling, never one per order - and keep their
  * memory when the day ends (cl_clear), so a steady day allocates nothing
- * after the first.  Each entry is 32 bytes; the index 4 bytes per slot and a tag byte (7
- * bits of the key's hash, so that a probe reads entries only on a likely match) at a load
- * of at most 1/2, about 42 bytes per distinct id in all.
+ * after the first.  Each entry is 32 bytes; the index 4 bytes per slot and
+ * a tag byte (7 bits of the key's hash, so that a probe reads entries only on
+ * a likely match) at a load of at most 1/2, about 42 bytes per distinct id in
+ * all.
  */
 #ifndef MJ_CLORDID_H
 #define MJ_CLORDID_H
