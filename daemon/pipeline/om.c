@@ -47,7 +47,13 @@ om_create(const om_config *cfg)
 		goto fail;
 	m->dirty_cap =
 	    cfg->max_accounts * OM_MAX_CURRENCIES + cfg->max_positions + OM_MAX_CURRENCIES;
-	m->accounts = calloc(cfg->max_accounts, sizeof(*m->accounts));
+	m->accounts = aligned_alloc(64, (cfg->max_accounts ? cfg->max_accounts : 1) *
+	                                    sizeof(*m->accounts));
+	if (m->accounts != NULL)
+		memset(m->accounts, 0,
+		       (cfg->max_accounts ? cfg->max_accounts : 1) * sizeof(*m->accounts));
+	m->account_orders =
+	    calloc(cfg->max_accounts ? cfg->max_accounts : 1, sizeof(*m->account_orders));
 	m->symbols = calloc(cfg->max_symbols, sizeof(*m->symbols));
 	m->cash = calloc((size_t)cfg->max_accounts * OM_MAX_CURRENCIES, sizeof(*m->cash));
 	m->positions =
@@ -55,8 +61,8 @@ om_create(const om_config *cfg)
 	m->orders = calloc(orders, sizeof(*m->orders));
 	m->free_orders = calloc(orders, sizeof(*m->free_orders));
 	m->dirty = calloc(m->dirty_cap, sizeof(*m->dirty));
-	if (!m->accounts || !m->symbols || !m->cash || !m->positions || !m->orders ||
-	    !m->free_orders || !m->dirty ||
+	if (!m->accounts || !m->account_orders || !m->symbols || !m->cash || !m->positions ||
+	    !m->orders || !m->free_orders || !m->dirty ||
 	    om_map_init(&m->position_map, cfg->max_positions) ||
 	    om_map_init(&m->order_map, orders))
 		goto fail;
@@ -76,6 +82,7 @@ om_destroy(om *m)
 	if (m == NULL)
 		return;
 	free(m->accounts);
+	free(m->account_orders);
 	free(m->symbols);
 	free(m->cash);
 	free(m->positions);

@@ -134,13 +134,14 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	if ((rc = worst_price(s, c, market, &price, f)) <= 0)
 		return rc;
 	n = notional(price, s->tick_value, c->qty);
-	if (om_check_notional(a, n, f) != 0 || om_check_open_orders(a, f) != 0 ||
+	if (om_check_notional(a, n, f) != 0 ||
+	    om_check_open_orders(&m->account_orders[c->account], f) != 0 ||
 	    om_check_daily(a, m->day, n, f) != 0)
 		return -1;
 	if ((hold = om_take_hold(m, c, s, price, seq, f)) < 0)
 		return -1;
 	ledger_add(m, c, s, market, price, hold);
-	a->open_orders++;
+	m->account_orders[c->account].open++;
 	a->open_notional += n;
 
 	/* the core sees a market order with a collar as a limit at the collar */
@@ -227,7 +228,7 @@ om_forget(om *m, om_order *o)
 {
 	uint32_t slot = (uint32_t)(o - m->orders);
 
-	m->accounts[o->account].open_orders--;
+	m->account_orders[o->account].open--;
 	om_map_del(&m->order_map, o->id);
 	if (m->cached_id == o->id)
 		m->cached_id = 0;
