@@ -180,6 +180,7 @@ struct om
 	/* the last order found: a command's events are mostly about one order */
 	uint64_t cached_id;
 	uint32_t cached_slot;
+	uint32_t new_tag;   /* om_order_tag: slot + 1 of the last registered order */
 	uint64_t rested_id; /* the last order the core accepted into the book */
 	cl_set clordids;    /* (account, client order id) used this trading day */
 };

@@ -102,6 +102,9 @@ ledger_add(om *m, const mc_command *c, const om_symbol *s, int market, int64_t p
 	o->ordered = c->qty;
 	o->held = hold;
 	om_ledger_index(m, slot);
+	m->new_tag = slot + 1;
+	m->cached_id = o->id; /* its events come next */
+	m->cached_slot = slot;
 }
 
 int
@@ -113,6 +116,7 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	int market = c->type == MC_MARKET;
 	int rc;
 
+	m->new_tag = 0;
 	if (c->account >= m->cfg.max_accounts || c->symbol >= m->cfg.max_symbols ||
 	    !m->accounts[c->account].opened || !m->symbols[c->symbol].listed)
 		return om_refuse(f, MC_R_BAD_COMMAND, "bad_command", PGX_SQLSTATE_PROTOCOL,
@@ -151,6 +155,23 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 		c->price = price;
 	}
 	return 0;
+}
+
+uint32_t
+om_order_tag(const om *m)
+{
+	return m->new_tag;
+}
+
+void
+om_hint(om *m, uint64_t order_id, uint32_t tag)
+{
+	if (tag != 0 && tag <= m->cfg.max_orders + 1 && order_id != 0 &&
+	    m->orders[tag - 1].id == order_id)
+	{
+		m->cached_id = order_id;
+		m->cached_slot = tag - 1;
+	}
 }
 
 int
