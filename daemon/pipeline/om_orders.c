@@ -207,7 +207,7 @@ om_check_amend(om *m, const mc_command *c, om_refusal *f)
 		    buy_hold(c->price, s->tick_value, c->qty, o->maker_bps, o->taker_bps) -
 		    o->held;
 
-		if (need > cash->available)
+		if (need > 0 && need > cash->available) /* a smaller hold reads no cash */
 			return om_refuse(f, MC_R_INSUFFICIENT_FUNDS, "insufficient_funds",
 			                 PGX_SQLSTATE_INSUFFICIENT_FUNDS,
 			                 "insufficient funds: the amend needs %lld %s more (minor "
