@@ -108,21 +108,23 @@ typedef struct om_position
 	om_entry e;
 } om_position;
 
+/* An open order of the ledger: one 64-byte cache line, aligned. */
 typedef struct om_order
 {
-	uint64_t id;
-	uint32_t account;
-	uint32_t symbol;
-	uint8_t side;
-	uint8_t market;
-	int64_t maker_bps; /* fee schedule in force at entry */
-	int64_t taker_bps;
+	_Alignas(64) uint64_t id;
 	int64_t price; /* hold price, ticks (limit, or the collar) */
 	int64_t ordered;
+	int64_t leaves; /* as the ledger knows it */
+	int64_t held;   /* cash (buy) or shares (sell) held for leaves */
+	uint32_t account;
+	uint32_t symbol;
 	uint32_t position; /* index + 1 of the (account, symbol) position; 0 = none yet */
-	int64_t leaves;    /* as the ledger knows it */
-	int64_t held;      /* cash (buy) or shares (sell) held for leaves */
+	int16_t maker_bps; /* fee schedule in force at entry (0..BPS) */
+	int16_t taker_bps;
+	uint8_t side;
+	uint8_t market;
 } om_order;
+_Static_assert(sizeof(om_order) == 64, "a ledger entry is one cache line");
 
 /*
  * u64 -> u32 open addressing, linear probing, deletion by backward shift.
@@ -157,7 +159,8 @@ enum
 struct om
 {
 	om_config cfg;
-	om_account *accounts;              /* 64-byte aligned */
+	om_account *accounts; /* 64-byte aligned, in accounts_mem */
+	void *accounts_mem;
 	om_account_orders *account_orders; /* beside accounts, same index */
 	om_symbol *symbols;
 	char currencies[OM_MAX_CURRENCIES][4];
@@ -168,7 +171,8 @@ struct om
 	om_position *positions;
 	uint32_t npositions;
 	om_map position_map;
-	om_order *orders;
+	om_order *orders; /* 64-byte aligned, in orders_mem */
+	void *orders_mem;
 	uint32_t *free_orders;
 	uint32_t nfree;
 	om_map order_map;

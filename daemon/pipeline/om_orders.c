@@ -95,8 +95,8 @@ ledger_add(om *m, const mc_command *c, const om_symbol *s, int market, int64_t p
 	o->symbol = c->symbol;
 	o->side = c->side;
 	o->market = (uint8_t)market;
-	o->maker_bps = s->maker_bps;
-	o->taker_bps = s->taker_bps;
+	o->maker_bps = (int16_t)s->maker_bps; /* 0..BPS */
+	o->taker_bps = (int16_t)s->taker_bps;
 	o->price = price;
 	o->leaves = c->qty;
 	o->ordered = c->qty;

@@ -470,14 +470,15 @@ load_ledger(om *m, mc_rbuf *r, uint32_t nacct, uint32_t nsym, uint32_t npos, cha
 	{
 		uint32_t slot = m->free_orders[--m->nfree];
 		om_order *o = &m->orders[slot];
+		int64_t maker_bps, taker_bps;
 
 		o->id = mc_get_u64(r);
 		o->account = mc_get_u32(r);
 		o->symbol = mc_get_u32(r);
 		o->side = mc_get_u8(r);
 		o->market = mc_get_u8(r);
-		o->maker_bps = mc_get_i64(r);
-		o->taker_bps = mc_get_i64(r);
+		maker_bps = mc_get_i64(r);
+		taker_bps = mc_get_i64(r);
 		o->price = mc_get_i64(r);
 		o->ordered = mc_get_i64(r);
 		o->position = mc_get_u32(r);
@@ -490,14 +491,16 @@ load_ledger(om *m, mc_rbuf *r, uint32_t nacct, uint32_t nsym, uint32_t npos, cha
 		prev_id = o->id;
 		if (o->account >= nacct || !m->accounts[o->account].opened || o->symbol >= nsym ||
 		    !m->symbols[o->symbol].listed || (o->side != MC_BUY && o->side != MC_SELL) ||
-		    o->market > 1 || !in_range(o->maker_bps, 0, BPS) ||
-		    !in_range(o->taker_bps, 0, BPS) || !in_range(o->price, 0, MC_MAX_PRICE) ||
+		    o->market > 1 || !in_range(maker_bps, 0, BPS) ||
+		    !in_range(taker_bps, 0, BPS) || !in_range(o->price, 0, MC_MAX_PRICE) ||
 		    !in_range(o->ordered, 1, MC_MAX_QTY) || !in_range(o->leaves, 0, MC_MAX_QTY) ||
 		    !in_range(o->held, 0, AMOUNT_MAX) || o->position > npos ||
 		    (o->position != 0 && m->positions[o->position - 1].key !=
 		                             ((uint64_t)o->account << 32 | o->symbol)))
 			return snap_fail(why, size, "open order %llu: value out of range",
 			                 (unsigned long long)o->id);
+		o->maker_bps = (int16_t)maker_bps;
+		o->taker_bps = (int16_t)taker_bps;
 		om_ledger_index(m, slot);
 	}
 	return 0;
