@@ -531,7 +531,7 @@ om_apply(om *m, mc_engine *e, const mc_command *in, mc_sink *sink, int64_t ts)
 	sink->n = 0;
 	if ((c.kind == MC_CMD_CANCEL || c.kind == MC_CMD_AMEND) &&
 	    mc_engine_order(e, c.order_id, &info))
-		om_hint(m, c.order_id, info.tag);
+		om_hint(m, &info);
 	if (c.kind == MC_CMD_NEW)
 	{
 		if (om_rate_check(m, c.account, ts, &f) != 0)

@@ -137,12 +137,13 @@ int om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f);
  */
 uint32_t om_order_tag(const om *m);
 /*
- * The core's tag of an open order (mc_order_info.tag), before a cancel or an
- * amend of it: the order manager then finds its entry without a lookup.  A
- * hint only: a tag of 0 (an order loaded from a snapshot) or one that does not
- * name the order is ignored, and nothing the order manager decides changes.
+ * The core's view of an open order (mc_engine_order), before a cancel or an
+ * amend of it: the order manager finds its entry by the tag without a lookup,
+ * and starts loading the account and the cash the command will read.  A hint
+ * only: a tag of 0 (an order loaded from a snapshot) or one that does not name
+ * the order is ignored, and nothing the order manager decides changes.
  */
-void om_hint(om *m, uint64_t order_id, uint32_t tag);
+void om_hint(om *m, const mc_order_info *info);
 /* Checks an amend (new price and quantity in c) against the order's ledger. */
 int om_check_amend(om *m, const mc_command *c, om_refusal *f);
 /* Every event of the core, in order; *fill is set for trades (may be NULL). */

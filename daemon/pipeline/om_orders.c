@@ -164,12 +164,22 @@ om_order_tag(const om *m)
 }
 
 void
-om_hint(om *m, uint64_t order_id, uint32_t tag)
+om_hint(om *m, const mc_order_info *info)
 {
-	if (tag != 0 && tag <= m->cfg.max_orders + 1 && order_id != 0 &&
-	    m->orders[tag - 1].id == order_id)
+	uint32_t tag = info->tag;
+
+	/* prefetches: memory-level parallelism with the ledger entry's load */
+	if (info->account < m->cfg.max_accounts && info->symbol < m->cfg.max_symbols)
 	{
-		m->cached_id = order_id;
+		__builtin_prefetch(&m->accounts[info->account], 1);
+		if (info->side == MC_BUY)
+			__builtin_prefetch(
+			    cash_of(m, info->account, m->symbols[info->symbol].currency), 1);
+	}
+	if (tag != 0 && tag <= m->cfg.max_orders + 1 && info->id != 0 &&
+	    m->orders[tag - 1].id == info->id)
+	{
+		m->cached_id = info->id;
 		m->cached_slot = tag - 1;
 	}
 }

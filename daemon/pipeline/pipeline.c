@@ -1003,7 +1003,7 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 		res->order_id = (int64_t)c.order_id;
 		if (mc_engine_order(pl->engine, c.order_id, &info))
 		{
-			om_hint(pl->om, c.order_id, info.tag);
+			om_hint(pl->om, &info);
 			res->created_ts = (int64_t)info.timestamp;
 			res->filled = info.filled;
 			res->remaining = info.leaves;
