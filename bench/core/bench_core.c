@@ -517,14 +517,21 @@ new_om(void)
 
 static uint64_t om_refused;
 
-/* One command through the order manager and the core, as pl_apply does. */
+/* One command through the order manager and the core, as pl_apply does
+ * (with pl_stamp's rate check): a cancel or an amend asks the core for its
+ * order first and hints the order manager with the order's tag, a new order
+ * gives the core the tag of its ledger entry. */
 static inline void
 om_apply(om *m, mc_engine *e, const mc_command *in, mc_sink *sink, int64_t ts)
 {
 	mc_command c = *in;
+	mc_order_info info;
 	om_refusal f;
 
 	sink->n = 0;
+	if ((c.kind == MC_CMD_CANCEL || c.kind == MC_CMD_AMEND) &&
+	    mc_engine_order(e, c.order_id, &info))
+		om_hint(m, &info);
 	if (c.kind == MC_CMD_NEW)
 	{
 		if (om_rate_check(m, c.account, ts, &f) != 0)
@@ -548,7 +555,7 @@ om_apply(om *m, mc_engine *e, const mc_command *in, mc_sink *sink, int64_t ts)
 		}
 		om_rate_take(m, c.account, ts);
 	}
-	mc_engine_apply(e, &c, sink);
+	mc_engine_apply_tagged(e, &c, c.kind == MC_CMD_NEW ? om_order_tag(m) : 0, sink);
 	for (uint32_t k = 0; k < sink->n; k++)
 	{
 		om_fill fill;

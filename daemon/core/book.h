@@ -44,6 +44,7 @@ typedef struct mc_order
 	int64_t filled;
 	uint32_t symbol;
 	uint32_t account;
+	uint32_t tag; /* the caller's, opaque: not state (mc_engine_apply_tagged) */
 	uint8_t side;
 	uint8_t type;
 	uint8_t tif;

@@ -316,6 +316,7 @@ apply_new(mc_engine *e, const mc_command *c)
 	o->side = c->side;
 	o->type = c->type;
 	o->tif = c->tif;
+	o->tag = e->tag;
 	memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
 	rest_order(e, b, o);
 	mc_index_put(&e->index, o->id, o);
@@ -562,6 +563,13 @@ apply_session(mc_engine *e, const mc_command *c)
 void
 mc_engine_apply(mc_engine *e, const mc_command *c, mc_sink *sink)
 {
+	mc_engine_apply_tagged(e, c, 0, sink);
+}
+
+void
+mc_engine_apply_tagged(mc_engine *e, const mc_command *c, uint32_t tag, mc_sink *sink)
+{
+	e->tag = tag;
 	e->sink = sink;
 	e->seq = c->seq;
 	e->ts = c->timestamp;
@@ -678,6 +686,7 @@ mc_engine_order(const mc_engine *e, uint64_t order_id, mc_order_info *out)
 	if (o == NULL)
 		return 0;
 	fill_info(out, o);
+	out->tag = o->tag;
 	return 1;
 }
 

@@ -81,7 +81,8 @@ typedef struct mc_order_info
 	uint8_t side;
 	uint8_t type;
 	uint8_t tif;
-	uint8_t pad[5];
+	uint8_t pad;
+	uint32_t tag; /* mc_engine_order only (0 elsewhere): the order's tag */
 	char client_order_id[MC_CLORDID_LEN];
 } mc_order_info;
 
@@ -100,6 +101,15 @@ int mc_engine_add_symbol(mc_engine *e, uint32_t symbol, const mc_symbol_config *
 
 /* Applies one command; its events are appended to sink with (seq, idx). */
 void mc_engine_apply(mc_engine *e, const mc_command *cmd, mc_sink *sink);
+/*
+ * mc_engine_apply, and a new order that rests keeps tag (mc_engine_apply
+ * gives 0) for mc_engine_order to return: the order manager's ledger slot, so
+ * that it finds its entry without a lookup of its own.  The tag is not state:
+ * it is in no event, hash or snapshot (a loaded order's is 0), and it never
+ * changes what the core does.
+ */
+void mc_engine_apply_tagged(mc_engine *e, const mc_command *cmd, uint32_t tag,
+                            mc_sink *sink);
 
 /* Queries: read-only, no events.  Return -1 for an unknown symbol. */
 int mc_engine_l1(const mc_engine *e, uint32_t symbol, mc_l1 *out);

@@ -24,6 +24,7 @@ struct mc_engine
 	uint64_t seq;
 	uint64_t ts;
 	uint32_t idx;
+	uint32_t tag;     /* of the command's new order (mc_engine_apply_tagged) */
 	mc_event scratch; /* written when a sink without flush is full */
 };
 

@@ -30,38 +30,66 @@ cl_free(cl_set *s)
 {
 	free(s->entries);
 	free(s->index);
+	free(s->tags);
 	memset(s, 0, sizeof(*s));
+}
+
+/* A slot's tag: 7 bits of the hash that do not place it, never 0 (empty). */
+static inline uint8_t
+tag_of(uint64_t h)
+{
+	return (uint8_t)(h >> 57) | 0x80;
+}
+
+/*
+ * The slot of (account, id) with hash h: where it is, or the empty slot that
+ * ends its probe (the index exists).  Only the tags are read until one
+ * matches, so a miss reads one cache line of tags and no entry.
+ */
+static uint32_t
+probe(const cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN], uint64_t h)
+{
+	uint8_t tag = tag_of(h);
+
+	for (uint32_t i = (uint32_t)h & s->mask;; i = (i + 1) & s->mask)
+	{
+		const cl_entry *e;
+
+		if (s->tags[i] == 0)
+			return i;
+		if (s->tags[i] != tag)
+			continue;
+		e = &s->entries[s->index[i] - 1];
+		if (e->account == account && memcmp(e->id, id, MC_CLORDID_LEN) == 0)
+			return i;
+	}
 }
 
 int64_t
 cl_find(const cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN])
 {
+	uint32_t i;
+
 	if (s->count == 0)
 		return 0;
-	for (uint32_t i = (uint32_t)key_hash(account, id) & s->mask;; i = (i + 1) & s->mask)
-	{
-		const cl_entry *e;
-
-		if (s->index[i] == 0)
-			return 0;
-		e = &s->entries[s->index[i] - 1];
-		if (e->account == account && memcmp(e->id, id, MC_CLORDID_LEN) == 0)
-			return e->seq;
-	}
+	i = probe(s, account, id, key_hash(account, id));
+	return s->tags[i] ? s->entries[s->index[i] - 1].seq : 0;
 }
 
+/* Puts entry (absent) into the index. */
 static void
-index_put(cl_set *s, uint32_t entry)
+index_put(cl_set *s, uint32_t entry, uint64_t h)
 {
-	const cl_entry *e = &s->entries[entry];
-	uint32_t i = (uint32_t)key_hash(e->account, e->id) & s->mask;
+	uint32_t i = (uint32_t)h & s->mask;
 
-	while (s->index[i] != 0)
+	while (s->tags[i] != 0)
 		i = (i + 1) & s->mask;
+	s->tags[i] = tag_of(h);
 	s->index[i] = entry + 1;
 }
 
-/* Room for one more entry at a load of at most 1/2; -1 when out of memory. */
+/* Room for one more entry at a load of at most 1/2: 0; 1 when the index was
+ * rebuilt (slots moved); -1 when out of memory (nothing changed). */
 static int
 reserve(cl_set *s)
 {
@@ -79,31 +107,75 @@ reserve(cl_set *s)
 	{
 		uint64_t slots = s->index ? ((uint64_t)s->mask + 1) * 2 : 2048;
 		uint32_t *p;
+		uint8_t *t;
 
 		if (slots > (1ull << 31) || (p = calloc(slots, sizeof(*p))) == NULL)
 			return -1;
+		if ((t = calloc(slots, 1)) == NULL)
+		{
+			free(p);
+			return -1;
+		}
 		free(s->index);
+		free(s->tags);
 		s->index = p;
+		s->tags = t;
 		s->mask = (uint32_t)(slots - 1);
 		for (uint32_t k = 0; k < s->count; k++)
-			index_put(s, k);
+			index_put(s, k, key_hash(s->entries[k].account, s->entries[k].id));
+		return 1;
 	}
 	return 0;
+}
+
+/* Appends the pair (absent, room reserved) as entry count, in slot i. */
+static void
+append(cl_set *s, uint32_t i, uint64_t h, uint32_t account, const char id[MC_CLORDID_LEN],
+       int64_t seq)
+{
+	cl_entry *e = &s->entries[s->count];
+
+	memset(e, 0, sizeof(*e));
+	e->account = account;
+	memcpy(e->id, id, MC_CLORDID_LEN);
+	e->seq = seq;
+	s->tags[i] = tag_of(h);
+	s->index[i] = ++s->count;
 }
 
 int
 cl_add(cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN], int64_t seq)
 {
-	cl_entry *e;
+	uint64_t h = key_hash(account, id);
 
-	if (reserve(s) != 0)
+	if (reserve(s) < 0)
 		return -1;
-	e = &s->entries[s->count];
-	memset(e, 0, sizeof(*e));
-	e->account = account;
-	memcpy(e->id, id, MC_CLORDID_LEN);
-	e->seq = seq;
-	index_put(s, s->count++);
+	append(s, probe(s, account, id, h), h, account, id, seq);
+	return 0;
+}
+
+int
+cl_take(cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN], int64_t seq,
+        int64_t *first)
+{
+	uint64_t h = key_hash(account, id);
+	uint32_t i = 0;
+	int rc;
+
+	if (s->count != 0)
+	{
+		i = probe(s, account, id, h);
+		if (s->tags[i] != 0)
+		{
+			*first = s->entries[s->index[i] - 1].seq;
+			return 1;
+		}
+	}
+	if ((rc = reserve(s)) < 0)
+		return -1;
+	if (rc == 1 || s->count == 0)
+		i = probe(s, account, id, h);
+	append(s, i, h, account, id, seq);
 	return 0;
 }
 
@@ -113,6 +185,7 @@ cl_clear(cl_set *s)
 	if (s->count == 0)
 		return;
 	memset(s->index, 0, ((size_t)s->mask + 1) * sizeof(*s->index));
+	memset(s->tags, 0, (size_t)s->mask + 1);
 	s->count = 0;
 }
 

@@ -14,8 +14,10 @@
  * orders), so both the array and the index grow by doubling - an amortized
  * O(1) realloc, one per doubling, never one per order - and keep their
  * memory when the day ends (cl_clear), so a steady day allocates nothing
- * after the first.  Each entry is 32 bytes; the index 4 bytes per slot at a
- * load of at most 1/2, about 40 bytes per distinct id in all.
+ * after the first.  Each entry is 32 bytes; the index 4 bytes per slot and
+ * a tag byte (7 bits of the key's hash, so that a probe reads entries only on
+ * a likely match) at a load of at most 1/2, about 42 bytes per distinct id in
+ * all.
  */
 #ifndef MJ_CLORDID_H
 #define MJ_CLORDID_H
@@ -37,7 +39,8 @@ typedef struct cl_set
 {
 	cl_entry *entries; /* in the order they were added */
 	uint32_t count, cap;
-	uint32_t *index; /* entry + 1; 0 = empty slot */
+	uint32_t *index; /* entry + 1 */
+	uint8_t *tags;   /* per index slot: 7 bits of the key's hash | 0x80; 0 = empty */
 	uint32_t mask;   /* index slots - 1 (0 with no index yet) */
 } cl_set;
 
@@ -48,6 +51,11 @@ int64_t cl_find(const cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN]
 /* Adds a pair that cl_find does not know; 0, or -1 when out of memory (the
  * set is unchanged then). */
 int cl_add(cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN], int64_t seq);
+/* cl_find and, when the pair is new, cl_add in one probe: 0 added; 1 known,
+ * with *first the seq that first used it (the set unchanged); -1 out of memory
+ * (unchanged). */
+int cl_take(cl_set *s, uint32_t account, const char id[MC_CLORDID_LEN], int64_t seq,
+            int64_t *first);
 /* The day is over: empty, keeping the memory. */
 void cl_clear(cl_set *s);
 /* A hash of the entries in order (0 for an empty set). */

@@ -32,6 +32,19 @@ om_refuse(om_refusal *f, uint8_t reason, const char *code, const char *sqlstate,
 	return -1;
 }
 
+/* n zeroed elements from a 64-byte boundary (calloc: pages stay untouched
+ * until used); *raw is what to free. */
+static void *
+calloc_lines(size_t n, size_t size, void **raw)
+{
+	unsigned char *p = calloc(1, (n ? n : 1) * size + 64);
+
+	*raw = p;
+	if (p == NULL)
+		return NULL;
+	return p + (64 - (uintptr_t)p % 64) % 64;
+}
+
 om *
 om_create(const om_config *cfg)
 {
@@ -47,16 +60,18 @@ om_create(const om_config *cfg)
 		goto fail;
 	m->dirty_cap =
 	    cfg->max_accounts * OM_MAX_CURRENCIES + cfg->max_positions + OM_MAX_CURRENCIES;
-	m->accounts = calloc(cfg->max_accounts, sizeof(*m->accounts));
+	m->accounts = calloc_lines(cfg->max_accounts, sizeof(*m->accounts), &m->accounts_mem);
+	m->account_orders =
+	    calloc(cfg->max_accounts ? cfg->max_accounts : 1, sizeof(*m->account_orders));
 	m->symbols = calloc(cfg->max_symbols, sizeof(*m->symbols));
 	m->cash = calloc((size_t)cfg->max_accounts * OM_MAX_CURRENCIES, sizeof(*m->cash));
 	m->positions =
 	    calloc(cfg->max_positions ? cfg->max_positions : 1, sizeof(*m->positions));
-	m->orders = calloc(orders, sizeof(*m->orders));
+	m->orders = calloc_lines(orders, sizeof(*m->orders), &m->orders_mem);
 	m->free_orders = calloc(orders, sizeof(*m->free_orders));
 	m->dirty = calloc(m->dirty_cap, sizeof(*m->dirty));
-	if (!m->accounts || !m->symbols || !m->cash || !m->positions || !m->orders ||
-	    !m->free_orders || !m->dirty ||
+	if (!m->accounts || !m->account_orders || !m->symbols || !m->cash || !m->positions ||
+	    !m->orders || !m->free_orders || !m->dirty ||
 	    om_map_init(&m->position_map, cfg->max_positions) ||
 	    om_map_init(&m->order_map, orders))
 		goto fail;
@@ -75,11 +90,12 @@ om_destroy(om *m)
 {
 	if (m == NULL)
 		return;
-	free(m->accounts);
+	free(m->accounts_mem);
+	free(m->account_orders);
 	free(m->symbols);
 	free(m->cash);
 	free(m->positions);
-	free(m->orders);
+	free(m->orders_mem);
 	free(m->free_orders);
 	free(m->dirty);
 	om_map_free(&m->position_map);

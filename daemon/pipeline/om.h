@@ -130,6 +130,20 @@ void om_rate_take(om *m, uint32_t acct, int64_t ts);
  */
 #define OM_OUT_OF_MEMORY (-2)
 int om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f);
+/*
+ * The core's tag for the order om_new_order just registered in the ledger (0
+ * when it registered none): give it to mc_engine_apply_tagged, and the core
+ * returns it in mc_order_info.tag.
+ */
+uint32_t om_order_tag(const om *m);
+/*
+ * The core's view of an open order (mc_engine_order), before a cancel or an
+ * amend of it: the order manager finds its entry by the tag without a lookup,
+ * and starts loading the account and the cash the command will read.  A hint
+ * only: a tag of 0 (an order loaded from a snapshot) or one that does not name
+ * the order is ignored, and nothing the order manager decides changes.
+ */
+void om_hint(om *m, const mc_order_info *info);
 /* Checks an amend (new price and quantity in c) against the order's ledger. */
 int om_check_amend(om *m, const mc_command *c, om_refusal *f);
 /* Every event of the core, in order; *fill is set for trades (may be NULL). */

@@ -60,12 +60,15 @@ void
 om_add_account(om *m, uint32_t acct, int kyc)
 {
 	om_account *a = &m->accounts[acct];
+	om_limits l;
 
 	memset(a, 0, sizeof(*a));
+	memset(&m->account_orders[acct], 0, sizeof(m->account_orders[acct]));
 	a->opened = 1;
-	a->kyc = (uint8_t)kyc;
-	default_limits(&a->lim);
-	a->tokens = a->lim.burst * MICRO;
+	a->kyc = (uint8_t)kyc & 7;
+	default_limits(&l);
+	set_limits(m, acct, &l);
+	a->tokens = l.burst * MICRO;
 }
 
 int
@@ -92,7 +95,7 @@ om_set_kyc(om *m, uint32_t acct, pgx_str status, om_refusal *f)
 	if (k < 0)
 		return om_refuse(f, 0, "bad_command", PGX_SQLSTATE_PROTOCOL,
 		                 "unknown KYC status");
-	m->accounts[acct].kyc = (uint8_t)k;
+	m->accounts[acct].kyc = (uint8_t)k & 7;
 	return 0;
 }
 
@@ -105,7 +108,7 @@ om_suspend(om *m, uint32_t acct, int suspend, om_refusal *f)
 		return om_refuse(f, 0, "bad_state", PGX_SQLSTATE_BAD_STATE,
 		                 suspend ? "the account is already suspended"
 		                         : "the account is not suspended");
-	a->suspended = (uint8_t)suspend;
+	a->suspended = suspend != 0;
 	return 0;
 }
 

@@ -29,18 +29,20 @@ om_hash(const om *m)
 	for (uint32_t i = 0; i < m->cfg.max_accounts; i++)
 	{
 		const om_account *a = &m->accounts[i];
+		om_limits lim;
 
 		if (!a->opened)
 			continue;
+		account_limits(m, i, &lim);
 		h = mc_hash_mix(h ^ ((uint64_t)i << 24 | (uint64_t)a->kyc << 8 | a->suspended));
-		h = mc_hash_mix(h ^ (uint64_t)a->lim.max_order_quantity ^
-		                mc_hash_mix((uint64_t)a->lim.max_order_notional) ^
-		                mc_hash_mix((uint64_t)a->lim.max_daily_notional + 1) ^
-		                mc_hash_mix((uint64_t)a->lim.max_open_orders + 2) ^
-		                mc_hash_mix((uint64_t)a->lim.orders_per_second + 3) ^
-		                mc_hash_mix((uint64_t)a->lim.burst + 4));
+		h = mc_hash_mix(h ^ (uint64_t)lim.max_order_quantity ^
+		                mc_hash_mix((uint64_t)lim.max_order_notional) ^
+		                mc_hash_mix((uint64_t)lim.max_daily_notional + 1) ^
+		                mc_hash_mix((uint64_t)lim.max_open_orders + 2) ^
+		                mc_hash_mix((uint64_t)lim.orders_per_second + 3) ^
+		                mc_hash_mix((uint64_t)lim.burst + 4));
 		h = mc_hash_mix(h ^ (uint64_t)a->tokens ^ mc_hash_mix((uint64_t)a->token_ts) ^
-		                mc_hash_mix((uint64_t)a->open_orders + 5) ^
+		                mc_hash_mix((uint64_t)(int64_t)m->account_orders[i].open + 5) ^
 		                mc_hash_mix((uint64_t)a->open_notional + 6) ^
 		                mc_hash_mix((uint64_t)a->day_filled + 7) ^
 		                mc_hash_mix((uint64_t)a->day + 8));

@@ -35,6 +35,8 @@
 /* Holds and balances stay below 2^62, so sums of two never overflow. */
 #define AMOUNT_MAX (INT64_C(1) << 62)
 
+/* An account's limits as commands set them and snapshots carry them (the
+ * account keeps them narrower: account_limits / set_limits below). */
 typedef struct om_limits
 {
 	int64_t max_order_quantity;
@@ -45,19 +47,38 @@ typedef struct om_limits
 	int64_t burst;
 } om_limits;
 
+/*
+ * An account: what a new order or an amend reads and writes (the rate limit's
+ * bucket, KYC and suspension, the order and daily limits, open and traded
+ * notional) in one 64-byte cache line, aligned.  The narrow fields hold what
+ * their commands and om_load allow: orders_per_second and burst up to
+ * 1,000,000, max_order_quantity up to MC_MAX_QTY.  The open-order count and
+ * its limit, read by new orders and written when an order ends, are beside
+ * it in om_account_orders.
+ */
 typedef struct om_account
 {
-	uint8_t opened;
-	uint8_t kyc;
-	uint8_t suspended;
-	om_limits lim;
-	int64_t tokens;   /* micro-tokens at token_ts */
-	int64_t token_ts; /* sequencer time of the last journaled order/amend */
-	int64_t open_orders;
-	int64_t open_notional; /* of the open orders, at their hold price */
-	int64_t day_filled;    /* notional traded on trading day `day` */
+	_Alignas(64) int64_t tokens; /* micro-tokens at token_ts */
+	int64_t token_ts;            /* sequencer time of the last journaled order/amend */
+	int64_t open_notional;       /* of the open orders, at their hold price */
+	int64_t day_filled;          /* notional traded on trading day `day` */
+	int64_t max_order_notional;
+	int64_t max_daily_notional;
 	int32_t day;
+	int32_t max_order_quantity;
+	uint32_t orders_per_second : 20;
+	uint32_t kyc : 3;
+	uint32_t suspended : 1;
+	uint32_t opened : 1;
+	uint32_t burst : 20;
 } om_account;
+_Static_assert(sizeof(om_account) == 64, "an account is one cache line");
+
+typedef struct om_account_orders
+{
+	int32_t open;            /* open orders (at most max_open_orders' range) */
+	int32_t max_open_orders; /* up to 100,000,000 */
+} om_account_orders;
 
 typedef struct om_symbol
 {
@@ -87,21 +108,23 @@ typedef struct om_position
 	om_entry e;
 } om_position;
 
+/* An open order of the ledger: one 64-byte cache line, aligned. */
 typedef struct om_order
 {
-	uint64_t id;
-	uint32_t account;
-	uint32_t symbol;
-	uint8_t side;
-	uint8_t market;
-	int64_t maker_bps; /* fee schedule in force at entry */
-	int64_t taker_bps;
+	_Alignas(64) uint64_t id;
 	int64_t price; /* hold price, ticks (limit, or the collar) */
 	int64_t ordered;
+	int64_t leaves; /* as the ledger knows it */
+	int64_t held;   /* cash (buy) or shares (sell) held for leaves */
+	uint32_t account;
+	uint32_t symbol;
 	uint32_t position; /* index + 1 of the (account, symbol) position; 0 = none yet */
-	int64_t leaves;    /* as the ledger knows it */
-	int64_t held;      /* cash (buy) or shares (sell) held for leaves */
+	int16_t maker_bps; /* fee schedule in force at entry (0..BPS) */
+	int16_t taker_bps;
+	uint8_t side;
+	uint8_t market;
 } om_order;
+_Static_assert(sizeof(om_order) == 64, "a ledger entry is one cache line");
 
 /*
  * u64 -> u32 open addressing, linear probing, deletion by backward shift.
@@ -136,7 +159,9 @@ enum
 struct om
 {
 	om_config cfg;
-	om_account *accounts;
+	om_account *accounts; /* 64-byte aligned, in accounts_mem */
+	void *accounts_mem;
+	om_account_orders *account_orders; /* beside accounts, same index */
 	om_symbol *symbols;
 	char currencies[OM_MAX_CURRENCIES][4];
 	uint32_t ncurrencies;
@@ -146,7 +171,8 @@ struct om
 	om_position *positions;
 	uint32_t npositions;
 	om_map position_map;
-	om_order *orders;
+	om_order *orders; /* 64-byte aligned, in orders_mem */
+	void *orders_mem;
 	uint32_t *free_orders;
 	uint32_t nfree;
 	om_map order_map;
@@ -158,6 +184,7 @@ struct om
 	/* the last order found: a command's events are mostly about one order */
 	uint64_t cached_id;
 	uint32_t cached_slot;
+	uint32_t new_tag;   /* om_order_tag: slot + 1 of the last registered order */
 	uint64_t rested_id; /* the last order the core accepted into the book */
 	cl_set clordids;    /* (account, client order id) used this trading day */
 };
@@ -191,7 +218,7 @@ int om_check_trading(const om *m, const om_account *a, const om_symbol *s, om_re
 int om_check_quantity(const om_account *a, int64_t qty, om_refusal *f);
 int om_check_band(const om_symbol *s, int64_t price, om_refusal *f);
 int om_check_notional(const om_account *a, int64_t n, om_refusal *f);
-int om_check_open_orders(const om_account *a, om_refusal *f);
+int om_check_open_orders(const om_account_orders *a, om_refusal *f);
 int om_check_daily(const om_account *a, int32_t day, int64_t add, om_refusal *f);
 
 /* om_orders.c */
@@ -199,6 +226,33 @@ void om_ledger_index(om *m, uint32_t slot);
 void om_forget(om *m, om_order *o);
 
 /* ---- inline helpers -------------------------------------------------------- */
+
+static inline void
+account_limits(const om *m, uint32_t acct, om_limits *l)
+{
+	const om_account *a = &m->accounts[acct];
+
+	l->max_order_quantity = a->max_order_quantity;
+	l->max_order_notional = a->max_order_notional;
+	l->max_daily_notional = a->max_daily_notional;
+	l->max_open_orders = m->account_orders[acct].max_open_orders;
+	l->orders_per_second = a->orders_per_second;
+	l->burst = a->burst;
+}
+
+/* l within the ranges om_set_account_limits and om_load check. */
+static inline void
+set_limits(om *m, uint32_t acct, const om_limits *l)
+{
+	om_account *a = &m->accounts[acct];
+
+	a->max_order_quantity = (int32_t)l->max_order_quantity;
+	a->max_order_notional = l->max_order_notional;
+	a->max_daily_notional = l->max_daily_notional;
+	m->account_orders[acct].max_open_orders = (int32_t)l->max_open_orders;
+	a->orders_per_second = (uint32_t)l->orders_per_second;
+	a->burst = (uint32_t)l->burst;
+}
 
 static inline void
 touch(om *m, om_entry *e, uint32_t tagged, int64_t seq)

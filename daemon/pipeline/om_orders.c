@@ -31,17 +31,18 @@ id_len(const char id[MC_CLORDID_LEN])
 static int
 take_clordid(om *m, const mc_command *c, int64_t seq, om_refusal *f)
 {
-	int64_t first = cl_find(&m->clordids, c->account, c->client_order_id);
+	int64_t first = 0;
+	int rc = cl_take(&m->clordids, c->account, c->client_order_id, seq, &first);
 
-	if (first != 0)
+	if (rc < 0)
+		return OM_OUT_OF_MEMORY;
+	if (rc > 0)
 		return om_refuse(f, MC_R_DUPLICATE_CLORDID, "duplicate_client_order_id",
 		                 PGX_SQLSTATE_DUPLICATE_CLORDID,
 		                 "duplicate client order id \"%.*s\": the account already used "
 		                 "it today for order %lld",
 		                 id_len(c->client_order_id), c->client_order_id,
 		                 (long long)first);
-	if (cl_add(&m->clordids, c->account, c->client_order_id, seq) != 0)
-		return OM_OUT_OF_MEMORY;
 	return 0;
 }
 
@@ -94,13 +95,16 @@ ledger_add(om *m, const mc_command *c, const om_symbol *s, int market, int64_t p
 	o->symbol = c->symbol;
 	o->side = c->side;
 	o->market = (uint8_t)market;
-	o->maker_bps = s->maker_bps;
-	o->taker_bps = s->taker_bps;
+	o->maker_bps = (int16_t)s->maker_bps; /* 0..BPS */
+	o->taker_bps = (int16_t)s->taker_bps;
 	o->price = price;
 	o->leaves = c->qty;
 	o->ordered = c->qty;
 	o->held = hold;
 	om_ledger_index(m, slot);
+	m->new_tag = slot + 1;
+	m->cached_id = o->id; /* its events come next */
+	m->cached_slot = slot;
 }
 
 int
@@ -112,6 +116,7 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	int market = c->type == MC_MARKET;
 	int rc;
 
+	m->new_tag = 0;
 	if (c->account >= m->cfg.max_accounts || c->symbol >= m->cfg.max_symbols ||
 	    !m->accounts[c->account].opened || !m->symbols[c->symbol].listed)
 		return om_refuse(f, MC_R_BAD_COMMAND, "bad_command", PGX_SQLSTATE_PROTOCOL,
@@ -133,13 +138,14 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	if ((rc = worst_price(s, c, market, &price, f)) <= 0)
 		return rc;
 	n = notional(price, s->tick_value, c->qty);
-	if (om_check_notional(a, n, f) != 0 || om_check_open_orders(a, f) != 0 ||
+	if (om_check_notional(a, n, f) != 0 ||
+	    om_check_open_orders(&m->account_orders[c->account], f) != 0 ||
 	    om_check_daily(a, m->day, n, f) != 0)
 		return -1;
 	if ((hold = om_take_hold(m, c, s, price, seq, f)) < 0)
 		return -1;
 	ledger_add(m, c, s, market, price, hold);
-	a->open_orders++;
+	m->account_orders[c->account].open++;
 	a->open_notional += n;
 
 	/* the core sees a market order with a collar as a limit at the collar */
@@ -149,6 +155,33 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 		c->price = price;
 	}
 	return 0;
+}
+
+uint32_t
+om_order_tag(const om *m)
+{
+	return m->new_tag;
+}
+
+void
+om_hint(om *m, const mc_order_info *info)
+{
+	uint32_t tag = info->tag;
+
+	/* prefetches: memory-level parallelism with the ledger entry's load */
+	if (info->account < m->cfg.max_accounts && info->symbol < m->cfg.max_symbols)
+	{
+		__builtin_prefetch(&m->accounts[info->account], 1);
+		if (info->side == MC_BUY)
+			__builtin_prefetch(
+			    cash_of(m, info->account, m->symbols[info->symbol].currency), 1);
+	}
+	if (tag != 0 && tag <= m->cfg.max_orders + 1 && info->id != 0 &&
+	    m->orders[tag - 1].id == info->id)
+	{
+		m->cached_id = info->id;
+		m->cached_slot = tag - 1;
+	}
 }
 
 int
@@ -184,7 +217,7 @@ om_check_amend(om *m, const mc_command *c, om_refusal *f)
 		    buy_hold(c->price, s->tick_value, c->qty, o->maker_bps, o->taker_bps) -
 		    o->held;
 
-		if (need > cash->available)
+		if (need > 0 && need > cash->available) /* a smaller hold reads no cash */
 			return om_refuse(f, MC_R_INSUFFICIENT_FUNDS, "insufficient_funds",
 			                 PGX_SQLSTATE_INSUFFICIENT_FUNDS,
 			                 "insufficient funds: the amend needs %lld %s more (minor "
@@ -226,7 +259,7 @@ om_forget(om *m, om_order *o)
 {
 	uint32_t slot = (uint32_t)(o - m->orders);
 
-	m->accounts[o->account].open_orders--;
+	m->account_orders[o->account].open--;
 	om_map_del(&m->order_map, o->id);
 	if (m->cached_id == o->id)
 		m->cached_id = 0;

@@ -14,15 +14,18 @@
 static int64_t
 tokens_at(const om_account *a, int64_t ts)
 {
-	int64_t cap = a->lim.burst * MICRO;
+	int64_t cap = (int64_t)a->burst * MICRO, rate = a->orders_per_second;
 	int64_t elapsed = ts > a->token_ts ? ts - a->token_ts : 0;
 
-	/* a full refill takes burst / rate seconds: past that the bucket is full */
-	if (elapsed >= cap / a->lim.orders_per_second + 1)
+	/*
+	 * A full refill takes cap / rate microseconds: past that the bucket is full
+	 * whatever it held (elapsed * rate > cap is elapsed >= cap / rate + 1 in
+	 * integers, without a division; elapsed > cap implies it, rate >= 1, and
+	 * keeps the product below 10^18).
+	 */
+	if (elapsed > cap || elapsed * rate > cap)
 		return cap;
-	return a->tokens + elapsed * a->lim.orders_per_second < cap
-	           ? a->tokens + elapsed * a->lim.orders_per_second
-	           : cap;
+	return a->tokens + elapsed * rate < cap ? a->tokens + elapsed * rate : cap;
 }
 
 int
@@ -35,7 +38,7 @@ om_rate_check(const om *m, uint32_t acct, int64_t now_ts, om_refusal *f)
 	return om_refuse(f, 0, "rate_limited", PGX_SQLSTATE_RATE_LIMITED,
 	                 "rate limited: the account may send %lld orders per second (burst "
 	                 "%lld); try again shortly",
-	                 (long long)a->lim.orders_per_second, (long long)a->lim.burst);
+	                 (long long)a->orders_per_second, (long long)a->burst);
 }
 
 void

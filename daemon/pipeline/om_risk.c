@@ -35,9 +35,10 @@ limit_member(pgx_str detail, const char *key, int64_t lo, int64_t hi, int64_t *v
 int
 om_set_account_limits(om *m, uint32_t acct, pgx_str detail, om_refusal *f)
 {
-	om_limits l = m->accounts[acct].lim;
+	om_limits l;
 	int changed = 0;
 
+	account_limits(m, acct, &l);
 	if (limit_member(detail, "max_order_quantity", 1, MC_MAX_QTY, &l.max_order_quantity,
 	                 &changed, f) ||
 	    limit_member(detail, "max_order_notional", 1, AMOUNT_MAX, &l.max_order_notional,
@@ -53,7 +54,7 @@ om_set_account_limits(om *m, uint32_t acct, pgx_str detail, om_refusal *f)
 	if (changed == 0)
 		return om_refuse(f, 0, "bad_command", PGX_SQLSTATE_PROTOCOL,
 		                 "no limit to change");
-	m->accounts[acct].lim = l;
+	set_limits(m, acct, &l);
 	return 0;
 }
 
@@ -107,12 +108,12 @@ om_check_trading(const om *m, const om_account *a, const om_symbol *s, om_refusa
 int
 om_check_quantity(const om_account *a, int64_t qty, om_refusal *f)
 {
-	if (qty <= a->lim.max_order_quantity)
+	if (qty <= a->max_order_quantity)
 		return 0;
 	return om_refuse(f, MC_R_MAX_ORDER_QUANTITY, "max_order_quantity",
 	                 PGX_SQLSTATE_MAX_ORDER_QTY,
 	                 "order quantity %lld is above the account's limit of %lld",
-	                 (long long)qty, (long long)a->lim.max_order_quantity);
+	                 (long long)qty, (long long)a->max_order_quantity);
 }
 
 int
@@ -138,23 +139,23 @@ om_check_band(const om_symbol *s, int64_t price, om_refusal *f)
 int
 om_check_notional(const om_account *a, int64_t n, om_refusal *f)
 {
-	if (n >= 0 && n <= a->lim.max_order_notional)
+	if (n >= 0 && n <= a->max_order_notional)
 		return 0;
 	return om_refuse(
 	    f, MC_R_MAX_ORDER_NOTIONAL, "max_order_notional", PGX_SQLSTATE_MAX_ORDER_NOTIONAL,
 	    "order notional %lld is above the account's limit of %lld (minor "
 	    "units)",
-	    (long long)(n < 0 ? AMOUNT_MAX : n), (long long)a->lim.max_order_notional);
+	    (long long)(n < 0 ? AMOUNT_MAX : n), (long long)a->max_order_notional);
 }
 
 int
-om_check_open_orders(const om_account *a, om_refusal *f)
+om_check_open_orders(const om_account_orders *a, om_refusal *f)
 {
-	if (a->open_orders < a->lim.max_open_orders)
+	if (a->open < a->max_open_orders)
 		return 0;
-	return om_refuse(
-	    f, MC_R_MAX_OPEN_ORDERS, "max_open_orders", PGX_SQLSTATE_MAX_OPEN_ORDERS,
-	    "the account has %lld open orders, its limit", (long long)a->open_orders);
+	return om_refuse(f, MC_R_MAX_OPEN_ORDERS, "max_open_orders",
+	                 PGX_SQLSTATE_MAX_OPEN_ORDERS,
+	                 "the account has %lld open orders, its limit", (long long)a->open);
 }
 
 /* Daily notional: traded today plus open orders plus this one, against the limit. */
@@ -164,12 +165,12 @@ om_check_daily(const om_account *a, int32_t day, int64_t add, om_refusal *f)
 	int64_t filled = a->day == day ? a->day_filled : 0;
 	int64_t used = filled + a->open_notional;
 
-	if (add <= a->lim.max_daily_notional - used)
+	if (add <= a->max_daily_notional - used)
 		return 0;
 	return om_refuse(
 	    f, MC_R_MAX_DAILY_NOTIONAL, "max_daily_notional", PGX_SQLSTATE_MAX_DAILY_NOTIONAL,
 	    "daily notional limit: %lld traded today and %lld in open orders plus "
 	    "this order's %lld would pass the account's %lld (minor units)",
 	    (long long)filled, (long long)a->open_notional, (long long)add,
-	    (long long)a->lim.max_daily_notional);
+	    (long long)a->max_daily_notional);
 }

@@ -28,7 +28,11 @@ order_position(om *m, om_order *o, uint32_t *index)
 	return p;
 }
 
-/* Sets the order's hold to what leaves at price need, moving the difference. */
+/*
+ * Sets the order's hold to what leaves at price need, moving the difference.
+ * A hold that stays the same (a sell that only moves its price) leaves its
+ * cash or share entry alone: not read, not marked changed.
+ */
 static void
 rehold(om *m, om_order *o, int64_t leaves, int64_t price, int64_t seq)
 {
@@ -40,19 +44,21 @@ rehold(om *m, om_order *o, int64_t leaves, int64_t price, int64_t seq)
 	                    notional(o->price, s->tick_value, o->leaves);
 	if (o->side == MC_BUY)
 	{
-		om_entry *cash = cash_of(m, o->account, s->currency);
-
 		want = buy_hold(price, s->tick_value, leaves, o->maker_bps, o->taker_bps);
-		cash->available += o->held - want;
-		cash->held += want - o->held;
-		touch(m, cash, cash_tag(o->account, s->currency), seq);
+		if (want != o->held)
+		{
+			om_entry *cash = cash_of(m, o->account, s->currency);
+
+			cash->available += o->held - want;
+			cash->held += want - o->held;
+			touch(m, cash, cash_tag(o->account, s->currency), seq);
+		}
 	}
-	else
+	else if ((want = leaves) != o->held)
 	{
 		uint32_t index;
 		om_position *p = order_position(m, o, &index);
 
-		want = leaves;
 		p->e.available += o->held - want;
 		p->e.held += want - o->held;
 		touch(m, &p->e, DIRTY_SHARES | index, seq);

@@ -66,19 +66,21 @@ save_accounts(const om *m, mc_wbuf *w, uint32_t nacct)
 	for (uint32_t i = 0; i < nacct; i++)
 	{
 		const om_account *a = &m->accounts[i];
+		om_limits lim;
 
-		mc_put_u8(w, a->opened);
-		mc_put_u8(w, a->kyc);
-		mc_put_u8(w, a->suspended);
-		mc_put_i64(w, a->lim.max_order_quantity);
-		mc_put_i64(w, a->lim.max_order_notional);
-		mc_put_i64(w, a->lim.max_daily_notional);
-		mc_put_i64(w, a->lim.max_open_orders);
-		mc_put_i64(w, a->lim.orders_per_second);
-		mc_put_i64(w, a->lim.burst);
+		account_limits(m, i, &lim);
+		mc_put_u8(w, (uint8_t)a->opened);
+		mc_put_u8(w, (uint8_t)a->kyc);
+		mc_put_u8(w, (uint8_t)a->suspended);
+		mc_put_i64(w, lim.max_order_quantity);
+		mc_put_i64(w, lim.max_order_notional);
+		mc_put_i64(w, lim.max_daily_notional);
+		mc_put_i64(w, lim.max_open_orders);
+		mc_put_i64(w, lim.orders_per_second);
+		mc_put_i64(w, lim.burst);
 		mc_put_i64(w, a->tokens);
 		mc_put_i64(w, a->token_ts);
-		mc_put_i64(w, a->open_orders);
+		mc_put_i64(w, m->account_orders[i].open);
 		mc_put_i64(w, a->open_notional);
 		mc_put_i64(w, a->day_filled);
 		mc_put_u32(w, (uint32_t)a->day);
@@ -335,8 +337,17 @@ load_accounts(om *m, mc_rbuf *r, uint32_t *nacct_out, char *why, size_t size)
 		                 m->cfg.max_accounts);
 	for (uint32_t i = 0; i < nacct; i++)
 	{
-		om_account *a = &m->accounts[i];
-		const om_limits *l = &a->lim;
+		/* read as the snapshot has it, checked, then kept in the account's
+		 * narrower fields */
+		struct
+		{
+			uint8_t opened, kyc, suspended;
+			om_limits lim;
+			int64_t tokens, token_ts, open_orders, open_notional, day_filled;
+			int32_t day;
+		} v, *a = &v;
+		const om_limits *l = &v.lim;
+		om_account *dst = &m->accounts[i];
 
 		a->opened = mc_get_u8(r);
 		a->kyc = mc_get_u8(r);
@@ -390,6 +401,18 @@ load_accounts(om *m, mc_rbuf *r, uint32_t *nacct_out, char *why, size_t size)
 		     !in_range(a->day_filled, 0, INT64_MAX) ||
 		     !in_range(a->tokens, -AMOUNT_MAX, AMOUNT_MAX)))
 			return snap_fail(why, size, "account %u: value out of range", i);
+		memset(dst, 0, sizeof(*dst));
+		m->account_orders[i].open = (int32_t)v.open_orders;
+		if (v.opened)
+			set_limits(m, i, &v.lim);
+		dst->opened = v.opened;
+		dst->kyc = v.kyc;
+		dst->suspended = v.suspended;
+		dst->tokens = v.tokens;
+		dst->token_ts = v.token_ts;
+		dst->open_notional = v.open_notional;
+		dst->day_filled = v.day_filled;
+		dst->day = v.day;
 	}
 	*nacct_out = nacct;
 	return 0;
@@ -447,14 +470,15 @@ load_ledger(om *m, mc_rbuf *r, uint32_t nacct, uint32_t nsym, uint32_t npos, cha
 	{
 		uint32_t slot = m->free_orders[--m->nfree];
 		om_order *o = &m->orders[slot];
+		int64_t maker_bps, taker_bps;
 
 		o->id = mc_get_u64(r);
 		o->account = mc_get_u32(r);
 		o->symbol = mc_get_u32(r);
 		o->side = mc_get_u8(r);
 		o->market = mc_get_u8(r);
-		o->maker_bps = mc_get_i64(r);
-		o->taker_bps = mc_get_i64(r);
+		maker_bps = mc_get_i64(r);
+		taker_bps = mc_get_i64(r);
 		o->price = mc_get_i64(r);
 		o->ordered = mc_get_i64(r);
 		o->position = mc_get_u32(r);
@@ -467,14 +491,16 @@ load_ledger(om *m, mc_rbuf *r, uint32_t nacct, uint32_t nsym, uint32_t npos, cha
 		prev_id = o->id;
 		if (o->account >= nacct || !m->accounts[o->account].opened || o->symbol >= nsym ||
 		    !m->symbols[o->symbol].listed || (o->side != MC_BUY && o->side != MC_SELL) ||
-		    o->market > 1 || !in_range(o->maker_bps, 0, BPS) ||
-		    !in_range(o->taker_bps, 0, BPS) || !in_range(o->price, 0, MC_MAX_PRICE) ||
+		    o->market > 1 || !in_range(maker_bps, 0, BPS) ||
+		    !in_range(taker_bps, 0, BPS) || !in_range(o->price, 0, MC_MAX_PRICE) ||
 		    !in_range(o->ordered, 1, MC_MAX_QTY) || !in_range(o->leaves, 0, MC_MAX_QTY) ||
 		    !in_range(o->held, 0, AMOUNT_MAX) || o->position > npos ||
 		    (o->position != 0 && m->positions[o->position - 1].key !=
 		                             ((uint64_t)o->account << 32 | o->symbol)))
 			return snap_fail(why, size, "open order %llu: value out of range",
 			                 (unsigned long long)o->id);
+		o->maker_bps = (int16_t)maker_bps;
+		o->taker_bps = (int16_t)taker_bps;
 		om_ledger_index(m, slot);
 	}
 	return 0;

@@ -1003,6 +1003,7 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 		res->order_id = (int64_t)c.order_id;
 		if (mc_engine_order(pl->engine, c.order_id, &info))
 		{
+			om_hint(pl->om, &info);
 			res->created_ts = (int64_t)info.timestamp;
 			res->filled = info.filled;
 			res->remaining = info.leaves;
@@ -1020,7 +1021,8 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 	}
 	if (!refused)
 	{
-		mc_engine_apply(pl->engine, &c, &pl->sink);
+		mc_engine_apply_tagged(
+		    pl->engine, &c, c.kind == MC_CMD_NEW ? om_order_tag(pl->om) : 0, &pl->sink);
 		sink_flush(pl, pl->sink.buf, pl->sink.n);
 		pl->sink.n = 0;
 		if (c.kind == MC_CMD_NEW)

@@ -163,6 +163,38 @@ teardown(void **state)
 
 /* ------------------------------------------------------------------ tests */
 
+/* A new order's tag stays with it while it rests (amends included) and is
+ * returned by mc_engine_order only; it changes nothing else. */
+static void
+test_order_tag(void **state)
+{
+	mc_command c = cmd_new(++F.seq, 1, 0, 10, BUY, LIM, MC_GTC, 100, 5);
+	mc_event ev[8];
+	mc_sink sink = {ev, 8, 0, 0, NULL, NULL};
+	mc_order_info oi;
+
+	(void)state;
+	mc_engine_apply_tagged(F.e, &c, 77, &sink);
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(ev[0].kind, MC_EV_ACCEPTED);
+	assert_int_equal(ev[0].pad, 0);
+	rest(2, 11, BUY, 100, 7, MC_GTC); /* untagged */
+	assert_int_equal(mc_engine_order(F.e, 1, &oi), 1);
+	assert_int_equal(oi.tag, 77);
+	assert_int_equal(mc_engine_order(F.e, 2, &oi), 1);
+	assert_int_equal(oi.tag, 0);
+	do_amend(1, 10, 101, 5); /* loses priority, moves level */
+	assert_int_equal(mc_engine_order(F.e, 1, &oi), 1);
+	assert_int_equal(oi.tag, 77);
+	assert_int_equal(oi.price, 101);
+	{
+		mc_order_info l3[4];
+
+		assert_int_equal(mc_engine_l3(F.e, 0, BUY, l3, 4), 2);
+		assert_int_equal(l3[0].tag, 0); /* l3 does not show tags */
+	}
+}
+
 static void
 test_rest_and_queries(void **state)
 {
@@ -1061,6 +1093,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_rest_and_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_order_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fifo_within_level, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_partial_fills_across_levels, setup,
 	                                    teardown),
