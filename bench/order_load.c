@@ -2592,8 +2592,10 @@ event_main(void)
 	return lost || broken ? 1 : 0;
 }
 
-int
-main(int argc, char **argv)
+/* Reads the command line into opt; returns -1 to go on, else the exit status
+ * (0 after --help, 2 for a bad option). */
+static int
+parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"connections", required_argument, NULL, 'c'},
@@ -2633,8 +2635,6 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	char *step_list = NULL;
 	const char *step_strs[MAX_STEPS];
-	Result order = {0}, trivial = {0};
-	bool failed = false;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
@@ -2754,6 +2754,14 @@ main(int argc, char **argv)
 		for (int i = 0; i < opt.nsteps; i++)
 			opt.steps[i] = atof(step_strs[i]);
 	}
+	return -1;
+}
+
+/* The combinations of options that make sense; returns 0, or 2 after saying
+ * what is wrong. */
+static int
+check_options(void)
+{
 	if (opt.accounts == 0)
 		opt.accounts = opt.connections;
 	if (!opt.event_loop && (opt.ack_log || opt.flood_connections))
@@ -2805,25 +2813,59 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if (opt.closed_loop)
+	return 0;
+}
+
+/* The offered rates of --steps, one run each, until p99 stays above 10 ms
+ * --stop-after times in a row; prints the rate figures. */
+static void
+run_steps(void)
+{
+	double breach_at = 0, sustained = 0, goal_rate = 0;
+	int in_a_row = 0;
+
+	for (int i = 0; i < opt.nsteps && in_a_row < opt.stop_after; i++)
 	{
-		/* line by line: the drill reads the output when the run ends, whatever ends it */
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		return closed_loop_main();
+		char label[64];
+		Result *r;
+		bool kept_up;
+
+		snprintf(label, sizeof(label), "step %.0f", opt.steps[i]);
+		r = run(PH_ORDERS, opt.steps[i], opt.step_warmup, opt.step_duration,
+		        opt.step_slices, label);
+		/* with slices, their medians decide: one stall does not */
+		kept_up = r->med_achieved >= SUSTAINED_FRACTION * r->offered;
+		if (r->med_p99 <= P99_LIMIT_NS && kept_up && r->med_achieved > sustained)
+			sustained = r->med_achieved;
+		if (r->med_p99 <= P99_GOAL_NS && kept_up && r->offered > goal_rate)
+			goal_rate = r->offered;
+		if (r->med_p99 > P99_LIMIT_NS)
+		{
+			if (in_a_row++ == 0)
+				breach_at = r->offered;
+		}
+		else
+			in_a_row = 0;
 	}
-	if (opt.ack_log && !(ack_log = fopen(opt.ack_log, "w")))
-	{
-		perror(opt.ack_log);
-		return 1;
-	}
-	if (opt.event_loop)
-	{
-		/* line by line: a drill watches the output while the load runs */
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (!ev_setup())
-			return 1;
-		return event_main();
-	}
+	if (in_a_row > 0)
+		printf("BENCH order_entry_p99_over_10ms_at %.0f orders/s\n", breach_at);
+	else
+		printf("# p99 was within 10 ms at the last step, %.0f orders/s\n"
+		       "BENCH order_entry_p99_over_10ms_at none orders/s\n",
+		       opt.steps[opt.nsteps - 1]);
+	/* highest throughput of a step that kept up with p99 <= 10 ms */
+	printf("BENCH order_entry_max_sustained_throughput %.0f orders/s\n", sustained);
+	printf("BENCH order_entry_max_rate_p99_within_5ms %.0f orders/s\n", goal_rate);
+}
+
+/* The open loop with one thread per connection: order entry, then trivial
+ * SQL, then the --steps; returns the exit status. */
+static int
+threads_main(void)
+{
+	Result order = {0}, trivial = {0};
+	bool failed = false;
+
 	workers = calloc((size_t)opt.connections, sizeof(Worker));
 	for (int i = 0; i < opt.connections; i++)
 	{
@@ -2889,43 +2931,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	if (opt.nsteps > 0 && !opt.trivial_only)
-	{
-		double breach_at = 0, sustained = 0, goal_rate = 0;
-		int in_a_row = 0;
-
-		for (int i = 0; i < opt.nsteps && in_a_row < opt.stop_after; i++)
-		{
-			char label[64];
-			Result *r;
-			bool kept_up;
-
-			snprintf(label, sizeof(label), "step %.0f", opt.steps[i]);
-			r = run(PH_ORDERS, opt.steps[i], opt.step_warmup, opt.step_duration,
-			        opt.step_slices, label);
-			/* with slices, their medians decide: one stall does not */
-			kept_up = r->med_achieved >= SUSTAINED_FRACTION * r->offered;
-			if (r->med_p99 <= P99_LIMIT_NS && kept_up && r->med_achieved > sustained)
-				sustained = r->med_achieved;
-			if (r->med_p99 <= P99_GOAL_NS && kept_up && r->offered > goal_rate)
-				goal_rate = r->offered;
-			if (r->med_p99 > P99_LIMIT_NS)
-			{
-				if (in_a_row++ == 0)
-					breach_at = r->offered;
-			}
-			else
-				in_a_row = 0;
-		}
-		if (in_a_row > 0)
-			printf("BENCH order_entry_p99_over_10ms_at %.0f orders/s\n", breach_at);
-		else
-			printf("# p99 was within 10 ms at the last step, %.0f orders/s\n"
-			       "BENCH order_entry_p99_over_10ms_at none orders/s\n",
-			       opt.steps[opt.nsteps - 1]);
-		/* highest throughput of a step that kept up with p99 <= 10 ms */
-		printf("BENCH order_entry_max_sustained_throughput %.0f orders/s\n", sustained);
-		printf("BENCH order_entry_max_rate_p99_within_5ms %.0f orders/s\n", goal_rate);
-	}
+		run_steps();
 
 	phase.kind = PH_STOP;
 	pthread_barrier_wait(&phase_begin);
@@ -2942,4 +2948,35 @@ main(int argc, char **argv)
 		fprintf(stderr,
 		        "order_load: at least one connection broke; figures are partial\n");
 	return failed ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int status = parse_options(argc, argv);
+
+	if (status >= 0)
+		return status;
+	if ((status = check_options()) != 0)
+		return status;
+	if (opt.closed_loop)
+	{
+		/* line by line: the drill reads the output when the run ends, whatever ends it */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return closed_loop_main();
+	}
+	if (opt.ack_log && !(ack_log = fopen(opt.ack_log, "w")))
+	{
+		perror(opt.ack_log);
+		return 1;
+	}
+	if (opt.event_loop)
+	{
+		/* line by line: a drill watches the output while the load runs */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (!ev_setup())
+			return 1;
+		return event_main();
+	}
+	return threads_main();
 }
