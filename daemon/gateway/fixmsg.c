@@ -167,7 +167,7 @@ fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
 	add_field(m, 9, buf + BEGIN_LEN + 2, digits);
 	for (p = buf + body_start; p < end;)
 	{
-		const char *eq, *soh, *next = cut_field(p, end, &eq, &soh);
+		const char *eq = NULL, *soh = end - 1, *next = cut_field(p, end, &eq, &soh);
 		int tag;
 
 		/* the body ends in SOH, so a field always ends */
