@@ -82,7 +82,8 @@ send_logout(fix_session *s, const char *text, int64_t now)
 static void
 logout_and_close(fix_session *s, const char *text, int64_t now)
 {
-	snprintf(s->reason, sizeof(s->reason), "%s", text);
+	if (text != s->reason)
+		snprintf(s->reason, sizeof(s->reason), "%s", text);
 	send_logout(s, s->reason, now);
 	disconnect(s, s->reason);
 }
