@@ -288,13 +288,12 @@ on_logon(fix_session *s, const fix_msg *m, int64_t seq, int64_t now)
 	}
 	if (rst)
 	{
+		/* the reset itself waits for the verdict: a refused Logon changes nothing */
 		if (seq != 1)
 		{
 			logout_and_close(s, "ResetSeqNumFlag(141)=Y needs MsgSeqNum(34)=1", now);
 			return;
 		}
-		s->next_in = 1;
-		s->next_out = 1;
 	}
 	else if (seq < s->next_in)
 	{
@@ -325,6 +324,11 @@ fix_session_logon_result(fix_session *s, bool accepted, const char *text, int64_
 		/* the Logon is not taken: nothing of the session's numbers changes */
 		logout_and_close(s, text != NULL && text[0] ? text : "logon refused", now);
 		return;
+	}
+	if (s->logon_reset)
+	{
+		s->next_in = 1;
+		s->next_out = 1;
 	}
 	expected = s->next_in;
 	s->state = FIX_ST_ACTIVE;

@@ -390,6 +390,15 @@ reset_seq_num_flag(void **state)
 	assert_int_equal(R.p_in, 2);
 	assert_int_equal(R.p_out, 2);
 
+	/* refused: the numbers stay as they were (an unauthenticated peer cannot
+	 * reset them); the Logout takes the next of the old ones */
+	start(5, 7);
+	logon(1, "141=Y|");
+	fix_session_logon_result(&S, false, "invalid username or password", now);
+	assert_tag(out(0), 34, "7");
+	assert_int_equal(R.p_in, 5);
+	assert_int_equal(R.p_out, 8);
+
 	start(5, 7);
 	logon(3, "141=Y|");
 	assert_text_has(out(-1), "ResetSeqNumFlag(141)=Y needs MsgSeqNum(34)=1");
