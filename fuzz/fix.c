@@ -23,7 +23,9 @@
  *   - orders: an accepted order's values are in the profile (side, type,
  *     time in force, 1 <= quantity <= 10^9, a limit has a positive price, a
  *     market order none and never gtc/day); its price re-formats on the grid
- *     and parses back to the same ticks; its request record encodes and
+ *     and parses back to the same ticks; the ExecutionReport answering it
+ *     carries its ClOrdID, Account, Symbol, Side, OrderQty and the same price
+ *     in ticks; its request record encodes and
  *     decodes (exchange_wire.h) to the same bytes; a refusal always says
  *     why (a kind and a text), and the ExecutionReport or Reject answering it
  *     is sent.
@@ -52,6 +54,8 @@ static struct
 	size_t store_len[STORE];
 	int64_t store_seq[STORE];
 	int64_t exec_id;
+	char last[FIX_SESSION_OUT]; /* the last message sent */
+	size_t last_len;
 } F;
 
 static char rebuild[FIX_BODY_MAX + 64];
@@ -96,6 +100,9 @@ on_send(void *ctx, const char *bytes, size_t len)
 
 	(void)ctx;
 	FZ_CHECK(!F.disconnected, "sent after the disconnect");
+	FZ_CHECK(len <= sizeof(F.last), "sent %zu bytes", len);
+	memcpy(F.last, bytes, len);
+	F.last_len = len;
 	FZ_CHECK(fix_parse(bytes, len, &m, &used) == FIX_OK && used == len &&
 	             m.bad_reason == FIX_NO_REASON,
 	         "the session sent an invalid message");
@@ -212,6 +219,46 @@ check_record(const pgx_record *rec)
 	FZ_CHECK(n2 == n && memcmp(a, b2, n) == 0, "a request record re-encodes differently");
 }
 
+static bool
+same(const fix_field *f, pgx_str s)
+{
+	if (s.len == PGX_STR_NULL)
+		return f == NULL;
+	return f != NULL && f->len == s.len && memcmp(f->val, s.ptr, s.len) == 0;
+}
+
+/* The ExecutionReport just sent says what the order said: the same ids,
+ * symbol, side, quantity and (on the grid) price. */
+static void
+check_report(const fixo_order *o)
+{
+	fix_msg m;
+	size_t used;
+	const fix_field *px, *qty, *side;
+	int64_t v;
+
+	FZ_CHECK(fix_parse(F.last, F.last_len, &m, &used) == FIX_OK && fix_is_type(&m, "8"),
+	         "the last message sent is not the ExecutionReport");
+	FZ_CHECK(same(fix_get(&m, 11), o->clordid) &&
+	             same(fix_get(&m, 41), o->orig_clordid) &&
+	             same(fix_get(&m, 1), o->account) && same(fix_get(&m, 55), o->symbol),
+	         "the ExecutionReport's ids, account or symbol differ from the order's");
+	side = fix_get(&m, 54);
+	FZ_CHECK(side && side->len == 1 &&
+	             side->val[0] == (o->side == PGX_SIDE_SELL ? '2' : '1'),
+	         "the ExecutionReport's side differs");
+	qty = fix_get(&m, 38);
+	FZ_CHECK(o->quantity <= 0 || (qty && fix_val_uint(qty, &v) == 0 && v == o->quantity),
+	         "the ExecutionReport's OrderQty differs");
+	px = fix_get(&m, 44);
+	FZ_CHECK(o->has_price == (px != NULL), "the ExecutionReport's Price is %s",
+	         px ? "there" : "missing");
+	if (px != NULL)
+		FZ_CHECK(fixo_parse_price(px, o->tick, &v) == FIX_V_OK && v == o->price,
+		         "the ExecutionReport's Price %.*s is not %lld ticks", (int)px->len,
+		         px->val, (long long)o->price);
+}
+
 static void
 answer_order(const fixo_order *o, const fixo_reject *r, bool ok)
 {
@@ -241,6 +288,7 @@ answer_order(const fixo_order *o, const fixo_reject *r, bool ok)
 	if (!fixo_exec_report(&b, &e))
 		return;
 	FZ_CHECK(fix_session_end_app(&F.s, &b, F.now), "an ExecutionReport was not sent");
+	check_report(o);
 	if (ok && o->has_price)
 	{
 		fix_field f = {44, 0, px};
