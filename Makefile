@@ -5,6 +5,7 @@
 #   make test    every suite against a throwaway cluster; ends with "N passed, N failed"
 #   make bench   every benchmark in short mode; one "BENCH <name> <value> <unit>" per figure
 #   make format  clang-format every C file
+#   make purity  check that daemon/core and daemon/pipeline do no I/O (also in make test)
 #   make fuzz    every fuzz target (fuzz/) for FUZZ_SECONDS (default 180) each
 
 MODULE_big = exchange
@@ -53,7 +54,7 @@ all:
 endif
 
 .PHONY: start stop test chaos bench format daemon regresscheck isolationcheck unit unit-check \
-	install-check-prereq bench-programs fuzz fuzz-check
+	install-check-prereq bench-programs fuzz fuzz-check purity
 
 # The SQL suites against the server in PGHOST/PGPORT (scripts/test.sh starts one).
 regresscheck: install-check-prereq
@@ -114,6 +115,11 @@ fuzz-check:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# The pure rule (scripts/purity.sh): no I/O, clock, randomness or exit in the core
+# and the pipeline.
+purity:
+	@bash scripts/purity.sh
 
 # Benchmarks (bench/); scripts/bench.sh runs them against a throwaway cluster.
 build/bench/journal_append: bench/journal_append.c include/exchange_wire.h

@@ -50,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,8 +60,10 @@
 #include <libpq-fe.h>
 
 #define MAX_CONNECTIONS    1024
+#define MAX_EVENT_CLIENTS  60000 /* --event-loop */
+#define EVENT_RESTING_CAP  16    /* resting orders a client remembers (--event-loop) */
 #define MAX_SYMBOLS        64
-#define MAX_BROKERS        16
+#define MAX_BROKERS        256
 #define MAX_STEPS          64
 #define RESTING_CAP        4096
 #define MAX_CODES          32
@@ -195,6 +199,17 @@ static struct
 	const char *matchd_log;
 	int cross_pct;
 	uint64_t seed;
+	int accounts; /* connection i trades account i % accounts (default: connections) */
+	/* --event-loop: non-blocking connections on epoll in a few threads */
+	bool event_loop;
+	int threads;
+	const char *ack_log;
+	double drain;
+	/* the flood (--event-loop): one account over many connections */
+	int flood_connections;
+	const char *flood_account, *flood_broker;
+	double flood_rate;
+	int flood_rounds;
 } opt = {
     .connections = 32,
     .rate = 43000,
@@ -208,6 +223,9 @@ static struct
     .account_prefix = "bench-",
     .cross_pct = 20,
     .seed = 42,
+    .threads = 2,
+    .drain = 30,
+    .flood_rounds = 3,
 };
 
 /* the phase the workers run next; written by main between the barriers */
@@ -218,6 +236,7 @@ static struct
 	int64_t start_ns, from_ns, to_ns;
 	int slices; /* the window is cut into this many equal slices */
 	int64_t slice_ns;
+	bool flood_on; /* --event-loop: the flooding connections send in this phase */
 } phase;
 
 static pthread_barrier_t phase_begin, phase_end;
@@ -283,9 +302,21 @@ typedef struct Worker
 	char account[64];
 	uint64_t rng;
 	Resting *resting;
-	int nresting;
+	int nresting, resting_cap;
 	bool broken;
 	Stats *st; /* one per slice of the window */
+	/* --event-loop: the client's place in the schedule and its call in flight */
+	const char *role;
+	bool flood;          /* one of the flooding account's connections */
+	int64_t k_next;      /* its next call, counted over the phase */
+	int64_t intended;    /* of the call in flight */
+	bool busy, want_out; /* a call is in flight; EPOLLOUT registered */
+	uint64_t clordid_n;  /* client order ids: <index>-<n> */
+	PGresult *res;       /* first result of the call in flight */
+	struct Loop *loop;
+	int fd;
+	int heap_pos;      /* in its loop's timer heap, -1 if not */
+	struct Call *call; /* the call in flight */
 } Worker;
 
 static Worker *workers;
@@ -383,7 +414,8 @@ format_price(char *buf, size_t size, int64_t ticks)
 static void
 remember(Worker *w, int64_t id, int64_t price, int sym, bool buy)
 {
-	int i = w->nresting < RESTING_CAP ? w->nresting++ : (int)(rnd(w) % RESTING_CAP);
+	int i = w->nresting < w->resting_cap ? w->nresting++
+	                                     : (int)(rnd(w) % (uint64_t)w->resting_cap);
 
 	/* when full, an old order is forgotten (it keeps resting in the book) */
 	w->resting[i] = (Resting){.id = id, .price = price, .sym = sym, .buy = buy};
@@ -395,105 +427,163 @@ forget(Worker *w, int i)
 	w->resting[i] = w->resting[--w->nresting];
 }
 
-/* One call; the reply updates what the connection knows of its resting orders. */
-static void
-one_call(Worker *w, enum phase_kind ph, Stats *st, bool measured)
+/* One call of the mix: what it is and its parameters (pointing into the Call). */
+typedef struct Call
 {
-	char qty[24], price[24], id[24];
-	const char *values[5];
-	const char *stmt;
-	int nparams, r = (int)(rnd(w) % 100), sym = (int)(rnd(w) % opt.nsymbols);
-	int pick = -1;
-	bool buy = rnd(w) & 1;
-	int64_t p = 0, mid;
 	enum call_kind kind;
-	PGresult *res;
+	int pick; /* the resting order it cancels or amends, or -1 */
+	int sym;
+	bool buy;
+	int64_t p;
+	const char *stmt; /* prepared statement (threads) */
+	const char *sql;  /* the same as an unnamed statement (--event-loop) */
+	int nparams;
+	const char *values[6];
+	char qty[24], price[24], id[24], clordid[24];
+} Call;
 
-	if (r < 55 || (r < 90 && w->nresting == 0))
-		kind = (int)(rnd(w) % 100) < opt.cross_pct ? K_CROSS : K_LIMIT;
+/* the prepared statements' text, and with a client order id for --event-loop */
+#define SQL_LIMIT                                                                        \
+	"SELECT * FROM exchange.submit_order($1::text, $2::text, $3::exchange.side, "        \
+	"$4::bigint, $5::numeric"
+#define SQL_MARKET                                                                       \
+	"SELECT * FROM exchange.submit_order($1::text, $2::text, $3::exchange.side, "        \
+	"$4::bigint, NULL::numeric, 'market'::exchange.order_type, "                         \
+	"'ioc'::exchange.time_in_force"
+#define SQL_CANCEL "SELECT * FROM exchange.cancel_order($1::text, $2::bigint)"
+#define SQL_AMEND                                                                        \
+	"SELECT * FROM exchange.amend_order($1::text, $2::bigint, $3::bigint, $4::numeric)"
+#define SQL_TRIVIAL                                                                      \
+	"SELECT * FROM bench.trivial_order($1::text, $2::text, $3::text, $4::bigint, "       \
+	"$5::numeric)"
+
+/* Picks the next call of the mix (with_clordid: new orders carry a client order id). */
+static void
+build_call(Worker *w, enum phase_kind ph, Call *c, bool with_clordid)
+{
+	int r = (int)(rnd(w) % 100);
+
+	c->sym = (int)(rnd(w) % opt.nsymbols);
+	c->pick = -1;
+	c->buy = rnd(w) & 1;
+	c->p = 0;
+	if (w->flood)
+		c->kind = K_LIMIT; /* the flood only sends new orders: they are what is limited */
+	else if (r < 55 || (r < 90 && w->nresting == 0))
+		c->kind = (int)(rnd(w) % 100) < opt.cross_pct ? K_CROSS : K_LIMIT;
 	else if (r < 80)
-		kind = K_CANCEL;
+		c->kind = K_CANCEL;
 	else if (r < 90)
-		kind = K_AMEND;
+		c->kind = K_AMEND;
 	else
-		kind = K_MARKET;
-	if (measured)
-		st->sent[kind]++;
+		c->kind = K_MARKET;
 
-	values[0] = w->account;
-	switch (kind)
+	c->values[0] = w->account;
+	c->values[5] = NULL;
+	switch (c->kind)
 	{
+		int64_t mid;
+
 		case K_LIMIT:
 		case K_CROSS:
-			mid = mid_ticks(sym, now_ns());
-			if (kind == K_CROSS)
-				p = buy ? mid + (int64_t)(rnd(w) % 5) : mid - (int64_t)(rnd(w) % 5);
+			mid = mid_ticks(c->sym, now_ns());
+			if (c->kind == K_CROSS)
+				c->p = c->buy ? mid + (int64_t)(rnd(w) % 5) : mid - (int64_t)(rnd(w) % 5);
 			else
-				p = buy ? mid - 1 - (int64_t)(rnd(w) % 15)
-				        : mid + 1 + (int64_t)(rnd(w) % 15);
-			snprintf(qty, sizeof(qty), "%d", 100 * (1 + (int)(rnd(w) % 5)));
-			format_price(price, sizeof(price), p);
-			values[1] = opt.symbols[sym];
-			values[2] = buy ? "buy" : "sell";
-			values[3] = qty;
-			values[4] = price;
-			stmt = "limit";
-			nparams = 5;
+				c->p = c->buy ? mid - 1 - (int64_t)(rnd(w) % 15)
+				              : mid + 1 + (int64_t)(rnd(w) % 15);
+			snprintf(c->qty, sizeof(c->qty), "%d", 100 * (1 + (int)(rnd(w) % 5)));
+			format_price(c->price, sizeof(c->price), c->p);
+			c->values[1] = opt.symbols[c->sym];
+			c->values[2] = c->buy ? "buy" : "sell";
+			c->values[3] = c->qty;
+			c->values[4] = c->price;
+			c->stmt = "limit";
+			c->sql = SQL_LIMIT ")";
+			c->nparams = 5;
+			if (with_clordid)
+			{
+				c->values[5] = c->clordid;
+				c->sql = SQL_LIMIT ", client_order_id => $6::text)";
+				c->nparams = 6;
+			}
 			break;
 		case K_MARKET:
-			snprintf(qty, sizeof(qty), "%d", 100 * (1 + (int)(rnd(w) % 3)));
-			values[1] = opt.symbols[sym];
-			values[2] = buy ? "buy" : "sell";
-			values[3] = qty;
-			values[4] = NULL;
-			stmt = "market";
-			nparams = 4;
+			snprintf(c->qty, sizeof(c->qty), "%d", 100 * (1 + (int)(rnd(w) % 3)));
+			c->values[1] = opt.symbols[c->sym];
+			c->values[2] = c->buy ? "buy" : "sell";
+			c->values[3] = c->qty;
+			c->values[4] = NULL;
+			c->stmt = "market";
+			c->sql = SQL_MARKET ")";
+			c->nparams = 4;
+			if (with_clordid)
+			{
+				c->values[4] = c->clordid;
+				c->sql = SQL_MARKET ", client_order_id => $5::text)";
+				c->nparams = 5;
+			}
 			break;
 		case K_CANCEL:
-			pick = (int)(rnd(w) % w->nresting);
-			snprintf(id, sizeof(id), "%" PRId64, w->resting[pick].id);
-			values[1] = id;
-			stmt = "cancel";
-			nparams = 2;
+			c->pick = (int)(rnd(w) % (uint64_t)w->nresting);
+			snprintf(c->id, sizeof(c->id), "%" PRId64, w->resting[c->pick].id);
+			c->values[1] = c->id;
+			c->stmt = "cancel";
+			c->sql = SQL_CANCEL;
+			c->nparams = 2;
 			/* the trivial call has the submit shape: account, symbol, side, qty, price */
-			values[2] = "buy";
-			values[3] = id;
-			values[4] = NULL;
+			c->values[2] = "buy";
+			c->values[3] = c->id;
+			c->values[4] = NULL;
 			break;
 		case K_AMEND:
 		default:
-			pick = (int)(rnd(w) % w->nresting);
-			sym = w->resting[pick].sym;
-			buy = w->resting[pick].buy;
+			c->pick = (int)(rnd(w) % (uint64_t)w->nresting);
+			c->sym = w->resting[c->pick].sym;
+			c->buy = w->resting[c->pick].buy;
 			/* half keep their price, half step one tick away from the mid */
-			p = w->resting[pick].price + ((rnd(w) & 1) ? (buy ? -1 : 1) : 0);
-			snprintf(id, sizeof(id), "%" PRId64, w->resting[pick].id);
-			snprintf(qty, sizeof(qty), "%d", 100 * (1 + (int)(rnd(w) % 5)));
-			format_price(price, sizeof(price), p);
-			values[1] = id;
-			values[2] = qty;
-			values[3] = price;
-			stmt = "amend";
-			nparams = 4;
+			c->p = w->resting[c->pick].price + ((rnd(w) & 1) ? (c->buy ? -1 : 1) : 0);
+			snprintf(c->id, sizeof(c->id), "%" PRId64, w->resting[c->pick].id);
+			snprintf(c->qty, sizeof(c->qty), "%d", 100 * (1 + (int)(rnd(w) % 5)));
+			format_price(c->price, sizeof(c->price), c->p);
+			c->values[1] = c->id;
+			c->values[2] = c->qty;
+			c->values[3] = c->price;
+			c->stmt = "amend";
+			c->sql = SQL_AMEND;
+			c->nparams = 4;
 			break;
 	}
+	if (with_clordid && (c->kind == K_LIMIT || c->kind == K_CROSS || c->kind == K_MARKET))
+		snprintf(c->clordid, sizeof(c->clordid), "%d-%" PRIu64, w->index, ++w->clordid_n);
 	if (ph == PH_TRIVIAL)
 	{
 		/* same shape for every kind: (account, symbol, side, quantity, price) */
-		if (kind == K_AMEND)
+		if (c->kind == K_AMEND)
 		{
-			values[4] = values[3];
-			values[3] = values[2];
-			values[2] = buy ? "buy" : "sell";
-			values[1] = opt.symbols[sym];
+			c->values[4] = c->values[3];
+			c->values[3] = c->values[2];
+			c->values[2] = c->buy ? "buy" : "sell";
+			c->values[1] = opt.symbols[c->sym];
 		}
-		else if (kind == K_CANCEL)
-			values[1] = opt.symbols[sym];
-		stmt = "trivial";
-		nparams = 5;
+		else if (c->kind == K_CANCEL)
+			c->values[1] = opt.symbols[c->sym];
+		else if (c->kind == K_MARKET)
+			c->values[4] = NULL;
+		c->stmt = "trivial";
+		c->sql = SQL_TRIVIAL;
+		c->nparams = 5;
 	}
+}
 
-	res = PQexecPrepared(w->conn, stmt, nparams, values, NULL, NULL, 0);
+static FILE *ack_log; /* --ack-log: acknowledged new orders */
+static pthread_mutex_t ack_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The reply updates what the connection knows of its resting orders. */
+static void
+take_result(Worker *w, enum phase_kind ph, const Call *c, PGresult *res, Stats *st,
+            bool measured)
+{
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -501,7 +591,7 @@ one_call(Worker *w, enum phase_kind ph, Stats *st, bool measured)
 		if (measured)
 		{
 			st->errors++;
-			st->failed[kind]++;
+			st->failed[c->kind]++;
 			count_code(st->codes, &st->ncodes, code ? code : "(none)",
 			           PQresultErrorMessage(res));
 		}
@@ -512,8 +602,8 @@ one_call(Worker *w, enum phase_kind ph, Stats *st, bool measured)
 			w->broken = true;
 		}
 		/* the order is gone or was never ours to touch: stop tracking it */
-		if (ph == PH_ORDERS && pick >= 0)
-			forget(w, pick);
+		if (ph == PH_ORDERS && c->pick >= 0)
+			forget(w, c->pick);
 	}
 	else if (ph == PH_ORDERS && PQntuples(res) == 1)
 	{
@@ -526,7 +616,7 @@ one_call(Worker *w, enum phase_kind ph, Stats *st, bool measured)
 		    (strcmp(status, "new") == 0 || strcmp(status, "partially_filled") == 0) &&
 		    c_rem >= 0 && atoll(PQgetvalue(res, 0, c_rem)) > 0;
 
-		if (measured && pick < 0 && c_filled >= 0 &&
+		if (measured && c->pick < 0 && c_filled >= 0 &&
 		    atoll(PQgetvalue(res, 0, c_filled)) > 0)
 			st->traded++;
 		if (measured && strcmp(status, "rejected") == 0)
@@ -538,16 +628,38 @@ one_call(Worker *w, enum phase_kind ph, Stats *st, bool measured)
 			               : "(no reason)",
 			           NULL);
 		}
-		if (pick >= 0)
+		/* an acknowledgement: what it says is in the journal (the drills check) */
+		if (ack_log && c->pick < 0 && c_id >= 0)
 		{
-			if (kind == K_AMEND && open)
-				w->resting[pick].price = p;
-			else
-				forget(w, pick);
+			pthread_mutex_lock(&ack_lock);
+			fprintf(ack_log, "ACK\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, 0, c_id),
+			        w->account, w->role, c->clordid, status);
+			pthread_mutex_unlock(&ack_lock);
 		}
-		else if ((kind == K_LIMIT || kind == K_CROSS) && open && c_id >= 0)
-			remember(w, atoll(PQgetvalue(res, 0, c_id)), p, sym, buy);
+		if (c->pick >= 0)
+		{
+			if (c->kind == K_AMEND && open)
+				w->resting[c->pick].price = c->p;
+			else
+				forget(w, c->pick);
+		}
+		else if ((c->kind == K_LIMIT || c->kind == K_CROSS) && open && c_id >= 0)
+			remember(w, atoll(PQgetvalue(res, 0, c_id)), c->p, c->sym, c->buy);
 	}
+}
+
+/* One call, waited for (one thread per connection). */
+static void
+one_call(Worker *w, enum phase_kind ph, Stats *st, bool measured)
+{
+	Call c;
+	PGresult *res;
+
+	build_call(w, ph, &c, false);
+	if (measured)
+		st->sent[c.kind]++;
+	res = PQexecPrepared(w->conn, c.stmt, c.nparams, c.values, NULL, NULL, 0);
+	take_result(w, ph, &c, res, st, measured);
 	PQclear(res);
 }
 
@@ -642,8 +754,11 @@ connect_worker(Worker *w)
 		return false;
 	}
 	w->backend_pid = PQbackendPID(w->conn);
-	snprintf(w->account, sizeof(w->account), "%s%03d", opt.account_prefix, w->index);
+	snprintf(w->account, sizeof(w->account), "%s%03d", opt.account_prefix,
+	         w->index % opt.accounts);
+	w->role = vals[0];
 	w->rng = opt.seed * 1000003 + (uint64_t)w->index * 7919 + 1;
+	w->resting_cap = RESTING_CAP;
 	w->resting = calloc(RESTING_CAP, sizeof(Resting));
 	w->st = calloc(MAX_SLICES, sizeof(Stats));
 	if (!opt.no_trivial &&
@@ -678,14 +793,14 @@ enum cpu_class
 	C_MATCHD_BACKEND,
 	C_WALWRITER,
 	C_PG_OTHER,
+	C_PGBOUNCER,
 	C_OTHER,
 	C__COUNT
 };
 static const char *const class_names[C__COUNT] = {
-    "order_load",          "its backends",
-    "matchd main thread",  "matchd writer thread",
-    "matchd's backend",    "walwriter",
-    "rest of the cluster", "everything else on the machine"};
+    "order_load",           "its backends",     "matchd main thread",
+    "matchd writer thread", "matchd's backend", "walwriter",
+    "rest of the cluster",  "pgbouncer",        "everything else on the machine"};
 static int postmaster_pid; /* the parent of the connections' backends */
 
 typedef struct Task
@@ -752,15 +867,32 @@ classify_postgres(int pid)
 	FILE *f;
 	size_t n;
 
-	for (int i = 0; i < opt.connections; i++)
-		if (workers[i].backend_pid == pid)
-			return C_BACKENDS;
+	if (!opt.event_loop)
+		for (int i = 0; i < opt.connections; i++)
+			if (workers[i].backend_pid == pid)
+				return C_BACKENDS;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	if (!(f = fopen(path, "r")))
 		return C_PG_OTHER;
 	n = fread(cmd, 1, sizeof(cmd) - 1, f);
 	fclose(f);
 	cmd[n] = 0;
+	/* behind a pooler the backends are not known by pid: by their role */
+	if (opt.event_loop)
+	{
+		char prefix[96];
+
+		for (int i = 0; i <= opt.nbrokers; i++)
+		{
+			const char *role = i < opt.nbrokers ? opt.brokers[i] : opt.flood_broker;
+
+			if (role == NULL)
+				continue;
+			snprintf(prefix, sizeof(prefix), "postgres: %s ", role);
+			if (strncmp(cmd, prefix, strlen(prefix)) == 0)
+				return C_BACKENDS;
+		}
+	}
 	if (strncmp(cmd, "postgres: matchd ", 17) == 0)
 		return C_MATCHD_BACKEND;
 	if (strncmp(cmd, "postgres: walwriter", 19) == 0)
@@ -827,6 +959,8 @@ cpu_sample(CpuSample *s)
 		else if (strcmp(comm, "postgres") == 0 &&
 		         (pid == postmaster_pid || ppid == postmaster_pid))
 			cls = classify_postgres(pid);
+		else if (strcmp(comm, "pgbouncer") == 0)
+			cls = C_PGBOUNCER;
 		else
 			cls = C_OTHER;
 		/* every thread; matchd's apart: the event loop (tid = pid) and the writer */
@@ -1000,6 +1134,561 @@ batch_report(const char *label, off_t from, off_t to, double secs)
 	free(gaps);
 }
 
+/* ---- --event-loop: many non-blocking connections on epoll ---------------------
+ *
+ * Tens of thousands of connections cannot each have a thread.  With
+ * --event-loop, every connection is a non-blocking libpq connection and a few
+ * threads (--threads) each serve their share of them from one epoll set: a
+ * connection sends its next call when it is due (the same evenly spaced
+ * schedule as the threads: call j of the run is connection j % N's, intended at
+ * start + j / rate), or at once when its previous reply came late, and never
+ * has more than one call in flight, as a blocking client would.  Idle
+ * connections wait in a min-heap by the time of their next call.  Calls are
+ * unnamed statements (PQsendQueryParams): a pooler in transaction mode may give
+ * each call another server connection, so nothing may be prepared on one.  New
+ * orders carry a client order id ("<connection>-<n>"), and --ack-log writes
+ * every acknowledged one for a check against the journal.  A phase ends when
+ * every call of its window was answered; a call still unanswered --drain
+ * seconds after the window closed is counted as lost.
+ *
+ * The flood (--flood-connections M --flood-account A --flood-broker R
+ * --flood-rate F): M more connections, all trading account A as role R, that
+ * send new orders at F calls/s in total in the phases where it is on.  Their
+ * figures are kept apart from the others'.
+ */
+typedef struct Loop
+{
+	int id;
+	pthread_t thread;
+	int epfd;
+	Worker **cl; /* its connections */
+	int ncl;
+	Worker **heap; /* idle connections by next_at */
+	int nheap;
+	int outstanding;
+	uint64_t lost;
+	uint64_t flood_sent, flood_answered; /* every flood call, warm-ups included */
+	Stats *st, *fst;                     /* per slice: the traders', the flood's */
+} Loop;
+
+static Loop *loops;
+static int nloops;
+static Worker *clients; /* --event-loop: opt.connections traders, then the flood */
+static int nclients;
+
+static int64_t
+ev_intended(const Worker *w, int64_t k)
+{
+	if (w->flood)
+		return phase.start_ns + (int64_t)(((double)k * opt.flood_connections +
+		                                   (double)(w->index - opt.connections)) *
+		                                  1e9 / opt.flood_rate);
+	return phase.start_ns +
+	       (int64_t)(((double)k * opt.connections + (double)w->index) * 1e9 / phase.rate);
+}
+
+static Stats *
+ev_stats(Loop *L, const Worker *w, int64_t t)
+{
+	Stats *base = w->flood ? L->fst : L->st;
+
+	if (t < phase.from_ns)
+		return &base[0];
+	if (t >= phase.to_ns)
+		return &base[phase.slices - 1];
+	return &base[(t - phase.from_ns) / phase.slice_ns];
+}
+
+static void
+heap_swap(Loop *L, int a, int b)
+{
+	Worker *t = L->heap[a];
+
+	L->heap[a] = L->heap[b];
+	L->heap[b] = t;
+	L->heap[a]->heap_pos = a;
+	L->heap[b]->heap_pos = b;
+}
+
+/* the key is the time of the worker's next call, kept in w->intended while idle */
+static void
+heap_push(Loop *L, Worker *w, int64_t at)
+{
+	int i = L->nheap++;
+
+	w->intended = at;
+	L->heap[i] = w;
+	w->heap_pos = i;
+	while (i > 0 && L->heap[(i - 1) / 2]->intended > L->heap[i]->intended)
+	{
+		heap_swap(L, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static Worker *
+heap_pop(Loop *L)
+{
+	Worker *top = L->heap[0];
+	int i = 0;
+
+	heap_swap(L, 0, --L->nheap);
+	top->heap_pos = -1;
+	for (;;)
+	{
+		int l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < L->nheap && L->heap[l]->intended < L->heap[m]->intended)
+			m = l;
+		if (r < L->nheap && L->heap[r]->intended < L->heap[m]->intended)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(L, i, m);
+		i = m;
+	}
+	return top;
+}
+
+static void
+ev_interest(Loop *L, Worker *w, bool out)
+{
+	struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0), .data.ptr = w};
+
+	if (w->want_out != out)
+	{
+		w->want_out = out;
+		epoll_ctl(L->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+	}
+}
+
+static void
+ev_break(Loop *L, Worker *w, const char *what)
+{
+	if (!w->broken)
+		fprintf(stderr, "order_load: connection %d %s: %s", w->index, what,
+		        PQerrorMessage(w->conn));
+	w->broken = true;
+	if (w->busy)
+	{
+		Stats *st = ev_stats(L, w, w->intended);
+
+		/* sent, never answered: its fate is unknown to the client */
+		st->errors++;
+		count_code(st->codes, &st->ncodes, "(connection lost)", PQerrorMessage(w->conn));
+		w->busy = false;
+		L->outstanding--;
+		L->lost++;
+	}
+	epoll_ctl(L->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+/* The connection's next call is due at `now` (or overdue). */
+static void
+ev_send(Loop *L, Worker *w, int64_t now)
+{
+	struct Call *c = w->call;
+	int64_t t = ev_intended(w, w->k_next);
+	Stats *st;
+	int r;
+
+	if (now >= phase.to_ns)
+	{
+		/* behind at the close: charge what could not be sent (a lower bound) */
+		for (; t < phase.to_ns; t = ev_intended(w, ++w->k_next))
+			if (t >= phase.from_ns)
+			{
+				st = ev_stats(L, w, t);
+				h_add(&st->hist, now - t);
+				st->unsent++;
+			}
+		return;
+	}
+	w->k_next++;
+	w->intended = t;
+	build_call(w, phase.kind, c, ack_log != NULL);
+	st = ev_stats(L, w, t);
+	if (t >= phase.from_ns)
+		st->sent[c->kind]++;
+	if (!PQsendQueryParams(w->conn, c->sql, c->nparams, NULL, c->values, NULL, NULL, 0))
+	{
+		ev_break(L, w, "could not send");
+		return;
+	}
+	w->busy = true;
+	L->outstanding++;
+	if (w->flood)
+		L->flood_sent++;
+	r = PQflush(w->conn);
+	if (r < 0)
+		ev_break(L, w, "could not send");
+	else
+		ev_interest(L, w, r == 1);
+}
+
+/* The reply to the call in flight is complete. */
+static void
+ev_done(Loop *L, Worker *w)
+{
+	struct Call *c = w->call;
+	int64_t done = now_ns(), next;
+	bool measured = w->intended >= phase.from_ns;
+	Stats *st = ev_stats(L, w, w->intended);
+
+	if (w->res == NULL)
+		count_code(st->codes, &st->ncodes, "(no result)", "");
+	else
+		take_result(w, phase.kind, c, w->res, st, measured);
+	if (w->flood)
+		L->flood_answered++;
+	PQclear(w->res);
+	w->res = NULL;
+	if (measured)
+	{
+		h_add(&st->hist, done - w->intended);
+		st->replies++;
+	}
+	if (done >= phase.from_ns && done < phase.to_ns)
+		ev_stats(L, w, done)->done_in_window++;
+	w->busy = false;
+	L->outstanding--;
+	if (w->broken)
+		return;
+	next = ev_intended(w, w->k_next);
+	if (next >= phase.to_ns)
+		return; /* nothing more in this phase */
+	if (next <= done)
+		ev_send(L, w, done);
+	else
+		heap_push(L, w, next);
+}
+
+static void
+ev_readable(Loop *L, Worker *w)
+{
+	if (!PQconsumeInput(w->conn))
+	{
+		ev_break(L, w, "broke");
+		return;
+	}
+	while (w->busy && !PQisBusy(w->conn))
+	{
+		PGresult *res = PQgetResult(w->conn);
+
+		if (res == NULL)
+		{
+			ev_done(L, w);
+			break;
+		}
+		if (w->res == NULL)
+			w->res = res;
+		else
+			PQclear(res);
+	}
+	if (!w->busy)
+	{
+		/* notices or a server's goodbye between calls */
+		if (PQstatus(w->conn) == CONNECTION_BAD)
+			ev_break(L, w, "broke");
+	}
+}
+
+static void
+ev_phase(Loop *L)
+{
+	struct epoll_event evs[256];
+	int64_t deadline = phase.to_ns + (int64_t)(opt.drain * 1e9);
+
+	memset(L->st, 0, sizeof(Stats) * (size_t)phase.slices);
+	memset(L->fst, 0, sizeof(Stats) * (size_t)phase.slices);
+	L->nheap = 0;
+	for (int i = 0; i < L->ncl; i++)
+	{
+		Worker *w = L->cl[i];
+
+		w->k_next = 0;
+		w->heap_pos = -1;
+		if (!w->broken && (!w->flood || phase.flood_on))
+			heap_push(L, w, ev_intended(w, 0));
+	}
+	for (;;)
+	{
+		int64_t now = now_ns(), wait_ns;
+		struct timespec ts;
+		int n;
+
+		while (L->nheap > 0 && L->heap[0]->intended <= now)
+		{
+			Worker *w = heap_pop(L);
+
+			ev_send(L, w, now);
+		}
+		if (L->nheap == 0 && L->outstanding == 0)
+			break;
+		if (now >= deadline)
+		{
+			/* unanswered long after the close: lost */
+			for (int i = 0; i < L->ncl; i++)
+				if (L->cl[i]->busy)
+					ev_break(L, L->cl[i], "got no answer");
+			break;
+		}
+		wait_ns = (L->nheap > 0 ? L->heap[0]->intended : deadline) - now;
+		if (wait_ns > 100000000)
+			wait_ns = 100000000;
+		ts.tv_sec = wait_ns / 1000000000;
+		ts.tv_nsec = wait_ns % 1000000000;
+		n = epoll_pwait2(L->epfd, evs, 256, &ts, NULL);
+		for (int i = 0; i < n; i++)
+		{
+			Worker *w = evs[i].data.ptr;
+
+			if (w->broken)
+				continue;
+			if (evs[i].events & EPOLLOUT)
+			{
+				int r = PQflush(w->conn);
+
+				if (r < 0)
+				{
+					ev_break(L, w, "could not send");
+					continue;
+				}
+				ev_interest(L, w, r == 1);
+			}
+			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+				ev_readable(L, w);
+		}
+	}
+}
+
+static void *
+loop_main(void *arg)
+{
+	Loop *L = arg;
+
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	for (;;)
+	{
+		pthread_barrier_wait(&phase_begin);
+		if (phase.kind == PH_STOP)
+			return NULL;
+		ev_phase(L);
+		pthread_barrier_wait(&phase_end);
+	}
+}
+
+/* merges slice k of every loop: the traders', or the flood's */
+static void
+ev_merge(Stats *into, int k, bool flood)
+{
+	for (int l = 0; l < nloops; l++)
+		merge_stats(into, flood ? &loops[l].fst[k] : &loops[l].st[k]);
+}
+
+/* Opens every connection, at most 256 being set up at a time. */
+static bool
+ev_connect_all(void)
+{
+	int epfd = epoll_create1(EPOLL_CLOEXEC), next = 0, in_flight = 0, ready = 0;
+	int64_t started = now_ns(), last_progress = started;
+	struct epoll_event evs[256];
+
+	while (ready < nclients)
+	{
+		int n;
+
+		while (in_flight < 256 && next < nclients)
+		{
+			Worker *w = &clients[next++];
+			const char *keys[] = {"user", "application_name", NULL};
+			const char *vals[] = {w->role, "order_load", NULL};
+			struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = w};
+
+			w->conn = PQconnectStartParams(keys, vals, 0);
+			if (w->conn == NULL || PQstatus(w->conn) == CONNECTION_BAD)
+			{
+				fprintf(stderr, "order_load: connect as %s: %s", w->role,
+				        w->conn ? PQerrorMessage(w->conn) : "out of memory\n");
+				return false;
+			}
+			w->fd = PQsocket(w->conn);
+			epoll_ctl(epfd, EPOLL_CTL_ADD, w->fd, &ev);
+			in_flight++;
+		}
+		n = epoll_wait(epfd, evs, 256, 1000);
+		if (n > 0)
+			last_progress = now_ns();
+		else if (now_ns() - last_progress > INT64_C(60000000000))
+		{
+			fprintf(stderr,
+			        "order_load: %d of %d connections ready, no progress for 60 s\n",
+			        ready, nclients);
+			return false;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			Worker *w = evs[i].data.ptr;
+			PostgresPollingStatusType st = PQconnectPoll(w->conn);
+			struct epoll_event ev = {.data.ptr = w};
+			int fd = PQsocket(w->conn);
+
+			if (fd != w->fd)
+			{
+				epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+				w->fd = fd;
+				ev.events = st == PGRES_POLLING_READING ? EPOLLIN : EPOLLOUT;
+				if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING)
+					epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+			}
+			else if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING)
+			{
+				ev.events = st == PGRES_POLLING_READING ? EPOLLIN : EPOLLOUT;
+				epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+			}
+			if (st == PGRES_POLLING_OK)
+			{
+				epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+				in_flight--;
+				ready++;
+			}
+			else if (st == PGRES_POLLING_FAILED)
+			{
+				fprintf(stderr, "order_load: connect as %s (connection %d of %d): %s",
+				        w->role, w->index, nclients, PQerrorMessage(w->conn));
+				return false;
+			}
+		}
+	}
+	close(epfd);
+	printf("# %d connections open in %.1f s\n", nclients,
+	       (double)(now_ns() - started) / 1e9);
+	return true;
+}
+
+/* Enough file descriptors for every connection (root may raise the hard limit). */
+static bool
+ev_raise_nofile(int need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return false;
+	if (rl.rlim_max < (rlim_t)need)
+		rl.rlim_max = (rlim_t)need;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+	{
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < (rlim_t)need)
+	{
+		fprintf(
+		    stderr,
+		    "order_load: %d connections need %d file descriptors, the limit is %llu\n",
+		    nclients, need, (unsigned long long)rl.rlim_cur);
+		return false;
+	}
+	return true;
+}
+
+/* Sets the connections up and the loops; false when setup failed. */
+static bool
+ev_setup(void)
+{
+	nclients = opt.connections + opt.flood_connections;
+	if (!ev_raise_nofile(nclients + 256))
+		return false;
+	clients = calloc((size_t)nclients, sizeof(Worker));
+	for (int i = 0; i < nclients; i++)
+	{
+		Worker *w = &clients[i];
+
+		w->index = i;
+		w->flood = i >= opt.connections;
+		w->role = w->flood ? opt.flood_broker : opt.brokers[i % opt.nbrokers];
+		if (w->flood)
+			snprintf(w->account, sizeof(w->account), "%s", opt.flood_account);
+		else
+			snprintf(w->account, sizeof(w->account), "%s%03d", opt.account_prefix,
+			         i % opt.accounts);
+		w->rng = opt.seed * 1000003 + (uint64_t)i * 7919 + 1;
+		w->resting_cap = EVENT_RESTING_CAP;
+		w->resting = calloc(EVENT_RESTING_CAP, sizeof(Resting));
+		w->call = calloc(1, sizeof(struct Call));
+		w->heap_pos = -1;
+	}
+	if (!ev_connect_all())
+		return false;
+	/* the real backend behind the pooler, for the CPU breakdown's postmaster */
+	{
+		PGresult *res = PQexec(clients[0].conn, "SELECT pg_backend_pid()");
+
+		clients[0].backend_pid =
+		    PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
+		PQclear(res);
+	}
+	nloops = opt.threads;
+	loops = calloc((size_t)nloops, sizeof(Loop));
+	for (int l = 0; l < nloops; l++)
+	{
+		loops[l].id = l;
+		loops[l].epfd = epoll_create1(EPOLL_CLOEXEC);
+		loops[l].cl = calloc((size_t)nclients / (size_t)nloops + 1, sizeof(Worker *));
+		loops[l].heap = calloc((size_t)nclients / (size_t)nloops + 1, sizeof(Worker *));
+		loops[l].st = calloc(MAX_SLICES, sizeof(Stats));
+		loops[l].fst = calloc(MAX_SLICES, sizeof(Stats));
+	}
+	for (int i = 0; i < nclients; i++)
+	{
+		Worker *w = &clients[i];
+		Loop *L = &loops[i % nloops];
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+
+		PQsetnonblocking(w->conn, 1);
+		w->fd = PQsocket(w->conn);
+		w->loop = L;
+		L->cl[L->ncl++] = w;
+		if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, w->fd, &ev) != 0)
+		{
+			perror("order_load: epoll_ctl");
+			return false;
+		}
+	}
+	pthread_barrier_init(&phase_begin, NULL, (unsigned)nloops + 1);
+	pthread_barrier_init(&phase_end, NULL, (unsigned)nloops + 1);
+	for (int l = 0; l < nloops; l++)
+		if (pthread_create(&loops[l].thread, NULL, loop_main, &loops[l]) != 0)
+		{
+			fprintf(stderr, "order_load: cannot start thread %d\n", l);
+			return false;
+		}
+	return true;
+}
+
+static uint64_t
+ev_lost(void)
+{
+	uint64_t n = 0;
+
+	for (int l = 0; l < nloops; l++)
+		n += loops[l].lost;
+	return n;
+}
+
+static int
+ev_broken(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < nclients; i++)
+		n += clients[i].broken;
+	return n;
+}
+
 /* ---- phases ----------------------------------------------------------------- */
 
 typedef struct Result
@@ -1014,6 +1703,8 @@ typedef struct Result
 	double med_achieved; /* medians over the slices */
 	int64_t med_p99;
 } Result;
+
+static Stats flood_window; /* --event-loop: the flood's figures of the last window */
 
 static int
 cmp_double(const void *a, const void *b)
@@ -1071,12 +1762,21 @@ run(enum phase_kind kind, double rate, double warmup, double duration, int slice
 	for (int k = 0; k < slices; k++)
 	{
 		memset(&slice, 0, sizeof(slice));
-		for (int i = 0; i < opt.connections; i++)
-			merge_stats(&slice, &workers[i].st[k]);
+		if (opt.event_loop)
+			ev_merge(&slice, k, false);
+		else
+			for (int i = 0; i < opt.connections; i++)
+				merge_stats(&slice, &workers[i].st[k]);
 		merge_stats(&r.st, &slice);
 		r.slice_achieved[k] = (double)slice.done_in_window / (duration / slices);
 		r.slice_p99[k] = h_quantile(&slice.hist, 0.99);
 		p99s[k] = (double)r.slice_p99[k];
+	}
+	if (opt.event_loop)
+	{
+		memset(&flood_window, 0, sizeof(flood_window));
+		for (int k = 0; k < slices; k++)
+			ev_merge(&flood_window, k, true);
 	}
 	r.med_achieved = median(r.slice_achieved, slices);
 	r.med_p99 = (int64_t)median(p99s, slices);
@@ -1122,6 +1822,20 @@ run(enum phase_kind kind, double rate, double warmup, double duration, int slice
 			msg[--n] = 0;
 		printf("#   error %s x %" PRIu64 ", e.g. %s\n", r.st.codes[i].code,
 		       r.st.codes[i].n, msg);
+	}
+	if (opt.event_loop && phase.flood_on)
+	{
+		printf("# %s: the flood sent %" PRIu64 " calls in the window (%.0f/s), %" PRIu64
+		       " answered with a row, %" PRIu64
+		       " errors, latency p50 %.3f ms, p99 %.3f ms\n",
+		       label, flood_window.replies + flood_window.unsent,
+		       (double)(flood_window.replies + flood_window.unsent) / duration,
+		       flood_window.replies - flood_window.errors, flood_window.errors,
+		       h_quantile(&flood_window.hist, 0.5) / 1e6,
+		       h_quantile(&flood_window.hist, 0.99) / 1e6);
+		for (int i = 0; i < flood_window.ncodes; i++)
+			printf("#   flood error %s x %" PRIu64 "\n", flood_window.codes[i].code,
+			       flood_window.codes[i].n);
 	}
 	free(a.tasks);
 	free(b.tasks);
@@ -1214,7 +1928,184 @@ usage(FILE *f)
 	    "  --matchd-pid PID       matchd, for the CPU breakdown (else found by name)\n"
 	    "  --matchd-log PATH      matchd's log at --log-level debug: group commits\n"
 	    "  --no-cpu               no CPU breakdown from /proc\n"
-	    "  --seed N               workload seed (default 42)\n");
+	    "  --seed N               workload seed (default 42)\n"
+	    "  --accounts N           connection i trades account P%%03d of i %% N "
+	    "(default:\n"
+	    "                         one per connection; N a multiple of the brokers)\n"
+	    "\nMany connections (--event-loop):\n"
+	    "  --event-loop           non-blocking connections on epoll (up to %d), unnamed\n"
+	    "                         statements (safe behind a transaction pooler); new\n"
+	    "                         orders carry a client order id\n"
+	    "  --threads T            event-loop threads (default 2)\n"
+	    "  --ack-log FILE         write every acknowledged new order: ACK id account "
+	    "role\n"
+	    "                         client_order_id status (tab-separated)\n"
+	    "  --drain S              a call unanswered S s after the window closed is lost\n"
+	    "                         (default 30)\n"
+	    "  --flood-connections M  M more connections flooding one account: the run is\n"
+	    "                         --flood-rounds pairs of windows, flood off then on\n"
+	    "  --flood-account A, --flood-broker R   the flooding account and its role\n"
+	    "  --flood-rate F         the flood's calls/s, all its connections together\n"
+	    "  --flood-rounds K       pairs of windows (default 3)\n",
+	    MAX_EVENT_CLIENTS);
+}
+
+/*
+ * --event-loop: the order functions at --rate (and the trivial baseline unless
+ * --no-trivial) or, with a flood, --flood-rounds pairs of windows, the flood off
+ * then on (no step mode).  Exit status 1 if a connection broke or a call
+ * was lost.
+ */
+static int
+event_main(void)
+{
+	Result order = {0}, trivial = {0};
+	int broken;
+	uint64_t lost, flood_sent = 0, flood_answered = 0;
+
+	if (opt.cpu)
+	{
+		char path[64], comm[64];
+		uint64_t ticks;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", clients[0].backend_pid);
+		if (clients[0].backend_pid <= 0 ||
+		    !read_stat(path, comm, sizeof(comm), &ticks, &postmaster_pid))
+			opt.cpu = false;
+	}
+	origin_ns = now_ns();
+	printf(
+	    "# order_load --event-loop: %d connections as %d broker role(s) on %d threads, "
+	    "accounts %s000..%s%03d, %d symbols; warm-up %.0f s, measured %.0f s per run\n",
+	    opt.connections, opt.nbrokers, opt.threads, opt.account_prefix,
+	    opt.account_prefix, opt.accounts - 1, opt.nsymbols, opt.warmup, opt.duration);
+	if (opt.flood_connections > 0)
+	{
+		double base_p99[64], flood_p99[64];
+		Stats base_all, flood_all, flood_total;
+		Result *r;
+
+		memset(&base_all, 0, sizeof(base_all));
+		memset(&flood_all, 0, sizeof(flood_all));
+		memset(&flood_total, 0, sizeof(flood_total));
+		printf("# flood: %d connections as %s on account %s at %.0f calls/s\n",
+		       opt.flood_connections, opt.flood_broker, opt.flood_account,
+		       opt.flood_rate);
+		for (int k = 0; k < opt.flood_rounds; k++)
+		{
+			char label[64];
+
+			snprintf(label, sizeof(label), "round %d without the flood", k + 1);
+			phase.flood_on = false;
+			r = run(PH_ORDERS, opt.rate, opt.warmup, opt.duration, opt.step_slices,
+			        label);
+			base_p99[k] = (double)r->p99;
+			merge_stats(&base_all, &r->st);
+			snprintf(label, sizeof(label), "round %d with the flood", k + 1);
+			phase.flood_on = true;
+			r = run(PH_ORDERS, opt.rate, opt.warmup, opt.duration, opt.step_slices,
+			        label);
+			flood_p99[k] = (double)r->p99;
+			merge_stats(&flood_all, &r->st);
+			merge_stats(&flood_total, &flood_window);
+		}
+		print_mix(&base_all);
+		{
+			double mb = median(base_p99, opt.flood_rounds),
+			       mf = median(flood_p99, opt.flood_rounds);
+			int64_t pb = h_quantile(&base_all.hist, 0.99),
+			        pf = h_quantile(&flood_all.hist, 0.99);
+			uint64_t px076 = 0;
+
+			for (int i = 0; i < flood_total.ncodes; i++)
+				if (strcmp(flood_total.codes[i].code, "PX076") == 0)
+					px076 = flood_total.codes[i].n;
+			printf("BENCH ddos_offered_rate %.0f orders/s\n", opt.rate);
+			printf("BENCH ddos_flood_offered_rate %.0f calls/s\n", opt.flood_rate);
+			printf("BENCH ddos_baseline_p50_ms %.3f ms\n",
+			       h_quantile(&base_all.hist, 0.5) / 1e6);
+			printf("BENCH ddos_flood_p50_ms %.3f ms\n",
+			       h_quantile(&flood_all.hist, 0.5) / 1e6);
+			printf("BENCH ddos_baseline_p99_ms %.3f ms\n", mb / 1e6);
+			printf("BENCH ddos_flood_p99_ms %.3f ms\n", mf / 1e6);
+			printf("BENCH ddos_p99_ratio %.3f x\n", mb > 0 ? mf / mb : 0.0);
+			printf("BENCH ddos_pooled_baseline_p99_ms %.3f ms\n", pb / 1e6);
+			printf("BENCH ddos_pooled_flood_p99_ms %.3f ms\n", pf / 1e6);
+			printf("BENCH ddos_pooled_p99_ratio %.3f x\n",
+			       pb > 0 ? (double)pf / (double)pb : 0.0);
+			printf("BENCH ddos_baseline_errors %" PRIu64 " calls\n", base_all.errors);
+			printf("BENCH ddos_flood_phase_errors %" PRIu64 " calls\n", flood_all.errors);
+			printf("BENCH ddos_flood_calls_measured %" PRIu64 " calls\n",
+			       flood_total.replies + flood_total.unsent);
+			printf("BENCH ddos_flood_refused_px076 %" PRIu64 " calls\n", px076);
+			printf("BENCH ddos_flood_answered_with_row %" PRIu64 " calls\n",
+			       flood_total.replies - flood_total.errors);
+		}
+	}
+	else
+	{
+		phase.flood_on = false;
+		order = *run(PH_ORDERS, opt.rate, opt.warmup, opt.duration, opt.step_slices,
+		             "order entry");
+		print_mix(&order.st);
+		if (!opt.no_trivial)
+			trivial = *run(PH_TRIVIAL, opt.rate, opt.warmup, opt.duration,
+			               opt.step_slices, "trivial SQL");
+		printf("BENCH order_entry_offered_rate %.0f orders/s\n", order.offered);
+		printf("BENCH order_entry_throughput %.0f orders/s\n", order.achieved);
+		print_latency("order_entry", &order);
+		printf("BENCH order_entry_calls %" PRIu64 " calls\n",
+		       order.st.replies + order.st.unsent);
+		printf("BENCH order_entry_unsent %" PRIu64 " calls\n", order.st.unsent);
+		printf("BENCH order_entry_errors %" PRIu64 " calls\n", order.st.errors);
+		if (order.cpu_us > 0)
+			printf("BENCH order_entry_cpu_per_order %.1f us\n", order.cpu_us);
+		for (int i = 0; i < order.st.ncodes; i++)
+			printf("BENCH order_entry_errors_%s %" PRIu64 " calls\n",
+			       order.st.codes[i].code, order.st.codes[i].n);
+		if (!opt.no_trivial)
+		{
+			printf("BENCH trivial_sql_throughput %.0f calls/s\n", trivial.achieved);
+			print_latency("trivial_sql", &trivial);
+			if (trivial.achieved > 0)
+				printf("BENCH order_entry_vs_trivial_ratio %.2f x\n",
+				       order.achieved / trivial.achieved);
+		}
+	}
+	fflush(stdout);
+
+	phase.kind = PH_STOP;
+	pthread_barrier_wait(&phase_begin);
+	for (int l = 0; l < nloops; l++)
+	{
+		pthread_join(loops[l].thread, NULL);
+		flood_sent += loops[l].flood_sent;
+		flood_answered += loops[l].flood_answered;
+	}
+	lost = ev_lost();
+	broken = ev_broken();
+	if (opt.flood_connections > 0)
+	{
+		printf("BENCH ddos_flood_calls_sent_total %" PRIu64 " calls\n", flood_sent);
+		printf("BENCH ddos_flood_calls_answered_total %" PRIu64 " calls\n",
+		       flood_answered);
+	}
+	printf("BENCH %s_lost %" PRIu64 " calls\n",
+	       opt.flood_connections > 0 ? "ddos" : "order_entry", lost);
+	printf("BENCH %s_connections_broken %d count\n",
+	       opt.flood_connections > 0 ? "ddos" : "order_entry", broken);
+	for (int i = 0; i < nclients; i++)
+	{
+		PQfinish(clients[i].conn);
+		free(clients[i].resting);
+		free(clients[i].call);
+	}
+	if (ack_log)
+		fclose(ack_log);
+	if (lost || broken)
+		fprintf(stderr, "order_load: %" PRIu64 " calls lost, %d connections broke\n",
+		        lost, broken);
+	return lost || broken ? 1 : 0;
 }
 
 int
@@ -1240,6 +2131,16 @@ main(int argc, char **argv)
 	    {"matchd-log", required_argument, NULL, 'l'},
 	    {"no-cpu", no_argument, NULL, 'C'},
 	    {"seed", required_argument, NULL, 'z'},
+	    {"accounts", required_argument, NULL, 'A'},
+	    {"event-loop", no_argument, NULL, 'E'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"ack-log", required_argument, NULL, 'k'},
+	    {"drain", required_argument, NULL, 'j'},
+	    {"flood-connections", required_argument, NULL, 'F'},
+	    {"flood-account", required_argument, NULL, 'f'},
+	    {"flood-broker", required_argument, NULL, 'B'},
+	    {"flood-rate", required_argument, NULL, 'R'},
+	    {"flood-rounds", required_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	char *step_list = NULL;
@@ -1309,6 +2210,36 @@ main(int argc, char **argv)
 			case 'z':
 				opt.seed = strtoull(optarg, NULL, 10);
 				break;
+			case 'A':
+				opt.accounts = atoi(optarg);
+				break;
+			case 'E':
+				opt.event_loop = true;
+				break;
+			case 't':
+				opt.threads = atoi(optarg);
+				break;
+			case 'k':
+				opt.ack_log = optarg;
+				break;
+			case 'j':
+				opt.drain = atof(optarg);
+				break;
+			case 'F':
+				opt.flood_connections = atoi(optarg);
+				break;
+			case 'f':
+				opt.flood_account = optarg;
+				break;
+			case 'B':
+				opt.flood_broker = optarg;
+				break;
+			case 'R':
+				opt.flood_rate = atof(optarg);
+				break;
+			case 'O':
+				opt.flood_rounds = atoi(optarg);
+				break;
 			case 'h':
 				usage(stdout);
 				return 0;
@@ -1323,9 +2254,33 @@ main(int argc, char **argv)
 		for (int i = 0; i < opt.nsteps; i++)
 			opt.steps[i] = atof(step_strs[i]);
 	}
-	if (opt.connections < 1 || opt.connections > MAX_CONNECTIONS || opt.rate <= 0 ||
-	    opt.duration <= 0 || opt.warmup < 0 || opt.nsymbols == 0 || opt.nbrokers == 0 ||
-	    opt.step_slices < 1 || opt.step_slices > MAX_SLICES ||
+	if (opt.accounts == 0)
+		opt.accounts = opt.connections;
+	if (!opt.event_loop && (opt.ack_log || opt.flood_connections))
+	{
+		fprintf(stderr, "order_load: --ack-log and --flood-* need --event-loop\n");
+		return 2;
+	}
+	if (opt.event_loop &&
+	    (opt.connections + opt.flood_connections > MAX_EVENT_CLIENTS || opt.threads < 1 ||
+	     opt.threads > 64 || opt.accounts < 1 || opt.accounts % opt.nbrokers != 0 ||
+	     opt.trivial_only || opt.drain <= 0 ||
+	     (opt.flood_connections > 0 &&
+	      (!opt.flood_account || !opt.flood_broker || opt.flood_rate <= 0 ||
+	       opt.flood_rounds < 1 || opt.flood_rounds > 64))))
+	{
+		fprintf(stderr,
+		        "order_load: --event-loop takes up to %d connections, 1..64 threads, "
+		        "--accounts a multiple of the brokers, and with --flood-connections "
+		        "--flood-account, --flood-broker, --flood-rate and 1..64 rounds "
+		        "(no --trivial-only)\n",
+		        MAX_EVENT_CLIENTS);
+		return 2;
+	}
+	if (opt.connections < 1 ||
+	    opt.connections > (opt.event_loop ? MAX_EVENT_CLIENTS : MAX_CONNECTIONS) ||
+	    opt.rate <= 0 || opt.duration <= 0 || opt.warmup < 0 || opt.nsymbols == 0 ||
+	    opt.nbrokers == 0 || opt.step_slices < 1 || opt.step_slices > MAX_SLICES ||
 	    (opt.trivial_only && opt.no_trivial))
 	{
 		fprintf(stderr,
@@ -1336,6 +2291,19 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (opt.ack_log && !(ack_log = fopen(opt.ack_log, "w")))
+	{
+		perror(opt.ack_log);
+		return 1;
+	}
+	if (opt.event_loop)
+	{
+		/* line by line: a drill watches the output while the load runs */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (!ev_setup())
+			return 1;
+		return event_main();
+	}
 	workers = calloc((size_t)opt.connections, sizeof(Worker));
 	for (int i = 0; i < opt.connections; i++)
 	{

@@ -1,5 +1,5 @@
 /*
- * jsonkv.c - fuzzes the JSON detail parser (daemon/matchd/jsonkv.c): jkv_int
+ * jsonkv.c - fuzzes the JSON detail parser (daemon/pipeline/jsonkv.c): jkv_int
  * and jkv_str, which matchd runs on request details (pl_stamp) and on the
  * journal's details at replay (add_symbol, set_kyc, limits, deposits, ...).
  *

@@ -1,6 +1,6 @@
 /*
  * replay.c - fuzzes the journal batches matchd reads back from the database
- * at recovery (exchange.read_batch): pl_replay (daemon/matchd/pipeline.c)
+ * at recovery (exchange.read_batch): pl_replay (daemon/pipeline/pipeline.c)
  * decodes each record (include/exchange_wire.h), applies each command
  * record (pl_apply: records.c's mj_record_command, the order manager's
  * detail parsing, the core) and compares the bytes; and records.c's

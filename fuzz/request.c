@@ -5,7 +5,7 @@
  * on_frame does: pl_stamp (the order manager's checks, the sequencer), then
  * pl_apply (the matching core, the journal records).  This drives every
  * value a broker controls into the order manager's price, quantity and
- * notional arithmetic (om.c), the core (daemon/core) and the detail parser
+ * notional arithmetic (om_*.c), the core (daemon/core) and the detail parser
  * (jsonkv.c) on the live path.
  *
  * Input: the bytes of one connection (seeds: the traffic of the tests'

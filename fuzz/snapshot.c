@@ -1,8 +1,8 @@
 /*
  * snapshot.c - fuzzes matchd's snapshots on load: snap_load
- * (daemon/matchd/snapshot.c) with its section table, the PIPE and NAME
+ * (daemon/pipeline/snapshot.c) with its section table, the PIPE and NAME
  * sections, the books (daemon/core/snap.c, mc_engine_load) and the order
- * manager (om_load, daemon/matchd/om.c), and the checks that the parts agree.
+ * manager (om_load, daemon/pipeline/om_snap.c), and the checks that the parts agree.
  *
  * Input: a snapshot WITHOUT its SHA-256 trailer; the target appends the
  * digest, so that the fuzzer reaches the decoders behind the checksum (a

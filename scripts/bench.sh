@@ -185,3 +185,23 @@ SQL
 		exit 1
 	fi
 )
+
+# A flood beside normal trading (bench/ddos.sh): one account at 10x its rate
+# limit from 200 connections while 50 accounts trade, through PgBouncer; the 50
+# accounts' p99 with and without the flood in the same run, and the flood's
+# journal rows against its requests.
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+(
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+	# shellcheck disable=SC1091
+	. "$scratch/env"
+	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+	psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
+	bash scripts/matchd.sh start "$scratch" >/dev/null
+	status=0
+	bash bench/ddos.sh "$scratch" || status=$?
+	bash scripts/matchd.sh stop "$scratch" >/dev/null
+	exit "$status"
+)
+bash scripts/cluster.sh destroy "$scratch" >/dev/null

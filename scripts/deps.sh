@@ -15,6 +15,7 @@ PACKAGES=(
 	pgbackrest                 # backups, WAL archive and restores (scripts/backup.sh)
 	clang libclang-rt-14-dev   # libFuzzer with ASan/UBSan for fuzz/ (make fuzz, make test)
 	clang-format               # make format (.clang-format)
+	pgbouncer                  # connection pooler in front of PostgreSQL (scripts/pgbouncer.sh)
 	gcc make
 )
 

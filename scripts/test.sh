@@ -40,6 +40,17 @@ broken() {
 	failed=$((failed + 1))
 }
 
+# count_tap suite log rc [context]: a TAP-like log, one case per "ok N" or
+# "not ok N" line; a failed run without a failed case could not run at all
+count_tap() {
+	local p f
+	p=$(grep -cE '^ *ok [0-9]+' "$2")
+	f=$(grep -cE '^ *not ok [0-9]+' "$2")
+	[ "$3" -ne 0 ] && [ "$f" -eq 0 ] && broken "$1" "$2"
+	[ "$f" -gt 0 ] && grep -E -A"${4:-3}" '^ *not ok' "$2" | head -40
+	count "$1" "$p" "$f"
+}
+
 bash scripts/deps.sh || { echo "dependencies could not be installed"; echo "0 passed, 1 failed"; exit 1; }
 
 SUDO=""
@@ -69,6 +80,15 @@ run_cmocka() { # suite log command...
 run_cmocka unit-wire "$logs/unit-wire.log" make -s unit-check
 if [ -f daemon/Makefile ]; then
 	run_cmocka unit-core "$logs/unit-core.log" make -s -C daemon check
+fi
+
+# ---- purity: daemon/core and daemon/pipeline do no I/O (scripts/purity.sh) ----
+# the checker's self-test on regress/purity/ (it must fail where it should),
+# then the real check; one case per "ok"/"not ok" line
+if [ -f scripts/purity.sh ]; then
+	purity_log=$logs/purity.log
+	bash scripts/purity.sh --test >"$purity_log" 2>&1
+	count_tap purity "$purity_log" $? 12
 fi
 
 # ---- fuzz targets: the corpus replayed, then about 20 s each (scripts/fuzz.sh) ----
@@ -127,12 +147,7 @@ tap_log=$logs/pgtap.log
 			-c 'CREATE EXTENSION pgtap' &&
 		pg_prove -v -d exchange_tap regress/t/*.sql
 } >"$tap_log" 2>&1
-rc=$?
-p=$(grep -cE '^ *ok [0-9]+' "$tap_log")
-f=$(grep -cE '^ *not ok [0-9]+' "$tap_log")
-[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && broken pgtap "$tap_log"
-[ "$f" -gt 0 ] && grep -E -A3 '^ *not ok' "$tap_log" | head -40
-count pgtap "$p" "$f"
+count_tap pgtap "$tap_log" $?
 
 # ---- end to end ----------------------------------------------------------------
 # Each regress/e2e/*.sh is one test that starts what it needs and cleans up.

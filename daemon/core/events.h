@@ -62,7 +62,7 @@ enum mc_reason
 	    38, /* incoming remainder canceled by self-trade prevention */
 	MC_R_DAY_EXPIRED = 39,
 
-	/* Refusals of the order manager (matchd/om.c), never produced by the
+	/* Refusals of the order manager (daemon/pipeline/om_*.c), never produced by the
 	 * core: they share the numbering so that a rejection journals the same
 	 * way whoever decided it. */
 	MC_R_MARKET_CLOSED = 64,

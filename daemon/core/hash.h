@@ -14,6 +14,22 @@
 #define MC_FNV_OFFSET 0xcbf29ce484222325ULL
 #define MC_FNV_PRIME  0x100000001b3ULL
 
+/*
+ * The 64-bit finalizer of MurmurHash3: mixes every input bit into every output
+ * bit.  For hash tables keyed by integers and for the order manager's and the
+ * client-order-id table's state hashes (their values are not byte-streamed).
+ */
+static inline uint64_t
+mc_hash_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
 static inline uint64_t
 mc_hash_u64(uint64_t h, uint64_t v)
 {

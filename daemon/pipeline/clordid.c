@@ -7,17 +7,7 @@
 #include <string.h>
 
 #include "clordid.h"
-
-static uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
+#include "hash.h"
 
 static uint64_t
 key_hash(uint32_t account, const char id[MC_CLORDID_LEN])
@@ -26,7 +16,7 @@ key_hash(uint32_t account, const char id[MC_CLORDID_LEN])
 
 	memcpy(&a, id, 8);
 	memcpy(&b, id + 8, 8);
-	return mix(mix(a ^ ((uint64_t)account << 1)) ^ b);
+	return mc_hash_mix(mc_hash_mix(a ^ ((uint64_t)account << 1)) ^ b);
 }
 
 void
@@ -135,7 +125,8 @@ cl_hash(const cl_set *s)
 	{
 		const cl_entry *e = &s->entries[i];
 
-		h = mix(h ^ key_hash(e->account, e->id) ^ mix((uint64_t)e->seq + i));
+		h = mc_hash_mix(h ^ key_hash(e->account, e->id) ^
+		                mc_hash_mix((uint64_t)e->seq + i));
 	}
 	return h;
 }

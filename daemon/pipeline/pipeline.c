@@ -10,7 +10,7 @@
  *     `accepted` or `rejected` (reason code) at idx 1, followed by the
  *     sessions they change (one `accepted` per symbol opened, closed, halted
  *     or resumed) and the day orders a close expires;
- *   - the order manager (om.c) checks a new order or amend before the core;
+ *   - the order manager (om*.c) checks a new order or amend before the core;
  *     its refusal is journaled as the order's `rejected` event;
  *   - a trade record carries the notional (amount, minor units) and, when
  *     a fee is due, {"taker_fee": n, "maker_fee": n} as its detail;
@@ -460,131 +460,205 @@ copy_int(pgx_record *dst, const pgx_record *src, int field)
 		mj_set_int(dst, field, src->ints[field]);
 }
 
+/*
+ * Requests to commands: each checks a request from a client against the
+ * current state and fills the command it becomes (pl_stamp then stamps it);
+ * 0, or -1 with *err.  Nothing changes on a refusal.
+ */
+
+static int
+to_new_order(pipeline *pl, const pgx_record *req, int64_t ts, pgx_record *cmd,
+             pl_error *err)
+{
+	uint32_t sym, acct;
+	om_refusal f;
+
+	if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL, "unknown symbol \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+		       -1;
+	if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT, "unknown account \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	if (!req->side || !req->order_type || !req->time_in_force ||
+	    !has_int(req, PGX_F_QUANTITY) || has_int(req, PGX_F_ORDER_ID) ||
+	    (req->strs[PGX_S_CLIENT_ORDER_ID].len != PGX_STR_NULL &&
+	     (req->strs[PGX_S_CLIENT_ORDER_ID].len == 0 ||
+	      req->strs[PGX_S_CLIENT_ORDER_ID].len > MC_CLORDID_LEN ||
+	      memchr(req->strs[PGX_S_CLIENT_ORDER_ID].ptr, 0,
+	             req->strs[PGX_S_CLIENT_ORDER_ID].len))))
+		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed new_order request"), -1;
+	if (om_rate_check(pl->om, acct, ts, &f) != 0)
+		return set_error(err, f.sqlstate, "%s", f.message), -1;
+	cmd->side = req->side;
+	cmd->order_type = req->order_type;
+	cmd->time_in_force = req->time_in_force;
+	copy_int(cmd, req, PGX_F_PRICE);
+	copy_int(cmd, req, PGX_F_QUANTITY);
+	cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+	cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+	cmd->strs[PGX_S_CLIENT_ORDER_ID] = req->strs[PGX_S_CLIENT_ORDER_ID];
+	return 0;
+}
+
+/* cancel_order, amend_order */
+static int
+to_order_change(pipeline *pl, const pgx_record *req, int64_t ts, pgx_record *cmd,
+                pl_error *err)
+{
+	uint32_t acct;
+	mc_order_info info;
+	om_refusal f;
+
+	if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT, "unknown account \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	if (!has_int(req, PGX_F_ORDER_ID) ||
+	    (req->kind == PGX_KIND_AMEND_ORDER && !has_int(req, PGX_F_QUANTITY)))
+		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed %s request",
+		                 req->kind == PGX_KIND_CANCEL_ORDER ? "cancel" : "amend"),
+		       -1;
+	/* one answer for "no such order" and "not yours": nothing leaks */
+	if (req->ints[PGX_F_ORDER_ID] <= 0 ||
+	    !mc_engine_order(pl->engine, (uint64_t)req->ints[PGX_F_ORDER_ID], &info) ||
+	    info.account != acct)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_ORDER,
+		                 "order %lld is not an open order of account \"%.*s\"",
+		                 (long long)req->ints[PGX_F_ORDER_ID],
+		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	/* cancels are never rate limited: they only take risk away */
+	if (req->kind == PGX_KIND_AMEND_ORDER && om_rate_check(pl->om, acct, ts, &f) != 0)
+		return set_error(err, f.sqlstate, "%s", f.message), -1;
+	cmd->strs[PGX_S_SYMBOL] = mj_str(mj_table_name(&pl->names.symbols, info.symbol));
+	cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+	mj_set_int(cmd, PGX_F_ORDER_ID, req->ints[PGX_F_ORDER_ID]);
+	if (req->kind == PGX_KIND_AMEND_ORDER)
+	{
+		mj_set_int(cmd, PGX_F_PRICE,
+		           has_int(req, PGX_F_PRICE) ? req->ints[PGX_F_PRICE] : info.price);
+		copy_int(cmd, req, PGX_F_QUANTITY);
+	}
+	return 0;
+}
+
+static int
+to_add_symbol(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *err)
+{
+	uint32_t sym;
+
+	if (req->strs[PGX_S_SYMBOL].len == PGX_STR_NULL || req->strs[PGX_S_SYMBOL].len == 0 ||
+	    req->strs[PGX_S_SYMBOL].len > MJ_NAME_MAX)
+		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed add_symbol request"), -1;
+	if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) == 0)
+		return set_error(err, PGX_SQLSTATE_SYMBOL_EXISTS,
+		                 "symbol \"%.*s\" is already listed",
+		                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+		       -1;
+	if (pl->names.symbols.count >= pl->names.symbols.cap)
+		return set_error(err, PGX_SQLSTATE_CAPACITY,
+		                 "matchd holds its maximum of %u symbols (--max-symbols)",
+		                 pl->names.symbols.cap),
+		       -1;
+	cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+	return 0;
+}
+
+static int
+to_open_account(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *err)
+{
+	uint32_t acct;
+
+	if (req->strs[PGX_S_ACCOUNT].len == PGX_STR_NULL ||
+	    req->strs[PGX_S_ACCOUNT].len == 0 || req->strs[PGX_S_ACCOUNT].len > MJ_NAME_MAX)
+		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed open_account request"),
+		       -1;
+	if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) == 0)
+		return set_error(err, PGX_SQLSTATE_ACCOUNT_EXISTS,
+		                 "account \"%.*s\" already exists",
+		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	if (pl->names.accounts.count >= pl->names.accounts.cap)
+		return set_error(err, PGX_SQLSTATE_CAPACITY,
+		                 "matchd holds its maximum of %u accounts (--max-accounts)",
+		                 pl->names.accounts.cap),
+		       -1;
+	cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+	return 0;
+}
+
+/* set_kyc, suspend/resume_account, deposit, withdraw, credit/debit_shares,
+ * set_account_limits */
+static int
+to_account_admin(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *err)
+{
+	uint32_t sym, acct;
+
+	if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT, "unknown account \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	if ((req->kind == PGX_KIND_CREDIT_SHARES || req->kind == PGX_KIND_DEBIT_SHARES) &&
+	    find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL, "unknown symbol \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+		       -1;
+	if (((req->kind == PGX_KIND_DEPOSIT || req->kind == PGX_KIND_WITHDRAW) &&
+	     !has_int(req, PGX_F_AMOUNT)) ||
+	    ((req->kind == PGX_KIND_CREDIT_SHARES || req->kind == PGX_KIND_DEBIT_SHARES) &&
+	     !has_int(req, PGX_F_QUANTITY)))
+		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed request"), -1;
+	cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+	if (req->kind == PGX_KIND_CREDIT_SHARES || req->kind == PGX_KIND_DEBIT_SHARES)
+		cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+	copy_int(cmd, req, PGX_F_AMOUNT);
+	copy_int(cmd, req, PGX_F_QUANTITY);
+	return 0;
+}
+
+/* set_symbol_limits, halt, resume */
+static int
+to_symbol_admin(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *err)
+{
+	uint32_t sym;
+
+	if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL, "unknown symbol \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+		       -1;
+	cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+	return 0;
+}
+
 int
 pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
          pgx_record *cmd, pl_error *err)
 {
-	uint32_t sym, acct;
-	mc_order_info info;
-	om_refusal f;
 	int64_t ts = now_ts > pl->last_ts ? now_ts : pl->last_ts;
 	int32_t day = pl->day;
+	int rc = 0;
 
 	mj_record_init(cmd, req->kind, 0, 0, 0, 0);
 
 	switch (req->kind)
 	{
 		case PGX_KIND_NEW_ORDER:
-			if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL,
-				                 "unknown symbol \"%.*s\"",
-				                 STR_ARG(req->strs[PGX_S_SYMBOL])),
-				       -1;
-			if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT,
-				                 "unknown account \"%.*s\"",
-				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
-				       -1;
-			if (!req->side || !req->order_type || !req->time_in_force ||
-			    !has_int(req, PGX_F_QUANTITY) || has_int(req, PGX_F_ORDER_ID) ||
-			    (req->strs[PGX_S_CLIENT_ORDER_ID].len != PGX_STR_NULL &&
-			     (req->strs[PGX_S_CLIENT_ORDER_ID].len == 0 ||
-			      req->strs[PGX_S_CLIENT_ORDER_ID].len > MC_CLORDID_LEN ||
-			      memchr(req->strs[PGX_S_CLIENT_ORDER_ID].ptr, 0,
-			             req->strs[PGX_S_CLIENT_ORDER_ID].len))))
-				return set_error(err, PGX_SQLSTATE_PROTOCOL,
-				                 "malformed new_order request"),
-				       -1;
-			if (om_rate_check(pl->om, acct, ts, &f) != 0)
-				return set_error(err, f.sqlstate, "%s", f.message), -1;
-			cmd->side = req->side;
-			cmd->order_type = req->order_type;
-			cmd->time_in_force = req->time_in_force;
-			copy_int(cmd, req, PGX_F_PRICE);
-			copy_int(cmd, req, PGX_F_QUANTITY);
-			cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
-			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
-			cmd->strs[PGX_S_CLIENT_ORDER_ID] = req->strs[PGX_S_CLIENT_ORDER_ID];
+			rc = to_new_order(pl, req, ts, cmd, err);
 			break;
 
 		case PGX_KIND_CANCEL_ORDER:
 		case PGX_KIND_AMEND_ORDER:
-			if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT,
-				                 "unknown account \"%.*s\"",
-				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
-				       -1;
-			if (!has_int(req, PGX_F_ORDER_ID) ||
-			    (req->kind == PGX_KIND_AMEND_ORDER && !has_int(req, PGX_F_QUANTITY)))
-				return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed %s request",
-				                 req->kind == PGX_KIND_CANCEL_ORDER ? "cancel" : "amend"),
-				       -1;
-			/* one answer for "no such order" and "not yours": nothing leaks */
-			if (req->ints[PGX_F_ORDER_ID] <= 0 ||
-			    !mc_engine_order(pl->engine, (uint64_t)req->ints[PGX_F_ORDER_ID],
-			                     &info) ||
-			    info.account != acct)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_ORDER,
-				                 "order %lld is not an open order of account \"%.*s\"",
-				                 (long long)req->ints[PGX_F_ORDER_ID],
-				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
-				       -1;
-			/* cancels are never rate limited: they only take risk away */
-			if (req->kind == PGX_KIND_AMEND_ORDER &&
-			    om_rate_check(pl->om, acct, ts, &f) != 0)
-				return set_error(err, f.sqlstate, "%s", f.message), -1;
-			cmd->strs[PGX_S_SYMBOL] =
-			    mj_str(mj_table_name(&pl->names.symbols, info.symbol));
-			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
-			mj_set_int(cmd, PGX_F_ORDER_ID, req->ints[PGX_F_ORDER_ID]);
-			if (req->kind == PGX_KIND_AMEND_ORDER)
-			{
-				mj_set_int(cmd, PGX_F_PRICE,
-				           has_int(req, PGX_F_PRICE) ? req->ints[PGX_F_PRICE]
-				                                     : info.price);
-				copy_int(cmd, req, PGX_F_QUANTITY);
-			}
+			rc = to_order_change(pl, req, ts, cmd, err);
 			break;
 
 		case PGX_KIND_ADD_SYMBOL:
-			if (req->strs[PGX_S_SYMBOL].len == PGX_STR_NULL ||
-			    req->strs[PGX_S_SYMBOL].len == 0 ||
-			    req->strs[PGX_S_SYMBOL].len > MJ_NAME_MAX)
-				return set_error(err, PGX_SQLSTATE_PROTOCOL,
-				                 "malformed add_symbol request"),
-				       -1;
-			if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) == 0)
-				return set_error(err, PGX_SQLSTATE_SYMBOL_EXISTS,
-				                 "symbol \"%.*s\" is already listed",
-				                 STR_ARG(req->strs[PGX_S_SYMBOL])),
-				       -1;
-			if (pl->names.symbols.count >= pl->names.symbols.cap)
-				return set_error(err, PGX_SQLSTATE_CAPACITY,
-				                 "matchd holds its maximum of %u symbols (--max-symbols)",
-				                 pl->names.symbols.cap),
-				       -1;
-			cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+			rc = to_add_symbol(pl, req, cmd, err);
 			break;
 
 		case PGX_KIND_OPEN_ACCOUNT:
-			if (req->strs[PGX_S_ACCOUNT].len == PGX_STR_NULL ||
-			    req->strs[PGX_S_ACCOUNT].len == 0 ||
-			    req->strs[PGX_S_ACCOUNT].len > MJ_NAME_MAX)
-				return set_error(err, PGX_SQLSTATE_PROTOCOL,
-				                 "malformed open_account request"),
-				       -1;
-			if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) == 0)
-				return set_error(err, PGX_SQLSTATE_ACCOUNT_EXISTS,
-				                 "account \"%.*s\" already exists",
-				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
-				       -1;
-			if (pl->names.accounts.count >= pl->names.accounts.cap)
-				return set_error(
-				           err, PGX_SQLSTATE_CAPACITY,
-				           "matchd holds its maximum of %u accounts (--max-accounts)",
-				           pl->names.accounts.cap),
-				       -1;
-			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+			rc = to_open_account(pl, req, cmd, err);
 			break;
 
 		/* administration of an account */
@@ -596,41 +670,14 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 		case PGX_KIND_CREDIT_SHARES:
 		case PGX_KIND_DEBIT_SHARES:
 		case PGX_KIND_SET_ACCOUNT_LIMITS:
-			if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT,
-				                 "unknown account \"%.*s\"",
-				                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
-				       -1;
-			if ((req->kind == PGX_KIND_CREDIT_SHARES ||
-			     req->kind == PGX_KIND_DEBIT_SHARES) &&
-			    find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL,
-				                 "unknown symbol \"%.*s\"",
-				                 STR_ARG(req->strs[PGX_S_SYMBOL])),
-				       -1;
-			if (((req->kind == PGX_KIND_DEPOSIT || req->kind == PGX_KIND_WITHDRAW) &&
-			     !has_int(req, PGX_F_AMOUNT)) ||
-			    ((req->kind == PGX_KIND_CREDIT_SHARES ||
-			      req->kind == PGX_KIND_DEBIT_SHARES) &&
-			     !has_int(req, PGX_F_QUANTITY)))
-				return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed request"), -1;
-			cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
-			if (req->kind == PGX_KIND_CREDIT_SHARES || req->kind == PGX_KIND_DEBIT_SHARES)
-				cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
-			copy_int(cmd, req, PGX_F_AMOUNT);
-			copy_int(cmd, req, PGX_F_QUANTITY);
+			rc = to_account_admin(pl, req, cmd, err);
 			break;
 
 		/* administration of a symbol */
 		case PGX_KIND_SET_SYMBOL_LIMITS:
 		case PGX_KIND_HALT:
 		case PGX_KIND_RESUME:
-			if (find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
-				return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL,
-				                 "unknown symbol \"%.*s\"",
-				                 STR_ARG(req->strs[PGX_S_SYMBOL])),
-				       -1;
-			cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+			rc = to_symbol_admin(pl, req, cmd, err);
 			break;
 
 		/* the market's session */
@@ -646,6 +693,8 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 			                 "command kind %d is not accepted from clients", req->kind),
 			       -1;
 	}
+	if (rc != 0)
+		return -1;
 
 	if (stamp_detail(pl, role,
 	                 pgx_kind_is_order_command(req->kind) ? mj_str(NULL)
