@@ -57,6 +57,9 @@
 #define STORE_CAP      (1u << 16) /* sent messages kept in memory per session */
 #define IN_MAX         (FIX_BODY_MAX + 64)
 #define FAIL_WINDOW_US 60000000LL
+/* ExecID(17): unique per session - the journal record's (seq, idx), and which
+ * side of a trade (both may be one session's orders) */
+#define EXEC_ID(seq, idx, maker) (((int64_t)(seq) * 20000 + (int64_t)(idx)) * 2 + (maker))
 
 typedef struct options
 {
@@ -1331,16 +1334,14 @@ on_events(const uint8_t *batch, size_t len)
 		g.last_event_seq = r.seq;
 		if (r.kind == PGX_KIND_TRADE)
 		{
-			int64_t exec_id = r.seq * 1000 + r.idx;
-
 			if ((oi = ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_ORDER_ID])) >= 0 &&
 			    g.orders[oi].open && r.seq > g.orders[oi].loaded_as_of)
 				order_trade(oi, r.ints[PGX_F_PRICE], r.ints[PGX_F_QUANTITY],
-				            r.ints[PGX_F_REMAINING], exec_id);
+				            r.ints[PGX_F_REMAINING], EXEC_ID(r.seq, r.idx, 0));
 			if ((oi = ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_CONTRA_ORDER_ID])) >= 0 &&
 			    g.orders[oi].open && r.seq > g.orders[oi].loaded_as_of)
 				order_trade(oi, r.ints[PGX_F_PRICE], r.ints[PGX_F_QUANTITY],
-				            r.ints[PGX_F_CONTRA_REMAINING], exec_id);
+				            r.ints[PGX_F_CONTRA_REMAINING], EXEC_ID(r.seq, r.idx, 1));
 		}
 		else if ((r.kind == PGX_KIND_CANCELED || r.kind == PGX_KIND_EXPIRED) &&
 		         (oi = ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_ORDER_ID])) >= 0 &&
@@ -1349,7 +1350,7 @@ on_events(const uint8_t *batch, size_t len)
 			copy_str(text, sizeof(text), r.strs[PGX_S_REASON]);
 			order_closed(oi, r.kind == PGX_KIND_EXPIRED ? 'C' : '4', text,
 			             (pgx_str){.len = PGX_STR_NULL}, (pgx_str){.len = PGX_STR_NULL},
-			             r.seq * 1000 + r.idx);
+			             EXEC_ID(r.seq, r.idx, 0));
 		}
 		g.events++;
 	}
@@ -1393,7 +1394,7 @@ on_response(uint64_t id, const pgx_response *r)
 				                       r->sqlstate[0], r->sqlstate[1], r->sqlstate[2],
 				                       r->sqlstate[3], r->sqlstate[4], 0});
 
-				reject_order(o->sess, &fo, reason, msg, r->seq * 1000);
+				reject_order(o->sess, &fo, reason, msg, EXEC_ID(r->seq, 0, 0));
 				order_free(q.order);
 				return;
 			}
@@ -1408,7 +1409,7 @@ on_response(uint64_t id, const pgx_response *r)
 				e.cum_qty = 0;
 				e.leaves_qty = o->qty;
 				e.px_qty = 0;
-				e.exec_id = r->seq * 1000;
+				e.exec_id = EXEC_ID(r->seq, 0, 0);
 				send_exec(o->sess, &e);
 			}
 			/* fills, an ioc's cancel: the batch's events follow on the stream */
@@ -1437,7 +1438,7 @@ on_response(uint64_t id, const pgx_response *r)
 				order_closed(q.order, '4', q.kind == REQ_COD ? "cancel on disconnect" : NULL,
 				             q.kind == REQ_CANCEL ? cstr(q.clordid)
 				                                  : (pgx_str){.len = PGX_STR_NULL},
-				             cstr(oc), r->seq * 1000);
+				             cstr(oc), EXEC_ID(r->seq, 0, 0));
 			}
 			return;
 		case REQ_AMEND:
@@ -1467,7 +1468,7 @@ on_response(uint64_t id, const pgx_response *r)
 					o->price = q.new_price;
 				exec_of(o, &e, '5');
 				e.orig_clordid = cstr(orig);
-				e.exec_id = r->seq * 1000;
+				e.exec_id = EXEC_ID(r->seq, 0, 0);
 				send_exec(o->sess, &e);
 			}
 			return;
