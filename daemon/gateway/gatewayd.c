@@ -255,6 +255,7 @@ typedef struct fconn
 	char *out;
 	size_t out_len, out_off, out_cap;
 	bool want_out, closing;
+	bool logged_on; /* the Logon was accepted (cancel on disconnect applies) */
 	uint32_t addr;
 	char peer[48];
 	uint64_t auth_token;
@@ -741,7 +742,7 @@ conn_close(int c, const char *why)
 		int s = k->sess;
 
 		g.sess[s].conn = -1;
-		if (k->fs.state == FIX_ST_ACTIVE || k->fs.state == FIX_ST_LOGOUT_SENT)
+		if (k->logged_on)
 		{
 			mlog(LOG_INFO, "session %s logged out (%s)", g.sess[s].row.sender, why);
 			if (g.sess[s].row.cancel_on_disconnect && !g.stopping)
@@ -751,6 +752,7 @@ conn_close(int c, const char *why)
 	k->sess = -1;
 	k->started = false;
 	k->closing = false;
+	k->logged_on = false;
 	k->in_len = 0;
 	k->out_len = k->out_off = 0;
 	k->want_out = false;
@@ -1842,6 +1844,7 @@ on_auth(void)
 		fix_session_logon_result(&k->fs, true, NULL, now_us());
 		if (k->fs.state == FIX_ST_ACTIVE)
 		{
+			k->logged_on = true;
 			mlog(LOG_INFO, "%s: session %s logged on (broker role %s)", k->peer,
 			     g.sess[k->sess].row.sender, g.sess[k->sess].row.broker);
 			send_queued(k->sess);
