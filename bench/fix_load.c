@@ -46,9 +46,9 @@ typedef struct sess
 	size_t in_len;
 	char *out;
 	size_t out_len, out_off, out_cap;
-	int64_t sent;       /* orders sent */
-	int64_t *intended;  /* ns, by order number */
-	int64_t *answered;  /* 0 until the first ExecutionReport */
+	int64_t sent;      /* orders sent */
+	int64_t *intended; /* ns, by order number */
+	int64_t *answered; /* 0 until the first ExecutionReport */
 	uint64_t rng;
 } sess;
 
@@ -62,7 +62,8 @@ static struct
 	sess s[MAX_SESSIONS];
 	int epfd;
 	int64_t cap; /* orders per session at most */
-} g = {.port = 9878, .nsess = 16, .rate = 43000, .warmup = 2, .duration = 8, .name = "fix"};
+} g = {
+    .port = 9878, .nsess = 16, .rate = 43000, .warmup = 2, .duration = 8, .name = "fix"};
 
 static int64_t
 now_ns(void)
@@ -112,7 +113,8 @@ flush(sess *s)
 {
 	while (s->out_off < s->out_len)
 	{
-		ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
+		ssize_t n =
+		    send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
 
 		if (n <= 0)
 			break;
@@ -129,7 +131,8 @@ flush(sess *s)
 }
 
 static void
-send_msg(sess *s, const char *type, void (*body)(sess *, fix_builder *, void *), void *arg)
+send_msg(sess *s, const char *type, void (*body)(sess *, fix_builder *, void *),
+         void *arg)
 {
 	char buf[1024];
 	fix_builder b;
@@ -224,7 +227,8 @@ on_message(sess *s, const fix_msg *m)
 	{
 		const fix_field *t = fix_get(m, 58);
 
-		fprintf(stderr, "# fix_load: a rejection: %.*s\n", t ? (int)t->len : 0, t ? t->val : "");
+		fprintf(stderr, "# fix_load: a rejection: %.*s\n", t ? (int)t->len : 0,
+		        t ? t->val : "");
 	}
 	f = fix_get(m, 11);
 	if (f)
@@ -248,7 +252,8 @@ on_read(sess *s)
 
 		if (n == 0)
 		{
-			fprintf(stderr, "fix_load: %s: the gateway closed the connection\n", s->sender);
+			fprintf(stderr, "fix_load: %s: the gateway closed the connection\n",
+			        s->sender);
 			exit(1);
 		}
 		if (n < 0)
@@ -296,13 +301,17 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longs[] = {
-	    {"port", required_argument, NULL, 'p'},      {"sessions", required_argument, NULL, 'n'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"sessions", required_argument, NULL, 'n'},
 	    {"sender-prefix", required_argument, NULL, 's'},
 	    {"broker-prefix", required_argument, NULL, 'b'},
 	    {"account-prefix", required_argument, NULL, 'a'},
-	    {"password", required_argument, NULL, 'w'},  {"symbols", required_argument, NULL, 'y'},
-	    {"rate", required_argument, NULL, 'r'},      {"warmup", required_argument, NULL, 'W'},
-	    {"duration", required_argument, NULL, 'd'},  {"name", required_argument, NULL, 'N'},
+	    {"password", required_argument, NULL, 'w'},
+	    {"symbols", required_argument, NULL, 'y'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"warmup", required_argument, NULL, 'W'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"name", required_argument, NULL, 'N'},
 	    {NULL, 0, NULL, 0}};
 	int opt;
 	int64_t t0, t_measure, t_end, total_orders = 0;
@@ -352,7 +361,8 @@ main(int argc, char **argv)
 				g.name = optarg;
 				break;
 			default:
-				fprintf(stderr, "usage: see the comment at the top of bench/fix_load.c\n");
+				fprintf(stderr,
+				        "usage: see the comment at the top of bench/fix_load.c\n");
 				return 2;
 		}
 	}
@@ -368,7 +378,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < g.nsess; i++)
 	{
 		sess *s = &g.s[i];
-		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g.port)};
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+		                         .sin_port = htons((uint16_t)g.port)};
 		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
 		int one = 1;
 
@@ -481,19 +492,22 @@ main(int argc, char **argv)
 					answered_in_window++;
 			}
 		qsort(lat, (size_t)n, sizeof(int64_t), cmp64);
-		printf("# %s: %d sessions, offered %.0f orders/s, %.1f s warmup, %.1f s measured; "
-		       "%" PRId64 " orders in the window, %" PRId64 " unanswered, %" PRId64
-		       " rejected (all phases)\n",
-		       g.name, g.nsess, g.rate, g.warmup, g.duration, n + unanswered, unanswered,
-		       n_rejects);
+		printf(
+		    "# %s: %d sessions, offered %.0f orders/s, %.1f s warmup, %.1f s measured; "
+		    "%" PRId64 " orders in the window, %" PRId64 " unanswered, %" PRId64
+		    " rejected (all phases)\n",
+		    g.name, g.nsess, g.rate, g.warmup, g.duration, n + unanswered, unanswered,
+		    n_rejects);
 		printf("BENCH %s_offered_per_s %.0f orders/s\n", g.name, g.rate);
 		printf("BENCH %s_acked_per_s %.0f orders/s\n", g.name,
 		       (double)answered_in_window / g.duration);
 		if (n > 0)
 		{
 			printf("BENCH %s_p50_ms %.3f ms\n", g.name, (double)lat[n / 2] / 1e6);
-			printf("BENCH %s_p99_ms %.3f ms\n", g.name, (double)lat[(n * 99) / 100] / 1e6);
-			printf("BENCH %s_p999_ms %.3f ms\n", g.name, (double)lat[(n * 999) / 1000] / 1e6);
+			printf("BENCH %s_p99_ms %.3f ms\n", g.name,
+			       (double)lat[(n * 99) / 100] / 1e6);
+			printf("BENCH %s_p999_ms %.3f ms\n", g.name,
+			       (double)lat[(n * 999) / 1000] / 1e6);
 			printf("BENCH %s_max_ms %.3f ms\n", g.name, (double)lat[n - 1] / 1e6);
 		}
 		printf("BENCH %s_unanswered %" PRId64 " orders\n", g.name, unanswered);

@@ -640,8 +640,9 @@ pgx_decode_frame_header(const uint8_t *buf, uint32_t *length, uint16_t *type,
 	*type = pgx_get_u16(buf + 4);
 	*request_id = pgx_get_u64(buf + 8);
 	return *length >= PGX_FRAME_HEADER &&
-	       *length <= (*type == PGX_MSG_MD_REPLY || *type == PGX_MSG_EVENTS ? PGX_MD_REPLY_MAX
-	                                                                 : PGX_FRAME_MAX) &&
+	       *length <= (*type == PGX_MSG_MD_REPLY || *type == PGX_MSG_EVENTS
+	                       ? PGX_MD_REPLY_MAX
+	                       : PGX_FRAME_MAX) &&
 	       pgx_get_u16(buf + 6) == 0;
 }
 

@@ -59,7 +59,7 @@
 #define FAIL_WINDOW_US 60000000LL
 /* ExecID(17): unique per session - the journal record's (seq, idx), and which
  * side of a trade (both may be one session's orders) */
-#define EXEC_ID(seq, idx, maker) (((int64_t)(seq) * 20000 + (int64_t)(idx)) * 2 + (maker))
+#define EXEC_ID(seq, idx, maker) (((int64_t)(seq)*20000 + (int64_t)(idx)) * 2 + (maker))
 
 typedef struct options
 {
@@ -394,8 +394,9 @@ apply_refdata(gw_refdata *r)
 			g.sess[k].row = *row;
 			g.sess[k].store = calloc(STORE_CAP, sizeof(char *));
 			g.sess[k].store_seq = calloc(STORE_CAP, sizeof(int64_t));
-			mlog(LOG_INFO, "session %s -> %s: broker role %s%s, next seqs in %" PRId64
-			               " out %" PRId64,
+			mlog(LOG_INFO,
+			     "session %s -> %s: broker role %s%s, next seqs in %" PRId64
+			     " out %" PRId64,
 			     row->sender, row->target, row->broker,
 			     row->cancel_on_disconnect ? ", cancel on disconnect" : "", row->next_in,
 			     row->next_out);
@@ -419,8 +420,9 @@ apply_refdata(gw_refdata *r)
 			if (strcmp(g.sess[j].row.sender, r->accounts[i].sender) == 0)
 				s = (int)j;
 		if (s >= 0)
-			ht_put(&ac, hash_str((uint64_t)s, r->accounts[i].account,
-			                     strlen(r->accounts[i].account)),
+			ht_put(&ac,
+			       hash_str((uint64_t)s, r->accounts[i].account,
+			                strlen(r->accounts[i].account)),
 			       1);
 	}
 	ht_free(&g.sym_idx);
@@ -529,7 +531,8 @@ order_by_clordid(int sess, pgx_str clordid)
 	return i;
 }
 
-/* ---- FIX connections ---------------------------------------------------------------- */
+/* ---- FIX connections ----------------------------------------------------------------
+ */
 
 static void conn_close(int c, const char *why);
 
@@ -540,7 +543,8 @@ conn_flush(int c)
 
 	while (k->fd >= 0 && k->out_off < k->out_len)
 	{
-		ssize_t n = send(k->fd, k->out + k->out_off, k->out_len - k->out_off, MSG_NOSIGNAL);
+		ssize_t n =
+		    send(k->fd, k->out + k->out_off, k->out_len - k->out_off, MSG_NOSIGNAL);
 
 		if (n < 0)
 		{
@@ -550,7 +554,8 @@ conn_flush(int c)
 				return conn_close(c, strerror(errno));
 			if (!k->want_out)
 			{
-				struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)c};
+				struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT,
+				                         .data.u64 = (uint64_t)c};
 
 				epoll_ctl(g.epfd, EPOLL_CTL_MOD, k->fd, &ev);
 				k->want_out = true;
@@ -632,7 +637,8 @@ refuse_logon(int c, const char *text)
 }
 
 static void
-app_authenticate(void *ctx, const char *user, size_t ulen, const char *password, size_t plen)
+app_authenticate(void *ctx, const char *user, size_t ulen, const char *password,
+                 size_t plen)
 {
 	int c = (int)(intptr_t)ctx;
 	fconn *k = &g.conns[c];
@@ -640,8 +646,9 @@ app_authenticate(void *ctx, const char *user, size_t ulen, const char *password,
 
 	if (fail_slot(k->addr)->failures >= g.opt.max_logon_failures)
 	{
-		mlog(LOG_WARN, "%s: logon as %s refused: %u failed logons from this address in the "
-		               "last %lld s",
+		mlog(LOG_WARN,
+		     "%s: logon as %s refused: %u failed logons from this address in the "
+		     "last %lld s",
 		     k->peer, s->row.sender, fail_slot(k->addr)->failures,
 		     FAIL_WINDOW_US / 1000000);
 		return refuse_logon(c, "too many failed logons from this address; try later");
@@ -650,7 +657,8 @@ app_authenticate(void *ctx, const char *user, size_t ulen, const char *password,
 		return refuse_logon(c, "Username(553) and Password(554) are required");
 	if (ulen != strlen(s->row.broker) || memcmp(user, s->row.broker, ulen) != 0)
 	{
-		mlog(LOG_WARN, "%s: logon as %s refused: Username is not the session's broker role",
+		mlog(LOG_WARN,
+		     "%s: logon as %s refused: Username is not the session's broker role",
 		     k->peer, s->row.sender);
 		return refuse_logon(c, "logon refused: bad Username or Password");
 	}
@@ -765,7 +773,8 @@ on_accept(void)
 	{
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof(sa);
-		int fd = accept4(g.listen_fd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(g.listen_fd, (struct sockaddr *)&sa, &sl,
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		uint32_t c;
 		int one = 1;
 		struct epoll_event ev = {.events = EPOLLIN};
@@ -800,7 +809,8 @@ on_accept(void)
 		k->closing = false;
 		k->in_len = 0;
 		k->addr = ntohl(sa.sin_addr.s_addr);
-		snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
+		snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(sa.sin_addr),
+		         ntohs(sa.sin_port));
 		if (k->in == NULL && (k->in = malloc(IN_MAX)) == NULL)
 		{
 			conn_close((int)c, "out of memory");
@@ -832,7 +842,8 @@ start_session(int c, const fix_msg *m)
 
 	if (!fix_is_type(m, "A") || s49 == NULL || s56 == NULL)
 	{
-		mlog(LOG_INFO, "%s: first message is not a Logon with 49 and 56: disconnect", k->peer);
+		mlog(LOG_INFO, "%s: first message is not a Logon with 49 and 56: disconnect",
+		     k->peer);
 		conn_close(c, "first message not a Logon");
 		return false;
 	}
@@ -848,7 +859,8 @@ start_session(int c, const fix_msg *m)
 		     (int)(s49->len > 32 ? 32 : s49->len), s49->val,
 		     (int)(s56->len > 32 ? 32 : s56->len), s56->val);
 		fail_slot(k->addr)->failures++;
-		snprintf(text, sizeof(text), "unknown session: SenderCompID(49) %.*s TargetCompID(56) %.*s",
+		snprintf(text, sizeof(text),
+		         "unknown session: SenderCompID(49) %.*s TargetCompID(56) %.*s",
 		         (int)(s49->len > 32 ? 32 : s49->len), s49->val,
 		         (int)(s56->len > 32 ? 32 : s56->len), s56->val);
 		fix_build_begin(&b, buf, sizeof(buf), "5");
@@ -974,7 +986,8 @@ queue_msg(int sess, char kind, const fixo_exec *e, const char *text)
 	copy_str(q->symbol, sizeof(q->symbol), e->symbol);
 	snprintf(q->text, sizeof(q->text), "%s", text ? text : "");
 	q->e.clordid = cstr(q->clordid);
-	q->e.orig_clordid = e->orig_clordid.len == PGX_STR_NULL ? e->orig_clordid : cstr(q->orig);
+	q->e.orig_clordid =
+	    e->orig_clordid.len == PGX_STR_NULL ? e->orig_clordid : cstr(q->orig);
 	q->e.account = cstr(q->account);
 	q->e.symbol = cstr(q->symbol);
 	q->e.text = NULL;
@@ -1031,7 +1044,8 @@ send_cancel_reject(int sess, int64_t order_id, pgx_str clordid, pgx_str orig,
 	c = g.sess[sess].conn;
 	if (fix_session_begin_app(&g.conns[c].fs, &b, "9", now_us()) == NULL)
 		return;
-	fixo_cancel_reject(&b, order_id, clordid, orig, ord_status, response_to, reason, text);
+	fixo_cancel_reject(&b, order_id, clordid, orig, ord_status, response_to, reason,
+	                   text);
 	fix_session_end_app(&g.conns[c].fs, &b, now_us());
 }
 
@@ -1078,17 +1092,17 @@ exec_of(const order *o, fixo_exec *e, char exec_type)
 	e->tick = o->tick;
 	e->ord_rej_reason = -1;
 	e->transact_time = now_us();
-	e->ord_status = fixo_ord_status(o->open ? (o->cum > 0 ? PGX_STATUS_PARTIALLY_FILLED
-	                                                       : PGX_STATUS_NEW)
-	                                        : (o->leaves == 0 && o->cum == o->qty
-	                                               ? PGX_STATUS_FILLED
-	                                               : PGX_STATUS_CANCELED),
-	                                o->cum);
+	e->ord_status = fixo_ord_status(
+	    o->open ? (o->cum > 0 ? PGX_STATUS_PARTIALLY_FILLED : PGX_STATUS_NEW)
+	            : (o->leaves == 0 && o->cum == o->qty ? PGX_STATUS_FILLED
+	                                                  : PGX_STATUS_CANCELED),
+	    o->cum);
 }
 
 /* A NewOrderSingle refused before or by matchd: ExecutionReport Rejected. */
 static void
-reject_order(int sess, const fixo_order *fo, int reason, const char *text, int64_t exec_id)
+reject_order(int sess, const fixo_order *fo, int reason, const char *text,
+             int64_t exec_id)
 {
 	fixo_exec e = {.exec_type = '8',
 	               .ord_status = '8',
@@ -1120,7 +1134,8 @@ m_flush(void)
 {
 	while (g.m_connected && g.mout_off < g.mout_len)
 	{
-		ssize_t n = send(g.mfd, g.mout + g.mout_off, g.mout_len - g.mout_off, MSG_NOSIGNAL);
+		ssize_t n =
+		    send(g.mfd, g.mout + g.mout_off, g.mout_len - g.mout_off, MSG_NOSIGNAL);
 
 		if (n < 0)
 		{
@@ -1130,7 +1145,8 @@ m_flush(void)
 				return m_close(strerror(errno));
 			if (!g.m_want_out)
 			{
-				struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u64 = TAG_MATCHD};
+				struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT,
+				                         .data.u64 = TAG_MATCHD};
 
 				epoll_ctl(g.epfd, EPOLL_CTL_MOD, g.mfd, &ev);
 				g.m_want_out = true;
@@ -1421,15 +1437,16 @@ on_response(uint64_t id, const pgx_response *r)
 			if (refused)
 			{
 				if (q.kind == REQ_CANCEL)
-					send_cancel_reject(o->sess, o->id, cstr(q.clordid), cstr(o->clordid),
-					                   o->open ? fixo_ord_status(PGX_STATUS_NEW, o->cum) : '4',
-					                   '1',
-					                   memcmp(r->sqlstate, PGX_SQLSTATE_UNKNOWN_ORDER, 5) == 0
-					                       ? FIXO_CRR_UNKNOWN_ORDER
-					                       : FIXO_CRR_OTHER,
-					                   msg);
+					send_cancel_reject(
+					    o->sess, o->id, cstr(q.clordid), cstr(o->clordid),
+					    o->open ? fixo_ord_status(PGX_STATUS_NEW, o->cum) : '4', '1',
+					    memcmp(r->sqlstate, PGX_SQLSTATE_UNKNOWN_ORDER, 5) == 0
+					        ? FIXO_CRR_UNKNOWN_ORDER
+					        : FIXO_CRR_OTHER,
+					    msg);
 				else
-					mlog(LOG_WARN, "cancel on disconnect of order %" PRId64 ": %s", o->id, msg);
+					mlog(LOG_WARN, "cancel on disconnect of order %" PRId64 ": %s", o->id,
+					     msg);
 				return;
 			}
 			if (o->used && o->open)
@@ -1437,7 +1454,8 @@ on_response(uint64_t id, const pgx_response *r)
 				char oc[FIXO_CLORDID_MAX + 1];
 
 				snprintf(oc, sizeof(oc), "%s", o->clordid);
-				order_closed(q.order, '4', q.kind == REQ_COD ? "cancel on disconnect" : NULL,
+				order_closed(q.order, '4',
+				             q.kind == REQ_COD ? "cancel on disconnect" : NULL,
 				             q.kind == REQ_CANCEL ? cstr(q.clordid)
 				                                  : (pgx_str){.len = PGX_STR_NULL},
 				             cstr(oc), EXEC_ID(r->seq, 0, 0));
@@ -1581,7 +1599,8 @@ cancel_on_disconnect(int sess)
 			n++;
 	}
 	m_flush();
-	mlog(LOG_INFO, "session %s: cancel on disconnect: %u orders", g.sess[sess].row.sender, n);
+	mlog(LOG_INFO, "session %s: cancel on disconnect: %u orders", g.sess[sess].row.sender,
+	     n);
 }
 
 static void
@@ -1615,7 +1634,8 @@ handle_new(int c, int sess, const fix_msg *m, fixo_order *fo)
 	}
 	if (order_by_clordid(sess, fo->clordid) >= 0)
 	{
-		snprintf(text, sizeof(text), "ClOrdID(11) \"%.*s\" is an open order of this session",
+		snprintf(text, sizeof(text),
+		         "ClOrdID(11) \"%.*s\" is an open order of this session",
 		         (int)fo->clordid.len, fo->clordid.ptr);
 		return reject_order(sess, fo, FIXO_ORR_DUPLICATE, text, 0);
 	}
@@ -1638,15 +1658,16 @@ handle_new(int c, int sess, const fix_msg *m, fixo_order *fo)
 	o->leaves = fo->quantity;
 	o->tick = fo->tick;
 	fixo_new_record(fo, &rec);
-	snprintf(detail, sizeof(detail), "{\"fix_session\": \"%s\"}", g.sess[sess].row.sender);
+	snprintf(detail, sizeof(detail), "{\"fix_session\": \"%s\"}",
+	         g.sess[sess].row.sender);
 	rec.strs[PGX_S_DETAIL] = cstr(detail);
 	p.order = oi;
 	if (m_request(cstr(g.sess[sess].row.broker), &rec, &p) != 0)
 	{
 		order_free(oi);
-		return reject_order(sess, fo, FIXO_ORR_OTHER,
-		                    "the gateway cannot send to matchd (too many requests in flight)",
-		                    0);
+		return reject_order(
+		    sess, fo, FIXO_ORR_OTHER,
+		    "the gateway cannot send to matchd (too many requests in flight)", 0);
 	}
 	if (o->clordid[0])
 		ht_put(&g.by_clordid, clordid_key(sess, o->clordid), oi);
@@ -1684,19 +1705,21 @@ handle_change(int c, int sess, fixo_order *fo)
 		snprintf(text, sizeof(text),
 		         "account \"%.*s\" does not exist or does not belong to role \"%s\"",
 		         (int)fo->account.len, fo->account.ptr, g.sess[sess].row.broker);
-		return send_cancel_reject(sess, 0, fo->clordid, fo->orig_clordid, '8', response_to,
-		                          FIXO_CRR_OTHER, text);
+		return send_cancel_reject(sess, 0, fo->clordid, fo->orig_clordid, '8',
+		                          response_to, FIXO_CRR_OTHER, text);
 	}
 	if (oi < 0 || !g.orders[oi].open || g.orders[oi].id == 0)
 		return send_cancel_reject(sess, oi >= 0 ? g.orders[oi].id : 0, fo->clordid,
-		                          fo->orig_clordid, '8', response_to, FIXO_CRR_UNKNOWN_ORDER,
+		                          fo->orig_clordid, '8', response_to,
+		                          FIXO_CRR_UNKNOWN_ORDER,
 		                          "unknown order (not an open order of this session)");
 	o = &g.orders[oi];
 	if (o->account[0] && (fo->account.len != strlen(o->account) ||
 	                      memcmp(fo->account.ptr, o->account, fo->account.len) != 0))
 	{
-		snprintf(text, sizeof(text), "order %lld is not an open order of account \"%.*s\"",
-		         (long long)o->id, (int)fo->account.len, fo->account.ptr);
+		snprintf(text, sizeof(text),
+		         "order %lld is not an open order of account \"%.*s\"", (long long)o->id,
+		         (int)fo->account.len, fo->account.ptr);
 		return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
 		                          fixo_ord_status(PGX_STATUS_NEW, o->cum), response_to,
 		                          FIXO_CRR_UNKNOWN_ORDER, text);
@@ -1714,16 +1737,17 @@ handle_change(int c, int sess, fixo_order *fo)
 
 		if (!fixo_amend_record(fo, o->id, o->cum, &rec, &rj))
 			return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-			                          fixo_ord_status(PGX_STATUS_NEW, o->cum), response_to,
-			                          rj.reason, rj.text);
+			                          fixo_ord_status(PGX_STATUS_NEW, o->cum),
+			                          response_to, rj.reason, rj.text);
 		if (sym && fo->quantity % sym->lot != 0)
 		{
-			snprintf(text, sizeof(text),
-			         "quantity %lld is not a multiple of the lot size %lld of symbol \"%s\"",
-			         (long long)fo->quantity, (long long)sym->lot, sym->symbol);
+			snprintf(
+			    text, sizeof(text),
+			    "quantity %lld is not a multiple of the lot size %lld of symbol \"%s\"",
+			    (long long)fo->quantity, (long long)sym->lot, sym->symbol);
 			return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-			                          fixo_ord_status(PGX_STATUS_NEW, o->cum), response_to,
-			                          FIXO_CRR_OTHER, text);
+			                          fixo_ord_status(PGX_STATUS_NEW, o->cum),
+			                          response_to, FIXO_CRR_OTHER, text);
 		}
 		p.new_qty = fo->quantity;
 		p.has_price = fo->has_price;
@@ -1882,7 +1906,8 @@ static void
 flush_all(void)
 {
 	for (uint32_t c = 0; c < g.opt.max_connections; c++)
-		if (g.conns[c].fd >= 0 && g.conns[c].out_len > g.conns[c].out_off && !g.conns[c].want_out)
+		if (g.conns[c].fd >= 0 && g.conns[c].out_len > g.conns[c].out_off &&
+		    !g.conns[c].want_out)
 			conn_flush((int)c);
 	if (g.m_connected && g.mout_len > g.mout_off && !g.m_want_out)
 		m_flush();
@@ -1894,36 +1919,35 @@ static void
 usage(FILE *f)
 {
 	fprintf(
-	    f,
-	    "usage: gatewayd [options]\n"
-	    "\n"
-	    "The FIX 4.4 order-entry gateway of pgexchange (docs/fix.md).  Accepts FIX\n"
-	    "sessions on TCP, checks each Logon's Username/Password with PostgreSQL, and\n"
-	    "sends orders to matchd over its socket (one connection for every session);\n"
-	    "an ExecutionReport leaves only after matchd's journal batch committed.\n"
-	    "\n"
-	    "  --listen ADDR           address to listen on (default: 127.0.0.1)\n"
-	    "  --port N                FIX port (default: $PGX_FIX_PORT, else 9878)\n"
-	    "  --matchd-socket PATH    matchd's Unix socket (required)\n"
-	    "  --conninfo STR          libpq connection of the gateway itself: sessions,\n"
-	    "                          sequence numbers, message store, reference data\n"
-	    "                          (a role in exchange_engine; required)\n"
-	    "  --auth-conninfo STR     where a Logon is checked: a libpq connection is\n"
-	    "                          opened as Username with Password to it (user and\n"
-	    "                          password are replaced; required)\n"
-	    "  --comp-id ID            our CompID, informational (sessions name theirs;\n"
-	    "                          default: PGX)\n"
-	    "  --max-connections N     FIX connections at most (default: 1024)\n"
-	    "  --max-logon-failures N  failed logons per source address per 60 s before\n"
-	    "                          further Logons from it are refused unchecked\n"
-	    "                          (default: 20)\n"
-	    "  --logon-timeout-ms N    a connection must log on within (default: 10000)\n"
-	    "  --pidfile PATH          write the pid once listening; removed on exit\n"
-	    "  --log-level LEVEL       error, warn, info (default) or debug\n"
-	    "  --help                  this text\n"
-	    "\n"
-	    "Signals: SIGTERM/SIGINT stop it (queued messages are written to PostgreSQL\n"
-	    "first).  Exit status: 0 stopped, 1 error, 2 bad usage.\n");
+	    f, "usage: gatewayd [options]\n"
+	       "\n"
+	       "The FIX 4.4 order-entry gateway of pgexchange (docs/fix.md).  Accepts FIX\n"
+	       "sessions on TCP, checks each Logon's Username/Password with PostgreSQL, and\n"
+	       "sends orders to matchd over its socket (one connection for every session);\n"
+	       "an ExecutionReport leaves only after matchd's journal batch committed.\n"
+	       "\n"
+	       "  --listen ADDR           address to listen on (default: 127.0.0.1)\n"
+	       "  --port N                FIX port (default: $PGX_FIX_PORT, else 9878)\n"
+	       "  --matchd-socket PATH    matchd's Unix socket (required)\n"
+	       "  --conninfo STR          libpq connection of the gateway itself: sessions,\n"
+	       "                          sequence numbers, message store, reference data\n"
+	       "                          (a role in exchange_engine; required)\n"
+	       "  --auth-conninfo STR     where a Logon is checked: a libpq connection is\n"
+	       "                          opened as Username with Password to it (user and\n"
+	       "                          password are replaced; required)\n"
+	       "  --comp-id ID            our CompID, informational (sessions name theirs;\n"
+	       "                          default: PGX)\n"
+	       "  --max-connections N     FIX connections at most (default: 1024)\n"
+	       "  --max-logon-failures N  failed logons per source address per 60 s before\n"
+	       "                          further Logons from it are refused unchecked\n"
+	       "                          (default: 20)\n"
+	       "  --logon-timeout-ms N    a connection must log on within (default: 10000)\n"
+	       "  --pidfile PATH          write the pid once listening; removed on exit\n"
+	       "  --log-level LEVEL       error, warn, info (default) or debug\n"
+	       "  --help                  this text\n"
+	       "\n"
+	       "Signals: SIGTERM/SIGINT stop it (queued messages are written to PostgreSQL\n"
+	       "first).  Exit status: 0 stopped, 1 error, 2 bad usage.\n");
 }
 
 static int
@@ -1957,7 +1981,8 @@ static int64_t load_as_of;
 static void
 load_order(void *ctx, const gw_open_order *oo)
 {
-	int s = find_session(oo->sender, strlen(oo->sender), g.opt.comp_id, strlen(g.opt.comp_id));
+	int s = find_session(oo->sender, strlen(oo->sender), g.opt.comp_id,
+	                     strlen(g.opt.comp_id));
 	const gw_symbol_row *sym = find_symbol(oo->symbol, strlen(oo->symbol));
 	uint32_t *n = ctx;
 	int oi;
@@ -1995,19 +2020,20 @@ load_order(void *ctx, const gw_open_order *oo)
 int
 main(int argc, char **argv)
 {
-	static const struct option longs[] = {{"listen", required_argument, NULL, 'l'},
-	                                      {"port", required_argument, NULL, 'p'},
-	                                      {"matchd-socket", required_argument, NULL, 'm'},
-	                                      {"conninfo", required_argument, NULL, 'c'},
-	                                      {"auth-conninfo", required_argument, NULL, 'a'},
-	                                      {"comp-id", required_argument, NULL, 'i'},
-	                                      {"max-connections", required_argument, NULL, 'n'},
-	                                      {"max-logon-failures", required_argument, NULL, 'f'},
-	                                      {"logon-timeout-ms", required_argument, NULL, 't'},
-	                                      {"pidfile", required_argument, NULL, 'P'},
-	                                      {"log-level", required_argument, NULL, 'L'},
-	                                      {"help", no_argument, NULL, 'h'},
-	                                      {NULL, 0, NULL, 0}};
+	static const struct option longs[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"matchd-socket", required_argument, NULL, 'm'},
+	    {"conninfo", required_argument, NULL, 'c'},
+	    {"auth-conninfo", required_argument, NULL, 'a'},
+	    {"comp-id", required_argument, NULL, 'i'},
+	    {"max-connections", required_argument, NULL, 'n'},
+	    {"max-logon-failures", required_argument, NULL, 'f'},
+	    {"logon-timeout-ms", required_argument, NULL, 't'},
+	    {"pidfile", required_argument, NULL, 'P'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	const char *env_port = getenv("PGX_FIX_PORT");
 	char msg[512];
 	uint32_t v;
@@ -2051,18 +2077,23 @@ main(int argc, char **argv)
 				break;
 			case 'n':
 				if (parse_u32(optarg, &v) != 0 || v == 0 || v > 100000)
-					return fprintf(stderr, "gatewayd: bad --max-connections %s\n", optarg), 2;
+					return fprintf(stderr, "gatewayd: bad --max-connections %s\n",
+					               optarg),
+					       2;
 				g.opt.max_connections = v;
 				break;
 			case 'f':
 				if (parse_u32(optarg, &v) != 0)
-					return fprintf(stderr, "gatewayd: bad --max-logon-failures %s\n", optarg),
+					return fprintf(stderr, "gatewayd: bad --max-logon-failures %s\n",
+					               optarg),
 					       2;
 				g.opt.max_logon_failures = v;
 				break;
 			case 't':
 				if (parse_u32(optarg, &v) != 0 || v == 0)
-					return fprintf(stderr, "gatewayd: bad --logon-timeout-ms %s\n", optarg), 2;
+					return fprintf(stderr, "gatewayd: bad --logon-timeout-ms %s\n",
+					               optarg),
+					       2;
 				g.opt.logon_timeout_ms = v;
 				break;
 			case 'P':
@@ -2104,7 +2135,9 @@ main(int argc, char **argv)
 		gw_refdata r;
 
 		if (gwdb_load_refdata(g.opt.conninfo, &r, msg, sizeof(msg)) != 0)
-			return mlog(LOG_ERROR, "loading the FIX sessions and reference data: %s", msg), 1;
+			return mlog(LOG_ERROR, "loading the FIX sessions and reference data: %s",
+			            msg),
+			       1;
 		apply_refdata(&r);
 	}
 	if (gwdb_load_messages(g.opt.conninfo, load_message, &nmsgs, msg, sizeof(msg)) != 0)
@@ -2154,8 +2187,8 @@ main(int argc, char **argv)
 	setsockopt(g.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(g.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(g.listen_fd, 1024) != 0)
-		return mlog(LOG_ERROR, "cannot listen on %s:%d: %s", g.opt.listen_addr, g.opt.port,
-		            strerror(errno)),
+		return mlog(LOG_ERROR, "cannot listen on %s:%d: %s", g.opt.listen_addr,
+		            g.opt.port, strerror(errno)),
 		       1;
 	{
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_LISTEN};
@@ -2167,15 +2200,16 @@ main(int argc, char **argv)
 		FILE *f = fopen(g.opt.pidfile, "w");
 
 		if (f == NULL)
-			return mlog(LOG_ERROR, "cannot write %s: %s", g.opt.pidfile, strerror(errno)), 1;
+			return mlog(LOG_ERROR, "cannot write %s: %s", g.opt.pidfile, strerror(errno)),
+			       1;
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
 	}
 	mlog(LOG_INFO,
 	     "ready: FIX on %s:%d, %u sessions, %u symbols, %u session accounts, %u stored "
 	     "messages, %u open orders as of seq %" PRId64 "; matchd %s",
-	     g.opt.listen_addr, g.opt.port, g.nsess, g.ref.nsymbols, g.ref.naccounts, nmsgs, nord,
-	     load_as_of, g.opt.matchd_socket);
+	     g.opt.listen_addr, g.opt.port, g.nsess, g.ref.nsymbols, g.ref.naccounts, nmsgs,
+	     nord, load_as_of, g.opt.matchd_socket);
 
 	while (!g.stopping)
 	{
@@ -2246,8 +2280,8 @@ main(int argc, char **argv)
 		     " rejects, %" PRIu64 " event records, %" PRIu64 " logons, %" PRIu64
 		     " refused; store: %" PRIu64 " transactions, %" PRIu64 " messages, %" PRIu64
 		     " failures",
-		     g.orders_in, g.acks, g.rejects, g.events, g.logons, g.logon_refusals, txns, msgs,
-		     fails);
+		     g.orders_in, g.acks, g.rejects, g.events, g.logons, g.logon_refusals, txns,
+		     msgs, fails);
 	}
 	if (g.opt.pidfile)
 		unlink(g.opt.pidfile);

@@ -130,8 +130,8 @@ load_refdata(PGconn *c, gw_refdata *out, char *msg, size_t size)
 		s->next_out = strtoll(PQgetvalue(r, (int)i, 6), NULL, 10);
 	}
 	PQclear(r);
-	if ((r = query(c, "SELECT symbol, tick_size::text, lot_size FROM exchange.symbols", msg,
-	               size)) == NULL)
+	if ((r = query(c, "SELECT symbol, tick_size::text, lot_size FROM exchange.symbols",
+	               msg, size)) == NULL)
 		return gwdb_refdata_free(&d), -1;
 	d.nsymbols = (uint32_t)PQntuples(r);
 	d.symbols = calloc(d.nsymbols + 1, sizeof(*d.symbols));
@@ -157,7 +157,8 @@ load_refdata(PGconn *c, gw_refdata *out, char *msg, size_t size)
 	d.accounts = calloc(d.naccounts + 1, sizeof(*d.accounts));
 	for (uint32_t i = 0; d.accounts && i < d.naccounts; i++)
 	{
-		copy(d.accounts[i].sender, sizeof(d.accounts[i].sender), PQgetvalue(r, (int)i, 0));
+		copy(d.accounts[i].sender, sizeof(d.accounts[i].sender),
+		     PQgetvalue(r, (int)i, 0));
 		copy(d.accounts[i].account, sizeof(d.accounts[i].account),
 		     PQgetvalue(r, (int)i, 1));
 	}
@@ -182,7 +183,8 @@ gwdb_load_refdata(const char *conninfo, gw_refdata *out, char *msg, size_t size)
 }
 
 int
-gwdb_load_messages(const char *conninfo, gwdb_msg_fn fn, void *ctx, char *msg, size_t size)
+gwdb_load_messages(const char *conninfo, gwdb_msg_fn fn, void *ctx, char *msg,
+                   size_t size)
 {
 	PGconn *c = connect_db(conninfo, msg, size);
 	PGresult *r;
@@ -198,8 +200,9 @@ gwdb_load_messages(const char *conninfo, gwdb_msg_fn fn, void *ctx, char *msg, s
 	if (r == NULL)
 		return PQfinish(c), -1;
 	for (int i = 0; i < PQntuples(r); i++)
-		fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), strtoll(PQgetvalue(r, i, 2), NULL, 10),
-		   PQgetvalue(r, i, 3), (size_t)PQgetlength(r, i, 3));
+		fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		   strtoll(PQgetvalue(r, i, 2), NULL, 10), PQgetvalue(r, i, 3),
+		   (size_t)PQgetlength(r, i, 3));
 	PQclear(r);
 	PQfinish(c);
 	return 0;
@@ -214,11 +217,12 @@ gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t
 
 	if (c == NULL)
 		return -1;
-	r = query(c,
-	          "SELECT sender_comp_id, order_id, coalesce(client_order_id, ''), account, "
-	          "symbol, side::text, order_type::text, time_in_force::text, price, quantity, "
-	          "filled, remaining, px_qty, as_of_seq FROM exchange.fix_open_orders()",
-	          msg, size);
+	r = query(
+	    c,
+	    "SELECT sender_comp_id, order_id, coalesce(client_order_id, ''), account, "
+	    "symbol, side::text, order_type::text, time_in_force::text, price, quantity, "
+	    "filled, remaining, px_qty, as_of_seq FROM exchange.fix_open_orders()",
+	    msg, size);
 	if (r == NULL)
 		return PQfinish(c), -1;
 	*as_of = 0;
@@ -252,7 +256,8 @@ gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t
 	if (PQntuples(r) == 0)
 	{
 		PQclear(r);
-		r = query(c, "SELECT coalesce(max(last_seq), 0) FROM exchange.streams", msg, size);
+		r = query(c, "SELECT coalesce(max(last_seq), 0) FROM exchange.streams", msg,
+		          size);
 		if (r == NULL)
 			return PQfinish(c), -1;
 		*as_of = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -391,7 +396,8 @@ flush_session(PGconn *c, wop *ops, size_t n, const char *sender, const char *tar
 	sb_put(&msgs, "{", 1);
 	for (size_t i = 0; i < n; i++)
 	{
-		if (done[i] || strcmp(ops[i].sender, sender) != 0 || strcmp(ops[i].target, target) != 0)
+		if (done[i] || strcmp(ops[i].sender, sender) != 0 ||
+		    strcmp(ops[i].target, target) != 0)
 			continue;
 		done[i] = true;
 		if (ops[i].seq == 0)
@@ -419,8 +425,8 @@ flush_session(PGconn *c, wop *ops, size_t n, const char *sender, const char *tar
 	vals[3] = next_out < 0 ? NULL : out_s;
 	vals[4] = seqs.p;
 	vals[5] = msgs.p;
-	r = PQexecParams(c, "SELECT exchange.fix_store($1, $2, $3, $4, $5, $6)", 6, NULL, vals,
-	                 NULL, NULL, 0);
+	r = PQexecParams(c, "SELECT exchange.fix_store($1, $2, $3, $4, $5, $6)", 6, NULL,
+	                 vals, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
 		mlog(LOG_WARN, "message store of %s: %s", sender, PQresultErrorMessage(r));
@@ -566,7 +572,8 @@ gwdb_writer_start(const char *conninfo, char *msg, size_t size)
 	w.ref_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w.conninfo == NULL || w.ref_fd < 0 ||
 	    pthread_create(&w.thread, NULL, writer_main, NULL) != 0)
-		return snprintf(msg, size, "cannot start the store thread: %s", strerror(errno)), -1;
+		return snprintf(msg, size, "cannot start the store thread: %s", strerror(errno)),
+		       -1;
 	w.running = 1;
 	return 0;
 }
@@ -655,8 +662,8 @@ check(auth_job *j)
 	PGconn *c;
 
 	for (PQconninfoOption *o = a.base; o->keyword && n < 36; o++)
-		if (o->val && strcmp(o->keyword, "user") != 0 && strcmp(o->keyword, "password") != 0 &&
-		    strcmp(o->keyword, "passfile") != 0)
+		if (o->val && strcmp(o->keyword, "user") != 0 &&
+		    strcmp(o->keyword, "password") != 0 && strcmp(o->keyword, "passfile") != 0)
 			keys[n] = o->keyword, vals[n++] = o->val;
 	keys[n] = "user", vals[n++] = j->user;
 	keys[n] = "password", vals[n++] = j->password;
@@ -723,7 +730,8 @@ gwauth_start(const char *auth_conninfo, char *msg, size_t size)
 	}
 	a.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a.fd < 0 || pthread_create(&a.thread, NULL, auth_main, NULL) != 0)
-		return snprintf(msg, size, "cannot start the logon thread: %s", strerror(errno)), -1;
+		return snprintf(msg, size, "cannot start the logon thread: %s", strerror(errno)),
+		       -1;
 	a.running = 1;
 	return 0;
 }

@@ -69,8 +69,8 @@ void gwdb_refdata_free(gw_refdata *r);
 int gwdb_load_refdata(const char *conninfo, gw_refdata *out, char *msg, size_t size);
 
 /* An outgoing message kept for resends (gwdb_load_messages). */
-typedef void (*gwdb_msg_fn)(void *ctx, const char *sender, const char *target, int64_t seq,
-                            const char *bytes, size_t len);
+typedef void (*gwdb_msg_fn)(void *ctx, const char *sender, const char *target,
+                            int64_t seq, const char *bytes, size_t len);
 int gwdb_load_messages(const char *conninfo, gwdb_msg_fn fn, void *ctx, char *msg,
                        size_t size);
 
@@ -88,8 +88,8 @@ typedef struct gw_open_order
 } gw_open_order;
 typedef void (*gwdb_order_fn)(void *ctx, const gw_open_order *o);
 /* *as_of: the last journal seq the answer reflects. */
-int gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t *as_of,
-                          char *msg, size_t size);
+int gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx,
+                          int64_t *as_of, char *msg, size_t size);
 
 /* ---- the writer thread ---------------------------------------------------- */
 int gwdb_writer_start(const char *conninfo, char *msg, size_t size);

@@ -545,8 +545,10 @@ publish_events(const slot *s)
 		return;
 	if (s->bb.len + PGX_FRAME_HEADER > PGX_MD_REPLY_MAX)
 	{
-		mlog(LOG_WARN, "batch of %zu bytes too large for the event stream; %u subscribers "
-		     "dropped", s->bb.len, d.nsubscribers);
+		mlog(LOG_WARN,
+		     "batch of %zu bytes too large for the event stream; %u subscribers "
+		     "dropped",
+		     s->bb.len, d.nsubscribers);
 		d.nsubscribers = 0;
 		return;
 	}
@@ -574,8 +576,9 @@ on_subscribe(conn_ref who, const uint8_t *body, size_t len)
 
 	roles[0] = '\0';
 	while (p < end && pgx_take_str(&p, end, &r) && r.len != PGX_STR_NULL)
-		off += (size_t)snprintf(roles + off, off < sizeof(roles) ? sizeof(roles) - off : 0,
-		                        "%s%.*s", off ? " " : "", (int)r.len, r.ptr);
+		off +=
+		    (size_t)snprintf(roles + off, off < sizeof(roles) ? sizeof(roles) - off : 0,
+		                     "%s%.*s", off ? " " : "", (int)r.len, r.ptr);
 	if (off >= sizeof(roles))
 		roles[sizeof(roles) - 1] = '\0';
 	for (uint32_t i = 0; i < d.nsubscribers; i++)
