@@ -64,12 +64,18 @@ SQL
 		cat "$hba.new" >"$hba" && rm -f "$hba.new"
 		psql -X -q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
 	fi
+	write_port
+}
+
+# cluster.sh rewrites DIR/env at every start: say the port again when it is missing
+write_port() {
 	grep -q '^export PGX_FIX_PORT=' "$dir/env" ||
 		echo "export PGX_FIX_PORT=$port" >>"$dir/env"
 }
 
 start() {
 	if running; then
+		write_port
 		echo "gatewayd is already running (pid $(pid), port $port)"
 		return 0
 	fi
