@@ -199,6 +199,8 @@ REVOKE ALL ON FUNCTION @extschema@.fix_add_session(text, regrole, boolean, text)
 GRANT SELECT ON @extschema@.fix_sessions TO exchange_admin, exchange_engine, exchange_compliance,
 	exchange_dba;
 GRANT SELECT ON @extschema@.fix_messages TO exchange_engine, exchange_compliance, exchange_dba;
+-- the gateway's store appends messages with COPY (fix_store() deletes and numbers)
+GRANT INSERT (sender_comp_id, target_comp_id, seq, message) ON @extschema@.fix_messages TO exchange_engine;
 GRANT SELECT ON @extschema@.fix_session_accounts TO exchange_admin, exchange_engine;
 GRANT EXECUTE ON FUNCTION @extschema@.fix_add_session(text, regrole, boolean, text),
 	@extschema@.fix_disable_session(text, text), @extschema@.fix_reset_session(text, text)

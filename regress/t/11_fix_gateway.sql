@@ -2,7 +2,7 @@
 -- sessions; the gateway (a member of exchange_engine) stores and reads;
 -- brokers see none of it; every object has a comment.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 
 SELECT has_table('exchange', 'fix_sessions', 'table exchange.fix_sessions');
 SELECT has_table('exchange', 'fix_messages', 'table exchange.fix_messages');
@@ -44,6 +44,10 @@ SELECT ok(NOT has_table_privilege('exchange_broker', 'exchange.fix_messages', 'S
 SELECT ok(NOT has_table_privilege('exchange_engine', 'exchange.fix_sessions', 'UPDATE'),
           'the gateway writes only through fix_store');
 SELECT ok(NOT has_table_privilege('public', 'exchange.fix_sessions', 'SELECT'), 'PUBLIC has nothing');
+SELECT ok(has_any_column_privilege('exchange_engine', 'exchange.fix_messages', 'INSERT'),
+          'the gateway appends messages (COPY)');
+SELECT ok(NOT has_table_privilege('exchange_engine', 'exchange.fix_messages', 'DELETE'),
+          'the gateway deletes only through fix_store');
 
 -- comments
 SELECT is((SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
