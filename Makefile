@@ -31,7 +31,7 @@ PGFILEDESC = "exchange - system of record of pgexchange"
 
 # pg_regress and isolation suites live in regress/ (sql/, specs/, expected/).
 REGRESS = types ticks journal_append journal_reject journal_read reference_data order_entry \
-	order_entry_wait executions order_manager candles candles_projection market_data reports surveillance archival upgrade
+	order_entry_wait executions order_manager candles candles_projection market_data reports surveillance archival fix_sessions upgrade
 REGRESS_OPTS = --inputdir=regress --outputdir=build/regress --load-extension=exchange
 ISOLATION = fencing concurrent_append notifications order_cancel
 ISOLATION_OPTS = --inputdir=regress --outputdir=build/isolation --load-extension=exchange

@@ -491,8 +491,32 @@ enum
 	PGX_MSG_REQUEST = 1,
 	PGX_MSG_RESPONSE = 2,
 	PGX_MSG_MD_QUERY = 3, /* market data, below */
-	PGX_MSG_MD_REPLY = 4
+	PGX_MSG_MD_REPLY = 4,
+	PGX_MSG_SUBSCRIBE = 5, /* the order-event stream, below */
+	PGX_MSG_EVENTS = 6
 };
+
+/*
+ * The order-event stream (the FIX gateway, daemon/gateway/gatewayd.c): a
+ * trusted client that multiplexes many brokers' requests over one
+ * connection (each request answered by its request_id, as above) also needs
+ * what happens later to the orders it entered - fills against other
+ * brokers' orders, expiries, cancels by the exchange.
+ *
+ *	subscribe := header(PGX_MSG_SUBSCRIBE, request_id 0) | role str*
+ *	events    := header(PGX_MSG_EVENTS, request_id = the batch's last seq)
+ *				 | batch (the PJX1 batch above, as appended)
+ *
+ * After a subscribe, matchd sends every journal batch it commits on that
+ * connection, after the batch's answers and never before its commit (what
+ * it shows is durable), until the connection closes.  The roles name the
+ * brokers the subscriber serves (logged; the subscriber filters by the order
+ * ids it knows, because a resting order's later trade does not name the role
+ * that entered it).  A subscriber that reconnects subscribes again and reads
+ * what it missed from the journal (exchange.read_batch).  Like a request,
+ * this needs the socket (0600, the server's OS user): only trusted local
+ * components reach it.  An events frame may be up to PGX_MD_REPLY_MAX bytes.
+ */
 
 enum
 {
@@ -616,7 +640,9 @@ pgx_decode_frame_header(const uint8_t *buf, uint32_t *length, uint16_t *type,
 	*type = pgx_get_u16(buf + 4);
 	*request_id = pgx_get_u64(buf + 8);
 	return *length >= PGX_FRAME_HEADER &&
-	       *length <= (*type == PGX_MSG_MD_REPLY ? PGX_MD_REPLY_MAX : PGX_FRAME_MAX) &&
+	       *length <= (*type == PGX_MSG_MD_REPLY || *type == PGX_MSG_EVENTS
+	                       ? PGX_MD_REPLY_MAX
+	                       : PGX_FRAME_MAX) &&
 	       pgx_get_u16(buf + 6) == 0;
 }
 

@@ -223,3 +223,17 @@ scratches+=("$scratch")
 	exit "$status"
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
+
+# The FIX gateway (bench/fix.sh, bench/fix_load.c): open-loop orders over 16
+# FIX sessions through gatewayd to matchd at the goal's 43,000 orders/s, latency
+# from each order's intended send time; then the SQL path (submit_order over
+# libpq, bench/order_load.c) at the same offered rate in the same cluster.
+make -s -C daemon matchd gatewayd >/dev/null
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+if $long; then
+	DURATION=30 WARMUP=5 bash bench/fix.sh "$scratch"
+else
+	DURATION=8 WARMUP=2 bash bench/fix.sh "$scratch"
+fi
+bash scripts/cluster.sh destroy "$scratch" >/dev/null

@@ -16,6 +16,7 @@ PACKAGES=(
 	clang libclang-rt-14-dev   # libFuzzer with ASan/UBSan for fuzz/ (make fuzz, make test)
 	clang-format               # make format (.clang-format)
 	pgbouncer                  # connection pooler in front of PostgreSQL (scripts/pgbouncer.sh)
+	libquickfix-dev g++        # an independent FIX initiator for the gateway's tests (regress/e2e/fix_client.cpp)
 	gcc make
 )
 

@@ -10,7 +10,7 @@ bash scripts/deps.sh
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 make -s >/dev/null
-make -s -C daemon matchd >/dev/null
+make -s -C daemon matchd gatewayd >/dev/null
 $SUDO make -s install >/dev/null
 
 bash scripts/cluster.sh start "$home"
@@ -54,7 +54,28 @@ SELECT exchange.open_account(a, b::regrole, 'verified'),
  WHERE NOT EXISTS (SELECT 1 FROM exchange.accounts WHERE account = a);
 -- no schedule in the demo: the market stays open until exchange.close_market()
 SELECT exchange.open_market() WHERE NOT (SELECT is_open FROM exchange.market_status());
+-- FIX: one session per demo broker, SenderCompID its role name in upper case
+SELECT exchange.fix_add_session(upper(b), b::regrole)
+  FROM (VALUES ('demo_broker_a'), ('demo_broker_b')) AS v(b)
+ WHERE NOT EXISTS (SELECT 1 FROM exchange.fix_sessions WHERE sender_comp_id = upper(b));
 SQL
+
+# the demo brokers' login password (FIX Logon: Username = role, Password), kept
+# in DIR/demo-password and exported in DIR/env as PGX_DEMO_PASSWORD
+if [ ! -s "$home/demo-password" ]; then
+	(umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$home/demo-password")
+fi
+PGX_DEMO_PASSWORD=$(cat "$home/demo-password")
+psql -X -q -v ON_ERROR_STOP=1 -v pw="$PGX_DEMO_PASSWORD" <<'SQL'
+SET client_min_messages = warning;
+ALTER ROLE demo_broker_a PASSWORD :'pw';
+ALTER ROLE demo_broker_b PASSWORD :'pw';
+SQL
+grep -q '^export PGX_DEMO_PASSWORD=' "$home/env" ||
+	echo "export PGX_DEMO_PASSWORD=$PGX_DEMO_PASSWORD" >>"$home/env"
+bash scripts/gatewayd.sh start "$home" >/dev/null
+# shellcheck disable=SC1091
+. "$home/env"
 
 cat <<MSG
 pgexchange is running.
@@ -62,7 +83,10 @@ pgexchange is running.
   connect:  . $home/env && psql
   version:  $(psql -X -Atqc "SELECT extversion FROM pg_extension WHERE extname = 'exchange'") of the exchange extension in database $PGDATABASE
   matchd:   $(bash scripts/matchd.sh status "$home")  (log: $home/matchd.log)
+  gatewayd: $(bash scripts/gatewayd.sh status "$home")  (log: $home/gatewayd.log)
   demo:     symbols AAPL MSFT BRK.B; accounts DEMO-A1 DEMO-A2 (role demo_broker_a), DEMO-B1 (demo_broker_b)
             psql -c "SET ROLE demo_broker_a; SELECT * FROM exchange.submit_order('DEMO-A1', 'AAPL', 'buy', 100, 189.50)"
+  FIX 4.4:  127.0.0.1:$PGX_FIX_PORT, SenderCompID DEMO_BROKER_A or DEMO_BROKER_B, TargetCompID PGX,
+            Username demo_broker_a / demo_broker_b, Password $PGX_DEMO_PASSWORD (PGX_DEMO_PASSWORD in $home/env)
   stop:     make stop
 MSG

@@ -11,6 +11,7 @@
 #include "log.h"
 
 int log_level = LOG_INFO;
+const char *log_ident = "matchd";
 
 static const char *const names[] = {"error", "warn", "info", "debug"};
 static const char *const labels[] = {"ERROR", "WARN", "INFO", "DEBUG"};
@@ -39,8 +40,8 @@ mlog(int level, const char *fmt, ...)
 	gmtime_r(&now.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	n += (size_t)snprintf(line + n, sizeof(line) - n,
-	                      ".%06ldZ matchd[%d] %s: ", now.tv_nsec / 1000, (int)getpid(),
-	                      labels[level]);
+	                      ".%06ldZ %s[%d] %s: ", now.tv_nsec / 1000, log_ident,
+	                      (int)getpid(), labels[level]);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);

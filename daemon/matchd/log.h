@@ -18,6 +18,8 @@ enum log_level
 };
 
 extern int log_level;
+/* the program name of each line: "matchd" unless set (gatewayd) */
+extern const char *log_ident;
 
 /* -1 for an unknown name; names: error, warn, info, debug. */
 int log_level_parse(const char *name);

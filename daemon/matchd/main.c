@@ -135,6 +135,8 @@ static struct
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
 	int stopping;
+	conn_ref subscribers[16]; /* PGX_MSG_SUBSCRIBE: the order-event stream */
+	uint32_t nsubscribers;
 	uint64_t commands, refusals, injected, md_queries, snapshots_taken;
 	uint64_t snapshots_saved, snapshots_failed;
 	mdq_scratch mdq;
@@ -527,6 +529,68 @@ maybe_handoff(void)
 		handoff();
 }
 
+/*
+ * The order-event stream: the committed batch, after its answers, to every
+ * subscriber (exchange_wire.h, PGX_MSG_SUBSCRIBE).  A subscriber gone is
+ * forgotten; one whose frame cannot be sent loses its subscription and its
+ * connection is left to notice (it reads the journal for what it missed).
+ */
+static void
+publish_events(const slot *s)
+{
+	uint8_t hdr[PGX_FRAME_HEADER];
+	uint32_t keep = 0;
+
+	if (d.nsubscribers == 0)
+		return;
+	if (s->bb.len + PGX_FRAME_HEADER > PGX_MD_REPLY_MAX)
+	{
+		mlog(LOG_WARN,
+		     "batch of %zu bytes too large for the event stream; %u subscribers "
+		     "dropped",
+		     s->bb.len, d.nsubscribers);
+		d.nsubscribers = 0;
+		return;
+	}
+	pgx_encode_frame_header(hdr, (uint32_t)(PGX_FRAME_HEADER + s->bb.len), PGX_MSG_EVENTS,
+	                        (uint64_t)s->bb.last_seq);
+	for (uint32_t i = 0; i < d.nsubscribers; i++)
+	{
+		conn_ref who = d.subscribers[i];
+
+		if (server_send(d.srv, who, hdr, sizeof(hdr)) != 0 ||
+		    server_send(d.srv, who, s->bb.buf, s->bb.len) != 0)
+			continue;
+		d.subscribers[keep++] = who;
+	}
+	d.nsubscribers = keep;
+}
+
+static void
+on_subscribe(conn_ref who, const uint8_t *body, size_t len)
+{
+	const uint8_t *p = body, *end = body + len;
+	char roles[256];
+	size_t off = 0;
+	pgx_str r;
+
+	roles[0] = '\0';
+	while (p < end && pgx_take_str(&p, end, &r) && r.len != PGX_STR_NULL)
+		off +=
+		    (size_t)snprintf(roles + off, off < sizeof(roles) ? sizeof(roles) - off : 0,
+		                     "%s%.*s", off ? " " : "", (int)r.len, r.ptr);
+	if (off >= sizeof(roles))
+		roles[sizeof(roles) - 1] = '\0';
+	for (uint32_t i = 0; i < d.nsubscribers; i++)
+		if (d.subscribers[i].slot == who.slot && d.subscribers[i].gen == who.gen)
+			return;
+	if (d.nsubscribers == sizeof(d.subscribers) / sizeof(d.subscribers[0]))
+		return refuse(who, 0, PGX_SQLSTATE_CAPACITY, "too many event subscribers");
+	d.subscribers[d.nsubscribers++] = who;
+	mlog(LOG_INFO, "connection %u subscribed to the order-event stream (roles: %s)",
+	     who.slot, roles[0] ? roles : "-");
+}
+
 /* The writer finished a batch: answer its requests. */
 static void
 writer_done(void)
@@ -552,6 +616,7 @@ writer_done(void)
 		server_send(d.srv, s->md[i].who, s->md_buf + s->md[i].off, s->md[i].len);
 	s->nmd = 0;
 	s->md_len = 0;
+	publish_events(s);
 	/*
 	 * The public feed goes after the answers: the brokers' backends are what
 	 * order entry waits for, and a few microseconds more for the feed cost
@@ -759,6 +824,8 @@ on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint
 		              "not the leader: matchd's lease was not renewed in time");
 	if (type == PGX_MSG_MD_QUERY)
 		return on_md_query(who, request_id, body, len);
+	if (type == PGX_MSG_SUBSCRIBE)
+		return on_subscribe(who, body, len);
 	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
 		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed request");
 	if (make_room() != 0)

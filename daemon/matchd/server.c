@@ -202,7 +202,8 @@ server_next_frame(const uint8_t *buf, size_t avail, uint32_t *length, uint16_t *
 	if (avail < PGX_FRAME_HEADER)
 		return 0;
 	/* replies only ever travel from matchd to the extension */
-	if (!pgx_decode_frame_header(buf, length, type, id) || *type == PGX_MSG_MD_REPLY)
+	if (!pgx_decode_frame_header(buf, length, type, id) || *type == PGX_MSG_MD_REPLY ||
+	    *type == PGX_MSG_EVENTS)
 		return -1;
 	return avail >= *length ? 1 : 0;
 }

@@ -4,7 +4,9 @@
  *   - an order's id is the seq of its new_order command (unique, increasing,
  *     and reproduced by replay without any extra state);
  *   - every command from the socket records the authenticated role in its
- *     detail ({"role": ...}), merged into the detail of reference data;
+ *     detail ({"role": ...}), merged with the request's own detail (reference
+ *     data's parameters; an order's origin, {"fix_session": ...} from the FIX
+ *     gateway; the extension sends none with orders);
  *   - reference data and administration (add_symbol, open_account, KYC,
  *     wallets, limits, halts, the market's open and close) are answered by
  *     `accepted` or `rejected` (reason code) at idx 1, followed by the
@@ -696,10 +698,7 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 	if (rc != 0)
 		return -1;
 
-	if (stamp_detail(pl, role,
-	                 pgx_kind_is_order_command(req->kind) ? mj_str(NULL)
-	                                                      : req->strs[PGX_S_DETAIL],
-	                 &cmd->strs[PGX_S_DETAIL]) != 0)
+	if (stamp_detail(pl, role, req->strs[PGX_S_DETAIL], &cmd->strs[PGX_S_DETAIL]) != 0)
 		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed detail or role"), -1;
 
 	/*

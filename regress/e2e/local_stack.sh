@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: the README's `make start` / `make stop` on a scratch home.
-# start works, writes a usable env file, is harmless twice, and data survives
-# a stop and a start.
+# start works, writes a usable env file, starts matchd and the FIX gateway (demo
+# sessions and password), is harmless twice, and data survives a stop and a start.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 home=$(mktemp -d /tmp/pgx-e2e.XXXXXX)
@@ -23,6 +23,12 @@ done
 	want=$(sed -n "s/^default_version = '\(.*\)'/\1/p" exchange.control)
 	[ "$v" = "$want" ] || fail "extension version '$v', expected '$want'"
 	bash scripts/matchd.sh status "$home" >/dev/null || fail "matchd is not running after make start"
+	bash scripts/gatewayd.sh status "$home" >/dev/null || fail "gatewayd is not running after make start"
+	grep -q '^export PGX_FIX_PORT=' "$home/env" || fail "env lacks PGX_FIX_PORT"
+	grep -q '^export PGX_DEMO_PASSWORD=' "$home/env" || fail "env lacks PGX_DEMO_PASSWORD"
+	grep -q "Password $PGX_DEMO_PASSWORD" "$home.start1" || fail "make start did not print the demo password"
+	f=$(psql -X -Atqc "SELECT string_agg(sender_comp_id || '>' || target_comp_id || ':' || broker, ' ' ORDER BY 1) FROM exchange.fix_sessions")
+	[ "$f" = "DEMO_BROKER_A>PGX:demo_broker_a DEMO_BROKER_B>PGX:demo_broker_b" ] || fail "demo FIX sessions: '$f'"
 	s=$(psql -X -Atqc "SELECT string_agg(symbol, ' ' ORDER BY symbol) FROM exchange.symbols")
 	[ "$s" = "AAPL BRK.B MSFT" ] || fail "demo symbols: '$s'"
 	r=$(psql -X -Atqc "SET ROLE demo_broker_a" \
@@ -36,6 +42,7 @@ PGX_HOME=$home make -s start >/dev/null 2>&1 || fail "second make start"
 PGX_HOME=$home make -s stop >/dev/null 2>&1 || fail "make stop"
 bash scripts/cluster.sh status "$home" >/dev/null 2>&1 && fail "still running after stop"
 bash scripts/matchd.sh status "$home" >/dev/null 2>&1 && fail "matchd still running after stop"
+bash scripts/gatewayd.sh status "$home" >/dev/null 2>&1 && fail "gatewayd still running after stop"
 PGX_HOME=$home make -s start >/dev/null 2>&1 || fail "start after stop"
 (
 	# shellcheck disable=SC1091

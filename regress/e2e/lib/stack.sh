@@ -20,6 +20,10 @@ fail() {
 		echo "--- matchd.log (last 20 lines)"
 		tail -20 "$STACK/matchd.log"
 	fi
+	if [ -f "$STACK/gatewayd.log" ]; then
+		echo "--- gatewayd.log (last 20 lines)"
+		tail -20 "$STACK/gatewayd.log"
+	fi
 	exit 1
 }
 
@@ -90,11 +94,34 @@ load_client() {
 	echo "$top/build/bench/order_load"
 }
 
+# build_fix_client: the QuickFIX initiator (regress/e2e/fix_client.cpp) into
+# build/e2e/fix_client; QuickFIX 1.15's headers need C++14 (dynamic exception
+# specifications)
+build_fix_client() {
+	mkdir -p "$top/build/e2e"
+	g++ -std=c++14 -O1 -Wall -Wextra -Werror -Wno-deprecated -Wno-deprecated-declarations \
+		-o "$top/build/e2e/fix_client" "$top/regress/e2e/fix_client.cpp" \
+		$(pkg-config --cflags --libs quickfix) -lpthread
+	echo "$top/build/e2e/fix_client"
+}
+
+# free_port: a TCP port nothing listens on now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# gatewayd_start [flags]: the FIX gateway on $PGX_FIX_PORT (scripts/gatewayd.sh)
+gatewayd_start() { bash "$top/scripts/gatewayd.sh" start "$STACK" "$@" >/dev/null; }
+gatewayd_stop() { bash "$top/scripts/gatewayd.sh" stop "$STACK" >/dev/null; }
+gatewayd_kill() { bash "$top/scripts/gatewayd.sh" kill "$STACK" >/dev/null; }
+
 # sanitizer_clean: fails when the (sanitized) matchd reported a memory or UB error
 sanitizer_clean() {
-	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log 2>/dev/null; then
-		grep -hE -A5 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log | head -40
-		fail "matchd reported a sanitizer error"
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log \
+		"$STACK"/gatewayd*.log 2>/dev/null; then
+		grep -hE -A5 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK"/matchd*.log \
+			"$STACK"/gatewayd*.log 2>/dev/null | head -40
+		fail "matchd or gatewayd reported a sanitizer error"
 	fi
 }
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The FIX gateway under load (bench/fix_load.c), with the SQL path's baseline
+# in the same run: a throwaway cluster with matchd and gatewayd beside it,
+# $SESSIONS broker roles each with one FIX session and one account (funds,
+# shares and limits the load cannot exhaust), four symbols.  fix_load offers
+# $RATE orders/s open loop over the sessions; then order_load sends the same
+# offered rate through exchange.submit_order() over libpq (64 connections) -
+# the SQL path - and the trivial SQL function.
+#   bash bench/fix.sh DIR     (DIR: a scratch directory; scripts/bench.sh gives one)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$1
+rate=${RATE:-43000} sessions=${SESSIONS:-16} warmup=${WARMUP:-2} duration=${DURATION:-8}
+symbols=FXA,FXB,FXC,FXD
+PGX_DATABASE=exchange bash scripts/cluster.sh start "$dir" >/dev/null
+# shellcheck disable=SC1091
+. "$dir/env"
+if [ "$(psql -XAtq -d postgres -c 'SHOW max_connections')" -lt 120 ]; then
+	psql -X -q -d postgres -c "ALTER SYSTEM SET max_connections = 120"
+	bash scripts/cluster.sh stop "$dir" >/dev/null
+	PGX_DATABASE=exchange bash scripts/cluster.sh start "$dir" >/dev/null
+fi
+psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
+bash scripts/matchd.sh start "$dir" >/dev/null
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -v symbols="$symbols" -v n="$sessions" <<'SQL'
+SET client_min_messages = warning;
+SELECT exchange.add_symbol(s, 0.01, 1, 'USD', 100.00, 'fix_load symbol')
+  FROM unnest(string_to_array(:'symbols', ',')) AS s;
+DO $$
+BEGIN
+	FOR i IN 1..64 LOOP
+		EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE exchange_broker',
+			format('bench_fix_%s', lpad(i::text, 2, '0')), 'bench-password');
+	END LOOP;
+	CREATE ROLE bench_broker_a LOGIN IN ROLE exchange_broker;
+	CREATE ROLE bench_broker_b LOGIN IN ROLE exchange_broker;
+END $$;
+SELECT exchange.open_account(format('FIXB%s', lpad(i::text, 2, '0')),
+		format('bench_fix_%s', lpad(i::text, 2, '0'))::regrole, 'verified'),
+	   exchange.fix_add_session(format('BENCH_FIX_%s', lpad(i::text, 2, '0')),
+		format('bench_fix_%s', lpad(i::text, 2, '0'))::regrole)
+  FROM generate_series(1, :n) AS i;
+SELECT exchange.open_account(format('bench-%s', lpad(i::text, 3, '0')),
+		(CASE i % 2 WHEN 0 THEN 'bench_broker_a' ELSE 'bench_broker_b' END)::regrole, 'verified')
+  FROM generate_series(0, 63) AS i;
+SELECT exchange.deposit(a.account, 1000000000.00, 'USD'),
+	   exchange.set_account_limits(a.account, max_order_notional => 1000000000,
+		   max_daily_notional => 1000000000000, max_open_orders => 1000000,
+		   orders_per_second => 1000000, burst => 1000000)
+  FROM exchange.accounts a;
+SELECT exchange.credit_shares(a.account, s, 100000000)
+  FROM exchange.accounts a, unnest(string_to_array(:'symbols', ',')) AS s;
+SELECT exchange.open_market();
+-- the trivial function order_load compares the order functions with
+CREATE SCHEMA bench;
+CREATE FUNCTION bench.trivial_order(account text, symbol text, side text,
+	quantity bigint, price numeric)
+RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
+	remaining_quantity bigint, status exchange.order_status, reject_reason text)
+LANGUAGE sql
+AS $$ SELECT 1::bigint, '2026-11-23 14:30:00+00'::timestamptz, 0::bigint, 100::bigint,
+	'new'::exchange.order_status, NULL::text $$;
+GRANT USAGE ON SCHEMA bench TO bench_broker_a, bench_broker_b;
+GRANT EXECUTE ON FUNCTION bench.trivial_order(text, text, text, bigint, numeric)
+	TO bench_broker_a, bench_broker_b;
+SQL
+export PGX_FIX_PORT
+PGX_FIX_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bash scripts/gatewayd.sh start "$dir" >/dev/null
+status=0
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+gw=$(cat "$dir/gatewayd.pid") md=$(cat "$dir/matchd.pid")
+g0=$(cpu "$gw") m0=$(cpu "$md") t0=$(date +%s%N)
+build/bench/fix_load --port "$PGX_FIX_PORT" --sessions "$sessions" --sender-prefix BENCH_FIX_ \
+	--broker-prefix bench_fix_ --account-prefix FIXB --password bench-password \
+	--symbols "$symbols" --rate "$rate" --warmup "$warmup" --duration "$duration" \
+	--name fix_order_entry || status=$?
+g1=$(cpu "$gw") m1=$(cpu "$md") t1=$(date +%s%N)
+hz=$(getconf CLK_TCK)
+awk -v g=$((g1 - g0)) -v m=$((m1 - m0)) -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN {
+	printf "BENCH fix_gatewayd_cpu_pct %.0f %%\nBENCH fix_matchd_cpu_pct %.0f %%\n",
+		100 * g / hz / (t / 1e9), 100 * m / hz / (t / 1e9) }'
+bash scripts/gatewayd.sh stop "$dir" >/dev/null || status=1
+# the SQL path in the same run: submit_order through libpq at the same offered rate
+build/bench/order_load --connections 64 --rate "$rate" --warmup "$warmup" \
+	--duration "$duration" --symbols "$symbols" --brokers bench_broker_a,bench_broker_b \
+	--account-prefix bench- | grep -E '^(BENCH|#)' || status=$?
+bash scripts/matchd.sh stop "$dir" >/dev/null || status=1
+exit "$status"

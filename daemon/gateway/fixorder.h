@@ -1,0 +1,167 @@
+/*
+ * fixorder.h - the FIX 4.4 application messages of order entry, pure:
+ * decoding NewOrderSingle(D), OrderCancelRequest(F),
+ * OrderCancelReplaceRequest(G) and OrderStatusRequest(H) into what a request
+ * of include/exchange_wire.h needs, and encoding ExecutionReport(8) and
+ * OrderCancelReject(9) from the event data.
+ *
+ * Contract of fixo_decode: either the message is valid for the profile and
+ * *o is filled (strings point into the message), or *r says precisely why
+ * not and how to answer:
+ *   - FIXO_REJ_SESSION: a Reject(3), r->reason a SessionRejectReason, r->tag
+ *     the tag (a required tag missing, a value that is not of its type, an
+ *     enumeration value the profile does not have);
+ *   - FIXO_REJ_ORDER: an ExecutionReport(8) ExecType=8 OrdStatus=8 with
+ *     OrdRejReason(103) r->reason (D: the order's own rules, as the SQL
+ *     function submit_order checks them, with its SQLSTATE and text);
+ *   - FIXO_REJ_CANCEL: an OrderCancelReject(9) with CxlRejReason(102)
+ *     r->reason (F, G).
+ * Nothing else happens on a refusal.  Prices are decimal strings converted
+ * exactly to ticks of the symbol's tick size (given by the caller's lookup as
+ * an integer at a decimal scale: 0.01 is {1, 2}); a price off the tick grid
+ * or with more decimals than the grid is refused, never rounded.
+ *
+ * OrderQty of a replace is the order's new total quantity (FIX); matchd's
+ * amend takes the new open quantity: fixo_amend_record subtracts what the
+ * caller knows is filled.
+ */
+#ifndef FIX_FIXORDER_H
+#define FIX_FIXORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exchange_wire.h"
+#include "fixmsg.h"
+
+#define FIXO_CLORDID_MAX 16           /* bytes: the matching core's field (as SQL) */
+#define FIXO_ACCOUNT_MAX 64           /* bytes */
+#define FIXO_SYMBOL_MAX  32           /* bytes */
+#define FIXO_MAX_QTY     1000000000LL /* as the extension's EXCHANGE_MAX_QUANTITY */
+
+/* OrdRejReason(103) and CxlRejReason(102), FIX 4.4 values */
+enum
+{
+	FIXO_ORR_BROKER = 0,
+	FIXO_ORR_UNKNOWN_SYMBOL = 1,
+	FIXO_ORR_EXCHANGE_CLOSED = 2,
+	FIXO_ORR_EXCEEDS_LIMIT = 3,
+	FIXO_ORR_UNKNOWN_ORDER = 5,
+	FIXO_ORR_DUPLICATE = 6,
+	FIXO_ORR_UNSUPPORTED = 11,
+	FIXO_ORR_INCORRECT_QTY = 13,
+	FIXO_ORR_UNKNOWN_ACCOUNT = 15,
+	FIXO_ORR_OTHER = 99
+};
+enum
+{
+	FIXO_CRR_TOO_LATE = 0,
+	FIXO_CRR_UNKNOWN_ORDER = 1,
+	FIXO_CRR_BROKER = 2,
+	FIXO_CRR_DUPLICATE_CLORDID = 6,
+	FIXO_CRR_OTHER = 99
+};
+
+typedef enum fixo_rej_kind
+{
+	FIXO_REJ_NONE = 0,
+	FIXO_REJ_SESSION,
+	FIXO_REJ_ORDER,
+	FIXO_REJ_CANCEL
+} fixo_rej_kind;
+
+typedef struct fixo_reject
+{
+	fixo_rej_kind kind;
+	int reason;           /* 373, 103 or 102 by kind */
+	int tag;              /* the tag concerned, 0 when none */
+	const char *sqlstate; /* the SQL API's SQLSTATE for the same refusal, or NULL */
+	char text[160];
+} fixo_reject;
+
+/* A symbol's price grid: tick size = units * 10^-scale (units > 0, scale 0..9). */
+typedef struct fixo_tick
+{
+	int64_t units;
+	int scale;
+} fixo_tick;
+
+/* The symbols the caller knows: false when sym is not one. */
+typedef bool (*fixo_tick_lookup)(void *ctx, const char *sym, size_t len, fixo_tick *out);
+
+typedef struct fixo_order
+{
+	char msgtype; /* 'D', 'F', 'G', 'H' */
+	pgx_str clordid, orig_clordid, account, symbol;
+	int64_t order_id;                  /* OrderID(37) as matchd's id; 0 when absent */
+	uint8_t side;                      /* PGX_SIDE_* */
+	uint8_t order_type, time_in_force; /* PGX_TYPE_*, PGX_TIF_* (D, G) */
+	int64_t quantity;                  /* OrderQty (D, G) */
+	bool has_price;
+	int64_t price;         /* ticks */
+	int64_t transact_time; /* us since 1970 (D, F, G) */
+	fixo_tick tick;
+} fixo_order;
+
+/* Decodes an application message of the four types (others: false with
+ * FIXO_REJ_NONE, for a BusinessMessageReject by the caller). */
+bool fixo_decode(const fix_msg *m, fixo_tick_lookup lookup, void *ctx, fixo_order *o,
+                 fixo_reject *r);
+
+/* The request records, as the extension's submit_order, cancel_order and
+ * amend_order build them (strings point into the order's message). */
+void fixo_new_record(const fixo_order *o, pgx_record *rec);
+/* F (needs the order id: o->order_id, or the id the caller found for
+ * OrigClOrdID): false without one. */
+bool fixo_cancel_record(const fixo_order *o, int64_t order_id, pgx_record *rec);
+/* G: new open quantity = OrderQty - filled; false with *r (cancel reject)
+ * when that is not positive. */
+bool fixo_amend_record(const fixo_order *o, int64_t order_id, int64_t filled,
+                       pgx_record *rec, fixo_reject *r);
+
+/* ---- outgoing ------------------------------------------------------------------------
+ */
+
+/* What an ExecutionReport tells (strings need not be terminated). */
+typedef struct fixo_exec
+{
+	char exec_type;   /* 150: '0' new, 'F' trade, '4' canceled, '5' replaced,
+	                     '8' rejected, 'C' expired, 'I' order status */
+	char ord_status;  /* 39 */
+	int64_t order_id; /* 37; 0: "NONE" (a rejected order never had one) */
+	int64_t exec_id;  /* 17 */
+	pgx_str clordid, orig_clordid, account, symbol;
+	uint8_t side;
+	int64_t order_qty, cum_qty, leaves_qty;
+	int64_t px_qty; /* sum of price (ticks) * quantity of the fills, for AvgPx */
+	int64_t last_px, last_qty; /* ticks, shares (trades only: last_qty > 0) */
+	bool has_price;
+	int64_t price; /* ticks */
+	fixo_tick tick;
+	int ord_rej_reason; /* 103 when >= 0 */
+	const char *text;   /* 58 or NULL */
+	int64_t transact_time;
+} fixo_exec;
+
+/* The order status of an exchange_wire status and cumulative quantity. */
+char fixo_ord_status(int pgx_status, int64_t cum_qty);
+
+/* Adds the body of an ExecutionReport to b (begun as "8"); false when a value
+ * cannot be written (a price that overflows at the grid's scale). */
+bool fixo_exec_report(fix_builder *b, const fixo_exec *e);
+/* The body of an OrderCancelReject(9). */
+void fixo_cancel_reject(fix_builder *b, int64_t order_id, pgx_str clordid,
+                        pgx_str orig_clordid, char ord_status, char response_to,
+                        int reason, const char *text);
+
+/* Ticks as the grid's decimal text (scale decimals); 0 on overflow. */
+size_t fixo_format_price(char *buf, int64_t ticks, fixo_tick tick);
+/* A Price field as ticks: FIX_V_OK, FIX_V_FORMAT, FIX_V_RANGE, FIX_V_PRECISION
+ * (more decimals than the grid's scale or not a whole number of ticks). */
+int fixo_parse_price(const fix_field *f, fixo_tick tick, int64_t *ticks);
+
+/* The rejection answer for a refusal of the order manager (an SQLSTATE of
+ * exchange_wire.h): OrdRejReason. */
+int fixo_ord_rej_reason(const char *sqlstate);
+
+#endif

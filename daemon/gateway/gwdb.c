@@ -1,0 +1,864 @@
+/*
+ * gwdb.c - gatewayd's PostgreSQL side (gwdb.h): reference data, the
+ * write-behind store of sequence numbers and messages, the Logon check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "gwdb.h"
+#include "log.h"
+
+static void
+copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static void
+wake(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		mlog(LOG_WARN, "eventfd: %s", strerror(errno));
+}
+
+void
+gwdb_refdata_free(gw_refdata *r)
+{
+	free(r->sessions);
+	free(r->symbols);
+	free(r->accounts);
+	memset(r, 0, sizeof(*r));
+}
+
+/* "0.0100" -> {1, 2}: the grid as an integer at the smallest exact scale. */
+static bool
+parse_tick(const char *text, fixo_tick *t)
+{
+	int64_t units = 0;
+	int scale = 0, seen_point = 0;
+	size_t n = strlen(text);
+
+	if (strchr(text, '.'))
+		while (n > 0 && text[n - 1] == '0')
+			n--;
+	if (n > 0 && text[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++)
+	{
+		if (text[i] == '.')
+		{
+			if (seen_point++)
+				return false;
+			continue;
+		}
+		if (text[i] < '0' || text[i] > '9' || units > (INT64_MAX - 9) / 10)
+			return false;
+		units = units * 10 + (text[i] - '0');
+		if (seen_point)
+			scale++;
+	}
+	if (units <= 0 || scale > 9)
+		return false;
+	t->units = units;
+	t->scale = scale;
+	return true;
+}
+
+static PGconn *
+connect_db(const char *conninfo, char *msg, size_t size)
+{
+	PGconn *c = PQconnectdb(conninfo);
+
+	if (PQstatus(c) != CONNECTION_OK)
+	{
+		snprintf(msg, size, "cannot connect to PostgreSQL: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+static PGresult *
+query(PGconn *c, const char *sql, char *msg, size_t size)
+{
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+	{
+		snprintf(msg, size, "%s", PQresultErrorMessage(r));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int
+load_refdata(PGconn *c, gw_refdata *out, char *msg, size_t size)
+{
+	PGresult *r;
+	gw_refdata d = {0};
+
+	if ((r = query(c,
+	               "SELECT sender_comp_id, target_comp_id, broker, cancel_on_disconnect, "
+	               "enabled, next_in_seq, next_out_seq FROM exchange.fix_sessions",
+	               msg, size)) == NULL)
+		return -1;
+	d.nsessions = (uint32_t)PQntuples(r);
+	d.sessions = calloc(d.nsessions + 1, sizeof(*d.sessions));
+	for (uint32_t i = 0; d.sessions && i < d.nsessions; i++)
+	{
+		gw_session_row *s = &d.sessions[i];
+
+		copy(s->sender, sizeof(s->sender), PQgetvalue(r, (int)i, 0));
+		copy(s->target, sizeof(s->target), PQgetvalue(r, (int)i, 1));
+		copy(s->broker, sizeof(s->broker), PQgetvalue(r, (int)i, 2));
+		s->cancel_on_disconnect = PQgetvalue(r, (int)i, 3)[0] == 't';
+		s->enabled = PQgetvalue(r, (int)i, 4)[0] == 't';
+		s->next_in = strtoll(PQgetvalue(r, (int)i, 5), NULL, 10);
+		s->next_out = strtoll(PQgetvalue(r, (int)i, 6), NULL, 10);
+	}
+	PQclear(r);
+	if ((r = query(c, "SELECT symbol, tick_size::text, lot_size FROM exchange.symbols",
+	               msg, size)) == NULL)
+		return gwdb_refdata_free(&d), -1;
+	d.nsymbols = (uint32_t)PQntuples(r);
+	d.symbols = calloc(d.nsymbols + 1, sizeof(*d.symbols));
+	for (uint32_t i = 0, k = 0; d.symbols && i < d.nsymbols; i++)
+	{
+		gw_symbol_row *s = &d.symbols[k];
+
+		copy(s->symbol, sizeof(s->symbol), PQgetvalue(r, (int)i, 0));
+		s->lot = strtoll(PQgetvalue(r, (int)i, 2), NULL, 10);
+		if (parse_tick(PQgetvalue(r, (int)i, 1), &s->tick) && s->lot > 0)
+			k++;
+		else
+			mlog(LOG_WARN, "symbol %s: tick size %s not usable by FIX", s->symbol,
+			     PQgetvalue(r, (int)i, 1));
+		if (i + 1 == d.nsymbols)
+			d.nsymbols = k;
+	}
+	PQclear(r);
+	if ((r = query(c, "SELECT sender_comp_id, account FROM exchange.fix_session_accounts",
+	               msg, size)) == NULL)
+		return gwdb_refdata_free(&d), -1;
+	d.naccounts = (uint32_t)PQntuples(r);
+	d.accounts = calloc(d.naccounts + 1, sizeof(*d.accounts));
+	for (uint32_t i = 0; d.accounts && i < d.naccounts; i++)
+	{
+		copy(d.accounts[i].sender, sizeof(d.accounts[i].sender),
+		     PQgetvalue(r, (int)i, 0));
+		copy(d.accounts[i].account, sizeof(d.accounts[i].account),
+		     PQgetvalue(r, (int)i, 1));
+	}
+	PQclear(r);
+	if (!d.sessions || !d.symbols || !d.accounts)
+		return gwdb_refdata_free(&d), snprintf(msg, size, "out of memory"), -1;
+	*out = d;
+	return 0;
+}
+
+int
+gwdb_load_refdata(const char *conninfo, gw_refdata *out, char *msg, size_t size)
+{
+	PGconn *c = connect_db(conninfo, msg, size);
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	rc = load_refdata(c, out, msg, size);
+	PQfinish(c);
+	return rc;
+}
+
+int
+gwdb_load_messages(const char *conninfo, gwdb_msg_fn fn, void *ctx, char *msg,
+                   size_t size)
+{
+	PGconn *c = connect_db(conninfo, msg, size);
+	PGresult *r;
+
+	if (c == NULL)
+		return -1;
+	r = query(c,
+	          "SELECT m.sender_comp_id, m.target_comp_id, m.seq, m.message "
+	          "FROM exchange.fix_messages m JOIN exchange.fix_sessions s USING "
+	          "(sender_comp_id, target_comp_id) WHERE m.seq < s.next_out_seq "
+	          "ORDER BY 1, 2, 3",
+	          msg, size);
+	if (r == NULL)
+		return PQfinish(c), -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		   strtoll(PQgetvalue(r, i, 2), NULL, 10), PQgetvalue(r, i, 3),
+		   (size_t)PQgetlength(r, i, 3));
+	PQclear(r);
+	PQfinish(c);
+	return 0;
+}
+
+int
+gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t *as_of,
+                      char *msg, size_t size)
+{
+	PGconn *c = connect_db(conninfo, msg, size);
+	PGresult *r;
+
+	if (c == NULL)
+		return -1;
+	r = query(
+	    c,
+	    "SELECT sender_comp_id, order_id, coalesce(client_order_id, ''), account, "
+	    "symbol, side::text, order_type::text, time_in_force::text, price, quantity, "
+	    "filled, remaining, px_qty, as_of_seq FROM exchange.fix_open_orders()",
+	    msg, size);
+	if (r == NULL)
+		return PQfinish(c), -1;
+	*as_of = 0;
+	for (int i = 0; i < PQntuples(r); i++)
+	{
+		gw_open_order o = {0};
+		const char *v;
+
+		copy(o.sender, sizeof(o.sender), PQgetvalue(r, i, 0));
+		o.order_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		copy(o.clordid, sizeof(o.clordid), PQgetvalue(r, i, 2));
+		copy(o.account, sizeof(o.account), PQgetvalue(r, i, 3));
+		copy(o.symbol, sizeof(o.symbol), PQgetvalue(r, i, 4));
+		o.side = strcmp(PQgetvalue(r, i, 5), "buy") == 0 ? PGX_SIDE_BUY : PGX_SIDE_SELL;
+		o.order_type =
+		    strcmp(PQgetvalue(r, i, 6), "limit") == 0 ? PGX_TYPE_LIMIT : PGX_TYPE_MARKET;
+		v = PQgetvalue(r, i, 7);
+		o.tif = strcmp(v, "day") == 0   ? PGX_TIF_DAY
+		        : strcmp(v, "gtc") == 0 ? PGX_TIF_GTC
+		        : strcmp(v, "ioc") == 0 ? PGX_TIF_IOC
+		                                : PGX_TIF_FOK;
+		o.has_price = !PQgetisnull(r, i, 8);
+		o.price = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+		o.quantity = strtoll(PQgetvalue(r, i, 9), NULL, 10);
+		o.filled = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+		o.remaining = strtoll(PQgetvalue(r, i, 11), NULL, 10);
+		o.px_qty = strtoll(PQgetvalue(r, i, 12), NULL, 10);
+		*as_of = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+		fn(ctx, &o);
+	}
+	if (PQntuples(r) == 0)
+	{
+		PQclear(r);
+		r = query(c, "SELECT coalesce(max(last_seq), 0) FROM exchange.streams", msg,
+		          size);
+		if (r == NULL)
+			return PQfinish(c), -1;
+		*as_of = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	}
+	PQclear(r);
+	PQfinish(c);
+	return 0;
+}
+
+/* ---- the writer ------------------------------------------------------------ */
+
+typedef struct wop
+{
+	char sender[FIX_COMPID_MAX + 1], target[FIX_COMPID_MAX + 1];
+	int64_t seq; /* 0: next seqs in a/b */
+	int64_t a, b;
+	char *bytes;
+	size_t len;
+} wop;
+
+static struct
+{
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running, stop;
+	char *conninfo;
+	wop *q;
+	size_t n, cap;
+	int ref_fd;
+	gw_refdata ref;
+	bool ref_ready;
+	uint64_t txns, msgs, failures;
+} w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .ref_fd = -1};
+
+static void
+push(const wop *op)
+{
+	pthread_mutex_lock(&w.mu);
+	if (w.n == w.cap)
+	{
+		size_t cap = w.cap ? w.cap * 2 : 4096;
+		wop *p = realloc(w.q, cap * sizeof(*p));
+
+		if (p == NULL)
+		{
+			pthread_mutex_unlock(&w.mu);
+			free(op->bytes);
+			mlog(LOG_ERROR, "out of memory queueing for the message store");
+			return;
+		}
+		w.q = p;
+		w.cap = cap;
+	}
+	w.q[w.n++] = *op;
+	pthread_mutex_unlock(&w.mu);
+}
+
+void
+gwdb_save_seqs(const char *sender, const char *target, int64_t next_in, int64_t next_out)
+{
+	wop op = {.seq = 0, .a = next_in, .b = next_out};
+
+	copy(op.sender, sizeof(op.sender), sender);
+	copy(op.target, sizeof(op.target), target);
+	push(&op);
+}
+
+void
+gwdb_save_msg(const char *sender, const char *target, int64_t seq, const char *bytes,
+              size_t len)
+{
+	wop op = {.seq = seq, .len = len};
+
+	copy(op.sender, sizeof(op.sender), sender);
+	copy(op.target, sizeof(op.target), target);
+	if ((op.bytes = malloc(len)) == NULL)
+		return;
+	memcpy(op.bytes, bytes, len);
+	push(&op);
+}
+
+/* text[] / bigint[] literals */
+typedef struct sbuf
+{
+	char *p;
+	size_t n, cap;
+} sbuf;
+
+static void
+sb_put(sbuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap)
+	{
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		if ((p = realloc(b->p, cap)) == NULL)
+			return;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+/* One call of exchange.fix_store() without messages: next_in NULL with
+ * next_out only deletes what is stored at or after next_out. */
+static int
+store_call(PGconn *c, const char *sender, const char *target, int64_t next_in,
+           int64_t next_out)
+{
+	char in_s[24], out_s[24];
+	const char *vals[4] = {sender, target, NULL, out_s};
+	PGresult *r;
+	int ok;
+
+	snprintf(in_s, sizeof(in_s), "%" PRId64, next_in);
+	snprintf(out_s, sizeof(out_s), "%" PRId64, next_out);
+	if (next_in >= 0)
+		vals[2] = in_s;
+	r = PQexecParams(c, "SELECT exchange.fix_store($1, $2, $3, $4, '{}', '{}')", 4, NULL,
+	                 vals, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		mlog(LOG_WARN, "message store of %s: %s", sender, PQresultErrorMessage(r));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* COPY text format: backslash, tab, newline and CR escaped */
+static void
+sb_copy_text(sbuf *b, const char *s, size_t n)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		const char *esc = s[i] == '\\'   ? "\\\\"
+		                  : s[i] == '\t' ? "\\t"
+		                  : s[i] == '\n' ? "\\n"
+		                  : s[i] == '\r' ? "\\r"
+		                                 : NULL;
+
+		if (esc == NULL)
+			continue;
+		sb_put(b, s + from, i - from);
+		sb_put(b, esc, 2);
+		from = i + 1;
+	}
+	sb_put(b, s + from, n - from);
+}
+
+typedef struct flush_sess
+{
+	const char *sender, *target;
+	int64_t next_in, next_out; /* -1: unchanged */
+	int64_t min_seq;           /* of its messages; 0: none */
+} flush_sess;
+
+/*
+ * One transaction for everything queued: per session, what a reset made stale
+ * is deleted (stored at or after the first message of this flush), all the
+ * messages go in one COPY (a plpgsql insert costs ~35 us a row, COPY a few),
+ * then each session's last sequence numbers.
+ */
+static int
+flush_ops(PGconn *c, wop *ops, size_t n)
+{
+	flush_sess *fs = calloc(n ? n : 1, sizeof(*fs));
+	size_t nfs = 0;
+	sbuf copy_buf = {0};
+	PGresult *r;
+	int rc = 0;
+	uint64_t count = 0;
+
+	if (fs == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+	{
+		size_t k;
+
+		for (k = 0; k < nfs; k++)
+			if (strcmp(fs[k].sender, ops[i].sender) == 0 &&
+			    strcmp(fs[k].target, ops[i].target) == 0)
+				break;
+		if (k == nfs)
+			fs[nfs++] = (flush_sess){ops[i].sender, ops[i].target, -1, -1, 0};
+		if (ops[i].seq == 0)
+		{
+			fs[k].next_in = ops[i].a;
+			fs[k].next_out = ops[i].b;
+			continue;
+		}
+		if (fs[k].min_seq == 0 || ops[i].seq < fs[k].min_seq)
+			fs[k].min_seq = ops[i].seq;
+		{
+			char num[32];
+			int len = snprintf(num, sizeof(num), "\t%" PRId64 "\t", ops[i].seq);
+
+			sb_copy_text(&copy_buf, ops[i].sender, strlen(ops[i].sender));
+			sb_put(&copy_buf, "\t", 1);
+			sb_copy_text(&copy_buf, ops[i].target, strlen(ops[i].target));
+			sb_put(&copy_buf, num, (size_t)len);
+			sb_copy_text(&copy_buf, ops[i].bytes, ops[i].len);
+			sb_put(&copy_buf, "\n", 1);
+			count++;
+		}
+	}
+	r = PQexec(c, "BEGIN");
+	PQclear(r);
+	for (size_t k = 0; k < nfs && rc == 0; k++)
+		if (fs[k].min_seq > 0)
+			rc = store_call(c, fs[k].sender, fs[k].target, -1, fs[k].min_seq);
+	if (rc == 0 && count > 0)
+	{
+		r = PQexec(
+		    c,
+		    "COPY exchange.fix_messages (sender_comp_id, target_comp_id, seq, message) "
+		    "FROM STDIN");
+		if (PQresultStatus(r) != PGRES_COPY_IN)
+			rc = -1, mlog(LOG_WARN, "message store: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		if (rc == 0)
+		{
+			if (PQputCopyData(c, copy_buf.p, (int)copy_buf.n) != 1 ||
+			    PQputCopyEnd(c, NULL) != 1)
+				rc = -1;
+			while ((r = PQgetResult(c)) != NULL)
+			{
+				if (PQresultStatus(r) != PGRES_COMMAND_OK)
+				{
+					mlog(LOG_WARN, "message store: %s", PQresultErrorMessage(r));
+					rc = -1;
+				}
+				PQclear(r);
+			}
+		}
+	}
+	for (size_t k = 0; k < nfs && rc == 0; k++)
+		if (fs[k].next_in >= 0)
+			rc = store_call(c, fs[k].sender, fs[k].target, fs[k].next_in, fs[k].next_out);
+	r = PQexec(c, rc == 0 ? "COMMIT" : "ROLLBACK");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = -1;
+	PQclear(r);
+	free(copy_buf.p);
+	free(fs);
+	w.txns++;
+	if (rc == 0)
+		w.msgs += count;
+	return rc;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void *
+writer_main(void *arg)
+{
+	PGconn *c = NULL;
+	uint64_t last_reload = mono_ms();
+	wop *ops = NULL;
+	size_t n = 0;
+
+	(void)arg;
+	for (;;)
+	{
+		int stop;
+		char msg[512];
+
+		pthread_mutex_lock(&w.mu);
+		if (n == 0)
+		{
+			if (w.n == 0 && !w.stop)
+			{
+				struct timespec until;
+
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_nsec += 2000000;
+				if (until.tv_nsec >= 1000000000)
+					until.tv_sec++, until.tv_nsec -= 1000000000;
+				pthread_cond_timedwait(&w.cv, &w.mu, &until);
+			}
+			/* take the queue as it is: the loop goes on filling a new one */
+			ops = w.q;
+			n = w.n;
+			w.q = NULL;
+			w.n = w.cap = 0;
+		}
+		stop = w.stop;
+		pthread_mutex_unlock(&w.mu);
+
+		if (c == NULL || PQstatus(c) != CONNECTION_OK)
+		{
+			PQfinish(c);
+			if ((c = connect_db(w.conninfo, msg, sizeof(msg))) == NULL)
+			{
+				w.failures++;
+				mlog(LOG_WARN, "message store: %s; retrying", msg);
+				if (stop)
+					break;
+				usleep(200000);
+				continue;
+			}
+		}
+		if (n > 0)
+		{
+			if (flush_ops(c, ops, n) != 0)
+			{
+				w.failures++;
+				if (PQstatus(c) != CONNECTION_OK && !stop)
+					continue; /* keep the ops: write them on the next connection */
+				mlog(LOG_WARN, "message store: %zu queued writes dropped", n);
+			}
+			for (size_t i = 0; i < n; i++)
+				free(ops[i].bytes);
+			free(ops);
+			ops = NULL;
+			n = 0;
+		}
+		if (stop)
+		{
+			pthread_mutex_lock(&w.mu);
+			stop = w.n == 0;
+			pthread_mutex_unlock(&w.mu);
+			if (stop)
+				break;
+			continue;
+		}
+		if (mono_ms() - last_reload >= GWDB_RELOAD_MS)
+		{
+			gw_refdata ref;
+
+			last_reload = mono_ms();
+			if (load_refdata(c, &ref, msg, sizeof(msg)) == 0)
+			{
+				pthread_mutex_lock(&w.mu);
+				if (w.ref_ready)
+					gwdb_refdata_free(&w.ref);
+				w.ref = ref;
+				w.ref_ready = true;
+				pthread_mutex_unlock(&w.mu);
+				wake(w.ref_fd);
+			}
+			else
+				mlog(LOG_WARN, "reloading the reference data: %s", msg);
+		}
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+int
+gwdb_writer_start(const char *conninfo, char *msg, size_t size)
+{
+	w.conninfo = strdup(conninfo);
+	w.ref_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w.conninfo == NULL || w.ref_fd < 0 ||
+	    pthread_create(&w.thread, NULL, writer_main, NULL) != 0)
+		return snprintf(msg, size, "cannot start the store thread: %s", strerror(errno)),
+		       -1;
+	w.running = 1;
+	return 0;
+}
+
+void
+gwdb_writer_stop(void)
+{
+	if (!w.running)
+		return;
+	pthread_mutex_lock(&w.mu);
+	w.stop = 1;
+	pthread_cond_signal(&w.cv);
+	pthread_mutex_unlock(&w.mu);
+	pthread_join(w.thread, NULL);
+	w.running = 0;
+	if (w.ref_ready)
+		gwdb_refdata_free(&w.ref);
+	free(w.conninfo);
+}
+
+int
+gwdb_refdata_fd(void)
+{
+	return w.ref_fd;
+}
+
+bool
+gwdb_refdata_take(gw_refdata *out)
+{
+	bool got;
+	uint64_t v;
+
+	if (read(w.ref_fd, &v, sizeof(v)) < 0)
+	{ /* nothing signalled */
+	}
+	pthread_mutex_lock(&w.mu);
+	got = w.ref_ready;
+	if (got)
+	{
+		*out = w.ref;
+		memset(&w.ref, 0, sizeof(w.ref));
+		w.ref_ready = false;
+	}
+	pthread_mutex_unlock(&w.mu);
+	return got;
+}
+
+void
+gwdb_writer_stats(uint64_t *txns, uint64_t *msgs, uint64_t *failures)
+{
+	*txns = w.txns;
+	*msgs = w.msgs;
+	*failures = w.failures;
+}
+
+/* ---- the authenticator --------------------------------------------------------- */
+
+#define AUTH_QUEUE 256
+
+typedef struct auth_job
+{
+	uint64_t token;
+	char user[GWDB_NAME_MAX + 1];
+	char password[129];
+	bool ok;
+	char why[160];
+} auth_job;
+
+static struct
+{
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running, stop;
+	PQconninfoOption *base;
+	auth_job in[AUTH_QUEUE], out[AUTH_QUEUE];
+	uint32_t in_head, in_n, out_head, out_n;
+	int fd;
+} a = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .fd = -1};
+
+static void
+check(auth_job *j)
+{
+	const char *keys[40], *vals[40];
+	int n = 0;
+	PGconn *c;
+
+	for (PQconninfoOption *o = a.base; o->keyword && n < 36; o++)
+		if (o->val && strcmp(o->keyword, "user") != 0 &&
+		    strcmp(o->keyword, "password") != 0 && strcmp(o->keyword, "passfile") != 0)
+			keys[n] = o->keyword, vals[n++] = o->val;
+	keys[n] = "user", vals[n++] = j->user;
+	keys[n] = "password", vals[n++] = j->password;
+	keys[n] = "passfile", vals[n++] = "/dev/null";
+	keys[n] = "connect_timeout", vals[n++] = "5";
+	keys[n] = NULL, vals[n] = NULL;
+	c = PQconnectdbParams(keys, vals, 0);
+	j->ok = PQstatus(c) == CONNECTION_OK;
+	if (!j->ok)
+	{
+		const char *e = PQerrorMessage(c);
+		const char *f = strstr(e, "FATAL:");
+
+		snprintf(j->why, sizeof(j->why), "%s", f ? f : e);
+		for (char *p = j->why; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+	}
+	PQfinish(c);
+	explicit_bzero(j->password, sizeof(j->password));
+}
+
+static void *
+auth_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&a.mu);
+	for (;;)
+	{
+		auth_job j;
+
+		while (a.in_n == 0 && !a.stop)
+			pthread_cond_wait(&a.cv, &a.mu);
+		if (a.stop)
+			break;
+		j = a.in[a.in_head];
+		explicit_bzero(&a.in[a.in_head], sizeof(a.in[0]));
+		a.in_head = (a.in_head + 1) % AUTH_QUEUE;
+		a.in_n--;
+		pthread_mutex_unlock(&a.mu);
+		check(&j);
+		pthread_mutex_lock(&a.mu);
+		if (a.out_n < AUTH_QUEUE)
+		{
+			a.out[(a.out_head + a.out_n) % AUTH_QUEUE] = j;
+			a.out_n++;
+		}
+		wake(a.fd);
+	}
+	pthread_mutex_unlock(&a.mu);
+	return NULL;
+}
+
+int
+gwauth_start(const char *auth_conninfo, char *msg, size_t size)
+{
+	char *err = NULL;
+
+	if ((a.base = PQconninfoParse(auth_conninfo, &err)) == NULL)
+	{
+		snprintf(msg, size, "bad --auth-conninfo: %s", err ? err : "out of memory");
+		PQfreemem(err);
+		return -1;
+	}
+	a.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (a.fd < 0 || pthread_create(&a.thread, NULL, auth_main, NULL) != 0)
+		return snprintf(msg, size, "cannot start the logon thread: %s", strerror(errno)),
+		       -1;
+	a.running = 1;
+	return 0;
+}
+
+void
+gwauth_stop(void)
+{
+	if (!a.running)
+		return;
+	pthread_mutex_lock(&a.mu);
+	a.stop = 1;
+	pthread_cond_signal(&a.cv);
+	pthread_mutex_unlock(&a.mu);
+	pthread_join(a.thread, NULL);
+	PQconninfoFree(a.base);
+	a.running = 0;
+}
+
+bool
+gwauth_submit(uint64_t token, const char *user, size_t ulen, const char *password,
+              size_t plen)
+{
+	auth_job *j;
+
+	if (ulen > GWDB_NAME_MAX || plen >= sizeof(j->password))
+		return false;
+	pthread_mutex_lock(&a.mu);
+	if (a.in_n + a.out_n >= AUTH_QUEUE - 1)
+	{
+		pthread_mutex_unlock(&a.mu);
+		return false;
+	}
+	j = &a.in[(a.in_head + a.in_n) % AUTH_QUEUE];
+	memset(j, 0, sizeof(*j));
+	j->token = token;
+	memcpy(j->user, user, ulen);
+	memcpy(j->password, password, plen);
+	a.in_n++;
+	pthread_cond_signal(&a.cv);
+	pthread_mutex_unlock(&a.mu);
+	return true;
+}
+
+int
+gwauth_fd(void)
+{
+	return a.fd;
+}
+
+bool
+gwauth_take(uint64_t *token, bool *ok, char *why, size_t size)
+{
+	bool got = false;
+	uint64_t v;
+
+	if (read(a.fd, &v, sizeof(v)) < 0)
+	{ /* nothing signalled */
+	}
+	pthread_mutex_lock(&a.mu);
+	if (a.out_n > 0)
+	{
+		auth_job *j = &a.out[a.out_head];
+
+		*token = j->token;
+		*ok = j->ok;
+		snprintf(why, size, "%s", j->why);
+		a.out_head = (a.out_head + 1) % AUTH_QUEUE;
+		a.out_n--;
+		got = true;
+		if (a.out_n > 0)
+			wake(a.fd);
+	}
+	pthread_mutex_unlock(&a.mu);
+	return got;
+}

@@ -1,0 +1,79 @@
+-- The FIX gateway's tables and functions (1.7): sessions administered by
+-- exchange_admin, the gateway's write-behind store of sequence numbers and
+-- sent messages (a reset forgets later ones), the accounts a session may
+-- trade (membership counts, as for submit_order), and the orders the
+-- gateway's sessions left open, rebuilt from the journal.
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+CREATE ROLE fix_broker_a LOGIN IN ROLE exchange_broker;
+CREATE ROLE fix_desk_a LOGIN IN ROLE fix_broker_a;
+CREATE ROLE fix_not_broker LOGIN;
+CREATE ROLE fix_admin IN ROLE exchange_admin;
+
+-- only brokers, and only by exchange_admin
+SELECT pg_temp.try($$SELECT exchange.fix_add_session('NOPE', 'fix_not_broker')$$) AS not_a_broker;
+SET ROLE fix_broker_a;
+SELECT pg_temp.try($$SELECT exchange.fix_add_session('SELF', 'fix_broker_a')$$) AS broker_adds;
+SELECT pg_temp.try($$SELECT * FROM exchange.fix_sessions$$) AS broker_reads;
+RESET ROLE;
+SET ROLE fix_admin;
+SELECT exchange.fix_add_session('FIX_BROKER_A', 'fix_broker_a');
+SELECT exchange.fix_add_session('FIX_DESK_A', 'fix_desk_a', cancel_on_disconnect => true);
+SELECT pg_temp.try($$SELECT exchange.fix_add_session('bad comp id', 'fix_broker_a')$$) AS bad_comp_id;
+-- again: reconfigured, not duplicated
+SELECT exchange.fix_add_session('FIX_BROKER_A', 'fix_broker_a', true);
+SELECT sender_comp_id, target_comp_id, broker, cancel_on_disconnect, enabled, next_in_seq, next_out_seq
+  FROM exchange.fix_sessions ORDER BY 1;
+SELECT pg_temp.try($$SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 2, 2, '{1}', '{x}')$$) AS admin_stores;
+RESET ROLE;
+
+-- the gateway's store: seqs and messages in one call; a reset drops what follows
+SET ROLE exchange_engine;
+SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 4, 6, '{2,3,5}',
+    ARRAY[E'8=FIX.4.4\x019=5\x0135=8\x0110=000\x01', 'b "quoted" \ back', 'c']);
+SELECT seq, length(message) AS len FROM exchange.fix_messages ORDER BY seq;
+SELECT next_in_seq, next_out_seq FROM exchange.fix_sessions WHERE sender_comp_id = 'FIX_BROKER_A';
+-- a sequence reset: next out 3, messages 3 and 5 belong to the old numbering
+SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 2, 3, '{}', '{}');
+SELECT seq FROM exchange.fix_messages ORDER BY seq;
+-- messages only, numbers unchanged
+SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', NULL, NULL, '{3}', '{again}');
+SELECT seq, message FROM exchange.fix_messages WHERE seq = 3;
+SELECT next_in_seq, next_out_seq FROM exchange.fix_sessions WHERE sender_comp_id = 'FIX_BROKER_A';
+RESET ROLE;
+
+-- the accounts a session trades: its broker's, and a desk's broker's (membership)
+INSERT INTO exchange.streams (name) VALUES ('fixtest');
+INSERT INTO exchange.accounts (account, broker, stream, opened_seq, opened_at)
+SELECT a, b, (SELECT stream FROM exchange.streams WHERE name = 'fixtest'), 1, now()
+  FROM (VALUES ('FA-1', 'fix_broker_a'), ('FD-1', 'fix_desk_a'), ('OTHER-1', 'fix_not_broker')) v(a, b);
+SELECT * FROM exchange.fix_session_accounts ORDER BY 1, 3;
+SET ROLE fix_broker_a;
+SELECT pg_temp.try($$SELECT * FROM exchange.fix_session_accounts$$) AS broker_reads_accounts;
+SELECT pg_temp.try($$SELECT * FROM exchange.fix_open_orders()$$) AS broker_open_orders;
+RESET ROLE;
+
+-- no FIX orders in the journal: none open
+SET ROLE exchange_engine;
+SELECT count(*) AS open_fix_orders FROM exchange.fix_open_orders();
+RESET ROLE;
+
+-- disable, reset
+SET ROLE fix_admin;
+SELECT exchange.fix_disable_session('FIX_DESK_A');
+SELECT exchange.fix_reset_session('FIX_BROKER_A');
+SELECT sender_comp_id, enabled, next_in_seq, next_out_seq FROM exchange.fix_sessions ORDER BY 1;
+RESET ROLE;
+SELECT count(*) AS messages_after_reset FROM exchange.fix_messages;
+
+DELETE FROM exchange.accounts WHERE stream = (SELECT stream FROM exchange.streams WHERE name = 'fixtest');
+DELETE FROM exchange.streams WHERE name = 'fixtest';
+DELETE FROM exchange.fix_sessions;
+DROP ROLE fix_desk_a, fix_broker_a, fix_not_broker, fix_admin;

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The FIX gateway (daemon/gateway/gatewayd.c) beside a stack made by
+# scripts/cluster.sh and scripts/matchd.sh.
+#
+#   scripts/gatewayd.sh start  DIR [gatewayd flags...]  start (idempotent); waits until it listens
+#   scripts/gatewayd.sh stop   DIR                      SIGTERM, wait for the clean exit
+#   scripts/gatewayd.sh kill   DIR                      SIGKILL (restart drills)
+#   scripts/gatewayd.sh pid    DIR                      print the pid
+#   scripts/gatewayd.sh status DIR
+#   scripts/gatewayd.sh setup  DIR                      roles, logon database, pg_hba.conf only
+#
+# The port is $PGX_FIX_PORT, else the one in DIR/env, else 9878; it is written to
+# DIR/env.  Like matchd the gateway runs as the cluster's owner (user pgexchange
+# under root): matchd's socket is 0600, only that user reaches it, and that is
+# how matchd knows the gateway is trusted (docs/fix.md, "Authentication").
+# It connects to PostgreSQL as the login role `gatewayd` (in exchange_engine).
+# A Logon is checked by opening a connection as the broker role with its
+# password to the database pgx_fix_logon, for which setup puts a scram-sha-256
+# line at the top of pg_hba.conf (every other local connection stays trust).
+# Logs to DIR/gatewayd.log.  PGX_GATEWAYD_BIN picks another build (the
+# sanitized one: daemon/build/asan/bin/gatewayd).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmd=${1:?usage: gatewayd.sh start|stop|kill|pid|status|setup DIR}
+dir=$(cd "${2:?usage: gatewayd.sh start|stop|kill|pid|status|setup DIR}" && pwd)
+shift 2
+# shellcheck disable=SC1091
+. "$dir/env"
+pidfile=$dir/gatewayd.pid
+log=$dir/gatewayd.log
+sock=${PGX_MATCHD_SOCKET:-$PGHOST/matchd.sock}
+port=${PGX_FIX_PORT:-9878}
+
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u pgexchange -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pid() { [ -f "$pidfile" ] && cat "$pidfile"; }
+running() { local p; p=$(pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+setup() {
+	local hba
+	psql -X -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" <<'SQL'
+SET client_min_messages = warning;
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gatewayd') THEN
+		CREATE ROLE gatewayd LOGIN;
+	END IF;
+END $$;
+GRANT exchange_engine TO gatewayd;
+SQL
+	if ! psql -X -Atq -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'pgx_fix_logon'" | grep -q 1; then
+		psql -X -q -d postgres -c "CREATE DATABASE pgx_fix_logon"
+		psql -X -q -d postgres -c "COMMENT ON DATABASE pgx_fix_logon IS 'Empty: the FIX gateway checks a Logon by connecting here as the broker role with its password (scram-sha-256 in pg_hba.conf).'"
+	fi
+	hba=$(psql -X -Atq -d postgres -c "SHOW hba_file")
+	if ! grep -q '^local pgx_fix_logon ' "$hba"; then
+		{ echo "local pgx_fix_logon all scram-sha-256"; cat "$hba"; } >"$hba.new"
+		cat "$hba.new" >"$hba" && rm -f "$hba.new"
+		psql -X -q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
+	fi
+	write_port
+}
+
+# cluster.sh rewrites DIR/env at every start: say the port again when it is missing
+write_port() {
+	grep -q '^export PGX_FIX_PORT=' "$dir/env" ||
+		echo "export PGX_FIX_PORT=$port" >>"$dir/env"
+}
+
+start() {
+	if running; then
+		write_port
+		echo "gatewayd is already running (pid $(pid), port $port)"
+		return 0
+	fi
+	setup >/dev/null
+	mkdir -p "$dir/bin"
+	install -m 0755 "${PGX_GATEWAYD_BIN:-daemon/build/bin/gatewayd}" "$dir/bin/gatewayd"
+	rm -f "$pidfile"
+	if [ "$(id -u)" -eq 0 ]; then
+		touch "$log" && chown pgexchange: "$log" "$dir/bin" "$dir"
+	fi
+	as_owner nohup "$dir/bin/gatewayd" --port "$port" --matchd-socket "$sock" \
+		--conninfo "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=gatewayd" \
+		--auth-conninfo "host=$PGHOST port=$PGPORT dbname=pgx_fix_logon" \
+		--pidfile "$pidfile" "$@" >>"$log" 2>&1 </dev/null &
+	local child=$!
+	for _ in $(seq 1 300); do
+		if [ -f "$pidfile" ]; then
+			echo "gatewayd is running (pid $(pid), FIX on 127.0.0.1:$port)"
+			return 0
+		fi
+		if ! kill -0 "$child" 2>/dev/null; then
+			echo "gatewayd failed to start; last lines of $log:" >&2
+			tail -5 "$log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "gatewayd did not become ready within 30 s; see $log" >&2
+	return 1
+}
+
+stop() {
+	local p
+	if ! running; then
+		rm -f "$pidfile"
+		return 0
+	fi
+	p=$(pid)
+	kill -TERM "$p"
+	for _ in $(seq 1 300); do
+		kill -0 "$p" 2>/dev/null || { echo "gatewayd stopped"; return 0; }
+		sleep 0.1
+	done
+	echo "gatewayd (pid $p) did not stop within 30 s; killing it" >&2
+	kill -KILL "$p" 2>/dev/null || true
+	rm -f "$pidfile"
+	return 1
+}
+
+case $cmd in
+start) start "$@" ;;
+stop) stop ;;
+kill)
+	if running; then
+		p=$(pid)
+		kill -KILL "$p" 2>/dev/null || true
+		while kill -0 "$p" 2>/dev/null; do sleep 0.02; done
+	fi
+	rm -f "$pidfile"
+	;;
+pid) running && pid ;;
+status)
+	if running; then echo "gatewayd is running (pid $(pid), port $port)"; else echo "gatewayd is not running"; exit 3; fi
+	;;
+setup) setup ;;
+*)
+	echo "usage: gatewayd.sh start|stop|kill|pid|status|setup DIR" >&2
+	exit 2
+	;;
+esac
