@@ -58,6 +58,11 @@ get_str(const fix_msg *m, int tag, const char *name, size_t max, bool required,
 	if (f->len > max)
 		return fail(r, FIXO_REJ_SESSION, FIX_SRR_VALUE_INCORRECT, tag, NULL,
 		            "%s(%d) is longer than %zu bytes", name, tag, max);
+	/* matchd takes only text (UTF-8, no NUL) into the journal; it would
+	 * refuse the whole request frame otherwise */
+	if (!pgx_str_is_text(str_of(f)))
+		return fail(r, FIXO_REJ_SESSION, FIX_SRR_INCORRECT_FORMAT, tag, NULL,
+		            "%s(%d) is not UTF-8 text", name, tag);
 	*out = str_of(f);
 	return true;
 }
