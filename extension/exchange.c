@@ -35,7 +35,7 @@ char *exchange_matchd_stream = NULL;
 /* exchange.matchd_timeout: how long an order function waits for matchd (ms) */
 int exchange_matchd_timeout = 5000;
 /* exchange.rate_limited_nice: the niceness a backend takes on its first PX076 */
-int exchange_rate_limited_nice = 10;
+int exchange_rate_limited_nice = 0;
 
 static bool
 check_matchd_socket(char **newval, void **extra, GucSource source)
@@ -108,6 +108,6 @@ _PG_init(void)
 	    "rate limited keeps running at this niceness until it exits, so under "
 	    "contention the kernel runs the others first. Unprivileged processes cannot "
 	    "lower their niceness again, so this is one-way for the backend's life.",
-	    &exchange_rate_limited_nice, 10, 0, 19, PGC_SUSET, 0, NULL, NULL, NULL);
+	    &exchange_rate_limited_nice, 0, 0, 19, PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("exchange");
 }

@@ -271,8 +271,9 @@ SELECT pg_temp.try_detail($$SELECT * FROM exchange.cancel_order('om-a2', 7)$$) A
 SET exchange.matchd_socket = :'sock';
 SELECT pg_temp.try_detail($$SELECT * FROM exchange.cancel_order('om-a1', 7)$$) AS refused;
 -- rate limited (PX076): the backend lowers its CPU priority once, to
--- exchange.rate_limited_nice, so a flood of refusals yields the cores to other
--- brokers; other refusals leave it alone; only a superuser may change the setting
+-- exchange.rate_limited_nice (off by default, 10 here), so a flood of refusals
+-- yields the cores to other brokers; other refusals leave it alone; only a
+-- superuser may change the setting
 CREATE FUNCTION pg_temp.backend_nice() RETURNS int LANGUAGE sql AS
 $$ SELECT (string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' '))[17]::int $$;
 SELECT pg_temp.backend_nice() AS nice_before;
@@ -281,6 +282,7 @@ SELECT pg_temp.try($$SET exchange.rate_limited_nice = 0$$) AS broker_may_not_tur
 RESET ROLE;
 SHOW exchange.rate_limited_nice;
 SELECT pg_temp.backend_nice() AS nice_after_another_refusal;
+SET exchange.rate_limited_nice = 10;
 \set sock `perl regress/sql/socket_helper.pl refuse PX076 5 rate_limited 'rate limited: the account may send 1 orders per second (burst 1); try again shortly'`
 SET exchange.matchd_socket = :'sock';
 SELECT pg_temp.try_detail($$SELECT * FROM exchange.submit_order('om-a1', 'OMA', 'buy', 10, 1.25)$$) AS rate_limited;
