@@ -870,10 +870,11 @@ refuse_item(MatchdItem *it, const char *sqlstate, const char *message)
 
 /*
  * Writes the commands todo[from..from+k) as one run of frames (ids base +
- * position); returns how many were wholly written.  A command too large to
- * encode is refused on the spot (54000) and counts as answered.
+ * position), marking in state those wholly written; raises PX040 when the
+ * connection fails.  A command too large to encode is refused on the spot
+ * (54000) and counts as answered.
  */
-static int
+static void
 send_window(pgx_str role, MatchdItem *items, const int *todo, int from, int k,
             uint64 base, uint8 *state, int *nanswered, const char *what,
             TimestampTz deadline, bool *reused, bool patient)
@@ -929,7 +930,6 @@ send_window(pgx_str role, MatchdItem *items, const int *todo, int from, int k,
 	}
 	pfree(out.data);
 	pfree(ends);
-	return k;
 }
 
 /*
@@ -972,8 +972,9 @@ pipeline_pass(pgx_str role, MatchdItem *items, const int *todo, int ntodo,
 			{
 				int k = Min(ntodo - nsent, PIPELINE_WINDOW);
 
-				nsent += send_window(role, items, todo, nsent, k, base, state, &nanswered,
-				                     what, deadline, &reused, patient);
+				send_window(role, items, todo, nsent, k, base, state, &nanswered, what,
+				            deadline, &reused, patient);
+				nsent += k;
 				reused = true;
 				continue;
 			}

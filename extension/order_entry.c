@@ -504,6 +504,25 @@ oe_record_int(pgx_record *rec, int field, int64 v)
 
 /* ---- the order functions' result row --------------------------------------------- */
 
+/* The Datum of an order_status label, for a result row's attribute attno. */
+static Datum
+status_datum(TupleDesc td, int attno, uint8 status)
+{
+	Oid status_type = TupleDescAttr(td, attno)->atttypid;
+	HeapTuple tup;
+	Datum d;
+
+	if (status == 0 || status >= PGX_STATUS__COUNT)
+		elog(ERROR, "order status %u out of range", status);
+	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(status_type),
+	                      CStringGetDatum(exchange_status_labels[status]));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "order_status has no label \"%s\"", exchange_status_labels[status]);
+	d = ObjectIdGetDatum(((Form_pg_enum)GETSTRUCT(tup))->oid);
+	ReleaseSysCache(tup);
+	return d;
+}
+
 /*
  * Puts matchd's answer as the one row (id, creation_time, filled_quantity,
  * remaining_quantity, status, reject_reason) of a materialized result.
@@ -513,25 +532,14 @@ return_order_row(FunctionCallInfo fcinfo, const MatchdAnswer *a)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	TupleDesc td = rsinfo->setDesc;
-	Oid status_type = TupleDescAttr(td, 4)->atttypid;
 	Datum values[6];
 	bool nulls[6] = {0};
-	HeapTuple tup;
-
-	if (a->status == 0 || a->status >= PGX_STATUS__COUNT)
-		elog(ERROR, "order status %u out of range", a->status);
-	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(status_type),
-	                      CStringGetDatum(exchange_status_labels[a->status]));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "order_status has no label \"%s\"",
-		     exchange_status_labels[a->status]);
-	values[4] = ObjectIdGetDatum(((Form_pg_enum)GETSTRUCT(tup))->oid);
-	ReleaseSysCache(tup);
 
 	values[0] = Int64GetDatum(a->order_id);
 	values[1] = TimestampTzGetDatum(a->created_ts);
 	values[2] = Int64GetDatum(a->filled);
 	values[3] = Int64GetDatum(a->remaining);
+	values[4] = status_datum(td, 4, a->status);
 	if (a->reason != NULL)
 		values[5] = CStringGetTextDatum(a->reason);
 	else
@@ -823,25 +831,6 @@ basket_elements(FunctionCallInfo fcinfo, int argno, const char *name, Datum **el
 		                       BASKET_MAX),
 		                errhint("Send the basket in several calls.")));
 	return n;
-}
-
-/* The Datum of an order_status label, for a result row's attribute attno. */
-static Datum
-status_datum(TupleDesc td, int attno, uint8 status)
-{
-	Oid status_type = TupleDescAttr(td, attno)->atttypid;
-	HeapTuple tup;
-	Datum d;
-
-	if (status == 0 || status >= PGX_STATUS__COUNT)
-		elog(ERROR, "order status %u out of range", status);
-	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(status_type),
-	                      CStringGetDatum(exchange_status_labels[status]));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "order_status has no label \"%s\"", exchange_status_labels[status]);
-	d = ObjectIdGetDatum(((Form_pg_enum)GETSTRUCT(tup))->oid);
-	ReleaseSysCache(tup);
-	return d;
 }
 
 /*

@@ -186,43 +186,36 @@ SQL
 	fi
 )
 
+# with_matchd_stack SCRIPT: runs SCRIPT STACKDIR in a throwaway cluster
+# with database exchange, the extension and matchd (stopped and removed after)
+with_matchd_stack() {
+	local script=$1 scratch
+	scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+	scratches+=("$scratch")
+	(
+		PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
+		# shellcheck disable=SC1091
+		. "$scratch/env"
+		psql -X -q -d postgres -c 'CREATE DATABASE exchange'
+		psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
+		bash scripts/matchd.sh start "$scratch" >/dev/null
+		status=0
+		bash "$script" "$scratch" || status=$?
+		bash scripts/matchd.sh stop "$scratch" >/dev/null
+		exit "$status"
+	)
+	bash scripts/cluster.sh destroy "$scratch" >/dev/null
+}
+
 # Baskets (bench/baskets.sh): submit_orders at 1 to 10,000 orders per call
 # against submit_order one at a time, and the lone order's latency
-scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
-scratches+=("$scratch")
-(
-	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
-	# shellcheck disable=SC1091
-	. "$scratch/env"
-	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
-	psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
-	bash scripts/matchd.sh start "$scratch" >/dev/null
-	status=0
-	bash bench/baskets.sh "$scratch" || status=$?
-	bash scripts/matchd.sh stop "$scratch" >/dev/null
-	exit "$status"
-)
-bash scripts/cluster.sh destroy "$scratch" >/dev/null
+with_matchd_stack bench/baskets.sh
 
 # A flood beside normal trading (bench/ddos.sh): one account at 10x its rate
 # limit from 200 connections while 50 accounts trade, through PgBouncer; the 50
 # accounts' p99 with and without the flood in the same run, and the flood's
 # journal rows against its requests.
-scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
-scratches+=("$scratch")
-(
-	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
-	# shellcheck disable=SC1091
-	. "$scratch/env"
-	psql -X -q -d postgres -c 'CREATE DATABASE exchange'
-	psql -X -q -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION exchange'
-	bash scripts/matchd.sh start "$scratch" >/dev/null
-	status=0
-	bash bench/ddos.sh "$scratch" || status=$?
-	bash scripts/matchd.sh stop "$scratch" >/dev/null
-	exit "$status"
-)
-bash scripts/cluster.sh destroy "$scratch" >/dev/null
+with_matchd_stack bench/ddos.sh
 
 # The FIX gateway (bench/fix.sh, bench/fix_load.c): open-loop orders over 16
 # FIX sessions through gatewayd to matchd at the goal's 43,000 orders/s, latency

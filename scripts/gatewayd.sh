@@ -40,8 +40,9 @@ as_owner() {
 	fi
 }
 
-pid() { [ -f "$pidfile" ] && cat "$pidfile"; }
-running() { local p; p=$(pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# pid, running, stop_daemon
+# shellcheck disable=SC1091
+. scripts/lib/daemon.sh
 
 setup() {
 	local hba
@@ -107,23 +108,7 @@ start() {
 	return 1
 }
 
-stop() {
-	local p
-	if ! running; then
-		rm -f "$pidfile"
-		return 0
-	fi
-	p=$(pid)
-	kill -TERM "$p"
-	for _ in $(seq 1 300); do
-		kill -0 "$p" 2>/dev/null || { echo "gatewayd stopped"; return 0; }
-		sleep 0.1
-	done
-	echo "gatewayd (pid $p) did not stop within 30 s; killing it" >&2
-	kill -KILL "$p" 2>/dev/null || true
-	rm -f "$pidfile"
-	return 1
-}
+stop() { stop_daemon gatewayd; }
 
 case $cmd in
 start) start "$@" ;;

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/matchd.sh and scripts/pgbouncer.sh: a daemon known by the
+# Sourced by scripts/matchd.sh, scripts/gatewayd.sh and scripts/pgbouncer.sh: a daemon known by the
 # pid file the sourcing script names in $pidfile (read at each call, so a script
 # may set it after sourcing this).
 
