@@ -52,19 +52,8 @@ SELECT exchange.deposit(a.account, 1000000000.00, 'USD'),
 SELECT exchange.credit_shares(a.account, s, 100000000)
   FROM exchange.accounts a, unnest(string_to_array(:'symbols', ',')) AS s;
 SELECT exchange.open_market();
--- the trivial function order_load compares the order functions with
-CREATE SCHEMA bench;
-CREATE FUNCTION bench.trivial_order(account text, symbol text, side text,
-	quantity bigint, price numeric)
-RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
-	remaining_quantity bigint, status exchange.order_status, reject_reason text)
-LANGUAGE sql
-AS $$ SELECT 1::bigint, '2026-11-23 14:30:00+00'::timestamptz, 0::bigint, 100::bigint,
-	'new'::exchange.order_status, NULL::text $$;
-GRANT USAGE ON SCHEMA bench TO bench_broker_a, bench_broker_b;
-GRANT EXECUTE ON FUNCTION bench.trivial_order(text, text, text, bigint, numeric)
-	TO bench_broker_a, bench_broker_b;
 SQL
+PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -f bench/trivial_order.sql
 export PGX_FIX_PORT
 PGX_FIX_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 bash scripts/gatewayd.sh start "$dir" >/dev/null

@@ -37,13 +37,9 @@ b=${PGX_BACKUP_DIR:-$dir/backup}
 conf=$b/pgbackrest.conf
 stanza=exchange
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 br() { as_owner pgbackrest --config="$conf" --stanza="$stanza" "$@"; }
 
 # the servers: data directory, socket directory and port of each

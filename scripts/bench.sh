@@ -135,19 +135,8 @@ SET client_min_messages = warning;
 CREATE EXTENSION exchange;
 CREATE ROLE bench_broker_a LOGIN IN ROLE exchange_broker;
 CREATE ROLE bench_broker_b LOGIN IN ROLE exchange_broker;
--- the baseline: the argument shape of submit_order, its result row, constants
-CREATE SCHEMA bench;
-CREATE FUNCTION bench.trivial_order(account text, symbol text, side text,
-	quantity bigint, price numeric)
-RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
-	remaining_quantity bigint, status exchange.order_status, reject_reason text)
-LANGUAGE sql
-AS $$ SELECT 1::bigint, '2026-11-23 14:30:00+00'::timestamptz, 0::bigint, 100::bigint,
-	'new'::exchange.order_status, NULL::text $$;
-GRANT USAGE ON SCHEMA bench TO bench_broker_a, bench_broker_b;
-GRANT EXECUTE ON FUNCTION bench.trivial_order(text, text, text, bigint, numeric)
-	TO bench_broker_a, bench_broker_b;
 SQL
+	PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -f bench/trivial_order.sql
 	# debug logging: one line per group commit, for the batch sizes
 	bash scripts/matchd.sh start "$scratch" --log-level debug >/dev/null
 	psql -X -q -v ON_ERROR_STOP=1 -v symbols="$symbols" -v conns="$conns" <<'SQL' >/dev/null

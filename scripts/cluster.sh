@@ -29,13 +29,9 @@ if [ $(( ${#run} + 20 )) -gt 100 ]; then
 	run=/tmp/pgx-$(printf '%s' "$dir" | md5sum | cut -c1-12)
 fi
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 
 ensure_user() {
 	[ "$(id -u)" -eq 0 ] || return 0

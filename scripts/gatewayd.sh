@@ -32,13 +32,9 @@ log=$dir/gatewayd.log
 sock=${PGX_MATCHD_SOCKET:-$PGHOST/matchd.sock}
 port=${PGX_FIX_PORT:-9878}
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 
 # pid, running, stop_daemon
 # shellcheck disable=SC1091

@@ -36,13 +36,9 @@ log=$dir/matchd$suffix.log
 sock=${PGX_MATCHD_SOCKET:-$PGHOST/matchd.sock}
 sock=${sock%.sock}$suffix.sock
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 
 # pid, running, stop_daemon
 # shellcheck disable=SC1091

@@ -71,13 +71,9 @@ case $nodes in 2 | 3) ;; *) echo "pg-ha: PGX_HA_NODES must be 2 or 3" >&2; exit 
 names=(monitor)
 for i in $(seq 1 "$nodes"); do names+=("node$i"); done
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 
 ensure_user() {
 	[ "$(id -u)" -eq 0 ] || return 0

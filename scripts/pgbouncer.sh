@@ -44,13 +44,9 @@ if [ $((${#run} + 20)) -gt 100 ]; then
 fi
 nofile=${PGX_BOUNCER_NOFILE:-65536}
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 
 # pid, running, stop_daemon
 # shellcheck disable=SC1091

@@ -41,13 +41,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown pgexchange: "$work"
 fi
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
+# as_owner
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 restored=()
 r_ms=0 p_ms=0
 cleanup() {
