@@ -65,7 +65,8 @@ reports() {
 	       ('audit_trails', (SELECT string_agg(a::text, E'\n' ORDER BY o.order_id, a.seq, a.idx)
 	                           FROM (SELECT order_id FROM exchange.journal_history
 	                                  WHERE trading_day = '$day1' AND kind = 'new_order' ORDER BY order_id LIMIT 40) o,
-	                                LATERAL exchange.order_audit_trail(o.order_id) a)),
+	                                LATERAL exchange.order_audit_trail(o.order_id) a
+	                          WHERE a.seq <= $last)),
 	       ('trade_blotter', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.trade_blotter('$day1') x)),
 	       ('daily_summary', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.daily_account_summary('$day1') x)),
 	       ('positions_eod', (SELECT string_agg(x::text, E'\n' ORDER BY x::text) FROM exchange.positions_eod('$day1') x)),
