@@ -1,0 +1,578 @@
+// pgexchange's page: pick a symbol, see its L2 book, candles and trades live,
+// and, logged in as a broker, enter and cancel orders and see its fills.
+// Plain modules, no framework.  Prices stay decimal strings or BigInt units
+// (js/decimal.js) from the server's answer to the screen and back.
+import * as dec from './decimal.js';
+import { request, query, stream, setCredentials, loggedIn, ApiError } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+
+// how many buckets of history the chart loads for each resolution
+const HISTORY_BUCKETS = 500;
+const BOOK_DEPTH = 10;
+const MAX_TRADES = 50;
+const MAX_FILLS = 100;
+
+const state = {
+	symbol: null,
+	scale: 2, // decimals of the symbol's prices
+	tickUnits: 1n, // the tick in units of 10^-scale
+	resolution: 60,
+	candles: [], // {time, open, high, low, close (BigInt units), volume (BigInt)}
+	symbolStream: null,
+	brokerStream: null,
+	user: null,
+	orders: new Map(), // id (string) -> order
+	fills: new Map(), // execution id (string) -> fill
+	bookTimer: null,
+	bookSeq: null,
+};
+
+// ---- small helpers -----------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+	const e = document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs)) {
+		if (k === 'class') e.className = v;
+		else if (k.startsWith('data-')) e.setAttribute(k, v);
+		else if (k === 'text') e.textContent = v;
+		else e[k] = v;
+	}
+	for (const c of children) e.append(c);
+	return e;
+}
+
+function say(id, text, isError = false) {
+	const n = $(id);
+	n.textContent = text;
+	n.classList.toggle('error', isError);
+}
+
+function errorText(e) {
+	if (e instanceof ApiError) {
+		const b = e.body;
+		return `${e.status}${b.sqlstate ? ' ' + b.sqlstate : ''}: ${b.message || b.error || e.message}`;
+	}
+	return e.message || String(e);
+}
+
+// a time the server sent: epoch milliseconds (number or digits) or ISO 8601
+function epochMs(v) {
+	if (typeof v === 'number') return v;
+	if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+	const t = Date.parse(v);
+	return Number.isNaN(t) ? null : t;
+}
+
+function clock(ms) {
+	return ms === null ? '' : new Date(ms).toISOString().slice(11, 19);
+}
+
+// a price the server sent (decimal string, or an exact JSON number kept as
+// text by api.js) as units at the symbol's scale; the scale grows if the
+// server sends more decimals than we assumed
+function units(price) {
+	const text = String(price);
+	const d = dec.parse(text);
+	if (!d) return null;
+	if (d.scale > state.scale) rescale(d.scale);
+	return dec.toUnits(text, state.scale);
+}
+
+function rescale(scale) {
+	const f = 10n ** BigInt(scale - state.scale);
+	state.tickUnits *= f;
+	for (const c of state.candles) for (const k of ['open', 'high', 'low', 'close']) c[k] *= f;
+	state.scale = scale;
+	chart.applyScale();
+}
+
+const price = (u) => dec.format(u, state.scale);
+
+// ---- symbols ----------------------------------------------------------------
+
+async function loadSymbols() {
+	try {
+		const r = await request('GET', '/v1/symbols');
+		const list = Array.isArray(r) ? r : r.symbols || [];
+		const dl = $('symbols');
+		dl.replaceChildren(...list.map((s) => el('option', { value: s.symbol || s, text: s.description || '' })));
+		return list;
+	} catch {
+		return [];
+	}
+}
+
+async function selectSymbol(symbol, symbols = []) {
+	symbol = symbol.trim().toUpperCase();
+	if (!symbol || symbol === state.symbol) return;
+	state.symbol = symbol;
+	history.replaceState(null, '', '#' + encodeURIComponent(symbol));
+	const info = symbols.find((s) => (s.symbol || s) === symbol);
+	state.scale = 2;
+	state.tickUnits = 1n;
+	if (info && info.tickSize && dec.scaleOf(String(info.tickSize)) !== null) {
+		state.scale = dec.scaleOf(String(info.tickSize));
+		state.tickUnits = dec.toUnits(String(info.tickSize), state.scale);
+	}
+	chart.applyScale();
+	$('trades').replaceChildren();
+	say('symbol-status', `loading ${symbol}…`);
+	if (state.symbolStream) state.symbolStream.stop();
+	// the stream first, then the snapshots: nothing between them is lost
+	state.symbolStream = stream(`/v1/stream/marketdata${query({ symbol })}`, onSymbolEvent, (s, d) =>
+		say('stream-status', `market data stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
+	);
+	await Promise.all([loadBook(), loadCandles()]);
+	if (loggedIn()) await loadFills();
+	renderOrders();
+}
+
+// ---- L2 book ------------------------------------------------------------------
+
+async function loadBook() {
+	const symbol = state.symbol;
+	try {
+		const r = await request('GET', `/v1/marketdata/orderBook/L2${query({ symbol, depth: BOOK_DEPTH })}`);
+		if (symbol !== state.symbol) return;
+		renderBook(r);
+		say('symbol-status', '');
+	} catch (e) {
+		if (symbol === state.symbol) say('symbol-status', `${symbol}: ${errorText(e)}`, true);
+	}
+}
+
+// a book change arrived: read the book again, at most once per 100 ms
+function bookChanged() {
+	if (state.bookTimer) return;
+	state.bookTimer = setTimeout(() => {
+		state.bookTimer = null;
+		loadBook();
+	}, 100);
+}
+
+function renderBook(r) {
+	const bids = (r.bids || []).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
+	const asks = (r.asks || []).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
+	let max = 1n;
+	for (const l of [...bids, ...asks]) if (l.q > max) max = l.q;
+	const row = (l) =>
+		el(
+			'tr',
+			{ 'data-price': l.p },
+			el('td', {}, el('span', { class: 'v', text: l.p })),
+			el(
+				'td',
+				{},
+				el('span', { class: 'depth', style: `width:${Number((l.q * 100n) / max)}%` }),
+				el('span', { class: 'v', text: l.q.toString() }),
+			),
+		);
+	// asks best (lowest) at the bottom, next to the bids' best at the top
+	$('asks').replaceChildren(...asks.slice().reverse().map(row));
+	$('bids').replaceChildren(...bids.map(row));
+	if (bids.length && asks.length) {
+		const s = units(asks[0].p) - units(bids[0].p);
+		$('spread').textContent = `spread ${price(s)}`;
+	} else {
+		$('spread').textContent = bids.length || asks.length ? 'one-sided book' : 'empty book';
+	}
+	const seq = r.seq ?? r.asOfSeq ?? r.as_of_seq;
+	$('book-seq').textContent = seq !== undefined ? `seq ${seq}` : '';
+}
+
+// ---- candles -------------------------------------------------------------------
+
+const chart = {
+	api: null,
+	series: null,
+	volume: null,
+	init() {
+		const LC = window.LightweightCharts;
+		if (!LC) {
+			$('chart').textContent = 'chart library missing (web/vendor: run make web)';
+			return;
+		}
+		this.api = LC.createChart($('chart'), {
+			autoSize: true,
+			layout: { background: { color: '#18202a' }, textColor: '#c8d1db' },
+			grid: { vertLines: { color: '#222c38' }, horzLines: { color: '#222c38' } },
+			timeScale: { timeVisible: true, secondsVisible: true },
+			localization: { priceFormatter: (v) => price(BigInt(Math.round(v))) },
+		});
+		this.series = this.api.addSeries(LC.CandlestickSeries, {
+			upColor: '#2fbf71',
+			downColor: '#ef5350',
+			borderVisible: false,
+			wickUpColor: '#2fbf71',
+			wickDownColor: '#ef5350',
+		});
+		this.volume = this.api.addSeries(LC.HistogramSeries, {
+			priceScaleId: 'volume',
+			priceFormat: { type: 'volume' },
+			color: '#3b4b5e',
+		});
+		this.api.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+		this.series.priceScale().applyOptions({ scaleMargins: { top: 0.1, bottom: 0.25 } });
+	},
+	// the series plots integer units (exact in a double); labels are formatted
+	// from them with BigInt
+	applyScale() {
+		if (!this.series) return;
+		this.series.applyOptions({
+			priceFormat: { type: 'custom', minMove: 1, formatter: (v) => price(BigInt(Math.round(v))) },
+		});
+	},
+	point(c) {
+		return {
+			time: c.time,
+			open: Number(c.open),
+			high: Number(c.high),
+			low: Number(c.low),
+			close: Number(c.close),
+		};
+	},
+	set(candles) {
+		if (!this.series) return;
+		this.series.setData(candles.map((c) => this.point(c)));
+		this.volume.setData(candles.map((c) => ({ time: c.time, value: Number(c.volume) })));
+		this.api.timeScale().scrollToRealTime();
+	},
+	update(c) {
+		if (!this.series) return;
+		this.series.update(this.point(c));
+		this.volume.update({ time: c.time, value: Number(c.volume) });
+	},
+};
+
+function candleOf(raw) {
+	const t = epochMs(raw.timestamp ?? raw.time ?? raw.bucketStart);
+	return {
+		time: Math.floor(t / 1000),
+		open: units(raw.open),
+		high: units(raw.high),
+		low: units(raw.low),
+		close: units(raw.close),
+		volume: BigInt(raw.volume ?? 0),
+	};
+}
+
+async function loadCandles() {
+	const symbol = state.symbol;
+	const resolution = state.resolution;
+	const startTime = Date.now() - HISTORY_BUCKETS * resolution * 1000;
+	try {
+		const r = await request('GET', `/v1/marketdata/candles${query({ symbol, resolution, startTime })}`);
+		if (symbol !== state.symbol || resolution !== state.resolution) return;
+		state.candles = (r.candles || []).map(candleOf).sort((a, b) => a.time - b.time);
+		chart.set(state.candles);
+		showLastCandle();
+	} catch (e) {
+		if (symbol === state.symbol) say('symbol-status', `candles: ${errorText(e)}`, true);
+	}
+}
+
+// a trade folds into the current candle of the shown resolution (or starts one)
+function tradeIntoCandle(ms, u, qty) {
+	const time = Math.floor(ms / 1000 / state.resolution) * state.resolution;
+	const last = state.candles[state.candles.length - 1];
+	let c;
+	if (last && last.time === time) {
+		c = last;
+		if (u > c.high) c.high = u;
+		if (u < c.low) c.low = u;
+		c.close = u;
+		c.volume += qty;
+	} else if (!last || time > last.time) {
+		c = { time, open: u, high: u, low: u, close: u, volume: qty };
+		state.candles.push(c);
+	} else {
+		return; // older than the chart's last candle: the next load has it
+	}
+	chart.update(c);
+	showLastCandle();
+}
+
+function showLastCandle() {
+	const c = state.candles[state.candles.length - 1];
+	$('last-candle').textContent = c
+		? `last candle ${new Date(c.time * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC: ` +
+			`O ${price(c.open)} H ${price(c.high)} L ${price(c.low)} C ${price(c.close)} V ${c.volume}`
+		: 'no trades in this range yet';
+	$('last-candle').dataset.close = c ? price(c.close) : '';
+	$('last-candle').dataset.volume = c ? c.volume.toString() : '';
+}
+
+// ---- trades ----------------------------------------------------------------------
+
+function addTrade(t) {
+	const ms = epochMs(t.timestamp ?? t.time ?? t.executedAt);
+	const u = units(t.price);
+	if (u === null) return;
+	const qty = BigInt(t.quantity);
+	const side = t.aggressorSide || t.side || '';
+	const tr = el(
+		'tr',
+		{ class: 'new', 'data-price': price(u), 'data-quantity': qty.toString() },
+		el('td', { text: clock(ms) }),
+		el('td', { class: side, text: price(u) }),
+		el('td', { text: qty.toString() }),
+	);
+	const body = $('trades');
+	body.prepend(tr);
+	while (body.children.length > MAX_TRADES) body.lastChild.remove();
+	tradeIntoCandle(ms ?? Date.now(), u, qty);
+}
+
+// ---- the symbol's stream -------------------------------------------------------------
+
+function onSymbolEvent(ev) {
+	const d = ev.data;
+	if (typeof d !== 'object' || d === null) return;
+	if (d.symbol && d.symbol !== state.symbol) return;
+	switch (ev.event) {
+		case 'trade':
+			addTrade(d);
+			bookChanged();
+			break;
+		case 'book':
+		case 'gap':
+			bookChanged();
+			break;
+		default:
+			if (d.type === 'trade') addTrade(d);
+			if (d.type || d.events) bookChanged();
+	}
+}
+
+// ---- broker: login, orders, fills ------------------------------------------------------
+
+async function login(user, password) {
+	setCredentials(user, password);
+	say('login-status', 'checking…');
+	try {
+		// any authenticated read proves the credentials; balances also name the accounts
+		const r = await request('GET', '/v1/balances');
+		state.user = user;
+		const accounts = [...new Set((r.balances || r || []).map((b) => b.account).filter(Boolean))];
+		$('accounts').replaceChildren(...accounts.map((a) => el('option', { value: a })));
+		if (accounts.length && !$('t-account').value) $('t-account').value = accounts[0];
+	} catch (e) {
+		setCredentials(null);
+		say('login-status', `login failed: ${errorText(e)}`, true);
+		return;
+	}
+	say('login-status', '');
+	$('session-user').textContent = user;
+	$('login').hidden = true;
+	$('session').hidden = false;
+	for (const id of ['ticket-panel', 'orders-panel', 'fills-panel']) $(id).hidden = false;
+	state.brokerStream = stream('/v1/stream/executions', onBrokerEvent, (s, d) =>
+		say('stream-status', `broker stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
+	);
+	await Promise.all([loadOpenOrders(), loadFills()]);
+	// the book, candles and trades may need credentials too: read them again
+	const sym = state.symbol;
+	state.symbol = null;
+	if (sym) await selectSymbol(sym, await loadSymbols());
+}
+
+function logout() {
+	if (state.brokerStream) state.brokerStream.stop();
+	state.brokerStream = null;
+	setCredentials(null);
+	state.user = null;
+	state.orders.clear();
+	state.fills.clear();
+	$('orders').replaceChildren();
+	$('fills').replaceChildren();
+	$('login').hidden = false;
+	$('session').hidden = true;
+	for (const id of ['ticket-panel', 'orders-panel', 'fills-panel']) $(id).hidden = true;
+}
+
+async function loadOpenOrders() {
+	try {
+		const r = await request('GET', `/v1/order${query({ status: 'open' })}`);
+		for (const o of r.orders || []) upsertOrder(o);
+	} catch {
+		/* no listing: the orders this page enters are shown */
+	}
+	renderOrders();
+}
+
+function upsertOrder(o) {
+	const id = String(o.id ?? o.orderId);
+	const prev = state.orders.get(id) || {};
+	state.orders.set(id, { ...prev, ...o, id });
+}
+
+const OPEN = new Set(['new', 'partially_filled']);
+
+function renderOrders() {
+	const rows = [];
+	for (const o of [...state.orders.values()].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1))) {
+		if (!OPEN.has(o.status) || (state.symbol && o.symbol && o.symbol !== state.symbol)) continue;
+		const cancel = el('button', { type: 'button', text: 'Cancel' });
+		cancel.setAttribute('aria-label', `Cancel order ${o.id}`);
+		cancel.addEventListener('click', () => cancelOrder(o.id, cancel));
+		rows.push(
+			el(
+				'tr',
+				{ 'data-order-id': o.id },
+				el('td', { text: o.id }),
+				el('td', { text: o.account || '' }),
+				el('td', { class: o.side, text: o.side }),
+				el('td', { text: o.price ?? 'market' }),
+				el('td', { text: String(o.remainingQuantity ?? '') }),
+				el('td', { text: String(o.filledQuantity ?? 0) }),
+				el('td', { text: o.status }),
+				el('td', {}, cancel),
+			),
+		);
+	}
+	$('orders').replaceChildren(...rows);
+}
+
+async function cancelOrder(id, button) {
+	button.disabled = true;
+	try {
+		const r = await request('DELETE', `/v1/order/${encodeURIComponent(id)}`);
+		upsertOrder({ ...r, id });
+		say('ticket-status', `order ${id} ${r.status}`);
+	} catch (e) {
+		button.disabled = false;
+		say('ticket-status', `cancel ${id}: ${errorText(e)}`, true);
+	}
+	renderOrders();
+}
+
+async function placeOrder(ev) {
+	ev.preventDefault();
+	const type = $('t-type').value;
+	let body;
+	try {
+		const quantity = dec.ticketQuantity($('t-quantity').value);
+		// the body is written by hand so the quantity is an exact JSON integer and
+		// the price the decimal string the broker typed (checked against the tick)
+		const fields = {
+			symbol: state.symbol,
+			side: document.querySelector('input[name=side]:checked').value,
+			orderType: type,
+			timeInForce: $('t-tif').value,
+			account: $('t-account').value.trim(),
+		};
+		if (type === 'limit') fields.price = dec.ticketPrice($('t-price').value, state.scale, state.tickUnits);
+		const clordid = $('t-clordid').value.trim();
+		if (clordid) fields.clientOrderId = clordid;
+		if (!fields.symbol) throw new Error('pick a symbol first');
+		if (!fields.account) throw new Error('account is required');
+		body = JSON.stringify(fields).replace(/}$/, `,"quantity":${quantity}}`);
+	} catch (e) {
+		say('ticket-status', e.message, true);
+		return;
+	}
+	$('t-submit').disabled = true;
+	say('ticket-status', 'sending…');
+	try {
+		const fields = JSON.parse(body);
+		const r = await request('POST', '/v1/order', body);
+		upsertOrder({ ...fields, ...r, quantity: String(fields.quantity) });
+		say('ticket-status', `order ${r.id}: ${r.status}, filled ${r.filledQuantity}, open ${r.remainingQuantity}`);
+		$('t-clordid').value = '';
+		renderOrders();
+		bookChanged();
+	} catch (e) {
+		say('ticket-status', `refused: ${errorText(e)}`, true);
+	} finally {
+		$('t-submit').disabled = false;
+	}
+}
+
+async function loadFills() {
+	if (!state.symbol || !loggedIn()) return;
+	try {
+		const r = await request('GET', `/v1/execution${query({ symbol: state.symbol })}`);
+		for (const x of r.executions || []) addFill(x, false);
+	} catch (e) {
+		say('ticket-status', `fills: ${errorText(e)}`, true);
+	}
+	renderFills();
+}
+
+function addFill(x, live = true) {
+	const id = String(x.id ?? `${x.seq}.${x.idx}`);
+	if (state.fills.has(id)) return;
+	state.fills.set(id, { ...x, id, live });
+	const o = state.orders.get(String(x.orderId));
+	if (o && live) {
+		const q = BigInt(x.quantity);
+		const filled = BigInt(o.filledQuantity ?? 0) + q;
+		const remaining = BigInt(o.remainingQuantity ?? 0) - q;
+		upsertOrder({
+			id: o.id,
+			filledQuantity: filled.toString(),
+			remainingQuantity: (remaining < 0n ? 0n : remaining).toString(),
+			status: remaining <= 0n ? 'filled' : 'partially_filled',
+		});
+	}
+}
+
+function renderFills() {
+	const list = [...state.fills.values()]
+		.filter((x) => !state.symbol || !x.symbol || x.symbol === state.symbol)
+		.sort((a, b) => (epochMs(b.executedAt ?? b.timestamp ?? b.time) ?? 0) - (epochMs(a.executedAt ?? a.timestamp ?? a.time) ?? 0))
+		.slice(0, MAX_FILLS);
+	$('fills').replaceChildren(
+		...list.map((x) =>
+			el(
+				'tr',
+				{ class: x.live ? 'new' : '', 'data-order-id': String(x.orderId), 'data-price': String(x.price) },
+				el('td', { text: clock(epochMs(x.executedAt ?? x.timestamp ?? x.time)) }),
+				el('td', { text: String(x.orderId) }),
+				el('td', { class: x.side, text: x.side }),
+				el('td', { text: String(x.price) }),
+				el('td', { text: String(x.quantity) }),
+			),
+		),
+	);
+}
+
+function onBrokerEvent(ev) {
+	const d = ev.data;
+	if (typeof d !== 'object' || d === null) return;
+	if (ev.event === 'execution' || d.orderId !== undefined) {
+		if (d.price !== undefined && d.quantity !== undefined) addFill(d);
+		if (d.status && d.orderId !== undefined) upsertOrder({ id: String(d.orderId), status: d.status });
+		renderFills();
+		renderOrders();
+	}
+}
+
+// ---- wiring --------------------------------------------------------------------------
+
+async function main() {
+	chart.init();
+	const symbols = await loadSymbols();
+	const input = $('symbol');
+	input.addEventListener('change', () => selectSymbol(input.value, symbols));
+	for (const b of document.querySelectorAll('.resolutions button')) {
+		b.addEventListener('click', () => {
+			for (const o of document.querySelectorAll('.resolutions button')) o.setAttribute('aria-pressed', String(o === b));
+			state.resolution = Number(b.dataset.resolution);
+			loadCandles();
+		});
+	}
+	$('login').addEventListener('submit', (e) => {
+		e.preventDefault();
+		login($('login-user').value.trim(), $('login-password').value);
+	});
+	$('logout').addEventListener('click', logout);
+	$('ticket').addEventListener('submit', placeOrder);
+	$('t-type').addEventListener('change', () => ($('t-price').disabled = $('t-type').value === 'market'));
+	const first = decodeURIComponent(location.hash.slice(1)) || (symbols[0] && (symbols[0].symbol || symbols[0])) || '';
+	input.value = first;
+	if (first) await selectSymbol(first, symbols);
+}
+
+main();
