@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 home=${PGX_HOME:-$(pwd)/.exchange}
 
 bash scripts/deps.sh
+bash scripts/web.sh
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 make -s >/dev/null

@@ -52,6 +52,8 @@ count_tap() {
 }
 
 bash scripts/deps.sh || { echo "dependencies could not be installed"; echo "0 passed, 1 failed"; exit 1; }
+# the web page's npm packages (its browser test needs them: regress/e2e/web_page.sh)
+bash scripts/web.sh >"$logs/web-build.log" 2>&1 || broken web-build "$logs/web-build.log"
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -1,0 +1,198 @@
+// The web page in a real browser (Debian's chromium, headless, driven by
+// puppeteer-core from web/node_modules), against a running stack: log in as a
+// broker, place an order through the ticket, see it in the book, cross it from
+// SQL as the other broker, see the trade, the candle and the fill appear
+// without a reload, cancel the rest.  Run by regress/e2e/web_page.sh, which
+// starts the stack and passes it in the environment:
+//   PGX_WEB_URL       the page, e.g. http://127.0.0.1:PORT/
+//   PGX_WEB_USER, PGX_WEB_PASSWORD, PGX_WEB_ACCOUNT   the broker on the page
+//   PGX_WEB_CONTRA, PGX_WEB_CONTRA_ACCOUNT            the broker psql crosses with
+//   PGX_WEB_SYMBOL    a symbol with tick 0.01 and an empty book
+//   PGX_WEB_SHOT      where the screenshot goes (a .png)
+//   PGX_WEB_PROFILE   chromium's profile directory (inside the stack: whatever
+//                     is left of the browser dies with it)
+//   PG* for psql
+// Prints one "ok N - what" or "not ok N - what" line per check, and exits 1
+// on the first failure.
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const top = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(join(top, 'web/package.json'));
+const puppeteer = require('puppeteer-core');
+
+const env = (k) => {
+	const v = process.env[k];
+	if (!v) throw new Error(`${k} is not set`);
+	return v;
+};
+const URL_ = env('PGX_WEB_URL');
+const USER = env('PGX_WEB_USER');
+const PASSWORD = env('PGX_WEB_PASSWORD');
+const ACCOUNT = env('PGX_WEB_ACCOUNT');
+const CONTRA = env('PGX_WEB_CONTRA');
+const CONTRA_ACCOUNT = env('PGX_WEB_CONTRA_ACCOUNT');
+const SYMBOL = env('PGX_WEB_SYMBOL');
+const SHOT = env('PGX_WEB_SHOT');
+const PROFILE = env('PGX_WEB_PROFILE');
+const WAIT_MS = Number(process.env.PGX_WEB_WAIT_MS || 20000);
+
+// the order the test enters; a price no double holds exactly
+const PRICE = '189.57';
+const QTY = 100;
+const CROSS = 40;
+
+let n = 0;
+function ok(what) {
+	console.log(`ok ${++n} - ${what}`);
+}
+
+// psql as the contra broker: the cross comes from SQL, not from the page
+function sql(text) {
+	return execFileSync('psql', ['-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-c', text], { encoding: 'utf8' }).trim();
+}
+
+const browser = await puppeteer.launch({
+	executablePath: process.env.PGX_CHROMIUM || '/usr/bin/chromium',
+	headless: true,
+	userDataDir: PROFILE,
+	// root in a container: chromium's sandbox needs user namespaces it may not have
+	args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+});
+const errors = [];
+let page;
+try {
+	page = await browser.newPage();
+	await page.setViewport({ width: 1400, height: 900 });
+	page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+	page.on('console', (m) => {
+		if (m.type() === 'error') console.log(`# console: ${m.text()}`);
+	});
+	const posts = [];
+	page.on('request', (r) => {
+		if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/order') posts.push(r.postData());
+	});
+
+	// text of the first element matching a selector, or null
+	const text = (sel) => page.$eval(sel, (e) => e.textContent).catch(() => null);
+	async function until(what, fn, ...args) {
+		try {
+			await page.waitForFunction(fn, { timeout: WAIT_MS, polling: 50 }, ...args);
+		} catch (e) {
+			throw new Error(`${what}: not seen within ${WAIT_MS} ms (${e.message.split('\n')[0]})`);
+		}
+		ok(what);
+	}
+
+	const nav = await page.goto(`${URL_}#${encodeURIComponent(SYMBOL)}`, { waitUntil: 'load' });
+	if (!nav || nav.status() !== 200) throw new Error(`GET ${URL_}: HTTP ${nav && nav.status()}`);
+	ok('the page loads from the HTTP server');
+	await until('the chart library is served from web/vendor and draws', () =>
+		typeof window.LightweightCharts === 'object' && document.querySelector('#chart canvas') !== null);
+
+	await page.type('#login-user', USER);
+	await page.type('#login-password', PASSWORD);
+	await page.click('#login button[type=submit]');
+	await until(`logged in as ${USER}: the ticket shows`, () => !document.getElementById('ticket-panel').hidden);
+	await until(`the symbol ${SYMBOL} is shown with an empty book`, () =>
+		/empty book/.test(document.getElementById('spread').textContent));
+
+	// a price finer than the tick is refused by the ticket, nothing is sent
+	await page.evaluate((acct) => (document.getElementById('t-account').value = acct), ACCOUNT);
+	await page.type('#t-price', '189.575');
+	await page.type('#t-quantity', String(QTY));
+	await page.click('#t-submit');
+	await until('a price finer than the tick is refused in the page', () =>
+		/more than 2 decimals/.test(document.getElementById('ticket-status').textContent));
+	if (posts.length !== 0) throw new Error(`the refused ticket sent ${posts.length} request(s)`);
+	ok('the refused ticket sent no request');
+
+	// the order: buy 100 at 189.57, gtc
+	await page.$eval('#t-price', (e) => (e.value = ''));
+	await page.type('#t-price', PRICE);
+	await page.select('#t-tif', 'gtc');
+	await page.click('#t-submit');
+	await until('the ticket places the order', () => /^order \d+: new/.test(document.getElementById('ticket-status').textContent));
+	const orderId = (await text('#ticket-status')).match(/^order (\d+)/)[1];
+	const body = JSON.parse(posts[0]);
+	if (posts.length !== 1 || body.price !== PRICE || body.quantity !== QTY || body.symbol !== SYMBOL || body.account !== ACCOUNT)
+		throw new Error(`the order's body was ${posts[0]}`);
+	if (!posts[0].includes(`"price":"${PRICE}"`)) throw new Error(`price not sent as the decimal string: ${posts[0]}`);
+	ok(`the body carries the price as the string "${PRICE}" and the quantity as an integer`);
+
+	await until(`the open orders list order ${orderId}`, (id) =>
+		document.querySelector(`#orders tr[data-order-id="${id}"]`) !== null, orderId);
+	const bookHas = (p, q) => `[...document.querySelectorAll('#bids tr')].some((r) => r.dataset.price === '${p}' && r.cells[1].textContent === '${q}')`;
+	await until(`the book shows the bid ${QTY} @ ${PRICE}`, bookHas(PRICE, QTY));
+
+	// from here on the page must not reload: a mark on its window survives only
+	// in the same document
+	await page.evaluate(() => (window.__pgxNoReload = 'same document'));
+	const navigations = [];
+	page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
+
+	// the cross, from SQL as the other broker: sell 40 at the bid
+	const cross = sql(`SET ROLE ${CONTRA}; SELECT status || ' ' || filled_quantity FROM exchange.submit_order('${CONTRA_ACCOUNT}', '${SYMBOL}', 'sell', ${CROSS}, ${PRICE})`);
+	if (cross !== `filled ${CROSS}`) throw new Error(`the cross from SQL answered "${cross}"`);
+	ok(`psql as ${CONTRA} sold ${CROSS} @ ${PRICE}: ${cross}`);
+
+	await until(`the recent trades show ${CROSS} @ ${PRICE}`, (p, q) =>
+		[...document.querySelectorAll('#trades tr')].some((r) => r.dataset.price === p && r.dataset.quantity === q), PRICE, String(CROSS));
+	await until(`the last candle closes at ${PRICE} with volume ${CROSS}`, (p, q) => {
+		const c = document.getElementById('last-candle').dataset;
+		return c.close === p && c.volume === q;
+	}, PRICE, String(CROSS));
+	await until(`my fills show order ${orderId} filled ${CROSS} @ ${PRICE}`, (id, p) =>
+		[...document.querySelectorAll('#fills tr')].some((r) => r.dataset.orderId === id && r.dataset.price === p), orderId, PRICE);
+	await until(`the book shows the rest, ${QTY - CROSS} @ ${PRICE}`, bookHas(PRICE, QTY - CROSS));
+	await until(`the open order shows ${QTY - CROSS} open`, (id, q) => {
+		const r = document.querySelector(`#orders tr[data-order-id="${id}"]`);
+		return r !== null && r.cells[4].textContent === q;
+	}, orderId, String(QTY - CROSS));
+
+	mkdirSync(dirname(SHOT), { recursive: true });
+	await page.screenshot({ path: SHOT, fullPage: true });
+	ok(`screenshot ${SHOT}`);
+
+	// the server's own candles at 1 s agree with what the page folded in live
+	await page.click('.resolutions button[data-resolution="1"]');
+	await until('the 1 s candles from the server end with the trade', (p, q) => {
+		const c = document.getElementById('last-candle').dataset;
+		return c.close === p && c.volume === q && document.querySelector('[data-resolution="1"]').getAttribute('aria-pressed') === 'true';
+	}, PRICE, String(CROSS));
+
+	// cancel the rest through the page
+	await page.click(`#orders tr[data-order-id="${orderId}"] button`);
+	await until(`order ${orderId} is canceled and leaves the open orders`, (id) =>
+		document.querySelector(`#orders tr[data-order-id="${id}"]`) === null, orderId);
+	await until('the book is empty again', () => /empty book/.test(document.getElementById('spread').textContent));
+	const left = sql(`SELECT count(*) FROM exchange.order_book_l3('${SYMBOL}', 100)`);
+	if (left !== '0') throw new Error(`the book in SQL still has ${left} order(s)`);
+	ok('the book in SQL is empty too');
+
+	const mark = await page.evaluate(() => window.__pgxNoReload);
+	if (mark !== 'same document' || navigations.length !== 0)
+		throw new Error(`the page reloaded or navigated: ${JSON.stringify(navigations)}`);
+	ok('no reload or navigation since the order was placed');
+	if (errors.length) throw new Error(errors.join('; '));
+	ok('no script errors on the page');
+	console.log(`${n} passed, 0 failed`);
+} catch (e) {
+	console.log(`not ok ${++n} - ${e.message}`);
+	if (page) {
+		try {
+			mkdirSync(dirname(SHOT), { recursive: true });
+			await page.screenshot({ path: SHOT.replace(/\.png$/, '-failed.png'), fullPage: true });
+			console.log(`# screenshot of the failure: ${SHOT.replace(/\.png$/, '-failed.png')}`);
+		} catch {
+			/* the browser is gone */
+		}
+	}
+	for (const err of errors) console.log(`# ${err}`);
+	process.exitCode = 1;
+} finally {
+	await browser.close();
+}
