@@ -108,6 +108,11 @@ if [ -f scripts/fuzz.sh ]; then
 	count fuzz "$p" "$f"
 fi
 
+# ---- the web page's JavaScript units (node --test; the page itself: e2e web_page) ----
+web_log=$logs/web-unit.log
+node --test --test-reporter=tap regress/browser/decimal_test.mjs >"$web_log" 2>&1
+count_tap web-unit "$web_log" $?
+
 # ---- a throwaway cluster for the SQL suites ---------------------------------
 scratch=$(mktemp -d /tmp/pgx-test.XXXXXX)
 cleanup() { bash scripts/cluster.sh destroy "$scratch" >/dev/null 2>&1 || true; }
