@@ -25,6 +25,7 @@ const state = {
 	orders: new Map(), // id (string) -> order
 	fills: new Map(), // execution id (string) -> fill
 	bookTimer: null,
+	candleTimer: null,
 	bookSeq: null,
 };
 
@@ -306,7 +307,7 @@ function showLastCandle() {
 // ---- trades ----------------------------------------------------------------------
 
 function addTrade(t) {
-	const ms = epochMs(t.timestamp ?? t.time ?? t.executedAt);
+	const ms = epochMs(t.timestamp ?? t.time ?? t.executedAt) ?? Date.now();
 	const u = units(t.price);
 	if (u === null) return;
 	const qty = BigInt(t.quantity);
@@ -321,28 +322,59 @@ function addTrade(t) {
 	const body = $('trades');
 	body.prepend(tr);
 	while (body.children.length > MAX_TRADES) body.lastChild.remove();
-	tradeIntoCandle(ms ?? Date.now(), u, qty);
+	tradeIntoCandle(ms, u, qty);
 }
 
 // ---- the symbol's stream -------------------------------------------------------------
 
+// events of /v1/stream/marketdata (docs/rest.md): "book" (a snapshot, first),
+// "increment" (the book's changes of one batch), "trade", "gap" (events were
+// lost: read everything again)
 function onSymbolEvent(ev) {
 	const d = ev.data;
 	if (typeof d !== 'object' || d === null) return;
 	if (d.symbol && d.symbol !== state.symbol) return;
 	switch (ev.event) {
+		case 'book':
+			if (Array.isArray(d.bids) && Array.isArray(d.asks)) renderBook(d);
+			else bookChanged();
+			break;
 		case 'trade':
 			addTrade(d);
-			bookChanged();
+			candlesChanged();
 			break;
-		case 'book':
+		case 'candle':
+			candleEvent(d);
+			break;
 		case 'gap':
 			bookChanged();
+			candlesChanged();
 			break;
 		default:
-			if (d.type === 'trade') addTrade(d);
-			if (d.type || d.events) bookChanged();
+			bookChanged();
 	}
+}
+
+// the server's candles are the truth (its clock buckets the trades): after a
+// trade the page folds it in at once, then reads the candles again, at most
+// once a second
+function candlesChanged() {
+	if (state.candleTimer) return;
+	state.candleTimer = setTimeout(() => {
+		state.candleTimer = null;
+		loadCandles();
+	}, 1000);
+}
+
+function candleEvent(d) {
+	if (d.resolution !== undefined && Number(d.resolution) !== state.resolution) return;
+	const c = candleOf(d);
+	const last = state.candles[state.candles.length - 1];
+	if (last && c.time < last.time) return;
+	if (last && c.time === last.time) state.candles[state.candles.length - 1] = c;
+	else state.candles.push(c);
+	chart.update(c);
+	showLastCandle();
 }
 
 // ---- broker: login, orders, fills ------------------------------------------------------
@@ -351,10 +383,11 @@ async function login(user, password) {
 	setCredentials(user, password);
 	say('login-status', 'checking…');
 	try {
-		// any authenticated read proves the credentials; balances also name the accounts
-		const r = await request('GET', '/v1/balances');
+		// an authenticated read proves the credentials; the broker's accounts fill the ticket
+		await request('GET', '/v1/whoami');
 		state.user = user;
-		const accounts = [...new Set((r.balances || r || []).map((b) => b.account).filter(Boolean))];
+		const r = await request('GET', '/v1/accounts');
+		const accounts = (Array.isArray(r) ? r : r.accounts || []).map((a) => a.account || a).filter(Boolean);
 		$('accounts').replaceChildren(...accounts.map((a) => el('option', { value: a })));
 		if (accounts.length && !$('t-account').value) $('t-account').value = accounts[0];
 	} catch (e) {
@@ -393,7 +426,7 @@ function logout() {
 
 async function loadOpenOrders() {
 	try {
-		const r = await request('GET', `/v1/order${query({ status: 'open' })}`);
+		const r = await request('GET', `/v1/orders${query({ status: 'open' })}`);
 		for (const o of r.orders || []) upsertOrder(o);
 	} catch {
 		/* no listing: the orders this page enters are shown */
@@ -504,18 +537,6 @@ function addFill(x, live = true) {
 	const id = String(x.id ?? `${x.seq}.${x.idx}`);
 	if (state.fills.has(id)) return;
 	state.fills.set(id, { ...x, id, live });
-	const o = state.orders.get(String(x.orderId));
-	if (o && live) {
-		const q = BigInt(x.quantity);
-		const filled = BigInt(o.filledQuantity ?? 0) + q;
-		const remaining = BigInt(o.remainingQuantity ?? 0) - q;
-		upsertOrder({
-			id: o.id,
-			filledQuantity: filled.toString(),
-			remainingQuantity: (remaining < 0n ? 0n : remaining).toString(),
-			status: remaining <= 0n ? 'filled' : 'partially_filled',
-		});
-	}
 }
 
 function renderFills() {
@@ -538,15 +559,35 @@ function renderFills() {
 	);
 }
 
+// events of /v1/stream/executions: "execution" names a fill of one of the
+// broker's orders ({seq, idx, symbol, account, order_id, side}); its price and
+// quantity are read from /v1/execution, the order's state from /v1/order/{id}
 function onBrokerEvent(ev) {
 	const d = ev.data;
 	if (typeof d !== 'object' || d === null) return;
-	if (ev.event === 'execution' || d.orderId !== undefined) {
-		if (d.price !== undefined && d.quantity !== undefined) addFill(d);
-		if (d.status && d.orderId !== undefined) upsertOrder({ id: String(d.orderId), status: d.status });
-		renderFills();
-		renderOrders();
+	if (ev.event === 'gap') {
+		loadOpenOrders();
+		loadFills();
+		return;
 	}
+	if (ev.event !== 'execution') return;
+	const orderId = String(d.order_id ?? d.orderId);
+	refreshOrder(orderId, d.symbol);
+}
+
+async function refreshOrder(orderId, symbol) {
+	try {
+		const [o, x] = await Promise.all([
+			request('GET', `/v1/order/${encodeURIComponent(orderId)}`),
+			request('GET', `/v1/execution${query({ symbol: symbol || state.symbol, orderId })}`),
+		]);
+		upsertOrder({ ...o, id: orderId });
+		for (const f of x.executions || []) addFill(f, true);
+	} catch (e) {
+		say('ticket-status', `order ${orderId}: ${errorText(e)}`, true);
+	}
+	renderOrders();
+	renderFills();
 }
 
 // ---- wiring --------------------------------------------------------------------------
