@@ -295,7 +295,7 @@ order_amend(const api_request *rq, http_answer *a)
 	p[2] = res->value[1];
 	run(rq, a,
 	    "SELECT (SELECT " ORDER_ROW_JSON " FROM exchange.amend_order(acct.account, "
-	                                     "$1::bigint, $2::bigint, $3::numeric) o) "
+	    "$1::bigint, $2::bigint, $3::numeric) o) "
 	    "FROM (SELECT " ORDER_ACCOUNT " AS account) acct WHERE acct.account IS NOT NULL",
 	    3, p, "no such order of yours");
 	free(res);

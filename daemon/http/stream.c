@@ -793,8 +793,29 @@ stream_open(bool executions, const char *symbol, const char *role, http_answer *
 	snprintf(s->role, sizeof(s->role), "%s", role);
 	if (executions)
 	{
+		jbuf ready;
+		msg *m;
+
 		if (load_accounts(s, err) < 0)
 			return sub_free(s), NULL;
+		/* the first event: the stream is registered, for these accounts */
+		jbuf_init(&ready);
+		jbuf_str(&ready, "{\"role\":");
+		jbuf_quote(&ready, s->role);
+		jbuf_str(&ready, ",\"accounts\":[");
+		for (int i = 0; i < s->naccounts; i++)
+		{
+			if (i)
+				jbuf_str(&ready, ",");
+			jbuf_quote(&ready, s->accounts[i]);
+		}
+		jbuf_str(&ready, "]}");
+		m = ready.failed ? NULL : msg_new("ready", ready.data, ready.len);
+		jbuf_free(&ready);
+		if (m == NULL)
+			return sub_free(s), answer_error(err, 503, NULL, "out of memory"), NULL;
+		sub_push(s, m, false);
+		msg_unref(m);
 		pthread_mutex_lock(&hub_mu);
 		s->next = subs, subs = s, nsubs++;
 		pthread_mutex_unlock(&hub_mu);
