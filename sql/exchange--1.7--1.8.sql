@@ -32,6 +32,13 @@ CREATE TABLE @extschema@.api_keys (
 );
 COMMENT ON TABLE @extschema@.api_keys IS
 	'API keys for the REST API (docs/rest.md), issued by exchange_admin with issue_api_key: the key''s public id, the SHA-256 of the whole key (the key itself is shown once and never stored), the broker role it acts as, a label, who issued it when, and when it was revoked.';
+COMMENT ON COLUMN @extschema@.api_keys.key_id IS 'Public id of the key (8 hex digits, also inside the key: pgx_<key_id>_<secret>); revoke_api_key takes it.';
+COMMENT ON COLUMN @extschema@.api_keys.key_hash IS 'SHA-256 of the whole key; the key itself is never stored.';
+COMMENT ON COLUMN @extschema@.api_keys.broker IS 'The broker role the key acts as.';
+COMMENT ON COLUMN @extschema@.api_keys.label IS 'What the key is for (free text of the admin).';
+COMMENT ON COLUMN @extschema@.api_keys.created_at IS 'When the key was issued.';
+COMMENT ON COLUMN @extschema@.api_keys.created_by IS 'The session user who issued it.';
+COMMENT ON COLUMN @extschema@.api_keys.revoked_at IS 'When it was revoked; NULL while live.';
 REVOKE ALL ON @extschema@.api_keys FROM PUBLIC;
 GRANT SELECT (key_id, broker, label, created_at, created_by, revoked_at)
 	ON @extschema@.api_keys TO exchange_admin;
