@@ -17,6 +17,9 @@ PACKAGES=(
 	clang-format               # make format (.clang-format)
 	pgbouncer                  # connection pooler in front of PostgreSQL (scripts/pgbouncer.sh)
 	libquickfix-dev g++        # an independent FIX initiator for the gateway's tests (regress/e2e/fix_client.cpp)
+	libmicrohttpd-dev          # HTTP/1.1 of the REST daemon (daemon/http/)
+	libssl-dev                 # SHA-256 of the REST daemon's credential cache (daemon/http/auth.c)
+	curl python3-jsonschema    # the REST tests: requests, and answers checked against docs/openapi.json
 	chromium                   # headless browser for the web page's test (regress/browser/, puppeteer-core)
 	gcc make
 )
