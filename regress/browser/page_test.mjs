@@ -44,6 +44,8 @@ const WAIT_MS = Number(process.env.PGX_WEB_WAIT_MS || 20000);
 const PRICE = '189.57';
 const QTY = 100;
 const CROSS = 40;
+// the other broker's asks before the page opens, best first
+const ASKS = [[50, '189.61'], [25, '189.65'], [10, '189.70']];
 
 let n = 0;
 function ok(what) {
@@ -87,6 +89,14 @@ try {
 		ok(what);
 	}
 
+	// a market before the page opens: the other broker's asks, and one trade
+	// (the page's broker lifts 5 of the best ask from SQL)
+	for (const [q, p] of ASKS)
+		sql(`SET ROLE ${CONTRA}; SELECT status FROM exchange.submit_order('${CONTRA_ACCOUNT}', '${SYMBOL}', 'sell', ${q}, ${p}, time_in_force => 'gtc')`);
+	const lift = sql(`SET ROLE ${USER}; SELECT status || ' ' || filled_quantity FROM exchange.submit_order('${ACCOUNT}', '${SYMBOL}', 'buy', 5, ${ASKS[0][1]})`);
+	if (lift !== 'filled 5') throw new Error(`the first trade from SQL answered "${lift}"`);
+	ok(`a market from SQL: asks ${ASKS.map(([q, p]) => q + ' @ ' + p).join(', ')}, then 5 @ ${ASKS[0][1]} traded`);
+
 	const nav = await page.goto(`${URL_}#${encodeURIComponent(SYMBOL)}`, { waitUntil: 'load' });
 	if (!nav || nav.status() !== 200) throw new Error(`GET ${URL_}: HTTP ${nav && nav.status()}`);
 	ok('the page loads from the HTTP server');
@@ -97,8 +107,21 @@ try {
 	await page.type('#login-password', PASSWORD);
 	await page.click('#login button[type=submit]');
 	await until(`logged in as ${USER}: the ticket shows`, () => !document.getElementById('ticket-panel').hidden);
-	await until(`the symbol ${SYMBOL} is shown with an empty book`, () =>
-		/empty book/.test(document.getElementById('spread').textContent));
+	await until(`the book shows the asks, best ${ASKS[0][0] - 5} @ ${ASKS[0][1]} next to the spread`, (p, q) => {
+		const rows = [...document.querySelectorAll('#asks tr')];
+		const best = rows[rows.length - 1];
+		return rows.length === 3 && best.dataset.price === p && best.cells[1].textContent === q &&
+			document.querySelectorAll('#bids tr').length === 0;
+	}, ASKS[0][1], String(ASKS[0][0] - 5));
+	await until(`the chart's last candle is that trade, 5 @ ${ASKS[0][1]}`, (p) =>
+		document.getElementById('last-candle').dataset.close === p && document.getElementById('last-candle').dataset.volume === '5', ASKS[0][1]);
+
+	await until(`the recent trades start with that trade (the L1's last)`, (p) => {
+		const r = document.querySelector('#trades tr');
+		return r !== null && r.dataset.price === p && r.dataset.quantity === '5';
+	}, ASKS[0][1]);
+	await until(`my fills show that trade`, (p) =>
+		[...document.querySelectorAll('#fills tr')].some((r) => r.dataset.price === p), ASKS[0][1]);
 
 	// a price finer than the tick is refused by the ticket, nothing is sent
 	await page.evaluate((acct) => (document.getElementById('t-account').value = acct), ACCOUNT);
@@ -141,9 +164,10 @@ try {
 
 	await until(`the recent trades show ${CROSS} @ ${PRICE}`, (p, q) =>
 		[...document.querySelectorAll('#trades tr')].some((r) => r.dataset.price === p && r.dataset.quantity === q), PRICE, String(CROSS));
-	await until(`the last candle closes at ${PRICE} with volume ${CROSS}`, (p, q) => {
+	// the same minute as the first trade, unless the minute turned in between
+	await until(`the last candle closes at ${PRICE} with volume ${CROSS} (+5 in the same minute)`, (p, q) => {
 		const c = document.getElementById('last-candle').dataset;
-		return c.close === p && c.volume === q;
+		return c.close === p && (c.volume === q || c.volume === String(Number(q) + 5));
 	}, PRICE, String(CROSS));
 	await until(`my fills show order ${orderId} filled ${CROSS} @ ${PRICE}`, (id, p) =>
 		[...document.querySelectorAll('#fills tr')].some((r) => r.dataset.orderId === id && r.dataset.price === p), orderId, PRICE);
@@ -159,7 +183,7 @@ try {
 
 	// the server's own candles at 1 s agree with what the page folded in live
 	await page.click('.resolutions button[data-resolution="1"]');
-	await until('the 1 s candles from the server end with the trade', (p, q) => {
+	await until(`the 1 s candles from the server end with the trade, ${CROSS} @ ${PRICE}`, (p, q) => {
 		const c = document.getElementById('last-candle').dataset;
 		return c.close === p && c.volume === q && document.querySelector('[data-resolution="1"]').getAttribute('aria-pressed') === 'true';
 	}, PRICE, String(CROSS));
@@ -168,10 +192,11 @@ try {
 	await page.click(`#orders tr[data-order-id="${orderId}"] button`);
 	await until(`order ${orderId} is canceled and leaves the open orders`, (id) =>
 		document.querySelector(`#orders tr[data-order-id="${id}"]`) === null, orderId);
-	await until('the book is empty again', () => /empty book/.test(document.getElementById('spread').textContent));
-	const left = sql(`SELECT count(*) FROM exchange.order_book_l3('${SYMBOL}', 100)`);
-	if (left !== '0') throw new Error(`the book in SQL still has ${left} order(s)`);
-	ok('the book in SQL is empty too');
+	await until('the book has no bids again', () =>
+		document.querySelectorAll('#bids tr').length === 0 && /one-sided/.test(document.getElementById('spread').textContent));
+	const left = sql(`SELECT count(*) FROM exchange.order_book_l3('${SYMBOL}', 100) WHERE side = 'buy'`);
+	if (left !== '0') throw new Error(`the book in SQL still has ${left} bid(s)`);
+	ok('the book in SQL has no bids either');
 
 	const mark = await page.evaluate(() => window.__pgxNoReload);
 	if (mark !== 'same document' || navigations.length !== 0)

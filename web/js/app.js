@@ -24,8 +24,6 @@ const state = {
 	user: null,
 	orders: new Map(), // id (string) -> order
 	fills: new Map(), // execution id (string) -> fill
-	bookTimer: null,
-	candleTimer: null,
 	bookSeq: null,
 };
 
@@ -95,9 +93,9 @@ const price = (u) => dec.format(u, state.scale);
 async function loadSymbols() {
 	try {
 		const r = await request('GET', '/v1/symbols');
-		const list = Array.isArray(r) ? r : r.symbols || [];
+		const list = r.symbols || [];
 		const dl = $('symbols');
-		dl.replaceChildren(...list.map((s) => el('option', { value: s.symbol || s, text: s.description || '' })));
+		dl.replaceChildren(...list.map((s) => el('option', { value: s.symbol, text: s.description || '' })));
 		return list;
 	} catch {
 		return [];
@@ -109,7 +107,7 @@ async function selectSymbol(symbol, symbols = []) {
 	if (!symbol || symbol === state.symbol) return;
 	state.symbol = symbol;
 	history.replaceState(null, '', '#' + encodeURIComponent(symbol));
-	const info = symbols.find((s) => (s.symbol || s) === symbol);
+	const info = symbols.find((s) => s.symbol === symbol);
 	state.scale = 2;
 	state.tickUnits = 1n;
 	if (info && info.tickSize && dec.scaleOf(String(info.tickSize)) !== null) {
@@ -122,10 +120,10 @@ async function selectSymbol(symbol, symbols = []) {
 	if (state.symbolStream) state.symbolStream.stop();
 	// the stream first, then the snapshots: nothing between them is lost
 	state.symbolStream = stream(`/v1/stream/marketdata${query({ symbol })}`, onSymbolEvent, (s, d) =>
-		say('stream-status', `market data stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
+		say('market-stream', `market data stream ${symbol}: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
 	);
-	await Promise.all([loadBook(), loadCandles()]);
-	if (loggedIn()) await loadFills();
+	await Promise.all([loadBook(), loadCandles(), loadLast()]);
+	if (loggedIn()) await Promise.all([loadFills(), loadOpenOrders()]);
 	renderOrders();
 }
 
@@ -137,24 +135,14 @@ async function loadBook() {
 		const r = await request('GET', `/v1/marketdata/orderBook/L2${query({ symbol, depth: BOOK_DEPTH })}`);
 		if (symbol !== state.symbol) return;
 		renderBook(r);
-		say('symbol-status', '');
 	} catch (e) {
 		if (symbol === state.symbol) say('symbol-status', `${symbol}: ${errorText(e)}`, true);
 	}
 }
 
-// a book change arrived: read the book again, at most once per 100 ms
-function bookChanged() {
-	if (state.bookTimer) return;
-	state.bookTimer = setTimeout(() => {
-		state.bookTimer = null;
-		loadBook();
-	}, 100);
-}
-
 function renderBook(r) {
-	const bids = (r.bids || []).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
-	const asks = (r.asks || []).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
+	const bids = (r.bids || []).slice(0, BOOK_DEPTH).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
+	const asks = (r.asks || []).slice(0, BOOK_DEPTH).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
 	let max = 1n;
 	for (const l of [...bids, ...asks]) if (l.q > max) max = l.q;
 	const row = (l) =>
@@ -178,8 +166,21 @@ function renderBook(r) {
 	} else {
 		$('spread').textContent = bids.length || asks.length ? 'one-sided book' : 'empty book';
 	}
-	const seq = r.seq ?? r.asOfSeq ?? r.as_of_seq;
-	$('book-seq').textContent = seq !== undefined ? `seq ${seq}` : '';
+	$('book-seq').textContent = r.asOfSeq != null ? `as of seq ${r.asOfSeq}` : '';
+}
+
+// the last trade before the page opened (L1; the REST API has no public list
+// of trades), and the symbol's session
+async function loadLast() {
+	const symbol = state.symbol;
+	try {
+		const r = await request('GET', `/v1/marketdata/orderBook/L1${query({ symbol })}`);
+		if (symbol !== state.symbol) return;
+		if (r.last && $('trades').children.length === 0) addTrade({ ...r.last, before: true });
+		say('symbol-status', `${symbol}: market ${r.status}`);
+	} catch (e) {
+		if (symbol === state.symbol) say('symbol-status', `${symbol}: ${errorText(e)}`, true);
+	}
 }
 
 // ---- candles -------------------------------------------------------------------
@@ -198,8 +199,7 @@ const chart = {
 			autoSize: true,
 			layout: { background: { color: '#18202a' }, textColor: '#c8d1db' },
 			grid: { vertLines: { color: '#222c38' }, horzLines: { color: '#222c38' } },
-			timeScale: { timeVisible: true, secondsVisible: true },
-			localization: { priceFormatter: (v) => price(BigInt(Math.round(v))) },
+			timeScale: { timeVisible: true, secondsVisible: true, rightOffset: 4, barSpacing: 14 },
 		});
 		this.series = this.api.addSeries(LC.CandlestickSeries, {
 			upColor: '#2fbf71',
@@ -212,6 +212,8 @@ const chart = {
 			priceScaleId: 'volume',
 			priceFormat: { type: 'volume' },
 			color: '#3b4b5e',
+			lastValueVisible: false,
+			priceLineVisible: false,
 		});
 		this.api.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
 		this.series.priceScale().applyOptions({ scaleMargins: { top: 0.1, bottom: 0.25 } });
@@ -247,7 +249,7 @@ const chart = {
 };
 
 function candleOf(raw) {
-	const t = epochMs(raw.timestamp ?? raw.time ?? raw.bucketStart);
+	const t = epochMs(raw.timestampMs ?? raw.timestamp);
 	return {
 		time: Math.floor(t / 1000),
 		open: units(raw.open),
@@ -273,27 +275,6 @@ async function loadCandles() {
 	}
 }
 
-// a trade folds into the current candle of the shown resolution (or starts one)
-function tradeIntoCandle(ms, u, qty) {
-	const time = Math.floor(ms / 1000 / state.resolution) * state.resolution;
-	const last = state.candles[state.candles.length - 1];
-	let c;
-	if (last && last.time === time) {
-		c = last;
-		if (u > c.high) c.high = u;
-		if (u < c.low) c.low = u;
-		c.close = u;
-		c.volume += qty;
-	} else if (!last || time > last.time) {
-		c = { time, open: u, high: u, low: u, close: u, volume: qty };
-		state.candles.push(c);
-	} else {
-		return; // older than the chart's last candle: the next load has it
-	}
-	chart.update(c);
-	showLastCandle();
-}
-
 function showLastCandle() {
 	const c = state.candles[state.candles.length - 1];
 	$('last-candle').textContent = c
@@ -307,14 +288,15 @@ function showLastCandle() {
 // ---- trades ----------------------------------------------------------------------
 
 function addTrade(t) {
-	const ms = epochMs(t.timestamp ?? t.time ?? t.executedAt) ?? Date.now();
+	// the stream's trades carry the seq, not a time: shown at their arrival
+	const ms = epochMs(t.timeMs ?? t.time) ?? Date.now();
 	const u = units(t.price);
 	if (u === null) return;
 	const qty = BigInt(t.quantity);
 	const side = t.aggressorSide || t.side || '';
 	const tr = el(
 		'tr',
-		{ class: 'new', 'data-price': price(u), 'data-quantity': qty.toString() },
+		{ class: t.before ? '' : 'new', 'data-price': price(u), 'data-quantity': qty.toString() },
 		el('td', { text: clock(ms) }),
 		el('td', { class: side, text: price(u) }),
 		el('td', { text: qty.toString() }),
@@ -322,53 +304,38 @@ function addTrade(t) {
 	const body = $('trades');
 	body.prepend(tr);
 	while (body.children.length > MAX_TRADES) body.lastChild.remove();
-	tradeIntoCandle(ms, u, qty);
 }
 
 // ---- the symbol's stream -------------------------------------------------------------
 
-// events of /v1/stream/marketdata (docs/rest.md): "book" (a snapshot, first),
-// "increment" (the book's changes of one batch), "trade", "gap" (events were
-// lost: read everything again)
+// events of /v1/stream/marketdata (docs/rest.md): "book" (the L2 book: first
+// a snapshot, then again after every batch that changed it), "increment" (the
+// batch's changes, order by order: the book event that follows has their sum),
+// "trade", "candle" (the current candle at 1 s, 1 min and 1 h after trades),
+// "gap" (events were lost: read everything again)
 function onSymbolEvent(ev) {
 	const d = ev.data;
 	if (typeof d !== 'object' || d === null) return;
 	if (d.symbol && d.symbol !== state.symbol) return;
 	switch (ev.event) {
 		case 'book':
-			if (Array.isArray(d.bids) && Array.isArray(d.asks)) renderBook(d);
-			else bookChanged();
+			renderBook(d);
 			break;
 		case 'trade':
 			addTrade(d);
-			candlesChanged();
 			break;
 		case 'candle':
-			candleEvent(d);
+			for (const c of d.candles || []) if (Number(c.resolution) === state.resolution) candleEvent(c);
 			break;
 		case 'gap':
-			bookChanged();
-			candlesChanged();
+			loadBook();
+			loadCandles();
 			break;
-		default:
-			bookChanged();
 	}
 }
 
-// the server's candles are the truth (its clock buckets the trades): after a
-// trade the page folds it in at once, then reads the candles again, at most
-// once a second
-function candlesChanged() {
-	if (state.candleTimer) return;
-	state.candleTimer = setTimeout(() => {
-		state.candleTimer = null;
-		loadCandles();
-	}, 1000);
-}
-
-function candleEvent(d) {
-	if (d.resolution !== undefined && Number(d.resolution) !== state.resolution) return;
-	const c = candleOf(d);
+function candleEvent(raw) {
+	const c = candleOf(raw);
 	const last = state.candles[state.candles.length - 1];
 	if (last && c.time < last.time) return;
 	if (last && c.time === last.time) state.candles[state.candles.length - 1] = c;
@@ -387,7 +354,7 @@ async function login(user, password) {
 		await request('GET', '/v1/whoami');
 		state.user = user;
 		const r = await request('GET', '/v1/accounts');
-		const accounts = (Array.isArray(r) ? r : r.accounts || []).map((a) => a.account || a).filter(Boolean);
+		const accounts = (r.accounts || []).map((a) => a.account);
 		$('accounts').replaceChildren(...accounts.map((a) => el('option', { value: a })));
 		if (accounts.length && !$('t-account').value) $('t-account').value = accounts[0];
 	} catch (e) {
@@ -401,18 +368,15 @@ async function login(user, password) {
 	$('session').hidden = false;
 	for (const id of ['ticket-panel', 'orders-panel', 'fills-panel']) $(id).hidden = false;
 	state.brokerStream = stream('/v1/stream/executions', onBrokerEvent, (s, d) =>
-		say('stream-status', `broker stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
+		say('broker-stream', `executions stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
 	);
 	await Promise.all([loadOpenOrders(), loadFills()]);
-	// the book, candles and trades may need credentials too: read them again
-	const sym = state.symbol;
-	state.symbol = null;
-	if (sym) await selectSymbol(sym, await loadSymbols());
 }
 
 function logout() {
 	if (state.brokerStream) state.brokerStream.stop();
 	state.brokerStream = null;
+	say('broker-stream', '');
 	setCredentials(null);
 	state.user = null;
 	state.orders.clear();
@@ -424,12 +388,23 @@ function logout() {
 	for (const id of ['ticket-panel', 'orders-panel', 'fills-panel']) $(id).hidden = true;
 }
 
+// the broker's open orders in the shown symbol (GET /v1/orders: the book's
+// view, without status: open); the state of one comes from /v1/order/{id}
 async function loadOpenOrders() {
+	if (!state.symbol || !loggedIn()) return;
+	const symbol = state.symbol;
 	try {
-		const r = await request('GET', `/v1/orders${query({ status: 'open' })}`);
-		for (const o of r.orders || []) upsertOrder(o);
-	} catch {
-		/* no listing: the orders this page enters are shown */
+		const r = await request('GET', `/v1/orders${query({ symbol })}`);
+		const open = new Set();
+		for (const o of r.orders || []) {
+			open.add(String(o.id));
+			upsertOrder({ status: 'open', ...state.orders.get(String(o.id)), ...o, symbol });
+		}
+		// an order of this symbol that left the book while nobody looked
+		for (const o of state.orders.values())
+			if (o.symbol === symbol && OPEN.has(o.status) && !open.has(o.id)) refreshOrder(o.id, symbol);
+	} catch (e) {
+		say('ticket-status', `open orders: ${errorText(e)}`, true);
 	}
 	renderOrders();
 }
@@ -440,7 +415,7 @@ function upsertOrder(o) {
 	state.orders.set(id, { ...prev, ...o, id });
 }
 
-const OPEN = new Set(['new', 'partially_filled']);
+const OPEN = new Set(['open', 'new', 'partially_filled']);
 
 function renderOrders() {
 	const rows = [];
@@ -459,7 +434,7 @@ function renderOrders() {
 				el('td', { text: o.price ?? 'market' }),
 				el('td', { text: String(o.remainingQuantity ?? '') }),
 				el('td', { text: String(o.filledQuantity ?? 0) }),
-				el('td', { text: o.status }),
+				el('td', { text: String(o.status).replace('_', ' ') }),
 				el('td', {}, cancel),
 			),
 		);
@@ -514,7 +489,6 @@ async function placeOrder(ev) {
 		say('ticket-status', `order ${r.id}: ${r.status}, filled ${r.filledQuantity}, open ${r.remainingQuantity}`);
 		$('t-clordid').value = '';
 		renderOrders();
-		bookChanged();
 	} catch (e) {
 		say('ticket-status', `refused: ${errorText(e)}`, true);
 	} finally {
@@ -542,14 +516,14 @@ function addFill(x, live = true) {
 function renderFills() {
 	const list = [...state.fills.values()]
 		.filter((x) => !state.symbol || !x.symbol || x.symbol === state.symbol)
-		.sort((a, b) => (epochMs(b.executedAt ?? b.timestamp ?? b.time) ?? 0) - (epochMs(a.executedAt ?? a.timestamp ?? a.time) ?? 0))
+		.sort((a, b) => (epochMs(b.timeMs) ?? 0) - (epochMs(a.timeMs) ?? 0))
 		.slice(0, MAX_FILLS);
 	$('fills').replaceChildren(
 		...list.map((x) =>
 			el(
 				'tr',
 				{ class: x.live ? 'new' : '', 'data-order-id': String(x.orderId), 'data-price': String(x.price) },
-				el('td', { text: clock(epochMs(x.executedAt ?? x.timestamp ?? x.time)) }),
+				el('td', { text: clock(epochMs(x.timeMs)) }),
 				el('td', { text: String(x.orderId) }),
 				el('td', { class: x.side, text: x.side }),
 				el('td', { text: String(x.price) }),
@@ -611,7 +585,7 @@ async function main() {
 	$('logout').addEventListener('click', logout);
 	$('ticket').addEventListener('submit', placeOrder);
 	$('t-type').addEventListener('change', () => ($('t-price').disabled = $('t-type').value === 'market'));
-	const first = decodeURIComponent(location.hash.slice(1)) || (symbols[0] && (symbols[0].symbol || symbols[0])) || '';
+	const first = decodeURIComponent(location.hash.slice(1)) || (symbols[0] && symbols[0].symbol) || '';
 	input.value = first;
 	if (first) await selectSymbol(first, symbols);
 }
