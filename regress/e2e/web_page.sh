@@ -11,7 +11,16 @@
 . "$(dirname "$0")/lib/stack.sh"
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/rest.sh"
+diag=
 web_cleanup() {
+	if [ -n "$diag" ]; then
+		kill "$diag" 2>/dev/null
+		# the server's threads at the end, for a stream that went quiet
+		gdb -p "$(bash "$top/scripts/httpd.sh" pid "$STACK")" -batch -ex 'thread apply all bt' \
+			>"$top/build/web/httpd-threads.txt" 2>&1 || true
+	fi
+	# the server's log beside the screenshot, for a failure's post-mortem
+	cp "$STACK/httpd.log" "$top/build/web/httpd.log" 2>/dev/null || true
 	# the browser's processes all name their profile directory
 	pkill -KILL -f -- "--user-data-dir=$STACK/chromium" 2>/dev/null || true
 	stack_cleanup
@@ -45,6 +54,11 @@ rest_start
 url=$BASE/
 
 mkdir -p "$top/build/web"
+# PGX_WEB_DIAG=1: what the market stream sent, beside the page, in build/web/market.sse
+if [ -n "${PGX_WEB_DIAG:-}" ]; then
+	curl -sS -N --max-time 120 "$BASE/v1/stream/marketdata?symbol=WEBX" >"$top/build/web/market.sse" 2>&1 &
+	diag=$!
+fi
 rm -f "$top/build/web/page.png" "$top/build/web/page-failed.png"
 PGX_WEB_URL=$url PGX_WEB_USER=demo_broker_a PGX_WEB_PASSWORD=$password PGX_WEB_ACCOUNT=DEMO-A1 \
 	PGX_WEB_CONTRA=demo_broker_b PGX_WEB_CONTRA_ACCOUNT=DEMO-B1 PGX_WEB_SYMBOL=WEBX \
