@@ -180,6 +180,11 @@ try {
 	mkdirSync(dirname(SHOT), { recursive: true });
 	await page.screenshot({ path: SHOT, fullPage: true });
 	ok(`screenshot ${SHOT}`);
+	// the one-column layout of a phone's width, to look at
+	await page.setViewport({ width: 420, height: 900 });
+	await page.screenshot({ path: SHOT.replace(/\.png$/, '-narrow.png'), fullPage: true });
+	await page.setViewport({ width: 1400, height: 900 });
+	ok(`screenshot ${SHOT.replace(/\.png$/, '-narrow.png')} (420 px wide)`);
 
 	// the server's own candles at 1 s agree with what the page folded in live
 	await page.click('.resolutions button[data-resolution="1"]');

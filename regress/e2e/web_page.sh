@@ -59,7 +59,7 @@ if [ -n "${PGX_WEB_DIAG:-}" ]; then
 	curl -sS -N --max-time 120 "$BASE/v1/stream/marketdata?symbol=WEBX" >"$top/build/web/market.sse" 2>&1 &
 	diag=$!
 fi
-rm -f "$top/build/web/page.png" "$top/build/web/page-failed.png"
+rm -f "$top/build/web/page.png" "$top/build/web/page-narrow.png" "$top/build/web/page-failed.png"
 PGX_WEB_URL=$url PGX_WEB_USER=demo_broker_a PGX_WEB_PASSWORD=$password PGX_WEB_ACCOUNT=DEMO-A1 \
 	PGX_WEB_CONTRA=demo_broker_b PGX_WEB_CONTRA_ACCOUNT=DEMO-B1 PGX_WEB_SYMBOL=WEBX \
 	PGX_WEB_SHOT="$top/build/web/page.png" PGX_WEB_PROFILE="$STACK/chromium" \
