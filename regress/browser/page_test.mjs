@@ -103,7 +103,14 @@ try {
 	await until('the chart library is served from web/vendor and draws', () =>
 		typeof window.LightweightCharts === 'object' && document.querySelector('#chart canvas') !== null);
 
+	// a wrong password: PostgreSQL refuses it, the page says so and shows no ticket
 	await page.type('#login-user', USER);
+	await page.type('#login-password', PASSWORD + 'x');
+	await page.click('#login button[type=submit]');
+	await until('a wrong password is refused (401) and the ticket stays hidden', () =>
+		/^login failed: 401/.test(document.getElementById('login-status').textContent) &&
+		document.getElementById('ticket-panel').hidden);
+	await page.$eval('#login-password', (e) => (e.value = ''));
 	await page.type('#login-password', PASSWORD);
 	await page.click('#login button[type=submit]');
 	await until(`logged in as ${USER}: the ticket shows`, () => !document.getElementById('ticket-panel').hidden);
@@ -202,6 +209,11 @@ try {
 	const left = sql(`SELECT count(*) FROM exchange.order_book_l3('${SYMBOL}', 100) WHERE side = 'buy'`);
 	if (left !== '0') throw new Error(`the book in SQL still has ${left} bid(s)`);
 	ok('the book in SQL has no bids either');
+
+	await page.click('#logout');
+	await until('after Log out the ticket, orders and fills are gone', () =>
+		document.getElementById('ticket-panel').hidden && document.getElementById('fills-panel').hidden &&
+		document.querySelectorAll('#fills tr').length === 0 && !document.getElementById('login').hidden);
 
 	const mark = await page.evaluate(() => window.__pgxNoReload);
 	if (mark !== 'same document' || navigations.length !== 0)

@@ -31,7 +31,13 @@ function headers(extra) {
 // request(method, path, body?): the answer's JSON, or throws ApiError with the
 // server's {error, sqlstate, message}
 export async function request(method, path, body) {
-	const init = { method, headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+	// credentials 'omit': the Authorization header is ours; without it a 401
+	// (WWW-Authenticate: Basic) would open the browser's own login dialog
+	const init = {
+		method,
+		credentials: 'omit',
+		headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+	};
 	if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
 	const r = await fetch(path, init);
 	const text = await r.text();
@@ -82,7 +88,7 @@ export function stream(path, onEvent, onState = () => {}) {
 			try {
 				const h = headers({ Accept: 'text/event-stream' });
 				if (lastId !== null) h['Last-Event-ID'] = lastId;
-				const r = await fetch(path, { headers: h, signal: controller.signal, cache: 'no-store' });
+				const r = await fetch(path, { headers: h, signal: controller.signal, cache: 'no-store', credentials: 'omit' });
 				if (!r.ok) {
 					onState('error', `HTTP ${r.status}`);
 					if (r.status === 401 || r.status === 403 || r.status === 404) return;
