@@ -97,11 +97,21 @@ try {
 	if (lift !== 'filled 5') throw new Error(`the first trade from SQL answered "${lift}"`);
 	ok(`a market from SQL: asks ${ASKS.map(([q, p]) => q + ' @ ' + p).join(', ')}, then 5 @ ${ASKS[0][1]} traded`);
 
+	const navStart = Date.now();
 	const nav = await page.goto(`${URL_}#${encodeURIComponent(SYMBOL)}`, { waitUntil: 'load' });
 	if (!nav || nav.status() !== 200) throw new Error(`GET ${URL_}: HTTP ${nav && nav.status()}`);
 	ok('the page loads from the HTTP server');
 	await until('the chart library is served from web/vendor and draws', () =>
 		typeof window.LightweightCharts === 'object' && document.querySelector('#chart canvas') !== null);
+	await until('logged out, the public book and the last candle show', () =>
+		document.querySelectorAll('#asks tr').length === 3 && document.getElementById('last-candle').dataset.close !== '');
+	const timing = await page.evaluate(() => {
+		const n = performance.getEntriesByType('navigation')[0];
+		const slow = performance.getEntriesByType('resource').sort((a, b) => b.duration - a.duration).slice(0, 3);
+		return `DOMContentLoaded at ${Math.round(n.domContentLoadedEventEnd)} ms; slowest: ` +
+			slow.map((r) => `${new URL(r.name).pathname} ${Math.round(r.duration)} ms`).join(', ');
+	});
+	console.log(`# the page with its book and chart took ${Date.now() - navStart} ms from navigation (one sample; ${timing})`);
 
 	// a wrong password: PostgreSQL refuses it, the page says so and shows no ticket
 	await page.type('#login-user', USER);
@@ -165,12 +175,18 @@ try {
 	page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
 
 	// the cross, from SQL as the other broker: sell 40 at the bid
+	const crossSent = Date.now();
 	const cross = sql(`SET ROLE ${CONTRA}; SELECT status || ' ' || filled_quantity FROM exchange.submit_order('${CONTRA_ACCOUNT}', '${SYMBOL}', 'sell', ${CROSS}, ${PRICE})`);
 	if (cross !== `filled ${CROSS}`) throw new Error(`the cross from SQL answered "${cross}"`);
 	ok(`psql as ${CONTRA} sold ${CROSS} @ ${PRICE}: ${cross}`);
 
 	await until(`the recent trades show ${CROSS} @ ${PRICE}`, (p, q) =>
 		[...document.querySelectorAll('#trades tr')].some((r) => r.dataset.price === p && r.dataset.quantity === q), PRICE, String(CROSS));
+	const crossDone = Date.now();
+	const shown = await page.evaluate(() => window.__pgxLastTradeShownAt);
+	// one sample, on whatever load the machine has: the psql child's start,
+	// the order's round trip and commit, the server's notify, SSE, the page
+	console.log(`# the trade was on the page ${shown - crossSent} ms after psql started (psql returned after ${crossDone - crossSent} ms or less)`);
 	// the same minute as the first trade, unless the minute turned in between
 	await until(`the last candle closes at ${PRICE} with volume ${CROSS} (+5 in the same minute)`, (p, q) => {
 		const c = document.getElementById('last-candle').dataset;

@@ -302,6 +302,8 @@ function addTrade(t) {
 		el('td', { text: qty.toString() }),
 	);
 	const body = $('trades');
+	// when the last trade reached the screen (the browser test reports the delay)
+	if (!t.before) window.__pgxLastTradeShownAt = Date.now();
 	body.prepend(tr);
 	while (body.children.length > MAX_TRADES) body.lastChild.remove();
 }
