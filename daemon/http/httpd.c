@@ -43,7 +43,7 @@ typedef struct
 	size_t max_body, max_header;
 	unsigned max_conns, per_ip;
 	unsigned idle_timeout, request_deadline;
-	int auth_cache, pool, stmt_timeout_ms, sse_keepalive, sse_queue;
+	int auth_cache, pool, stmt_timeout_ms, sse_keepalive, sse_queue, sse_sndbuf;
 } options;
 
 static options opt = {
@@ -62,6 +62,7 @@ static options opt = {
     .stmt_timeout_ms = 10000,
     .sse_keepalive = 10,
     .sse_queue = 1024,
+    .sse_sndbuf = 65536,
 };
 
 static char *openapi_doc;
@@ -380,6 +381,14 @@ handle(struct MHD_Connection *c, req_ctx *x, const char *url)
 		}
 		if (r != NULL)
 		{
+			const union MHD_ConnectionInfo *ci =
+			    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+			/* what the kernel may hold for a stream that is not read: bounded, so
+			 * that a stalled client reaches its --sse-queue and ends with a gap */
+			if (ci != NULL)
+				setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &opt.sse_sndbuf,
+				           sizeof(opt.sse_sndbuf));
 			ok = MHD_queue_response(c, MHD_HTTP_OK, r);
 			MHD_destroy_response(r);
 			answer_free(&a);
@@ -539,6 +548,7 @@ usage(FILE *f)
 	    "  --sse-queue N            events a stream may fall behind before it ends with "
 	    "a gap\n"
 	    "                           (default 1024)\n"
+	    "  --sse-sndbuf BYTES       socket send buffer of a stream (default 65536)\n"
 	    "  --pidfile PATH           write the pid once listening; removed on exit\n"
 	    "  --log-level LEVEL        error, warn, info (default) or debug\n"
 	    "  --help                   this text\n"
@@ -580,6 +590,7 @@ main(int argc, char **argv)
 	    {"statement-timeout", required_argument, NULL, 'S'},
 	    {"sse-keepalive", required_argument, NULL, 'K'},
 	    {"sse-queue", required_argument, NULL, 'Q'},
+	    {"sse-sndbuf", required_argument, NULL, 'W'},
 	    {"pidfile", required_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
@@ -650,6 +661,9 @@ main(int argc, char **argv)
 				break;
 			case 'Q':
 				ok = num_arg(optarg, 8, 1 << 20, &v), opt.sse_queue = (int)v;
+				break;
+			case 'W':
+				ok = num_arg(optarg, 2048, 1 << 26, &v), opt.sse_sndbuf = (int)v;
 				break;
 			case 'f':
 				opt.pidfile = optarg;

@@ -55,6 +55,7 @@ typedef struct
 	bool listening, dirty, traded;
 } channel;
 
+/* lock order: hub_mu, then a subscriber's mu (never the other way) */
 static pthread_mutex_t hub_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hub_cv = PTHREAD_COND_INITIALIZER;
 static sub *subs;
@@ -527,7 +528,7 @@ void
 stream_stop(void)
 {
 	pthread_mutex_lock(&hub_mu);
-	stopping = true;
+	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 	for (sub *s = subs; s; s = s->next)
 	{
 		pthread_mutex_lock(&s->mu);
@@ -589,9 +590,8 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 				s->gap = true;
 			continue;
 		}
-		pthread_mutex_lock(&hub_mu);
-		stop = stopping;
-		pthread_mutex_unlock(&hub_mu);
+		/* not under hub_mu: the listener takes hub_mu, then a subscriber's mu */
+		stop = __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
 		if (s->gap && !s->gap_sent)
 		{
 			static const char g[] = "event: gap\ndata: {\"reason\":\"the stream fell "
