@@ -12,6 +12,7 @@
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/rest.sh"
 diag=
+# shellcheck disable=SC2154 # top: set by lib/stack.sh
 web_cleanup() {
 	if [ -n "$diag" ]; then
 		kill "$diag" 2>/dev/null
