@@ -15,7 +15,7 @@
 
 /* a timestamptz as ISO 8601 UTC with microseconds, and as epoch milliseconds */
 #define ISO(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define MS(x)  "(extract(epoch FROM (" x ")) * 1000)::bigint"
+#define MS(x)  "floor(extract(epoch FROM (" x ")) * 1000)::bigint"
 
 #define SYMBOL_MAX  32
 #define ACCOUNT_MAX 32

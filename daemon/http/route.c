@@ -150,10 +150,12 @@ http_status_for_sqlstate(const char *s)
 			return exact[i].status;
 	if (memcmp(s, "22", 2) == 0 || memcmp(s, "23", 2) == 0)
 		return 400; /* data exception, integrity: bad input */
-	if (memcmp(s, "PX01", 4) == 0 || memcmp(s, "PX06", 4) == 0)
-		return 400; /* price, quantity, amount, currency */
-	if (memcmp(s, "PX05", 4) == 0 || memcmp(s, "PX07", 4) == 0)
-		return 422; /* refused by the order manager */
+	if (memcmp(s, "PX01", 4) == 0 || memcmp(s, "PX062", 5) == 0 ||
+	    memcmp(s, "PX063", 5) == 0)
+		return 400; /* price, quantity, lot; amount, currency */
+	if (memcmp(s, "PX05", 4) == 0 || memcmp(s, "PX06", 4) == 0 ||
+	    memcmp(s, "PX07", 4) == 0)
+		return 422; /* refused by the order manager (funds, shares, limits, ...) */
 	if (memcmp(s, "08", 2) == 0)
 		return 503; /* connection exception */
 	return 500;

@@ -202,7 +202,10 @@ statuses(void **state)
 	assert_int_equal(http_status_for_sqlstate("PX010"), 400);
 	assert_int_equal(http_status_for_sqlstate("PX013"), 400);
 	assert_int_equal(http_status_for_sqlstate("PX020"), 400);
-	assert_int_equal(http_status_for_sqlstate("PX060"), 400);
+	assert_int_equal(http_status_for_sqlstate("PX060"), 422);
+	assert_int_equal(http_status_for_sqlstate("PX061"), 422);
+	assert_int_equal(http_status_for_sqlstate("PX062"), 400);
+	assert_int_equal(http_status_for_sqlstate("PX063"), 400);
 	assert_int_equal(http_status_for_sqlstate("42501"), 403);
 	assert_int_equal(http_status_for_sqlstate("PX030"), 404);
 	assert_int_equal(http_status_for_sqlstate("PX077"), 409);
