@@ -11,6 +11,8 @@
 //   PGX_WEB_SHOT      where the screenshot goes (a .png)
 //   PGX_WEB_PROFILE   chromium's profile directory (inside the stack: whatever
 //                     is left of the browser dies with it)
+//   PGX_WEB_RESTART   a shell command that restarts the server (the page must
+//                     reconnect its streams)
 //   PG* for psql
 // Prints one "ok N - what" or "not ok N - what" line per check, and exits 1
 // on the first failure.
@@ -39,6 +41,8 @@ const SYMBOL = env('PGX_WEB_SYMBOL');
 const SHOT = env('PGX_WEB_SHOT');
 const PROFILE = env('PGX_WEB_PROFILE');
 const WAIT_MS = Number(process.env.PGX_WEB_WAIT_MS || 20000);
+// a shell command that restarts the HTTP server on the same port (optional)
+const RESTART = process.env.PGX_WEB_RESTART || '';
 
 // the order the test enters; a price no double holds exactly
 const PRICE = '189.57';
@@ -225,6 +229,27 @@ try {
 	const left = sql(`SELECT count(*) FROM exchange.order_book_l3('${SYMBOL}', 100) WHERE side = 'buy'`);
 	if (left !== '0') throw new Error(`the book in SQL still has ${left} bid(s)`);
 	ok('the book in SQL has no bids either');
+
+	// the server restarts under the page: both streams drop and reconnect, and
+	// the page is live again, still without a reload
+	if (RESTART) {
+		execFileSync('bash', ['-c', RESTART], { stdio: 'inherit' });
+		ok('pgx-httpd restarted');
+		sql(`SET ROLE ${CONTRA}; SELECT status FROM exchange.submit_order('${CONTRA_ACCOUNT}', '${SYMBOL}', 'sell', 7, 189.99, time_in_force => 'gtc')`);
+		await until('after the restart the market stream is back: a new ask 7 @ 189.99 shows', () =>
+			[...document.querySelectorAll('#asks tr')].some((r) => r.dataset.price === '189.99' && r.cells[1].textContent === '7'));
+		// the executions stream reconnected (its second connection said ready)
+		// before the fill: the fill must come as an event, not from the
+		// reconnect's reread
+		await until('the executions stream reconnected (a second ready event)', () =>
+			document.getElementById('broker-stream').dataset.ready === '2');
+		const lift = sql(`SET ROLE ${USER}; SELECT id || ' ' || status FROM exchange.submit_order('${ACCOUNT}', '${SYMBOL}', 'buy', 3, 189.99)`);
+		const [liftId, liftStatus] = lift.split(' ');
+		if (liftStatus !== 'filled') throw new Error(`the lift from SQL answered "${lift}"`);
+		// (it buys at the best ask, 189.61, not at its limit)
+		await until(`after the restart the executions stream is back: the fill of order ${liftId}, 3 @ ${ASKS[0][1]}, shows`, (id, p) =>
+			[...document.querySelectorAll('#fills tr')].some((r) => r.dataset.orderId === id && r.dataset.price === p), liftId, ASKS[0][1]);
+	}
 
 	await page.click('#logout');
 	await until('after Log out the ticket, orders and fills are gone', () =>

@@ -4,7 +4,8 @@
 # throwaway stack with matchd and the REST server serving web/ at /.  A demo
 # broker logs in, places an order through the ticket and sees it in the book;
 # the other broker crosses it from SQL; the trade, the candle and the fill
-# appear without a reload; the rest is canceled from the page.  The screenshot
+# appear without a reload; the rest is canceled from the page; pgx-httpd
+# restarts under the page, whose streams reconnect.  The screenshot
 # is build/web/page.png.  No chromium outlives the test: its profile lives in
 # the stack, and the exit trap ends whatever runs from there.
 # shellcheck disable=SC1091
@@ -64,6 +65,7 @@ rm -f "$top/build/web/page.png" "$top/build/web/page-narrow.png" "$top/build/web
 PGX_WEB_URL=$url PGX_WEB_USER=demo_broker_a PGX_WEB_PASSWORD=$password PGX_WEB_ACCOUNT=DEMO-A1 \
 	PGX_WEB_CONTRA=demo_broker_b PGX_WEB_CONTRA_ACCOUNT=DEMO-B1 PGX_WEB_SYMBOL=WEBX \
 	PGX_WEB_SHOT="$top/build/web/page.png" PGX_WEB_PROFILE="$STACK/chromium" \
+	PGX_WEB_RESTART="bash '$top/scripts/httpd.sh' stop '$STACK' >/dev/null && bash '$top/scripts/httpd.sh' start '$STACK' >/dev/null" \
 	node "$top/regress/browser/page_test.mjs" || fail "the page in chromium (see above)"
 [ -s "$top/build/web/page.png" ] || fail "no screenshot"
 

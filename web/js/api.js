@@ -73,14 +73,17 @@ export const query = (params) => {
 };
 
 // stream(path, onEvent, onState): reads text/event-stream from path until
-// stop() is called; reconnects after a drop (with Last-Event-ID when the
-// server gave ids); onEvent({event, data, id}) with data parsed as JSON when
-// it is JSON; onState('open' | 'closed' | 'error', detail)
+// stop() is called; reconnects after a drop or the end of the stream (a
+// pgx-httpd stream ends after a gap event; a new one starts with a fresh
+// snapshot); onEvent({event, data, id}) with data parsed as JSON when it is
+// JSON; onState('open' | 'closed' | 'error', detail, opens) where opens counts
+// the connections made so far (more than 1: a reconnect, events may be lost)
 export function stream(path, onEvent, onState = () => {}) {
 	let stopped = false;
 	let controller = null;
 	let lastId = null;
 	let delay = 500;
+	let opens = 0;
 
 	async function run() {
 		while (!stopped) {
@@ -94,7 +97,7 @@ export function stream(path, onEvent, onState = () => {}) {
 					if (r.status === 401 || r.status === 403 || r.status === 404) return;
 					throw new Error(`HTTP ${r.status}`);
 				}
-				onState('open');
+				onState('open', null, ++opens);
 				delay = 500;
 				await readEvents(r.body, (ev) => {
 					if (ev.id !== undefined) lastId = ev.id;

@@ -119,9 +119,15 @@ async function selectSymbol(symbol, symbols = []) {
 	say('symbol-status', `loading ${symbol}…`);
 	if (state.symbolStream) state.symbolStream.stop();
 	// the stream first, then the snapshots: nothing between them is lost
-	state.symbolStream = stream(`/v1/stream/marketdata${query({ symbol })}`, onSymbolEvent, (s, d) =>
-		say('market-stream', `market data stream ${symbol}: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
-	);
+	state.lastEventId = null;
+	state.symbolStream = stream(`/v1/stream/marketdata${query({ symbol })}`, onSymbolEvent, (s, d, opens) => {
+		say('market-stream', `market data stream ${symbol}: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error');
+		$('market-stream').dataset.opens = String(opens ?? $('market-stream').dataset.opens ?? 0);
+		// a new stream: its ids start again, its first event is the book; the
+		// candles of the time between are read again
+		if (s === 'open') state.lastEventId = null;
+		if (s === 'open' && opens > 1) loadCandles();
+	});
 	await Promise.all([loadBook(), loadCandles(), loadLast()]);
 	if (loggedIn()) await Promise.all([loadFills(), loadOpenOrders()]);
 	renderOrders();
@@ -317,6 +323,11 @@ function addTrade(t) {
 // "gap" (events were lost: read everything again)
 function onSymbolEvent(ev) {
 	const d = ev.data;
+	// ids are consecutive per stream: a jump is a lost event (the next book
+	// event repairs the book; the candles are read again)
+	const id = ev.id !== undefined && /^\d+$/.test(ev.id) ? BigInt(ev.id) : null;
+	if (id !== null && state.lastEventId !== null && id !== state.lastEventId + 1n) loadCandles();
+	if (id !== null) state.lastEventId = id;
 	if (typeof d !== 'object' || d === null) return;
 	if (d.symbol && d.symbol !== state.symbol) return;
 	switch (ev.event) {
@@ -330,8 +341,8 @@ function onSymbolEvent(ev) {
 			for (const c of d.candles || []) if (Number(c.resolution) === state.resolution) candleEvent(c);
 			break;
 		case 'gap':
-			loadBook();
-			loadCandles();
+			// the stream ends after it; the reconnect brings a new book snapshot
+			say('market-stream', `market data stream ${state.symbol}: gap, reconnecting`, true);
 			break;
 	}
 }
@@ -369,9 +380,14 @@ async function login(user, password) {
 	$('login').hidden = true;
 	$('session').hidden = false;
 	for (const id of ['ticket-panel', 'orders-panel', 'fills-panel']) $(id).hidden = false;
-	state.brokerStream = stream('/v1/stream/executions', onBrokerEvent, (s, d) =>
-		say('broker-stream', `executions stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error'),
-	);
+	state.brokerStream = stream('/v1/stream/executions', onBrokerEvent, (s, d, opens) => {
+		say('broker-stream', `executions stream: ${s}${d ? ' (' + d + ')' : ''}`, s === 'error');
+		$('broker-stream').dataset.opens = String(opens ?? $('broker-stream').dataset.opens ?? 0);
+		if (s === 'open' && opens > 1) {
+			loadOpenOrders();
+			loadFills();
+		}
+	});
 	await Promise.all([loadOpenOrders(), loadFills()]);
 }
 
@@ -379,6 +395,7 @@ function logout() {
 	if (state.brokerStream) state.brokerStream.stop();
 	state.brokerStream = null;
 	say('broker-stream', '');
+	delete $('broker-stream').dataset.ready;
 	setCredentials(null);
 	state.user = null;
 	state.orders.clear();
@@ -541,9 +558,11 @@ function renderFills() {
 function onBrokerEvent(ev) {
 	const d = ev.data;
 	if (typeof d !== 'object' || d === null) return;
-	if (ev.event === 'gap') {
-		loadOpenOrders();
-		loadFills();
+	if (ev.event === 'gap') return; // the stream ends; the reconnect reads orders and fills again
+	if (ev.event === 'ready') {
+		// the server subscribed this connection: events from here on arrive
+		const n = $('broker-stream');
+		n.dataset.ready = String(Number(n.dataset.ready || 0) + 1);
 		return;
 	}
 	if (ev.event !== 'execution') return;
