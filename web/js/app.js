@@ -24,7 +24,8 @@ const state = {
 	user: null,
 	orders: new Map(), // id (string) -> order
 	fills: new Map(), // execution id (string) -> fill
-	bookSeq: null,
+	bookSeq: null, // asOfSeq of the book shown
+	lastEventId: null, // of the market stream
 };
 
 // ---- small helpers -----------------------------------------------------------
@@ -115,6 +116,7 @@ async function selectSymbol(symbol, symbols = []) {
 		state.tickUnits = dec.toUnits(String(info.tickSize), state.scale);
 	}
 	chart.applyScale();
+	state.bookSeq = null;
 	$('trades').replaceChildren();
 	say('symbol-status', `loading ${symbol}…`);
 	if (state.symbolStream) state.symbolStream.stop();
@@ -147,6 +149,10 @@ async function loadBook() {
 }
 
 function renderBook(r) {
+	// the newest book wins: a snapshot read by GET may answer after a newer
+	// book event of the stream
+	if (r.asOfSeq != null && state.bookSeq != null && r.asOfSeq < state.bookSeq) return;
+	if (r.asOfSeq != null) state.bookSeq = r.asOfSeq;
 	const bids = (r.bids || []).slice(0, BOOK_DEPTH).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
 	const asks = (r.asks || []).slice(0, BOOK_DEPTH).map(([p, q]) => ({ p: String(p), q: BigInt(q) }));
 	let max = 1n;
@@ -320,7 +326,7 @@ function addTrade(t) {
 // a snapshot, then again after every batch that changed it), "increment" (the
 // batch's changes, order by order: the book event that follows has their sum),
 // "trade", "candle" (the current candle at 1 s, 1 min and 1 h after trades),
-// "gap" (events were lost: read everything again)
+// "gap" (events were lost; the stream ends and stream() reconnects)
 function onSymbolEvent(ev) {
 	const d = ev.data;
 	// ids are consecutive per stream: a jump is a lost event (the next book
