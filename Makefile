@@ -7,6 +7,7 @@
 #   make format  clang-format every C file
 #   make purity  check that daemon/core and daemon/pipeline do no I/O (also in make test)
 #   make fuzz    every fuzz target (fuzz/) for FUZZ_SECONDS (default 180) each
+#   make web     the web page's npm packages and vendored chart library (scripts/web.sh)
 
 MODULE_big = exchange
 OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
@@ -53,7 +54,7 @@ all:
 	$(MAKE) all
 endif
 
-.PHONY: start stop test chaos bench format daemon regresscheck isolationcheck unit unit-check \
+.PHONY: start stop test chaos bench format web daemon regresscheck isolationcheck unit unit-check \
 	install-check-prereq bench-programs fuzz fuzz-check purity
 
 # The SQL suites against the server in PGHOST/PGPORT (scripts/test.sh starts one).
@@ -91,6 +92,11 @@ daemon:
 
 start:
 	@bash scripts/start.sh
+
+# npm ci of web/package-lock.json (once per lock file) and lightweight-charts
+# vendored into web/vendor/; make start and make test run it
+web:
+	@bash scripts/web.sh
 
 stop:
 	@bash scripts/stop.sh

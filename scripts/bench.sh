@@ -219,3 +219,17 @@ else
 	DURATION=8 WARMUP=2 bash bench/fix.sh "$scratch"
 fi
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
+
+# The REST API (bench/rest.sh, bench/rest_load.c): POST /v1/order round trip
+# (p50, p99) and saturated orders/s, each against the SQL path (submit_order over
+# libpq) measured by the same client code in the same cluster; and the fan-out
+# of one symbol's stream to 1,000 subscribers: from submit_order's answer (the
+# batch committed) to the last subscriber's increment.
+scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
+scratches+=("$scratch")
+if $long; then
+	DURATION=30 WARMUP=5 ORDERS=100 bash bench/rest.sh "$scratch"
+else
+	DURATION=5 WARMUP=1 ORDERS=20 bash bench/rest.sh "$scratch"
+fi
+bash scripts/cluster.sh destroy "$scratch" >/dev/null

@@ -17,6 +17,10 @@ PACKAGES=(
 	clang-format               # make format (.clang-format)
 	pgbouncer                  # connection pooler in front of PostgreSQL (scripts/pgbouncer.sh)
 	libquickfix-dev g++        # an independent FIX initiator for the gateway's tests (regress/e2e/fix_client.cpp)
+	libmicrohttpd-dev          # HTTP/1.1 of the REST daemon (daemon/http/)
+	libssl-dev                 # SHA-256 of the REST daemon's credential cache (daemon/http/auth.c)
+	curl python3-jsonschema    # the REST tests: requests, and answers checked against docs/openapi.json
+	chromium                   # headless browser for the web page's test (regress/browser/, puppeteer-core)
 	gcc make
 )
 
@@ -26,6 +30,9 @@ for p in "${PACKAGES[@]}"; do
 		missing+=("$p")
 	fi
 done
+# node and npm for the web page's build (scripts/web.sh): Debian's nodejs and
+# npm, unless a node with npm is already installed (e.g. from another source)
+command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2

@@ -22,7 +22,7 @@ set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/build/fuzz
-ALL_TARGETS=(frame request batch wallets replay snapshot books feed jsonkv fix)
+ALL_TARGETS=(frame request batch wallets replay snapshot books feed jsonkv fix rest)
 CHECK=0
 MERGE=0
 SECONDS_SET=""

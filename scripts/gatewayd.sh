@@ -36,12 +36,13 @@ port=${PGX_FIX_PORT:-9878}
 # shellcheck disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/lib/owner.sh"
 
-# pid, running, stop_daemon
+# pid, running, stop_daemon; logon_db_setup
 # shellcheck disable=SC1091
 . scripts/lib/daemon.sh
+# shellcheck disable=SC1091
+. scripts/lib/logon_db.sh
 
 setup() {
-	local hba
 	psql -X -q -v ON_ERROR_STOP=1 -d "$PGDATABASE" <<'SQL'
 SET client_min_messages = warning;
 DO $$ BEGIN
@@ -51,16 +52,7 @@ DO $$ BEGIN
 END $$;
 GRANT exchange_engine TO gatewayd;
 SQL
-	if ! psql -X -Atq -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'pgx_fix_logon'" | grep -q 1; then
-		psql -X -q -d postgres -c "CREATE DATABASE pgx_fix_logon"
-		psql -X -q -d postgres -c "COMMENT ON DATABASE pgx_fix_logon IS 'Empty: the FIX gateway checks a Logon by connecting here as the broker role with its password (scram-sha-256 in pg_hba.conf).'"
-	fi
-	hba=$(psql -X -Atq -d postgres -c "SHOW hba_file")
-	if ! grep -q '^local pgx_fix_logon ' "$hba"; then
-		{ echo "local pgx_fix_logon all scram-sha-256"; cat "$hba"; } >"$hba.new"
-		cat "$hba.new" >"$hba" && rm -f "$hba.new"
-		psql -X -q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
-	fi
+	logon_db_setup
 	write_port
 }
 

@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 home=${PGX_HOME:-$(pwd)/.exchange}
 
 bash scripts/deps.sh
+bash scripts/web.sh
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 make -s >/dev/null
-make -s -C daemon matchd gatewayd >/dev/null
+make -s -C daemon matchd gatewayd httpd >/dev/null
 $SUDO make -s install >/dev/null
 
 bash scripts/cluster.sh start "$home"
@@ -74,6 +75,11 @@ SQL
 grep -q '^export PGX_DEMO_PASSWORD=' "$home/env" ||
 	echo "export PGX_DEMO_PASSWORD=$PGX_DEMO_PASSWORD" >>"$home/env"
 bash scripts/gatewayd.sh start "$home" >/dev/null
+# REST (docs/rest.md): the demo brokers may be acted for by pgx-httpd (Basic
+# with PGX_DEMO_PASSWORD, or an API key from exchange.issue_api_key)
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 \
+	-c "SELECT exchange.rest_enable(b::regrole) FROM (VALUES ('demo_broker_a'), ('demo_broker_b')) AS v(b)"
+bash scripts/httpd.sh start "$home" >/dev/null
 # shellcheck disable=SC1091
 . "$home/env"
 
@@ -84,6 +90,11 @@ pgexchange is running.
   version:  $(psql -X -Atqc "SELECT extversion FROM pg_extension WHERE extname = 'exchange'") of the exchange extension in database $PGDATABASE
   matchd:   $(bash scripts/matchd.sh status "$home")  (log: $home/matchd.log)
   gatewayd: $(bash scripts/gatewayd.sh status "$home")  (log: $home/gatewayd.log)
+  REST:     $(bash scripts/httpd.sh status "$home")  (log: $home/httpd.log)
+            http://127.0.0.1:$PGX_HTTP_PORT/ (the page), API under /v1 (docs/rest.md), e.g.
+            curl -u demo_broker_a:\$PGX_DEMO_PASSWORD -H 'Content-Type: application/json' \
+              -d '{"account":"DEMO-A1","symbol":"AAPL","side":"buy","quantity":100,"price":"189.50"}' \
+              http://127.0.0.1:$PGX_HTTP_PORT/v1/order
   demo:     symbols AAPL MSFT BRK.B; accounts DEMO-A1 DEMO-A2 (role demo_broker_a), DEMO-B1 (demo_broker_b)
             psql -c "SET ROLE demo_broker_a; SELECT * FROM exchange.submit_order('DEMO-A1', 'AAPL', 'buy', 100, 189.50)"
   FIX 4.4:  127.0.0.1:$PGX_FIX_PORT, SenderCompID DEMO_BROKER_A or DEMO_BROKER_B, TargetCompID PGX,

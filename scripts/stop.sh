@@ -7,8 +7,9 @@ if [ ! -d "$home/data" ]; then
 	echo "nothing to stop: no stack in $home"
 	exit 0
 fi
-# the gateway first (its message store writes what is queued), then matchd:
-# it commits what is pending before the database goes away
+# the gateways first (the FIX one's message store writes what is queued), then
+# matchd: it commits what is pending before the database goes away
+[ -f "$home/env" ] && bash scripts/httpd.sh stop "$home" >/dev/null
 [ -f "$home/env" ] && bash scripts/gatewayd.sh stop "$home" >/dev/null
 [ -f "$home/env" ] && bash scripts/matchd.sh stop "$home" >/dev/null
 bash scripts/cluster.sh stop "$home"

@@ -52,6 +52,8 @@ count_tap() {
 }
 
 bash scripts/deps.sh || { echo "dependencies could not be installed"; echo "0 passed, 1 failed"; exit 1; }
+# the web page's npm packages (its browser test needs them: regress/e2e/web_page.sh)
+bash scripts/web.sh >"$logs/web-build.log" 2>&1 || broken web-build "$logs/web-build.log"
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -105,6 +107,11 @@ if [ -f scripts/fuzz.sh ]; then
 	[ "$f" -gt 0 ] && grep -E 'FAIL|crash|leak|timeout|ERROR' "$fuzz_log" | head -20
 	count fuzz "$p" "$f"
 fi
+
+# ---- the web page's JavaScript units (node --test; the page itself: e2e web_page) ----
+web_log=$logs/web-unit.log
+node --test --test-reporter=tap regress/browser/decimal_test.mjs >"$web_log" 2>&1
+count_tap web-unit "$web_log" $?
 
 # ---- a throwaway cluster for the SQL suites ---------------------------------
 scratch=$(mktemp -d /tmp/pgx-test.XXXXXX)

@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(121);
+SELECT plan(129);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -85,8 +85,15 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
           '(kind = ''trade''::exchange.event_kind)', 'the trade index holds trades only');
 SELECT col_type_is('exchange', 'symbols', 'book_version', 'bigint', 'symbols.book_version');
 SELECT col_not_null('exchange', 'symbols', 'book_version', 'book_version is never NULL');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.7',
-          'CREATE EXTENSION installs version 1.7');
+-- the REST API (1.8): API keys stored as their hash, the daemon's group role
+SELECT has_table('exchange', 'api_keys', 'table exchange.api_keys');
+SELECT col_type_is('exchange', 'api_keys', 'key_hash', 'bytea', 'an API key is stored as its SHA-256');
+SELECT has_function('exchange', f, 'function exchange.' || f)
+  FROM unnest(ARRAY['rest_enable', 'rest_disable', 'issue_api_key', 'revoke_api_key',
+                    'api_key_broker']) f;
+SELECT has_role('exchange_rest', 'role exchange_rest (the REST daemon)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.8',
+          'CREATE EXTENSION installs version 1.8');
 SELECT is(
     (SELECT pg_get_function_result('exchange.submit_orders(exchange.order_request[])'::regprocedure)),
     'TABLE(ordinal integer, id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text, sqlstate text, message text)',

@@ -1,7 +1,7 @@
 -- pgTAP: who may do what.  The journal is written only through the sequencer
 -- functions, and only by exchange_engine; PUBLIC may do nothing.
 BEGIN;
-SELECT plan(87);
+SELECT plan(109);
 
 SELECT has_role(r) FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker',
                                      'exchange_compliance', 'exchange_dba']) r;
@@ -70,6 +70,27 @@ SELECT function_privs_are('exchange', 'executions', ARRAY['text', 'bigint', 'tim
 SELECT table_privs_are('exchange', 'execution_log', r, ARRAY['SELECT'], r || ' reads execution_log, no more')
   FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker', 'exchange_compliance', 'exchange_dba']) r;
 
+-- the REST API (1.8): keys and rest_enable for the admin, the key check for
+-- the REST daemon's role only, the keys' table for no broker
+SELECT function_privs_are('exchange', f.name, f.args, 'exchange_admin', ARRAY['EXECUTE'],
+    'the admin may call ' || f.name)
+  FROM (VALUES ('rest_enable', ARRAY['regrole']), ('rest_disable', ARRAY['regrole']),
+               ('issue_api_key', ARRAY['regrole', 'text']), ('revoke_api_key', ARRAY['text'])) f(name, args);
+SELECT function_privs_are('exchange', f.name, f.args, 'exchange_broker', ARRAY[]::text[],
+    'a broker may not call ' || f.name)
+  FROM (VALUES ('rest_enable', ARRAY['regrole']), ('rest_disable', ARRAY['regrole']),
+               ('issue_api_key', ARRAY['regrole', 'text']), ('revoke_api_key', ARRAY['text']),
+               ('api_key_broker', ARRAY['text'])) f(name, args);
+SELECT function_privs_are('exchange', 'api_key_broker', ARRAY['text'], r, ARRAY[]::text[],
+    r || ' may not check API keys')
+  FROM unnest(ARRAY['exchange_admin', 'exchange_compliance']) r;
+SELECT function_privs_are('exchange', 'api_key_broker', ARRAY['text'], 'exchange_rest', ARRAY['EXECUTE'],
+    'the REST daemon checks API keys');
+SELECT table_privs_are('exchange', 'api_keys', r, ARRAY[]::text[], r || ' cannot read the API keys')
+  FROM unnest(ARRAY['exchange_broker', 'exchange_rest']) r;
+SELECT function_privs_are('exchange', 'submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text'],
+    'exchange_rest', ARRAY[]::text[], 'the REST daemon cannot enter orders as itself');
+
 -- try it: login roles in each group
 CREATE ROLE tap_engine LOGIN IN ROLE exchange_engine;
 CREATE ROLE tap_compliance LOGIN IN ROLE exchange_compliance;
@@ -83,6 +104,28 @@ SELECT throws_ok($$INSERT INTO exchange.journal (stream, seq, idx, epoch, tradin
 SELECT throws_ok($$SELECT exchange.append_batch(1, 1, 1, exchange.encode_batch(ARRAY[exchange.make_record(1, 0, 'market_open')]))$$,
                  '42501', NULL, 'compliance cannot call append_batch');
 SELECT lives_ok($$SELECT count(*) FROM exchange.journal$$, 'compliance reads the journal');
+RESET ROLE;
+
+-- an API key: issued for a broker (which rest_enable makes a role the REST
+-- daemon may SET ROLE to), checked by its hash, revoked
+CREATE ROLE tap_admin LOGIN IN ROLE exchange_admin;
+SET ROLE tap_admin;
+SELECT throws_ok($$SELECT exchange.issue_api_key('tap_compliance')$$, '22023', NULL,
+                 'an API key only for a broker role');
+CREATE TEMP TABLE tap_key AS SELECT * FROM exchange.issue_api_key('tap_broker', 'tap');
+GRANT SELECT ON tap_key TO PUBLIC;
+RESET ROLE;
+SELECT ok(pg_has_role('exchange_rest', 'tap_broker', 'MEMBER'), 'issue_api_key enabled the broker for REST');
+SELECT ok(NOT pg_has_role('exchange_rest', 'tap_broker', 'USAGE'), 'exchange_rest holds none of the broker''s privileges');
+SET ROLE exchange_rest;
+SELECT is(exchange.api_key_broker((SELECT api_key FROM tap_key)), 'tap_broker'::name, 'the key maps to its broker');
+SELECT is(exchange.api_key_broker((SELECT api_key FROM tap_key) || 'x'), NULL, 'another key maps to no one');
+RESET ROLE;
+SET ROLE tap_admin;
+SELECT ok(exchange.revoke_api_key((SELECT key_id FROM tap_key)), 'the admin revokes the key');
+RESET ROLE;
+SET ROLE exchange_rest;
+SELECT is(exchange.api_key_broker((SELECT api_key FROM tap_key)), NULL, 'a revoked key maps to no one');
 RESET ROLE;
 
 -- the module defines its settings when loaded; a broker's SET must meet the real one
