@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -711,6 +712,23 @@ main(int argc, char **argv)
 	}
 	if (load_openapi() < 0)
 		return 1;
+	{
+		/* a connection is a socket, a stream also a thread: take what the hard limit
+		 * allows */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+		{
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < (rlim_t)opt.max_conns + 256)
+			mlog(LOG_WARN,
+			     "open files limited to %llu: fewer than --max-connections %u can be "
+			     "served",
+			     (unsigned long long)rl.rlim_cur, opt.max_conns);
+	}
 	/* every thread started from here blocks them: main waits for them in sigwait */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
