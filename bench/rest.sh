@@ -8,8 +8,10 @@
 #   2. saturated: $CONNS connections closed loop, both paths (orders/s);
 #   3. SSE fan-out: $SUBS subscribers of the symbol's market stream, $ORDERS
 #      orders one at a time: from submit_order's answer (its batch committed)
-#      to the last subscriber's increment.
+#      to the last subscriber's increment; the same to one subscriber first
+#      (the baseline).
 #   bash bench/rest.sh DIR     (DIR: a scratch directory; scripts/bench.sh gives one)
+# FANOUT_ONLY=1: only 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$1
@@ -47,18 +49,22 @@ status=0
 load=build/bench/rest_load
 common=(--duration "$duration" --warmup "$warmup")
 out=$dir/rest_bench.out
-{
+[ -n "${FANOUT_ONLY:-}" ] || {
 	$load orders --mode http --connections 1 --name rest_order_rtt "${common[@]}" || status=1
 	$load orders --mode sql --connections 1 --name sql_order_rtt "${common[@]}" || status=1
 	$load orders --mode http --connections "$conns" --name rest_order_saturated "${common[@]}" || status=1
 	$load orders --mode sql --connections "$conns" --name sql_order_saturated "${common[@]}" || status=1
 } | tee "$out"
 v() { awk -v k="$1" '$1 == "BENCH" && $2 == k {print $3}' "$out"; }
-awk -v a="$(v rest_order_rtt_p50_us)" -v b="$(v sql_order_rtt_p50_us)" \
+[ -n "${FANOUT_ONLY:-}" ] || awk -v a="$(v rest_order_rtt_p50_us)" -v b="$(v sql_order_rtt_p50_us)" \
 	-v c="$(v rest_order_saturated_orders_per_s)" -v d="$(v sql_order_saturated_orders_per_s)" 'BEGIN {
 	if (b > 0) printf "BENCH rest_vs_sql_rtt_p50_ratio %.2f x\n", a / b
 	if (d > 0) printf "BENCH rest_vs_sql_saturated_ratio %.2f x\n", c / d }'
-PGOPTIONS="-c rest.account=RL999" $load fanout --subscribers "$subs" --orders "$orders" || status=1
+# the fan-out's baseline: the same orders to one subscriber
+PGOPTIONS="-c rest.account=RL999" $load fanout --subscribers 1 --orders "$orders" | tee -a "$out" || status=1
+PGOPTIONS="-c rest.account=RL999" $load fanout --subscribers "$subs" --orders "$orders" | tee -a "$out" || status=1
+awk -v a="$(v "rest_sse_fanout_${subs}_p50_ms")" -v b="$(v rest_sse_fanout_1_p50_ms)" 'BEGIN {
+	if (b > 0) printf "BENCH rest_sse_fanout_vs_one_p50_ratio %.1f x\n", a / b }'
 bash scripts/httpd.sh stop "$dir" >/dev/null || status=1
 bash scripts/matchd.sh stop "$dir" >/dev/null || status=1
 exit "$status"

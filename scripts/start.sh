@@ -91,10 +91,8 @@ pgexchange is running.
   matchd:   $(bash scripts/matchd.sh status "$home")  (log: $home/matchd.log)
   gatewayd: $(bash scripts/gatewayd.sh status "$home")  (log: $home/gatewayd.log)
   REST:     $(bash scripts/httpd.sh status "$home")  (log: $home/httpd.log)
-            http://127.0.0.1:$PGX_HTTP_PORT/ (the page), API under /v1 (docs/rest.md), e.g.
-            curl -u demo_broker_a:\$PGX_DEMO_PASSWORD -H 'Content-Type: application/json' \
-              -d '{"account":"DEMO-A1","symbol":"AAPL","side":"buy","quantity":100,"price":"189.50"}' \
-              http://127.0.0.1:$PGX_HTTP_PORT/v1/order
+            http://127.0.0.1:$PGX_HTTP_PORT/ (the page), API under /v1 (docs/rest.md), one order:
+            curl -u demo_broker_a:\$PGX_DEMO_PASSWORD -H 'Content-Type: application/json' -d '{"account":"DEMO-A1","symbol":"AAPL","side":"buy","quantity":100,"price":"189.50"}' http://127.0.0.1:$PGX_HTTP_PORT/v1/order
   demo:     symbols AAPL MSFT BRK.B; accounts DEMO-A1 DEMO-A2 (role demo_broker_a), DEMO-B1 (demo_broker_b)
             psql -c "SET ROLE demo_broker_a; SELECT * FROM exchange.submit_order('DEMO-A1', 'AAPL', 'buy', 100, 189.50)"
   FIX 4.4:  127.0.0.1:$PGX_FIX_PORT, SenderCompID DEMO_BROKER_A or DEMO_BROKER_B, TargetCompID PGX,

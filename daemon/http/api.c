@@ -195,6 +195,21 @@ check_int(http_answer *a, const char *v, const char *name, int64_t max)
 	return -1;
 }
 
+/* the query's arguments are among allowed and symbol is given and well formed: it, else
+ * NULL */
+static const char *
+symbol_arg(const api_request *rq, http_answer *a, const char *const *allowed)
+{
+	const char *symbol;
+
+	if (api_check_args(rq, allowed, a) < 0)
+		return NULL;
+	symbol = api_arg(rq, "symbol");
+	if (need(a, symbol, "symbol") < 0 || check_name(a, symbol, "symbol", SYMBOL_MAX) < 0)
+		return NULL;
+	return symbol;
+}
+
 /* ---- orders ------------------------------------------------------------------ */
 
 #define ORDER_ROW_JSON                                                                   \
@@ -345,10 +360,7 @@ orders_open(const api_request *rq, http_answer *a)
 	static const char *const allowed[] = {"symbol", NULL};
 	const char *p[1];
 
-	if (api_check_args(rq, allowed, a) < 0)
-		return;
-	p[0] = api_arg(rq, "symbol");
-	if (need(a, p[0], "symbol") < 0 || check_name(a, p[0], "symbol", SYMBOL_MAX) < 0)
+	if ((p[0] = symbol_arg(rq, a, allowed)) == NULL)
 		return;
 	run(rq, a,
 	    "SELECT json_build_object('symbol', $1::text, 'orders', coalesce(json_agg("
@@ -371,12 +383,10 @@ executions(const api_request *rq, http_answer *a)
 	const char *p[4];
 	char t1[64], t2[64];
 
-	if (api_check_args(rq, allowed, a) < 0)
+	if ((p[0] = symbol_arg(rq, a, allowed)) == NULL)
 		return;
-	p[0] = api_arg(rq, "symbol");
 	p[1] = api_arg(rq, "orderId");
-	if (need(a, p[0], "symbol") < 0 || check_name(a, p[0], "symbol", SYMBOL_MAX) < 0 ||
-	    check_int(a, p[1], "orderId", INT64_MAX) < 0 ||
+	if (check_int(a, p[1], "orderId", INT64_MAX) < 0 ||
 	    check_time(a, api_arg(rq, "startTime"), "startTime", t1, sizeof(t1), &p[2]) < 0 ||
 	    check_time(a, api_arg(rq, "endTime"), "endTime", t2, sizeof(t2), &p[3]) < 0)
 		return;
@@ -460,10 +470,7 @@ book_l1(const api_request *rq, http_answer *a)
 	static const char *const allowed[] = {"symbol", NULL};
 	const char *p[1];
 
-	if (api_check_args(rq, allowed, a) < 0)
-		return;
-	p[0] = api_arg(rq, "symbol");
-	if (need(a, p[0], "symbol") < 0 || check_name(a, p[0], "symbol", SYMBOL_MAX) < 0)
+	if ((p[0] = symbol_arg(rq, a, allowed)) == NULL)
 		return;
 	run(rq, a,
 	    "SELECT json_build_object('symbol', $1::text, "
@@ -498,11 +505,7 @@ book_l2(const api_request *rq, http_answer *a)
 	static const char *const allowed[] = {"symbol", "depth", NULL};
 	const char *p[2];
 
-	if (api_check_args(rq, allowed, a) < 0)
-		return;
-	p[0] = api_arg(rq, "symbol");
-	if (need(a, p[0], "symbol") < 0 || check_name(a, p[0], "symbol", SYMBOL_MAX) < 0 ||
-	    (p[1] = depth_arg(rq, a)) == NULL)
+	if ((p[0] = symbol_arg(rq, a, allowed)) == NULL || (p[1] = depth_arg(rq, a)) == NULL)
 		return;
 	run(rq, a,
 	    "SELECT json_build_object('symbol', $1::text, "
@@ -522,11 +525,7 @@ book_l3(const api_request *rq, http_answer *a)
 	static const char *const allowed[] = {"symbol", "depth", NULL};
 	const char *p[2];
 
-	if (api_check_args(rq, allowed, a) < 0)
-		return;
-	p[0] = api_arg(rq, "symbol");
-	if (need(a, p[0], "symbol") < 0 || check_name(a, p[0], "symbol", SYMBOL_MAX) < 0 ||
-	    (p[1] = depth_arg(rq, a)) == NULL)
+	if ((p[0] = symbol_arg(rq, a, allowed)) == NULL || (p[1] = depth_arg(rq, a)) == NULL)
 		return;
 	run(rq, a,
 	    "SELECT json_build_object('symbol', $1::text, "
@@ -558,10 +557,7 @@ candles(const api_request *rq, http_answer *a)
 	char t1[64], t2[64], res[24];
 	int64_t secs;
 
-	if (api_check_args(rq, allowed, a) < 0)
-		return;
-	p[0] = api_arg(rq, "symbol");
-	if (need(a, p[0], "symbol") < 0 || check_name(a, p[0], "symbol", SYMBOL_MAX) < 0 ||
+	if ((p[0] = symbol_arg(rq, a, allowed)) == NULL ||
 	    need(a, api_arg(rq, "resolution"), "resolution") < 0)
 		return;
 	if (!param_resolution(api_arg(rq, "resolution"), &secs))

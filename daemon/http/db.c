@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "log.h"
@@ -18,10 +19,13 @@ typedef struct
 	char role[DB_ROLE_MAX];
 	PGconn *idle[DB_IDLE_MAX];
 	int nidle;
+	int nopen; /* idle and in use */
 	bool used;
 } pool;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t returned = PTHREAD_COND_INITIALIZER;
+static int max_open = 32;
 static pool pools[DB_POOLS];
 static char *base_conninfo;
 static int max_idle = 4;
@@ -29,8 +33,10 @@ static int stmt_timeout_ms;
 static unsigned long n_opened, n_reused;
 
 void
-db_init(const char *conninfo, int max_idle_per_role, int statement_timeout_ms)
+db_init(const char *conninfo, int max_idle_per_role, int max_open_per_role,
+        int statement_timeout_ms)
 {
+	max_open = max_open_per_role < 1 ? 1 : max_open_per_role;
 	base_conninfo = strdup(conninfo);
 	max_idle = max_idle_per_role < 1             ? 1
 	           : max_idle_per_role > DB_IDLE_MAX ? DB_IDLE_MAX
@@ -70,6 +76,7 @@ find_pool(const char *role, bool create)
 	snprintf(free_slot->role, sizeof(free_slot->role), "%s", role);
 	free_slot->used = true;
 	free_slot->nidle = 0;
+	free_slot->nopen = 0;
 	return free_slot;
 }
 
@@ -99,6 +106,19 @@ copy_error(PGresult *r, char sqlstate[6], char *msg, size_t size)
 	snprintf(msg, size, "%s", m ? m : "error");
 }
 
+/* one connection of role less: a waiter may open one */
+static void
+closed(const char *role)
+{
+	pool *p;
+
+	pthread_mutex_lock(&mu);
+	if ((p = find_pool(role, false)) != NULL && p->nopen > 0)
+		p->nopen--;
+	pthread_cond_broadcast(&returned);
+	pthread_mutex_unlock(&mu);
+}
+
 PGconn *
 db_take(const char *role, char sqlstate[6], char *msg, size_t size)
 {
@@ -107,18 +127,41 @@ db_take(const char *role, char sqlstate[6], char *msg, size_t size)
 	PGresult *r;
 	char setup[256];
 
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
 	pthread_mutex_lock(&mu);
-	if ((p = find_pool(role, false)) != NULL && p->nidle > 0)
+	if ((p = find_pool(role, true)) == NULL)
+	{
+		pthread_mutex_unlock(&mu);
+		snprintf(sqlstate, 6, "53300");
+		snprintf(msg, size, "too many broker roles at once");
+		return NULL;
+	}
+	/* at most max_open connections a role: the others wait for one (backpressure) */
+	while (p->nidle == 0 && p->nopen >= max_open)
+		if (pthread_cond_timedwait(&returned, &mu, &until) != 0)
+		{
+			pthread_mutex_unlock(&mu);
+			snprintf(sqlstate, 6, "53300");
+			snprintf(msg, size, "all %d connections of the role are busy", max_open);
+			return NULL;
+		}
+	if (p->nidle > 0)
 	{
 		c = p->idle[--p->nidle];
 		n_reused++;
 	}
+	else
+		p->nopen++;
 	pthread_mutex_unlock(&mu);
 	if (c != NULL)
 		return c;
 	if ((c = db_connect_plain(msg, size)) == NULL)
 	{
 		snprintf(sqlstate, 6, "08006");
+		closed(role);
 		return NULL;
 	}
 	if (role[0] != '\0')
@@ -130,6 +173,7 @@ db_take(const char *role, char sqlstate[6], char *msg, size_t size)
 			snprintf(sqlstate, 6, "22023");
 			snprintf(msg, size, "bad role name");
 			PQfinish(c);
+			closed(role);
 			return NULL;
 		}
 		snprintf(setup, sizeof(setup), "SET ROLE %s", id);
@@ -145,6 +189,7 @@ db_take(const char *role, char sqlstate[6], char *msg, size_t size)
 				    role);
 			PQclear(r);
 			PQfinish(c);
+			closed(role);
 			return NULL;
 		}
 		PQclear(r);
@@ -170,6 +215,7 @@ db_give(const char *role, PGconn *c)
 	if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE)
 	{
 		PQfinish(c);
+		closed(role);
 		return;
 	}
 	pthread_mutex_lock(&mu);
@@ -178,10 +224,14 @@ db_give(const char *role, PGconn *c)
 	{
 		p->idle[p->nidle++] = c;
 		c = NULL;
+		pthread_cond_broadcast(&returned);
 	}
 	pthread_mutex_unlock(&mu);
 	if (c != NULL)
+	{
 		PQfinish(c);
+		closed(role);
+	}
 }
 
 void

@@ -8,7 +8,9 @@
  * every order runs as that role and row-level security is the one guard.
  * Anonymous requests (public market data) run on connections that kept the
  * daemon's own role (pool ""), which may read the book's top and levels,
- * candles and symbols only.  Thread-safe.
+ * candles and symbols only.  A role has at most --pool-max connections at
+ * once: a burst of requests queues for them instead of exhausting
+ * PostgreSQL's max_connections.  Thread-safe.
  */
 #ifndef HTTPD_DB_H
 #define HTTPD_DB_H
@@ -20,7 +22,12 @@
 
 #define DB_ROLE_MAX 64
 
-void db_init(const char *conninfo, int max_idle_per_role, int statement_timeout_ms);
+/*
+ * max_idle_per_role: idle connections kept; max_open_per_role: connections a
+ * role may have at once (a request beyond waits up to 5 s for one, then 503).
+ */
+void db_init(const char *conninfo, int max_idle_per_role, int max_open_per_role,
+             int statement_timeout_ms);
 void db_shutdown(void);
 
 /*

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -43,7 +44,7 @@ typedef struct
 	size_t max_body, max_header;
 	unsigned max_conns, per_ip;
 	unsigned idle_timeout, request_deadline;
-	int auth_cache, pool, stmt_timeout_ms, sse_keepalive, sse_queue, sse_sndbuf;
+	int auth_cache, pool, pool_max, stmt_timeout_ms, sse_keepalive, sse_queue, sse_sndbuf;
 } options;
 
 static options opt = {
@@ -59,6 +60,7 @@ static options opt = {
     .request_deadline = 10,
     .auth_cache = 10,
     .pool = 8,
+    .pool_max = 32,
     .stmt_timeout_ms = 10000,
     .sse_keepalive = 10,
     .sse_queue = 1024,
@@ -541,6 +543,9 @@ usage(FILE *f)
 	    "0 off)\n"
 	    "  --pool N                 idle PostgreSQL connections kept per broker (default "
 	    "8)\n"
+	    "  --pool-max N             connections per broker at once; more requests wait "
+	    "up\n"
+	    "                           to 5 s for one, then 503 (default 32)\n"
 	    "  --statement-timeout MS   statement_timeout of the daemon's queries (default "
 	    "10000)\n"
 	    "  --sse-keepalive S        a comment line on an idle stream every S seconds "
@@ -587,6 +592,7 @@ main(int argc, char **argv)
 	    {"request-deadline", required_argument, NULL, 'D'},
 	    {"auth-cache", required_argument, NULL, 'A'},
 	    {"pool", required_argument, NULL, 'P'},
+	    {"pool-max", required_argument, NULL, 'X'},
 	    {"statement-timeout", required_argument, NULL, 'S'},
 	    {"sse-keepalive", required_argument, NULL, 'K'},
 	    {"sse-queue", required_argument, NULL, 'Q'},
@@ -653,6 +659,9 @@ main(int argc, char **argv)
 			case 'P':
 				ok = num_arg(optarg, 1, 32, &v), opt.pool = (int)v;
 				break;
+			case 'X':
+				ok = num_arg(optarg, 1, 10000, &v), opt.pool_max = (int)v;
+				break;
 			case 'S':
 				ok = num_arg(optarg, 0, 86400000, &v), opt.stmt_timeout_ms = (int)v;
 				break;
@@ -703,13 +712,30 @@ main(int argc, char **argv)
 	}
 	if (load_openapi() < 0)
 		return 1;
+	{
+		/* a connection is a socket, a stream also a thread: take what the hard limit
+		 * allows */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+		{
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < (rlim_t)opt.max_conns + 256)
+			mlog(LOG_WARN,
+			     "open files limited to %llu: fewer than --max-connections %u can be "
+			     "served",
+			     (unsigned long long)rl.rlim_cur, opt.max_conns);
+	}
 	/* every thread started from here blocks them: main waits for them in sigwait */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	db_init(opt.conninfo, opt.pool, opt.stmt_timeout_ms);
+	db_init(opt.conninfo, opt.pool, opt.pool_max, opt.stmt_timeout_ms);
 	auth_init(opt.auth_conninfo, opt.auth_cache);
 	if (stream_start(opt.sse_keepalive, opt.sse_queue, msg, sizeof(msg)) < 0)
 		return mlog(LOG_ERROR, "%s", msg), 1;

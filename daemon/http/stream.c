@@ -318,7 +318,8 @@ static const char BOOK_SQL[] =
 static const char CANDLE_SQL[] =
     "SELECT json_build_object('symbol', $1::text, 'candles', coalesce(json_agg("
     "json_build_object('resolution', r, 'timestamp', to_char(c.bucket_start AT TIME ZONE "
-    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'timestampMs', floor(extract(epoch FROM "
+    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'timestampMs', floor(extract(epoch "
+    "FROM "
     "c.bucket_start) * 1000)::bigint, 'open', c.open::text, 'high', c.high::text, 'low', "
     "c.low::text, 'close', c.close::text, 'volume', c.volume, 'tradeCount', "
     "c.trade_count) "
