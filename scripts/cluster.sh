@@ -126,6 +126,10 @@ case $cmd in
 		if [ -f "$dir/gatewayd.pid" ]; then
 			kill -KILL "$(cat "$dir/gatewayd.pid")" 2>/dev/null || true
 		fi
+		# a REST server beside it (scripts/httpd.sh)
+		if [ -f "$dir/httpd.pid" ]; then
+			kill -KILL "$(cat "$dir/httpd.pid")" 2>/dev/null || true
+		fi
 		# and a PgBouncer in front of it (scripts/pgbouncer.sh)
 		if [ -f "$dir/pgbouncer/pgbouncer.pid" ]; then
 			kill -KILL "$(cat "$dir/pgbouncer/pgbouncer.pid")" 2>/dev/null || true

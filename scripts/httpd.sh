@@ -28,15 +28,9 @@ pidfile=$dir/httpd.pid
 log=$dir/httpd.log
 port=${PGX_HTTP_PORT:-8080}
 
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u pgexchange -- "$@"
-	else
-		"$@"
-	fi
-}
-
-# pid, running, stop_daemon; logon_db_setup
+# as_owner; pid, running, stop_daemon; logon_db_setup
+# shellcheck disable=SC1091
+. scripts/lib/owner.sh
 # shellcheck disable=SC1091
 . scripts/lib/daemon.sh
 # shellcheck disable=SC1091

@@ -244,18 +244,15 @@ content_type_of(const char *path)
 	    {".js", "text/javascript; charset=utf-8"},
 	    {".mjs", "text/javascript; charset=utf-8"},
 	    {".css", "text/css; charset=utf-8"},
-	    {".json", "application/json"},
 	    {".svg", "image/svg+xml"},
 	    {".png", "image/png"},
 	    {".ico", "image/x-icon"},
-	    {".map", "application/json"},
-	    {".txt", "text/plain; charset=utf-8"},
 	};
 
 	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(dot, types[i].ext) == 0)
 			return types[i].type;
-	return "application/octet-stream";
+	return NULL;
 }
 
 static enum MHD_Result
@@ -278,6 +275,13 @@ serve_static(struct MHD_Connection *c, const char *url)
 			return send_error(c, 404, NULL, "no such file");
 	if (strstr(rel, "..") || strstr(rel, "/.") || rel[0] == '.' || rel[0] == '/')
 		return send_error(c, 404, NULL, "no such file");
+	/*
+	 * Only the page's own files: web/ also holds the build's node_modules and
+	 * package files, which are not the page's to give away.  A directory
+	 * answers with its index.html; any other name must have a web file's type.
+	 */
+	if (strncmp(rel, "node_modules", 12) == 0 || strstr(rel, "/node_modules"))
+		return send_error(c, 404, NULL, "no such file");
 	if (snprintf(path, sizeof(path), "%s/%s", opt.static_dir, rel) >= (int)sizeof(path))
 		return send_error(c, 404, NULL, "no such file");
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -286,6 +290,8 @@ serve_static(struct MHD_Connection *c, const char *url)
 			return send_error(c, 404, NULL, "no such file");
 		strcat(path, "/index.html");
 	}
+	if (content_type_of(path) == NULL)
+		return send_error(c, 404, NULL, "no such file");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 ||
 	    !S_ISREG(st.st_mode))
 	{

@@ -9,6 +9,11 @@ trap 'bash scripts/cluster.sh destroy "$home" >/dev/null 2>&1 || true' EXIT
 export PGX_HOME=$home
 
 fail() { echo "FAIL: $*"; exit 1; }
+# the gateways on ports nothing else holds (a developer's own make start has the defaults)
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PGX_FIX_PORT=$(free_port)
+PGX_HTTP_PORT=$(free_port)
+export PGX_FIX_PORT PGX_HTTP_PORT
 
 PGX_HOME=$home make -s start >"$home.start1" 2>&1 || { cat "$home.start1"; fail "make start"; }
 grep -q 'pgexchange is running' "$home.start1" || fail "start did not say it is running"
@@ -24,7 +29,11 @@ done
 	[ "$v" = "$want" ] || fail "extension version '$v', expected '$want'"
 	bash scripts/matchd.sh status "$home" >/dev/null || fail "matchd is not running after make start"
 	bash scripts/gatewayd.sh status "$home" >/dev/null || fail "gatewayd is not running after make start"
-	grep -q '^export PGX_FIX_PORT=' "$home/env" || fail "env lacks PGX_FIX_PORT"
+	grep -q "^export PGX_FIX_PORT=$PGX_FIX_PORT$" "$home/env" || fail "env lacks PGX_FIX_PORT"
+	bash scripts/httpd.sh status "$home" >/dev/null || fail "pgx-httpd is not running after make start"
+	grep -q "^export PGX_HTTP_PORT=$PGX_HTTP_PORT$" "$home/env" || fail "env lacks PGX_HTTP_PORT"
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PGX_HTTP_PORT/")" = 200 ] ||
+		fail "the web page is not served"
 	grep -q '^export PGX_DEMO_PASSWORD=' "$home/env" || fail "env lacks PGX_DEMO_PASSWORD"
 	grep -q "Password $PGX_DEMO_PASSWORD" "$home.start1" || fail "make start did not print the demo password"
 	f=$(psql -X -Atqc "SELECT string_agg(sender_comp_id || '>' || target_comp_id || ':' || broker, ' ' ORDER BY 1) FROM exchange.fix_sessions")
@@ -43,6 +52,7 @@ PGX_HOME=$home make -s stop >/dev/null 2>&1 || fail "make stop"
 bash scripts/cluster.sh status "$home" >/dev/null 2>&1 && fail "still running after stop"
 bash scripts/matchd.sh status "$home" >/dev/null 2>&1 && fail "matchd still running after stop"
 bash scripts/gatewayd.sh status "$home" >/dev/null 2>&1 && fail "gatewayd still running after stop"
+bash scripts/httpd.sh status "$home" >/dev/null 2>&1 && fail "pgx-httpd still running after stop"
 PGX_HOME=$home make -s start >/dev/null 2>&1 || fail "start after stop"
 (
 	# shellcheck disable=SC1091

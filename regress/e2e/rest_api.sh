@@ -33,6 +33,11 @@ stack_fund RST RB1
 mkdir -p "$STACK/www/js"
 echo '<!doctype html><title>pgexchange</title>' >"$STACK/www/index.html"
 echo 'console.log(1);' >"$STACK/www/js/app.js"
+# what web/ also holds beside the page (the build's packages) is not served
+mkdir -p "$STACK/www/node_modules/x"
+echo '{}' >"$STACK/www/package.json"
+echo 'secret' >"$STACK/www/node_modules/x/index.js"
+echo 'secret' >"$STACK/www/notes.txt"
 PGX_HTTP_STATIC=$STACK/www rest_start --auth-cache 1
 grep -q "^export PGX_HTTP_PORT=$PGX_HTTP_PORT$" "$STACK/env" || fail "PGX_HTTP_PORT not in env"
 A=(-u rest_a:pw-a)
@@ -49,6 +54,10 @@ expect 200 - GET /js/app.js
 curl -sS -o /dev/null -w '%{content_type}' "$BASE/js/app.js" | grep -q '^text/javascript' ||
 	fail "app.js is not served as JavaScript"
 expect 404 - GET /nothing.html
+expect 404 - GET /package.json
+expect 404 - GET /node_modules/x/index.js
+expect 404 - GET /js/../node_modules/x/index.js --path-as-is
+expect 404 - GET /notes.txt
 expect 404 - GET /../env --path-as-is
 expect 404 - GET /%2e%2e/env
 expect 404 - GET /.hidden
