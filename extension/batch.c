@@ -348,21 +348,90 @@ pg_attribute_noreturn() bad_record(int n, const char *why)
 }
 
 static int64
-required_int(HeapTuple tup, TupleDesc td, int att, int n, const char *name)
+required_int(const Layout *l, const Datum *values, const bool *nulls, int att, int n,
+             const char *name)
 {
-	bool isnull;
-	Datum d = heap_getattr(tup, att + 1, td, &isnull);
-
-	if (isnull)
+	if (nulls[att])
 		bad_record(n, psprintf("%s must not be NULL", name));
-	switch (TupleDescAttr(td, att)->atttypid)
+	switch (TupleDescAttr(l->tupdesc, att)->atttypid)
 	{
 		case INT4OID:
-			return DatumGetInt32(d);
+			return DatumGetInt32(values[att]);
 		case DATEOID:
-			return DatumGetDateADT(d);
+			return DatumGetDateADT(values[att]);
 		default:
-			return DatumGetInt64(d);
+			return DatumGetInt64(values[att]);
+	}
+}
+
+/*
+ * The wire record (without stream and epoch) of a row of exchange.journal or
+ * exchange.journal_record laid out as l, given deformed (heap_deform_tuple);
+ * strings point into the row.  n numbers the record in errors.
+ */
+void
+journal_record_from_values(const Layout *l, const Datum *values, const bool *nulls, int n,
+                           pgx_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->seq = required_int(l, values, nulls, l->att_seq, n, "seq");
+	rec->idx = (int32)required_int(l, values, nulls, l->att_idx, n, "idx");
+	rec->trading_day =
+	    (int32)required_int(l, values, nulls, l->att_day, n, "trading_day");
+	rec->ts = required_int(l, values, nulls, l->att_ts, n, "ts");
+	for (int i = 0; i < E__COUNT; i++)
+	{
+		bool isnull = nulls[l->att_enum[i]];
+		uint8 w =
+		    isnull ? 0
+		           : enum_to_wire(&l->enums[i], DatumGetObjectId(values[l->att_enum[i]]));
+
+		if (!isnull && w == 0)
+			bad_record(n, psprintf("%s has a value this version cannot encode",
+			                       enum_columns[i]));
+		if (i == E_KIND && w == 0)
+			bad_record(n, "kind must not be NULL");
+		switch (i)
+		{
+			case E_KIND:
+				rec->kind = w;
+				break;
+			case E_SIDE:
+				rec->side = w;
+				break;
+			case E_TYPE:
+				rec->order_type = w;
+				break;
+			case E_TIF:
+				rec->time_in_force = w;
+				break;
+			case E_STATUS:
+				rec->status = w;
+				break;
+		}
+	}
+	for (int i = 0; i < PGX_F__COUNT; i++)
+	{
+		if (!nulls[l->att_int[i]])
+		{
+			rec->ints[i] = DatumGetInt64(values[l->att_int[i]]);
+			rec->present |= (uint8)(1u << i);
+		}
+	}
+	for (int i = 0; i < PGX_S__COUNT; i++)
+	{
+		rec->strs[i].len = PGX_STR_NULL;
+		if (!nulls[l->att_str[i]])
+		{
+			text *t = DatumGetTextPP(values[l->att_str[i]]);
+			size_t len = VARSIZE_ANY_EXHDR(t);
+
+			if (len > PGX_STR_MAX)
+				bad_record(n, psprintf("%s is longer than %u bytes", str_columns[i],
+				                       PGX_STR_MAX));
+			rec->strs[i].ptr = VARDATA_ANY(t);
+			rec->strs[i].len = (uint16)len;
+		}
 	}
 }
 
@@ -377,6 +446,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 	bool *elem_nulls;
 	int nelems;
 	pgx_record *recs;
+	Datum *values;
+	bool *nulls;
 	size_t total = VARHDRSZ + PGX_BATCH_HEADER;
 	bytea *result;
 	uint8 *p;
@@ -389,6 +460,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 	                  &nelems);
 	td = lookup_rowtype_tupdesc_copy(elemtype, -1);
 	l = journal_layout(td, CurrentMemoryContext);
+	values = palloc(sizeof(Datum) * td->natts);
+	nulls = palloc(sizeof(bool) * td->natts);
 	recs = palloc0(sizeof(pgx_record) * Max(nelems, 1));
 
 	for (int n = 0; n < nelems; n++)
@@ -406,69 +479,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 		ItemPointerSetInvalid(&tup.t_self);
 		tup.t_tableOid = InvalidOid;
 
-		rec->seq = required_int(&tup, td, l->att_seq, n, "seq");
-		rec->idx = (int32)required_int(&tup, td, l->att_idx, n, "idx");
-		rec->trading_day = (int32)required_int(&tup, td, l->att_day, n, "trading_day");
-		rec->ts = required_int(&tup, td, l->att_ts, n, "ts");
-		for (int i = 0; i < E__COUNT; i++)
-		{
-			bool isnull;
-			Datum d = heap_getattr(&tup, l->att_enum[i] + 1, td, &isnull);
-			uint8 w = isnull ? 0 : enum_to_wire(&l->enums[i], DatumGetObjectId(d));
-
-			if (!isnull && w == 0)
-				bad_record(n, psprintf("%s has a value this version cannot encode",
-				                       enum_columns[i]));
-			if (i == E_KIND && w == 0)
-				bad_record(n, "kind must not be NULL");
-			switch (i)
-			{
-				case E_KIND:
-					rec->kind = w;
-					break;
-				case E_SIDE:
-					rec->side = w;
-					break;
-				case E_TYPE:
-					rec->order_type = w;
-					break;
-				case E_TIF:
-					rec->time_in_force = w;
-					break;
-				case E_STATUS:
-					rec->status = w;
-					break;
-			}
-		}
-		for (int i = 0; i < PGX_F__COUNT; i++)
-		{
-			bool isnull;
-			Datum d = heap_getattr(&tup, l->att_int[i] + 1, td, &isnull);
-
-			if (!isnull)
-			{
-				rec->ints[i] = DatumGetInt64(d);
-				rec->present |= (uint8)(1u << i);
-			}
-		}
-		for (int i = 0; i < PGX_S__COUNT; i++)
-		{
-			bool isnull;
-			Datum d = heap_getattr(&tup, l->att_str[i] + 1, td, &isnull);
-
-			rec->strs[i].len = PGX_STR_NULL;
-			if (!isnull)
-			{
-				text *t = DatumGetTextPP(d);
-				size_t len = VARSIZE_ANY_EXHDR(t);
-
-				if (len > PGX_STR_MAX)
-					bad_record(n, psprintf("%s is longer than %u bytes", str_columns[i],
-					                       PGX_STR_MAX));
-				rec->strs[i].ptr = VARDATA_ANY(t);
-				rec->strs[i].len = (uint16)len;
-			}
-		}
+		heap_deform_tuple(&tup, td, values, nulls);
+		journal_record_from_values(l, values, nulls, n, rec);
 		size = pgx_record_size(rec);
 		if (size > PGX_RECORD_MAX)
 			bad_record(n, "the record is longer than 65535 bytes");

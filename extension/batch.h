@@ -62,6 +62,8 @@ extern const char *const exchange_status_labels[PGX_STATUS__COUNT];
 extern void batch_reader_init(BatchReader *r, bytea *batch);
 extern bool batch_reader_next(BatchReader *r, pgx_record *rec);
 extern Layout *journal_layout(TupleDesc td, MemoryContext mcxt);
+extern void journal_record_from_values(const Layout *l, const Datum *values,
+                                       const bool *nulls, int n, pgx_record *rec);
 extern void journal_values(const Layout *l, const pgx_record *rec, int32 stream,
                            int64 epoch, Datum *values, bool *nulls);
 
