@@ -44,7 +44,8 @@ const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
     "canceled", "amended", "expired",
     /* 1.2: the order manager's commands */
     "set_kyc", "suspend_account", "resume_account", "deposit", "withdraw",
-    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits"};
+    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits",
+    "mass_cancel"};
 const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
 const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
 const char *const exchange_tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc",

@@ -7,6 +7,10 @@
 -- journal_day_checksum_v1 still computes), and archive_trading_day,
 -- restore_archived_day and scripts/archive-day.sh verify with that one.  The
 -- one current definition is in sql/src/80_archival.sql.
+--
+-- Mass cancel: exchange.cancel_all(account, symbol DEFAULT NULL), one
+-- sequenced command (event_kind mass_cancel, after the order manager's
+-- commands) whose events are the canceled orders; sql/src/40_order_entry.sql.
 \echo Use "ALTER EXTENSION exchange UPDATE TO '1.8'" to load this file. \quit
 
 -- the days archived so far carry the JSON checksum
@@ -255,3 +259,18 @@ REVOKE ALL ON FUNCTION @extschema@.journal_day_checksum_v1(date),
 GRANT EXECUTE ON FUNCTION @extschema@.journal_day_checksum_v1(date),
 	@extschema@.archived_journal_checksum(date, smallint)
 	TO exchange_compliance, exchange_dba;
+
+-- (not used by this script: a label added in a transaction can only be used
+-- after it commits)
+ALTER TYPE @extschema@.event_kind ADD VALUE 'mass_cancel';
+CREATE FUNCTION @extschema@.cancel_all(account text, symbol text DEFAULT NULL)
+RETURNS TABLE (id bigint, order_symbol text, side @extschema@.side, price numeric,
+	canceled_quantity bigint)
+AS 'MODULE_PATHNAME', 'exchange_cancel_all'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.cancel_all(text, text) IS
+	'(1.8) Mass cancel: every open order of an account of the calling role (of one symbol, or of all when symbol is NULL) canceled by one sequenced command (journal kind mass_cancel, then one canceled event per order).  Returns one row per canceled order in the order matchd canceled them (symbols in listing order, bids then asks, best price first, oldest first); none when nothing was open.  Not transactional.  Errors: 22004, 42501 (not the caller''s account), PX020, PX040, PX041.';
+REVOKE ALL ON FUNCTION @extschema@.cancel_all(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.cancel_all(text, text) TO exchange_broker;
+COMMENT ON TYPE @extschema@.event_kind IS
+	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8).';
