@@ -198,47 +198,54 @@ batch_reader_next(BatchReader *r, pgx_record *rec)
 
 /* ---- batch_summary(batch bytea) ---------------------------------------------- */
 
-Datum
-exchange_batch_summary(PG_FUNCTION_ARGS)
+/* Validates a batch (PX005) and summarises it. */
+void
+batch_summarize(bytea *batch, BatchSummary *out)
 {
-	bytea *batch = PG_GETARG_BYTEA_PP(0);
 	BatchReader r;
 	pgx_record rec;
-	TupleDesc td;
-	Datum values[8];
-	bool nulls[8] = {0};
-	int64 first_seq = 0;
-	int32 first_day = 0;
-	int commands = 0;
-	bool reference_data = false;
 
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "batch_summary must return a composite");
-	td = BlessTupleDesc(td);
-
+	memset(out, 0, sizeof(*out));
 	batch_reader_init(&r, batch);
 	while (batch_reader_next(&r, &rec))
 	{
 		if (rec.idx != 0)
 			continue;
-		if (commands++ == 0)
+		if (out->commands++ == 0)
 		{
-			first_seq = rec.seq;
-			first_day = rec.trading_day;
+			out->first_seq = rec.seq;
+			out->first_day = rec.trading_day;
 		}
 		/* every command but an order's changes something project_reference_data keeps */
 		if (!pgx_kind_is_order_command(rec.kind))
-			reference_data = true;
+			out->reference_data = true;
 	}
+	out->last_seq = r.prev.seq;
+	out->records = (int32)r.n;
+	out->last_day = r.prev.trading_day;
+	out->last_ts = r.prev.ts;
+}
 
-	values[0] = Int64GetDatum(first_seq);
-	values[1] = Int64GetDatum(r.prev.seq);
-	values[2] = Int32GetDatum(commands);
-	values[3] = Int32GetDatum((int32)r.n);
-	values[4] = DateADTGetDatum(first_day);
-	values[5] = DateADTGetDatum(r.prev.trading_day);
-	values[6] = TimestampTzGetDatum(r.prev.ts);
-	values[7] = BoolGetDatum(reference_data);
+Datum
+exchange_batch_summary(PG_FUNCTION_ARGS)
+{
+	BatchSummary sum;
+	TupleDesc td;
+	Datum values[8];
+	bool nulls[8] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "batch_summary must return a composite");
+	td = BlessTupleDesc(td);
+	batch_summarize(PG_GETARG_BYTEA_PP(0), &sum);
+	values[0] = Int64GetDatum(sum.first_seq);
+	values[1] = Int64GetDatum(sum.last_seq);
+	values[2] = Int32GetDatum(sum.commands);
+	values[3] = Int32GetDatum(sum.records);
+	values[4] = DateADTGetDatum(sum.first_day);
+	values[5] = DateADTGetDatum(sum.last_day);
+	values[6] = TimestampTzGetDatum(sum.last_ts);
+	values[7] = BoolGetDatum(sum.reference_data);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }
 

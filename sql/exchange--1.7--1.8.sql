@@ -11,6 +11,9 @@
 -- Mass cancel: exchange.cancel_all(account, symbol DEFAULT NULL), one
 -- sequenced command (event_kind mass_cancel, after the order manager's
 -- commands) whose events are the canceled orders; sql/src/40_order_entry.sql.
+--
+-- append_batch(int, bigint, bigint, bytea, bytea) in C (extension/append.c),
+-- the same checks and projections in one pass; sql/src/20_journal.sql.
 \echo Use "ALTER EXTENSION exchange UPDATE TO '1.8'" to load this file. \quit
 
 -- the days archived so far carry the JSON checksum
@@ -274,3 +277,16 @@ REVOKE ALL ON FUNCTION @extschema@.cancel_all(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.cancel_all(text, text) TO exchange_broker;
 COMMENT ON TYPE @extschema@.event_kind IS
 	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8).';
+
+-- (1.8) in C, extension/append.c: the same checks, errors, projections and
+-- notifications in the same order as the PL/pgSQL body of 1.1 to 1.7, in one
+-- pass and three prepared statements (the stream's row lock, the day's
+-- counters, the stream's position); journal_partition and
+-- project_reference_data run only when a day's partitions are missing or the
+-- batch has reference-data commands.
+CREATE OR REPLACE FUNCTION @extschema@.append_batch(p_stream int, p_epoch bigint, p_first_seq bigint,
+	p_batch bytea, p_wallets bytea)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'exchange_append_batch'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
