@@ -13,6 +13,9 @@
 #   - the baseline a DBA would write without it: copy the day's rows into an
 #     archive table (CREATE TABLE AS), count them against journal_days and
 #     DELETE them from the live journal (no checksum, no indexes).
+# Before each archive_trading_day, the day's journal checksum by itself: the
+# C one of 1.8 (journal_day_checksum) and the JSON one of before
+# (journal_day_checksum_v1), the same rows.
 # Then scripts/archive-day.sh exports one archived day and verifies it by
 # restoring it into a scratch database.  Medians of the runs.  Prints
 # "BENCH <name> <value> <unit>" lines.
@@ -88,6 +91,7 @@ ms() { q -c "SELECT round(extract(epoch FROM clock_timestamp() - '$1'::timestamp
 arch=()
 base=()
 sums=()
+sums_v1=()
 for r in $(seq 0 $((runs - 1))); do
 	a=${days[$((2 * r))]}
 	b=${days[$((2 * r + 1))]}
@@ -97,6 +101,9 @@ for r in $(seq 0 $((runs - 1))); do
 			t=$(q -c "SELECT clock_timestamp()")
 			q -c "SELECT exchange.journal_day_checksum('$a')" >/dev/null
 			sums+=("$(ms "$t")")
+			t=$(q -c "SELECT clock_timestamp()")
+			q -c "SELECT exchange.journal_day_checksum_v1('$a')" >/dev/null
+			sums_v1+=("$(ms "$t")")
 			t=$(q -c "SELECT clock_timestamp()")
 			q -c "SELECT records FROM exchange.archive_trading_day('$a')" >/dev/null
 			arch+=("$(ms "$t")")
@@ -117,11 +124,15 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 am=$(median "${arch[@]}")
 bm=$(median "${base[@]}")
-echo "# archive_trading_day ms: ${arch[*]}; copy+delete ms: ${base[*]}; checksum ms: ${sums[*]}"
+echo "# archive_trading_day ms: ${arch[*]}; copy+delete ms: ${base[*]}; checksum ms: ${sums[*]}; JSON checksum of before 1.8 ms: ${sums_v1[*]}"
 echo "BENCH archival_archive_trading_day_${records} $am ms"
 echo "BENCH archival_copy_delete_baseline_${records} $bm ms"
 echo "BENCH archival_speedup_vs_copy_delete $(echo "scale=2; $bm / $am" | bc) x"
-echo "BENCH archival_checksum_${records} $(median "${sums[@]}") ms"
+cm=$(median "${sums[@]}")
+cv1=$(median "${sums_v1[@]}")
+echo "BENCH archival_checksum_${records} $cm ms"
+echo "BENCH archival_checksum_v1_json_${records} $cv1 ms"
+echo "BENCH archival_checksum_speedup_vs_v1 $(echo "scale=2; $cv1 / $cm" | bc) x"
 
 dir=$(mktemp -d /tmp/pgx-bench-archive.XXXXXX)
 t0=$(date +%s.%N)

@@ -3,27 +3,19 @@
 # (exchange.submit_order), on one connection, with pgbench (PostgreSQL's own
 # load tool, so the client is no home-made code): durable orders/s at 1, 10,
 # 100, 1,000 and 10,000 orders per call, each against the single-call rate of
-# the same run; and the lone order's latency, p50/p99 over 2,000 calls with
-# nothing else running.  Every basket alternates a buy of one account and a
-# sell of another at one price, so that the orders trade and the book stays
-# small; an order counts when its row says 00000 (pgbench aborts on any error).
+# the same run (the lone order's latency is bench/lone_order.sh).  Every
+# basket alternates a buy of one account and a sell of another at one price,
+# so that the orders trade and the book stays small; an order counts when its
+# row says 00000 (pgbench aborts on any error).
 # Run by scripts/bench.sh inside a throwaway cluster (PG* set, matchd running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: baskets.sh STACKDIR}
 if [ "${BENCH_MODE:-short}" = long ]; then secs=20; else secs=5; fi
 
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -v broker=basket_broker -v symbol=BSK \
+	-v buyer=BK-B -v seller=BK-S -f bench/two_accounts.sql
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL'
-SET client_min_messages = warning;
-CREATE ROLE basket_broker LOGIN IN ROLE exchange_broker;
-SELECT exchange.add_symbol('BSK', 0.01, 1, 'USD', 100.00, 'basket bench');
-SELECT exchange.open_account(a, 'basket_broker', 'verified') FROM unnest(ARRAY['BK-B', 'BK-S']) a;
-SELECT exchange.deposit(a, 1000000000.00, 'USD'), exchange.credit_shares(a, 'BSK', 1000000000),
-	   exchange.set_account_limits(a, max_order_notional => 1000000000,
-		   max_daily_notional => 1000000000000, max_open_orders => 1000000,
-		   orders_per_second => 1000000, burst => 1000000)
-  FROM unnest(ARRAY['BK-B', 'BK-S']) a;
-SELECT exchange.open_market() WHERE NOT (SELECT is_open FROM exchange.market_status());
 -- the bench's basket of :n orders, half buys of BK-B, half sells of BK-S at 100.00
 CREATE FUNCTION public.bench_basket(n int) RETURNS exchange.order_request[] LANGUAGE sql AS $$
 	SELECT array_agg(CASE WHEN i % 2 = 0
@@ -113,10 +105,3 @@ done
 journaled=$(psql -X -Atq -c "SELECT count(*) FROM exchange.journal WHERE idx = 0 AND kind = 'new_order' AND account LIKE 'BK-%'")
 echo "# basket bench: $journaled orders journaled in all"
 
-# the lone order: 2,000 calls one after the other, per-call latency from pgbench's log
-rm -f "$dir"/lone.log*
-(cd "$dir" && PGUSER=basket_broker pgbench -n -M prepared -c 1 -j 1 -t 2000 -f single.sql \
-	--log --log-prefix=lone >/dev/null 2>&1)
-cat "$dir"/lone.* | awk '{print $3}' | sort -n | awk '{v[NR] = $1} END {
-	printf "BENCH lone_order_p50_ms %.3f ms\n", v[int(NR * 0.50)] / 1000
-	printf "BENCH lone_order_p99_ms %.3f ms\n", v[int(NR * 0.99)] / 1000 }'

@@ -44,7 +44,8 @@ const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
     "canceled", "amended", "expired",
     /* 1.2: the order manager's commands */
     "set_kyc", "suspend_account", "resume_account", "deposit", "withdraw",
-    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits"};
+    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits",
+    "mass_cancel"};
 const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
 const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
 const char *const exchange_tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc",
@@ -197,47 +198,54 @@ batch_reader_next(BatchReader *r, pgx_record *rec)
 
 /* ---- batch_summary(batch bytea) ---------------------------------------------- */
 
-Datum
-exchange_batch_summary(PG_FUNCTION_ARGS)
+/* Validates a batch (PX005) and summarises it. */
+void
+batch_summarize(bytea *batch, BatchSummary *out)
 {
-	bytea *batch = PG_GETARG_BYTEA_PP(0);
 	BatchReader r;
 	pgx_record rec;
-	TupleDesc td;
-	Datum values[8];
-	bool nulls[8] = {0};
-	int64 first_seq = 0;
-	int32 first_day = 0;
-	int commands = 0;
-	bool reference_data = false;
 
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "batch_summary must return a composite");
-	td = BlessTupleDesc(td);
-
+	memset(out, 0, sizeof(*out));
 	batch_reader_init(&r, batch);
 	while (batch_reader_next(&r, &rec))
 	{
 		if (rec.idx != 0)
 			continue;
-		if (commands++ == 0)
+		if (out->commands++ == 0)
 		{
-			first_seq = rec.seq;
-			first_day = rec.trading_day;
+			out->first_seq = rec.seq;
+			out->first_day = rec.trading_day;
 		}
 		/* every command but an order's changes something project_reference_data keeps */
 		if (!pgx_kind_is_order_command(rec.kind))
-			reference_data = true;
+			out->reference_data = true;
 	}
+	out->last_seq = r.prev.seq;
+	out->records = (int32)r.n;
+	out->last_day = r.prev.trading_day;
+	out->last_ts = r.prev.ts;
+}
 
-	values[0] = Int64GetDatum(first_seq);
-	values[1] = Int64GetDatum(r.prev.seq);
-	values[2] = Int32GetDatum(commands);
-	values[3] = Int32GetDatum((int32)r.n);
-	values[4] = DateADTGetDatum(first_day);
-	values[5] = DateADTGetDatum(r.prev.trading_day);
-	values[6] = TimestampTzGetDatum(r.prev.ts);
-	values[7] = BoolGetDatum(reference_data);
+Datum
+exchange_batch_summary(PG_FUNCTION_ARGS)
+{
+	BatchSummary sum;
+	TupleDesc td;
+	Datum values[8];
+	bool nulls[8] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "batch_summary must return a composite");
+	td = BlessTupleDesc(td);
+	batch_summarize(PG_GETARG_BYTEA_PP(0), &sum);
+	values[0] = Int64GetDatum(sum.first_seq);
+	values[1] = Int64GetDatum(sum.last_seq);
+	values[2] = Int32GetDatum(sum.commands);
+	values[3] = Int32GetDatum(sum.records);
+	values[4] = DateADTGetDatum(sum.first_day);
+	values[5] = DateADTGetDatum(sum.last_day);
+	values[6] = TimestampTzGetDatum(sum.last_ts);
+	values[7] = BoolGetDatum(sum.reference_data);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }
 
@@ -348,21 +356,90 @@ pg_attribute_noreturn() bad_record(int n, const char *why)
 }
 
 static int64
-required_int(HeapTuple tup, TupleDesc td, int att, int n, const char *name)
+required_int(const Layout *l, const Datum *values, const bool *nulls, int att, int n,
+             const char *name)
 {
-	bool isnull;
-	Datum d = heap_getattr(tup, att + 1, td, &isnull);
-
-	if (isnull)
+	if (nulls[att])
 		bad_record(n, psprintf("%s must not be NULL", name));
-	switch (TupleDescAttr(td, att)->atttypid)
+	switch (TupleDescAttr(l->tupdesc, att)->atttypid)
 	{
 		case INT4OID:
-			return DatumGetInt32(d);
+			return DatumGetInt32(values[att]);
 		case DATEOID:
-			return DatumGetDateADT(d);
+			return DatumGetDateADT(values[att]);
 		default:
-			return DatumGetInt64(d);
+			return DatumGetInt64(values[att]);
+	}
+}
+
+/*
+ * The wire record (without stream and epoch) of a row of exchange.journal or
+ * exchange.journal_record laid out as l, given deformed (heap_deform_tuple);
+ * strings point into the row.  n numbers the record in errors.
+ */
+void
+journal_record_from_values(const Layout *l, const Datum *values, const bool *nulls, int n,
+                           pgx_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->seq = required_int(l, values, nulls, l->att_seq, n, "seq");
+	rec->idx = (int32)required_int(l, values, nulls, l->att_idx, n, "idx");
+	rec->trading_day =
+	    (int32)required_int(l, values, nulls, l->att_day, n, "trading_day");
+	rec->ts = required_int(l, values, nulls, l->att_ts, n, "ts");
+	for (int i = 0; i < E__COUNT; i++)
+	{
+		bool isnull = nulls[l->att_enum[i]];
+		uint8 w =
+		    isnull ? 0
+		           : enum_to_wire(&l->enums[i], DatumGetObjectId(values[l->att_enum[i]]));
+
+		if (!isnull && w == 0)
+			bad_record(n, psprintf("%s has a value this version cannot encode",
+			                       enum_columns[i]));
+		if (i == E_KIND && w == 0)
+			bad_record(n, "kind must not be NULL");
+		switch (i)
+		{
+			case E_KIND:
+				rec->kind = w;
+				break;
+			case E_SIDE:
+				rec->side = w;
+				break;
+			case E_TYPE:
+				rec->order_type = w;
+				break;
+			case E_TIF:
+				rec->time_in_force = w;
+				break;
+			case E_STATUS:
+				rec->status = w;
+				break;
+		}
+	}
+	for (int i = 0; i < PGX_F__COUNT; i++)
+	{
+		if (!nulls[l->att_int[i]])
+		{
+			rec->ints[i] = DatumGetInt64(values[l->att_int[i]]);
+			rec->present |= (uint8)(1u << i);
+		}
+	}
+	for (int i = 0; i < PGX_S__COUNT; i++)
+	{
+		rec->strs[i].len = PGX_STR_NULL;
+		if (!nulls[l->att_str[i]])
+		{
+			text *t = DatumGetTextPP(values[l->att_str[i]]);
+			size_t len = VARSIZE_ANY_EXHDR(t);
+
+			if (len > PGX_STR_MAX)
+				bad_record(n, psprintf("%s is longer than %u bytes", str_columns[i],
+				                       PGX_STR_MAX));
+			rec->strs[i].ptr = VARDATA_ANY(t);
+			rec->strs[i].len = (uint16)len;
+		}
 	}
 }
 
@@ -377,6 +454,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 	bool *elem_nulls;
 	int nelems;
 	pgx_record *recs;
+	Datum *values;
+	bool *nulls;
 	size_t total = VARHDRSZ + PGX_BATCH_HEADER;
 	bytea *result;
 	uint8 *p;
@@ -389,6 +468,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 	                  &nelems);
 	td = lookup_rowtype_tupdesc_copy(elemtype, -1);
 	l = journal_layout(td, CurrentMemoryContext);
+	values = palloc(sizeof(Datum) * td->natts);
+	nulls = palloc(sizeof(bool) * td->natts);
 	recs = palloc0(sizeof(pgx_record) * Max(nelems, 1));
 
 	for (int n = 0; n < nelems; n++)
@@ -406,69 +487,8 @@ exchange_encode_batch(PG_FUNCTION_ARGS)
 		ItemPointerSetInvalid(&tup.t_self);
 		tup.t_tableOid = InvalidOid;
 
-		rec->seq = required_int(&tup, td, l->att_seq, n, "seq");
-		rec->idx = (int32)required_int(&tup, td, l->att_idx, n, "idx");
-		rec->trading_day = (int32)required_int(&tup, td, l->att_day, n, "trading_day");
-		rec->ts = required_int(&tup, td, l->att_ts, n, "ts");
-		for (int i = 0; i < E__COUNT; i++)
-		{
-			bool isnull;
-			Datum d = heap_getattr(&tup, l->att_enum[i] + 1, td, &isnull);
-			uint8 w = isnull ? 0 : enum_to_wire(&l->enums[i], DatumGetObjectId(d));
-
-			if (!isnull && w == 0)
-				bad_record(n, psprintf("%s has a value this version cannot encode",
-				                       enum_columns[i]));
-			if (i == E_KIND && w == 0)
-				bad_record(n, "kind must not be NULL");
-			switch (i)
-			{
-				case E_KIND:
-					rec->kind = w;
-					break;
-				case E_SIDE:
-					rec->side = w;
-					break;
-				case E_TYPE:
-					rec->order_type = w;
-					break;
-				case E_TIF:
-					rec->time_in_force = w;
-					break;
-				case E_STATUS:
-					rec->status = w;
-					break;
-			}
-		}
-		for (int i = 0; i < PGX_F__COUNT; i++)
-		{
-			bool isnull;
-			Datum d = heap_getattr(&tup, l->att_int[i] + 1, td, &isnull);
-
-			if (!isnull)
-			{
-				rec->ints[i] = DatumGetInt64(d);
-				rec->present |= (uint8)(1u << i);
-			}
-		}
-		for (int i = 0; i < PGX_S__COUNT; i++)
-		{
-			bool isnull;
-			Datum d = heap_getattr(&tup, l->att_str[i] + 1, td, &isnull);
-
-			rec->strs[i].len = PGX_STR_NULL;
-			if (!isnull)
-			{
-				text *t = DatumGetTextPP(d);
-				size_t len = VARSIZE_ANY_EXHDR(t);
-
-				if (len > PGX_STR_MAX)
-					bad_record(n, psprintf("%s is longer than %u bytes", str_columns[i],
-					                       PGX_STR_MAX));
-				rec->strs[i].ptr = VARDATA_ANY(t);
-				rec->strs[i].len = (uint16)len;
-			}
-		}
+		heap_deform_tuple(&tup, td, values, nulls);
+		journal_record_from_values(l, values, nulls, n, rec);
 		size = pgx_record_size(rec);
 		if (size > PGX_RECORD_MAX)
 			bad_record(n, "the record is longer than 65535 bytes");

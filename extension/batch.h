@@ -59,9 +59,24 @@ extern const char *const exchange_type_labels[PGX_TYPE__COUNT];
 extern const char *const exchange_tif_labels[PGX_TIF__COUNT];
 extern const char *const exchange_status_labels[PGX_STATUS__COUNT];
 
+/* What batch_summary() returns (append_batch's checks). */
+typedef struct BatchSummary
+{
+	int64 first_seq, last_seq;
+	int32 commands, records;
+	int32 first_day, last_day; /* DateADT */
+	int64 last_ts;             /* TimestampTz */
+	bool reference_data;       /* a command other than an order's */
+} BatchSummary;
+
 extern void batch_reader_init(BatchReader *r, bytea *batch);
+extern void batch_summarize(bytea *batch, BatchSummary *out);
+/* journal_insert(): the batch's rows into the partitions of its days */
+extern int64 journal_insert_batch(bytea *batch, int32 stream, int64 epoch, Oid nsp);
 extern bool batch_reader_next(BatchReader *r, pgx_record *rec);
 extern Layout *journal_layout(TupleDesc td, MemoryContext mcxt);
+extern void journal_record_from_values(const Layout *l, const Datum *values,
+                                       const bool *nulls, int n, pgx_record *rec);
 extern void journal_values(const Layout *l, const pgx_record *rec, int32 stream,
                            int64 epoch, Datum *values, bool *nulls);
 

@@ -118,10 +118,15 @@ writer_close(DayWriter *w)
 Datum
 exchange_journal_insert(PG_FUNCTION_ARGS)
 {
-	bytea *batch = PG_GETARG_BYTEA_PP(0);
-	int32 stream = PG_GETARG_INT32(1);
-	int64 epoch = PG_GETARG_INT64(2);
-	Oid nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	PG_RETURN_INT64(journal_insert_batch(PG_GETARG_BYTEA_PP(0), PG_GETARG_INT32(1),
+	                                     PG_GETARG_INT64(2),
+	                                     get_func_namespace(fcinfo->flinfo->fn_oid)));
+}
+
+/* journal_insert's work, for it and append_batch: the rows inserted. */
+int64
+journal_insert_batch(bytea *batch, int32 stream, int64 epoch, Oid nsp)
+{
 	Oid journal = get_relname_relid("journal", nsp);
 	Relation parent;
 	Layout *layout;
@@ -176,5 +181,5 @@ exchange_journal_insert(PG_FUNCTION_ARGS)
 	FreeExecutorState(estate);
 	MemoryContextDelete(rows);
 	table_close(parent, NoLock);
-	PG_RETURN_INT64(inserted);
+	return inserted;
 }

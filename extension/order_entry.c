@@ -53,6 +53,7 @@
 
 PG_FUNCTION_INFO_V1(exchange_submit_order);
 PG_FUNCTION_INFO_V1(exchange_cancel_order);
+PG_FUNCTION_INFO_V1(exchange_cancel_all);
 PG_FUNCTION_INFO_V1(exchange_amend_order);
 PG_FUNCTION_INFO_V1(exchange_submit_orders);
 PG_FUNCTION_INFO_V1(exchange_cancel_orders);
@@ -113,16 +114,16 @@ static Lookup lookups[LOOKUP__COUNT] = {
 };
 
 /*
- * Runs a lookup as `owner` with the latest snapshot; when it finds a row,
- * copies its first `nout` columns into out/outnull (in the caller's memory
- * context) and returns true.
+ * Runs query q as `owner` with the latest snapshot, at most `limit` rows (0:
+ * all), calling each(row, arg) on every row inside SPI; the number of rows.
  */
-bool
-oe_lookup(Oid owner, Lookup *q, Datum *args, Datum *out, bool *outnull, int nout)
+uint64
+oe_query_as_owner(Oid owner, Lookup *q, Datum *args, long limit,
+                  void (*each)(HeapTuple row, TupleDesc td, void *arg), void *arg)
 {
 	Oid save_userid;
 	int save_sec;
-	volatile bool found = false;
+	volatile uint64 rows = 0;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
@@ -142,24 +143,12 @@ oe_lookup(Oid owner, Lookup *q, Datum *args, Datum *out, bool *outnull, int nout
 			q->plan = plan;
 		}
 		rc = SPI_execute_snapshot(q->plan, args, NULL, GetLatestSnapshot(),
-		                          InvalidSnapshot, false, false, 1);
+		                          InvalidSnapshot, false, false, limit);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "lookup failed: %s", SPI_result_code_string(rc));
-		if (SPI_processed > 0)
-		{
-			HeapTuple tup = SPI_tuptable->vals[0];
-			TupleDesc td = SPI_tuptable->tupdesc;
-
-			for (int i = 0; i < nout; i++)
-			{
-				Form_pg_attribute att = TupleDescAttr(td, i);
-				Datum d = SPI_getbinval(tup, td, i + 1, &outnull[i]);
-
-				out[i] = outnull[i] ? (Datum)0
-				                    : SPI_datumTransfer(d, att->attbyval, att->attlen);
-			}
-			found = true;
-		}
+		rows = SPI_processed;
+		for (uint64 i = 0; i < SPI_processed; i++)
+			each(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, arg);
 		SPI_finish();
 	}
 	PG_FINALLY();
@@ -167,7 +156,43 @@ oe_lookup(Oid owner, Lookup *q, Datum *args, Datum *out, bool *outnull, int nout
 		SetUserIdAndSecContext(save_userid, save_sec);
 	}
 	PG_END_TRY();
-	return found;
+	return rows;
+}
+
+/* oe_lookup's row: its first columns, copied out of SPI's memory */
+typedef struct FirstColumns
+{
+	Datum *out;
+	bool *outnull;
+	int nout;
+} FirstColumns;
+
+static void
+copy_first_columns(HeapTuple tup, TupleDesc td, void *arg)
+{
+	FirstColumns *f = arg;
+
+	for (int i = 0; i < f->nout; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+		Datum d = SPI_getbinval(tup, td, i + 1, &f->outnull[i]);
+
+		f->out[i] =
+		    f->outnull[i] ? (Datum)0 : SPI_datumTransfer(d, att->attbyval, att->attlen);
+	}
+}
+
+/*
+ * Runs a lookup as `owner` with the latest snapshot; when it finds a row,
+ * copies its first `nout` columns into out/outnull (in the caller's memory
+ * context) and returns true.
+ */
+bool
+oe_lookup(Oid owner, Lookup *q, Datum *args, Datum *out, bool *outnull, int nout)
+{
+	FirstColumns f = {out, outnull, nout};
+
+	return oe_query_as_owner(owner, q, args, 1, copy_first_columns, &f) > 0;
 }
 
 static bool
@@ -686,6 +711,95 @@ exchange_cancel_order(PG_FUNCTION_ARGS)
 	oe_record_int(&rec, PGX_F_ORDER_ID, order_id);
 	matchd_call(oe_caller_name(), &rec, "cancel request", order_fate_hint, &answer);
 	return_order_row(fcinfo, &answer);
+	return (Datum)0;
+}
+
+/* ---- cancel_all: a mass cancel ----------------------------------------------------- */
+
+/* The orders a mass cancel (seq, account, ts) canceled, from its journaled events. */
+static Lookup mass_cancel_rows = {
+    "SELECT e.order_id, e.symbol, e.side, e.price_numeric, e.quantity "
+    "FROM exchange.journal c JOIN exchange.journal_prices e "
+    "ON e.stream OPERATOR(pg_catalog.=) c.stream AND e.seq OPERATOR(pg_catalog.=) c.seq "
+    "AND e.trading_day OPERATOR(pg_catalog.=) c.trading_day "
+    "AND e.idx OPERATOR(pg_catalog.>) 0 "
+    "AND e.kind OPERATOR(pg_catalog.=) 'canceled'::exchange.event_kind "
+    "WHERE c.seq OPERATOR(pg_catalog.=) $1 AND c.idx OPERATOR(pg_catalog.=) 0 "
+    "AND c.kind OPERATOR(pg_catalog.=) 'mass_cancel'::exchange.event_kind "
+    "AND c.account OPERATOR(pg_catalog.=) $2 AND c.ts OPERATOR(pg_catalog.=) $3 "
+    "ORDER BY e.idx",
+    3,
+    {INT8OID, TEXTOID, TIMESTAMPTZOID}};
+
+/* one canceled order into the result (the tuplestore copies the row) */
+static void
+put_canceled_order(HeapTuple tup, TupleDesc td, void *arg)
+{
+	ReturnSetInfo *rsinfo = arg;
+	Datum values[5];
+	bool nulls[5];
+
+	heap_deform_tuple(tup, td, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Puts the canceled orders of a committed mass cancel into the result, read
+ * as the extension's owner with the latest snapshot; matchd's count must be
+ * what the journal shows.
+ */
+static void
+return_mass_cancel_rows(FunctionCallInfo fcinfo, Oid owner, const char *account,
+                        const MatchdAnswer *a)
+{
+	Datum args[3] = {Int64GetDatum(a->seq), CStringGetTextDatum(account),
+	                 TimestampTzGetDatum(a->created_ts)};
+	uint64 rows = oe_query_as_owner(owner, &mass_cancel_rows, args, 0, put_canceled_order,
+	                                fcinfo->resultinfo);
+
+	if (rows != (uint64)a->remaining)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("matchd canceled " INT64_FORMAT
+		                       " orders of account \"%s\" at seq " INT64_FORMAT
+		                       " but this database shows " UINT64_FORMAT,
+		                       a->remaining, account, a->seq, rows),
+		                errhint("Check that matchd journals into this database.")));
+}
+
+/*
+ * cancel_all(account text, symbol text DEFAULT NULL) returns table (id,
+ * order_symbol, side, price, canceled_quantity): every open order of the
+ * account (of symbol), canceled by one sequenced command (mass_cancel); one
+ * row per canceled order, in the order matchd canceled them.
+ */
+Datum
+exchange_cancel_all(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"account", NULL};
+	Oid owner = oe_function_owner(fcinfo);
+	char *account, *symbol = NULL;
+	Numeric tick_size;
+	int64 lot_size;
+	pgx_record rec;
+	MatchdAnswer answer;
+
+	InitMaterializedSRF(fcinfo, 0);
+	oe_require_args(fcinfo, names, lengthof(names));
+	account = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (!PG_ARGISNULL(1))
+		symbol = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	check_account_owner(owner, account);
+	if (symbol != NULL && !oe_lookup_symbol(owner, symbol, &tick_size, &lot_size))
+		ereport(ERROR, (errcode(ERRCODE_PGX_UNKNOWN_SYMBOL),
+		                errmsg("unknown symbol \"%s\"", symbol)));
+
+	oe_record_init(&rec, PGX_KIND_MASS_CANCEL);
+	oe_record_str(&rec, PGX_S_ACCOUNT, account);
+	if (symbol != NULL)
+		oe_record_str(&rec, PGX_S_SYMBOL, symbol);
+	matchd_call(oe_caller_name(), &rec, "mass cancel", order_fate_hint, &answer);
+	return_mass_cancel_rows(fcinfo, owner, account, &answer);
 	return (Datum)0;
 }
 

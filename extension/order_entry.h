@@ -31,6 +31,10 @@ typedef struct Lookup
 
 /* the owner of the called function (the extension's owner), cached per call site */
 extern Oid oe_function_owner(FunctionCallInfo fcinfo);
+/* runs q as owner with the latest snapshot, each(row) on up to limit rows (0: all) */
+extern uint64 oe_query_as_owner(Oid owner, Lookup *q, Datum *args, long limit,
+                                void (*each)(HeapTuple row, TupleDesc td, void *arg),
+                                void *arg);
 /* runs q as owner with the latest snapshot; copies the first nout columns of its row */
 extern bool oe_lookup(Oid owner, Lookup *q, Datum *args, Datum *out, bool *outnull,
                       int nout);

@@ -90,6 +90,11 @@ typedef enum pgx_kind
 	PGX_KIND_DEBIT_SHARES,       /* account, symbol, quantity */
 	PGX_KIND_SET_ACCOUNT_LIMITS, /* account; detail: the limits that change */
 	PGX_KIND_SET_SYMBOL_LIMITS,  /* symbol; detail: the parameters that change */
+	/* extension 1.8: every open order of account (of symbol, when given; NULL:
+	 * all symbols), canceled by one sequenced command; its events are one
+	 * canceled (reason user_cancel) per order, in book order (symbols in
+	 * listing order, bids then asks, best price first, oldest first) */
+	PGX_KIND_MASS_CANCEL,
 	PGX_KIND__COUNT
 } pgx_kind;
 
@@ -115,7 +120,7 @@ static inline bool
 pgx_kind_is_order_command(int kind)
 {
 	return kind == PGX_KIND_NEW_ORDER || kind == PGX_KIND_CANCEL_ORDER ||
-	       kind == PGX_KIND_AMEND_ORDER;
+	       kind == PGX_KIND_AMEND_ORDER || kind == PGX_KIND_MASS_CANCEL;
 }
 
 /* exchange.side, exchange.order_type, exchange.time_in_force, exchange.order_status */
@@ -464,9 +469,10 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
  *				reason str | message str
  *
  * A request's record is a journal record (the batch encoding above) holding
- * one command: kind new_order, cancel_order, amend_order, add_symbol or
- * open_account, with seq, idx, trading_day and ts 0 (the sequencer stamps
- * them) and no order id for new_order (the sequencer assigns it).  role is
+ * one command: kind new_order, cancel_order, amend_order, mass_cancel,
+ * add_symbol or open_account (or the order manager's administration), with
+ * seq, idx, trading_day and ts 0 (the sequencer stamps them) and no order id
+ * for new_order (the sequencer assigns it).  role is
  * the PostgreSQL role the extension authenticated and checked against the
  * account; matchd records it, it never comes from the caller's arguments.
  *
@@ -476,7 +482,9 @@ pgx_decode_record(const uint8_t *buf, size_t avail, pgx_record *rec, size_t *use
  * NULL; sqlstate is "00000", except when the order manager refused the
  * command (see PX050.. below): then the status is rejected and sqlstate and
  * message say why.  outcome ERROR: nothing was sequenced; sqlstate and
- * message say why.
+ * message say why.  A mass_cancel's answer: status canceled, order_id 0,
+ * remaining = the number of orders it canceled (0: none was open), created_ts
+ * its sequencer timestamp; the orders are its journaled events.
  *
  * market_open may carry a trading_day (the session's date in the market's
  * time zone); matchd opens the session on the later of it and its own day.

@@ -24,7 +24,8 @@
 # SHA-256 into .sha256 (sha256sum format) and the catalog row into .json.
 # Verification: a scratch database with the extension at the live version, the
 # dump restored into it, row counts and the checksums of
-# exchange.journal_day_checksum/candles_day_checksum equal to exchange.archived_days;
+# exchange.journal_day_checksum (archived_journal_checksum: the one the day was
+# archived with) and candles_day_checksum equal to exchange.archived_days;
 # only then is the export recorded (exchange.record_archive_export).
 set -euo pipefail
 
@@ -91,7 +92,7 @@ compact=${day//-/}
 
 row=$(q -F '|' -c "SELECT journal_table, candles_table, encode(journal_sha256, 'hex'),
                           encode(candles_sha256, 'hex'), records, candle_rows,
-                          dropped_at IS NOT NULL
+                          dropped_at IS NOT NULL, checksum_version
                      FROM exchange.archived_days WHERE trading_day = '$day'")
 if [ -z "$row" ]; then
 	[ "$archive" = 1 ] || die "trading day $day is not archived (use --archive to archive it first)"
@@ -99,10 +100,11 @@ if [ -z "$row" ]; then
 	q -c "SELECT 'archived ' || trading_day || ': ' || commands || ' commands, ' || records || ' records'
 	      FROM exchange.archive_trading_day('$day')"
 	row=$(q -F '|' -c "SELECT journal_table, candles_table, encode(journal_sha256, 'hex'),
-	                          encode(candles_sha256, 'hex'), records, candle_rows, false
+	                          encode(candles_sha256, 'hex'), records, candle_rows, false,
+	                          checksum_version
 	                     FROM exchange.archived_days WHERE trading_day = '$day'")
 fi
-IFS='|' read -r jtable ctable jsum csum records candle_rows dropped <<<"$row"
+IFS='|' read -r jtable ctable jsum csum records candle_rows dropped checksum_version <<<"$row"
 [ "$dropped" = f ] || die "trading day $day was dropped already; its export is in exchange.archived_days.export_file"
 
 mkdir -p "$dir"
@@ -125,7 +127,8 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $scratch"
 psql -X -q -v ON_ERROR_STOP=1 -d "$scratch" -c "SET client_min_messages = warning" \
 	-c "CREATE EXTENSION exchange VERSION '$version'"
 restore_day "$scratch" "$file" "$day"
-got=$(q -d "$scratch" -F '|' -c "SELECT encode(exchange.journal_day_checksum('$day'), 'hex'),
+# the journal's checksum as the day was archived (checksum_version: 1 before 1.8)
+got=$(q -d "$scratch" -F '|' -c "SELECT encode(exchange.archived_journal_checksum('$day', $checksum_version::smallint), 'hex'),
                                       encode(exchange.candles_day_checksum('$day'), 'hex'),
                                       (SELECT count(*) FROM $jtable), (SELECT count(*) FROM $ctable)")
 IFS='|' read -r got_jsum got_csum got_records got_candles <<<"$got"

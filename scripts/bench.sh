@@ -197,8 +197,12 @@ with_matchd_stack() {
 }
 
 # Baskets (bench/baskets.sh): submit_orders at 1 to 10,000 orders per call
-# against submit_order one at a time, and the lone order's latency
+# against submit_order one at a time
 with_matchd_stack bench/baskets.sh
+
+# The lone order (bench/lone_order.sh): p50/p99 of one submit_order at a time
+# against a trivial call, a durable commit and matchd's old group-commit timer
+with_matchd_stack bench/lone_order.sh
 
 # A flood beside normal trading (bench/ddos.sh): one account at 10x its rate
 # limit from 200 connections while 50 accounts trade, through PgBouncer; the 50

@@ -1,6 +1,25 @@
--- exchange 1.7 -> 1.8: the REST API (pgx-httpd, docs/rest.md): the daemon's group
+-- exchange 1.7 -> 1.8, in two parts:
+--
+-- 1. the REST API (pgx-httpd, docs/rest.md): the daemon's group
 -- role exchange_rest, API keys issued by exchange_admin (stored hashed), and
 -- rest_enable/rest_disable; the same objects as sql/src/90_rest.sql.
+--
+-- 2. the speed of the SQL order path (issue 19).
+--
+-- The journal checksum of a trading day in C (journal_day_checksum: one
+-- SHA-256 streamed over the records' wire encoding instead of a SHA-256 of
+-- each row's JSON); archived_days.checksum_version says which checksum an
+-- archived day carries (1 for the days archived before 1.8, whose checksum
+-- journal_day_checksum_v1 still computes), and archive_trading_day,
+-- restore_archived_day and scripts/archive-day.sh verify with that one.  The
+-- one current definition is in sql/src/80_archival.sql.
+--
+-- Mass cancel: exchange.cancel_all(account, symbol DEFAULT NULL), one
+-- sequenced command (event_kind mass_cancel, after the order manager's
+-- commands) whose events are the canceled orders; sql/src/40_order_entry.sql.
+--
+-- append_batch(int, bigint, bigint, bytea, bytea) in C (extension/append.c),
+-- the same checks and projections in one pass; sql/src/20_journal.sql.
 \echo Use "ALTER EXTENSION exchange UPDATE TO '1.8'" to load this file. \quit
 
 DO $rest_role$
@@ -151,3 +170,281 @@ GRANT EXECUTE ON FUNCTION @extschema@.rest_enable(regrole), @extschema@.rest_dis
 	@extschema@.issue_api_key(regrole, text), @extschema@.revoke_api_key(text)
 	TO exchange_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.api_key_broker(text) TO exchange_rest;
+
+------------------------------------------------------------------------------
+-- 2. the speed of the SQL order path (issue 19)
+------------------------------------------------------------------------------
+-- the days archived so far carry the JSON checksum
+ALTER TABLE @extschema@.archived_days
+	ADD COLUMN checksum_version smallint NOT NULL DEFAULT 1 CHECK (checksum_version IN (1, 2));
+ALTER TABLE @extschema@.archived_days ALTER COLUMN checksum_version SET DEFAULT 2;
+COMMENT ON COLUMN @extschema@.archived_days.journal_sha256 IS 'journal_day_checksum() of the day when it was archived (journal_day_checksum_v1() when checksum_version is 1).';
+COMMENT ON COLUMN @extschema@.archived_days.checksum_version IS 'Which checksum journal_sha256 is: 2 journal_day_checksum() over the wire encoding (1.8), 1 journal_day_checksum_v1() over each row''s JSON (days archived by 1.5 to 1.7).';
+
+------------------------------------------------------------------------------
+-- Checksums of a day.  The journal's (1.8, C): one SHA-256 streamed over each
+-- record's stream, epoch and wire encoding (include/exchange_wire.h) in
+-- (stream, seq, idx) order; no text is rendered, so the same rows give the
+-- same bytes in any session and any database (the restore check of the DBA
+-- script computes it in a scratch database).  Days archived before 1.8 carry
+-- the JSON checksum of journal_day_checksum_v1 (archived_days.checksum_version
+-- 1).  The candles' (few rows a day): SHA-256 over the SHA-256 of each row's
+-- JSON, in key order, rendered with the time zone pinned to UTC.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.journal_day_checksum(p_day date)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'exchange_journal_day_checksum'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@.journal_day_checksum(date) IS
+	'SHA-256 of a trading day''s journal, live or archived, streamed in C over each record in (stream, seq, idx) order: its stream (4 bytes) and epoch (8 bytes) big-endian, then its wire encoding (include/exchange_wire.h: every other column, strings and JSON detail byte for byte).  Equal days give equal checksums in any database; an empty day gives sha256('''').  Days archived before 1.8 carry journal_day_checksum_v1 (archived_days.checksum_version).';
+
+CREATE FUNCTION @extschema@.journal_day_checksum_v1(p_day date)
+RETURNS bytea
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET timezone = 'UTC'
+AS $$
+	SELECT sha256(coalesce(string_agg(sha256(convert_to(row_to_json(r)::text, 'UTF8')), ''::bytea
+									  ORDER BY r.stream, r.seq, r.idx), ''::bytea))
+	  FROM (SELECT j.stream, j.seq, j.idx, j.epoch, j.trading_day, j.ts, j.kind, j.symbol,
+				   j.account, j.order_id, j.side, j.order_type, j.time_in_force, j.price,
+				   j.quantity, j.remaining, j.status, j.contra_order_id, j.contra_account,
+				   j.contra_remaining, j.amount, j.reason, j.client_order_id, j.detail
+			  FROM @extschema@.journal_history j
+			 WHERE j.trading_day = p_day) r
+$$;
+COMMENT ON FUNCTION @extschema@.journal_day_checksum_v1(date) IS
+	'The journal checksum of 1.5 to 1.7, for the days they archived (archived_days.checksum_version 1): sha256 of the concatenated sha256 of each record''s JSON (all columns, time zone UTC), in (stream, seq, idx) order.';
+
+-- The checksum an archived day was recorded with, of the rows there now.
+CREATE FUNCTION @extschema@.archived_journal_checksum(p_day date, p_version smallint)
+RETURNS bytea
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE p_version WHEN 1 THEN @extschema@.journal_day_checksum_v1(p_day)
+						  ELSE @extschema@.journal_day_checksum(p_day) END
+$$;
+COMMENT ON FUNCTION @extschema@.archived_journal_checksum(date, smallint) IS
+	'The journal checksum of a day as archived_days.checksum_version p_version computes it: journal_day_checksum_v1 for 1, journal_day_checksum for 2.';
+
+CREATE OR REPLACE FUNCTION @extschema@.archive_trading_day(p_day date)
+RETURNS @extschema@.archived_days
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	suffix	text := pg_catalog.to_char(p_day, 'YYYYMMDD');
+	jpart	text := 'journal_' || suffix;
+	cpart	text := 'candles_1m_' || suffix;
+	st		record;
+	v		record;
+	arch		@extschema@.archived_days;
+BEGIN
+	IF p_day IS NULL THEN
+		RAISE EXCEPTION 'archive_trading_day: the day must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	IF EXISTS (SELECT 1 FROM @extschema@.archived_days a WHERE a.trading_day = p_day) THEN
+		RAISE EXCEPTION 'trading day % is already archived', p_day USING ERRCODE = 'PX082';
+	END IF;
+	IF pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', jpart)) IS NULL
+	   OR NOT EXISTS (SELECT 1 FROM @extschema@.journal_days d WHERE d.trading_day = p_day) THEN
+		RAISE EXCEPTION 'there is no journal of trading day %', p_day USING ERRCODE = 'PX084';
+	END IF;
+
+	-- The day's writers wait until the day is archived (appends lock their
+	-- stream's row first), so nothing is added to it while it is verified.
+	PERFORM 1 FROM @extschema@.streams s
+	  WHERE s.stream IN (SELECT d.stream FROM @extschema@.journal_days d WHERE d.trading_day = p_day)
+	  ORDER BY s.stream FOR UPDATE;
+
+	-- Closed: no open session of that day or before, and either an accepted
+	-- close on the day (matchd stamps what follows with the next day) or a
+	-- later day already begun (append_batch refuses earlier days: PX006).
+	FOR st IN
+		SELECT s.stream, s.name, s.last_trading_day, ms.is_open, ms.trading_day AS session_day,
+			   -- a close not rejected (as project_reference_data counts it)
+			   EXISTS (SELECT 1 FROM @extschema@.journal c
+						WHERE c.stream = s.stream AND c.trading_day = p_day AND c.idx = 0
+						  AND c.kind = 'market_close' AND c.symbol IS NULL
+						  AND NOT EXISTS (SELECT 1 FROM @extschema@.journal ev
+										   WHERE ev.stream = c.stream AND ev.seq = c.seq
+											 AND ev.trading_day = c.trading_day AND ev.idx > 0
+											 AND ev.kind = 'rejected')) AS closed_on_day
+		  FROM @extschema@.journal_days d
+		  JOIN @extschema@.streams s ON s.stream = d.stream
+		  LEFT JOIN @extschema@.market_state ms ON ms.stream = d.stream
+		 WHERE d.trading_day = p_day
+		 ORDER BY s.stream
+	LOOP
+		IF st.is_open AND st.session_day <= p_day THEN
+			RAISE EXCEPTION 'trading day % is open in stream "%"', p_day, st.name
+				USING ERRCODE = 'PX080', HINT = 'Archive a day after its close (exchange.close_market()).';
+		END IF;
+		IF NOT (st.last_trading_day > p_day OR st.closed_on_day) THEN
+			RAISE EXCEPTION 'trading day % of stream "%" is not closed', p_day, st.name
+				USING ERRCODE = 'PX080',
+					  DETAIL = 'It has no accepted market_close and no later trading day has begun, so matchd may still journal commands on it.';
+		END IF;
+	END LOOP;
+
+	-- Gapless, and as counted by the sequencer: every seq of the day's range
+	-- once, with idx 0 .. n-1, following the stream's previous day.
+	FOR v IN
+		WITH per_seq AS (
+			SELECT j.stream, j.seq, count(*) AS n, min(j.idx) AS lo, max(j.idx) AS hi,
+				   count(*) FILTER (WHERE j.idx = 0) AS cmds
+			  FROM @extschema@.journal j
+			 WHERE j.trading_day = p_day
+			 GROUP BY j.stream, j.seq
+		), per_stream AS (
+			SELECT p.stream, min(p.seq) AS first_seq, max(p.seq) AS last_seq, count(*) AS seqs,
+				   sum(p.cmds) AS commands, sum(p.n) AS records,
+				   bool_and(p.lo = 0 AND p.hi = p.n - 1 AND p.cmds = 1) AS idx_ok
+			  FROM per_seq p
+			 GROUP BY p.stream
+		), expected AS (
+			SELECT d.*, (SELECT max(e.last_seq) FROM @extschema@.journal_days e
+						  WHERE e.stream = d.stream AND e.trading_day < p_day) AS previous_last
+			  FROM @extschema@.journal_days d
+			 WHERE d.trading_day = p_day
+		)
+		SELECT coalesce(e.stream, a.stream) AS stream, e.first_seq AS e_first, e.last_seq AS e_last,
+			   e.commands AS e_commands, e.records AS e_records, e.previous_last,
+			   a.first_seq AS a_first, a.last_seq AS a_last, a.seqs, a.commands AS a_commands,
+			   a.records AS a_records, a.idx_ok
+		  FROM expected e FULL JOIN per_stream a ON a.stream = e.stream
+		 ORDER BY 1
+	LOOP
+		IF v.e_first IS NULL OR v.a_first IS NULL
+		   OR v.a_first <> v.e_first OR v.a_last <> v.e_last
+		   OR v.a_commands <> v.e_commands OR v.a_records <> v.e_records
+		   OR v.seqs <> v.a_last - v.a_first + 1 OR NOT v.idx_ok
+		   OR v.e_first <> coalesce(v.previous_last, 0) + 1 THEN
+			RAISE EXCEPTION 'the journal of trading day % in stream "%" does not verify', p_day,
+				(SELECT x.name FROM @extschema@.streams x WHERE x.stream = v.stream)
+				USING ERRCODE = 'PX081',
+					  DETAIL = pg_catalog.format(
+						'sequencer: seqs %s..%s, %s commands, %s records, previous day ends at %s; journal: seqs %s..%s (%s distinct), %s commands, %s records, idx contiguous: %s',
+						v.e_first, v.e_last, v.e_commands, v.e_records, coalesce(v.previous_last, 0),
+						v.a_first, v.a_last, v.seqs, v.a_commands, v.a_records, v.idx_ok),
+					  HINT = 'Nothing was archived.  Investigate before archiving: the journal must equal what the sequencer appended.';
+		END IF;
+	END LOOP;
+
+	SELECT p_day, array_agg(d.stream ORDER BY d.stream), array_agg(d.first_seq ORDER BY d.stream),
+		   array_agg(d.last_seq ORDER BY d.stream), sum(d.commands), sum(d.records)
+	  INTO arch.trading_day, arch.streams, arch.first_seq, arch.last_seq, arch.commands, arch.records
+	  FROM @extschema@.journal_days d
+	 WHERE d.trading_day = p_day;
+	arch.journal_sha256 := @extschema@.journal_day_checksum(p_day);
+	arch.checksum_version := 2;
+	arch.candles_sha256 := @extschema@.candles_day_checksum(p_day);
+	SELECT count(*) INTO arch.candle_rows FROM @extschema@.candles_1m c WHERE c.trading_day = p_day;
+	arch.journal_table := 'exchange_archive.' || pg_catalog.quote_ident(jpart);
+	arch.candles_table := 'exchange_archive.' || pg_catalog.quote_ident(cpart);
+	arch.archived_at := pg_catalog.now();
+	arch.archived_by := session_user;
+
+	-- Move the partitions: detach, into the archive schema, attach there
+	-- (their indexes, BRIN included, attach to the archive's), read-only.
+	PERFORM @extschema@.journal_partition(p_day); -- the candles partition may be missing
+	EXECUTE pg_catalog.format('ALTER TABLE @extschema@.journal DETACH PARTITION @extschema@.%I', jpart);
+	EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I SET SCHEMA exchange_archive', jpart);
+	EXECUTE pg_catalog.format(
+		'ALTER TABLE exchange_archive.journal ATTACH PARTITION exchange_archive.%I FOR VALUES FROM (%L) TO (%L)',
+		jpart, p_day, p_day + 1);
+	EXECUTE pg_catalog.format('ALTER TABLE @extschema@.candles_1m DETACH PARTITION @extschema@.%I', cpart);
+	EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I SET SCHEMA exchange_archive', cpart);
+	EXECUTE pg_catalog.format(
+		'ALTER TABLE exchange_archive.candles_1m ATTACH PARTITION exchange_archive.%I FOR VALUES FROM (%L) TO (%L)',
+		cpart, p_day, p_day + 1);
+	EXECUTE pg_catalog.format(
+		'CREATE TRIGGER no_truncate BEFORE TRUNCATE ON exchange_archive.%I FOR EACH STATEMENT EXECUTE FUNCTION exchange_archive.refuse_write()',
+		jpart);
+	EXECUTE pg_catalog.format(
+		'CREATE TRIGGER no_truncate BEFORE TRUNCATE ON exchange_archive.%I FOR EACH STATEMENT EXECUTE FUNCTION exchange_archive.refuse_write()',
+		cpart);
+	EXECUTE pg_catalog.format('REVOKE ALL ON exchange_archive.%I, exchange_archive.%I FROM PUBLIC', jpart, cpart);
+	EXECUTE pg_catalog.format(
+		'GRANT SELECT ON exchange_archive.%I, exchange_archive.%I TO exchange_engine, exchange_compliance, exchange_dba',
+		jpart, cpart);
+	EXECUTE pg_catalog.format('COMMENT ON TABLE exchange_archive.%I IS %L', jpart,
+		pg_catalog.format('Archived journal of trading day %s (read-only; see exchange.archived_days).', p_day));
+	EXECUTE pg_catalog.format('COMMENT ON TABLE exchange_archive.%I IS %L', cpart,
+		pg_catalog.format('Archived 1-minute candles of trading day %s (read-only).', p_day));
+
+	-- Seal the day: a stream still at it moves on, so that append_batch
+	-- refuses it (PX006) even to a writer that did not see the close.
+	UPDATE @extschema@.streams s SET last_trading_day = p_day + 1
+	 WHERE s.stream = ANY (arch.streams) AND s.last_trading_day <= p_day;
+
+	INSERT INTO @extschema@.archived_days SELECT arch.*;
+	RETURN arch;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.restore_archived_day(p_day date)
+RETURNS @extschema@.archived_days
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	arch @extschema@.archived_days;
+BEGIN
+	IF p_day IS NULL THEN
+		RAISE EXCEPTION 'restore_archived_day: the day must not be NULL' USING ERRCODE = '22004';
+	END IF;
+	SELECT * INTO arch FROM @extschema@.archived_days a WHERE a.trading_day = p_day FOR UPDATE;
+	IF NOT FOUND OR arch.dropped_at IS NULL THEN
+		RAISE EXCEPTION 'trading day % is not a dropped archived day', p_day USING ERRCODE = 'PX082';
+	END IF;
+	IF pg_catalog.to_regclass(arch.journal_table) IS NULL OR pg_catalog.to_regclass(arch.candles_table) IS NULL THEN
+		RAISE EXCEPTION 'the tables of trading day % are not restored', p_day
+			USING ERRCODE = 'PX082', HINT = 'pg_restore the export first (scripts/archive-day.sh --restore).';
+	END IF;
+	IF @extschema@.archived_journal_checksum(p_day, arch.checksum_version) <> arch.journal_sha256
+	   OR @extschema@.candles_day_checksum(p_day) <> arch.candles_sha256 THEN
+		RAISE EXCEPTION 'the restored trading day % does not match the archive', p_day USING ERRCODE = 'PX081';
+	END IF;
+	UPDATE @extschema@.archived_days a
+	   SET dropped_at = NULL, dropped_by = NULL, restored_at = pg_catalog.now()
+	 WHERE a.trading_day = p_day
+	RETURNING * INTO arch;
+	RETURN arch;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.journal_day_checksum_v1(date),
+	@extschema@.archived_journal_checksum(date, smallint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.journal_day_checksum_v1(date),
+	@extschema@.archived_journal_checksum(date, smallint)
+	TO exchange_compliance, exchange_dba;
+
+-- (not used by this script: a label added in a transaction can only be used
+-- after it commits)
+ALTER TYPE @extschema@.event_kind ADD VALUE 'mass_cancel';
+CREATE FUNCTION @extschema@.cancel_all(account text, symbol text DEFAULT NULL)
+RETURNS TABLE (id bigint, order_symbol text, side @extschema@.side, price numeric,
+	canceled_quantity bigint)
+AS 'MODULE_PATHNAME', 'exchange_cancel_all'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.cancel_all(text, text) IS
+	'(1.8) Mass cancel: every open order of an account of the calling role (of one symbol, or of all when symbol is NULL) canceled by one sequenced command (journal kind mass_cancel, then one canceled event per order).  Returns one row per canceled order in the order matchd canceled them (symbols in listing order, bids then asks, best price first, oldest first); none when nothing was open.  Not transactional.  Errors: 22004, 42501 (not the caller''s account), PX020, PX040, PX041.';
+REVOKE ALL ON FUNCTION @extschema@.cancel_all(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.cancel_all(text, text) TO exchange_broker;
+COMMENT ON TYPE @extschema@.event_kind IS
+	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8).';
+
+-- (1.8) in C, extension/append.c: the same checks, errors, projections and
+-- notifications in the same order as the PL/pgSQL body of 1.1 to 1.7, in one
+-- pass and three prepared statements (the stream's row lock, the day's
+-- counters, the stream's position); journal_partition and
+-- project_reference_data run only when a day's partitions are missing or the
+-- batch has reference-data commands.
+CREATE OR REPLACE FUNCTION @extschema@.append_batch(p_stream int, p_epoch bigint, p_first_seq bigint,
+	p_batch bytea, p_wallets bytea)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'exchange_append_batch'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;

@@ -33,7 +33,9 @@ struct journal
 	const batchbuf *pending; /* the batch in flight, NULL when idle */
 	const uint8_t *wallets;  /* its wallet projection (PWL1) or NULL */
 	size_t wallets_len;
-	int result; /* enum journal_result of the last batch */
+	int result;            /* enum journal_result of the last batch */
+	uint64_t submitted_us; /* when the batch in flight was handed over */
+	uint64_t done_us;      /* when the last batch finished */
 	int stopping;
 	char message[512];
 	journal_stats stats;
@@ -232,13 +234,15 @@ writer_main(void *arg)
 		bb = j->pending;
 		wallets = j->wallets;
 		wallets_len = j->wallets_len;
+		t0 = now_us();
+		j->stats.wake_us_total += t0 - j->submitted_us;
 		pthread_mutex_unlock(&j->lock);
 
-		t0 = now_us();
 		result = append(j, bb, wallets, wallets_len, msg, sizeof(msg));
 
 		pthread_mutex_lock(&j->lock);
-		j->stats.append_us_total += now_us() - t0;
+		j->done_us = now_us();
+		j->stats.append_us_total += j->done_us - t0;
 		if (result == JOURNAL_COMMITTED)
 		{
 			j->stats.batches++;
@@ -286,6 +290,7 @@ journal_submit(journal *j, const batchbuf *bb, const uint8_t *wallets, size_t wa
 	j->wallets = wallets;
 	j->wallets_len = wallets_len;
 	j->result = JOURNAL_BUSY;
+	j->submitted_us = now_us();
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->lock);
 }
@@ -301,6 +306,17 @@ journal_poll(journal *j, char *message, size_t size)
 		snprintf(message, size, "%s", j->message);
 	pthread_mutex_unlock(&j->lock);
 	return result;
+}
+
+uint64_t
+journal_done_us(journal *j)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&j->lock);
+	t = j->done_us;
+	pthread_mutex_unlock(&j->lock);
+	return t;
 }
 
 int

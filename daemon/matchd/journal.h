@@ -49,6 +49,8 @@ void journal_submit(journal *j, const batchbuf *bb, const uint8_t *wallets,
  * (after which the writer is idle again); message explains a failure. */
 int journal_poll(journal *j, char *message, size_t size);
 int journal_idle(journal *j);
+/* CLOCK_MONOTONIC microseconds at which the last batch finished. */
+uint64_t journal_done_us(journal *j);
 /* Stops the thread (it must be idle) and closes the connection. */
 void journal_stop(journal *j);
 
@@ -58,7 +60,8 @@ typedef struct journal_stats
 	uint64_t batches;
 	uint64_t records;
 	uint64_t reconnects;
-	uint64_t append_us_total;
+	uint64_t append_us_total; /* append_batch round trips: execute and commit */
+	uint64_t wake_us_total;   /* from journal_submit to the writer's start */
 } journal_stats;
 void journal_get_stats(journal *j, journal_stats *out);
 

@@ -7,8 +7,9 @@
  * into the open batch, and answers a request only once the batch holding its
  * records has committed.  The journal thread appends batches; while one
  * commits, the next fills (group commit).  A batch is handed over when the
- * writer is free and either its oldest record has waited --batch-delay-us or
- * it holds --batch-max records.
+ * writer is free and either its oldest record has waited --batch-delay-us
+ * (default 0: at once, after the requests that arrived together) or it holds
+ * --batch-max records.
  *
  * High availability (docs/high-availability.md): a leader holds the stream's
  * lease (lease.c: a heartbeat thread renews it) and refuses requests with
@@ -131,6 +132,10 @@ static struct
 	int pidfile_written;
 	uint64_t open_seen_us; /* standby: when the lease was seen open */
 	journal_stats jst;     /* of every leadership of this process */
+	/* where a batch's time goes in this process (the breakdown of the stop
+	 * line): its first command's wait for the hand-over, the writer's
+	 * finish to the event loop's notice, and the answers' writes */
+	uint64_t wait_us_total, back_us_total, answer_us_total;
 	slot slots[2];
 	int open;     /* index of the filling slot */
 	int inflight; /* index of the committing slot, -1 when the writer is idle */
@@ -177,7 +182,8 @@ usage(FILE *f)
 	    "  --stream NAME           journal stream to take over (default: main)\n"
 	    "  --batch-max N           close a batch at N records (default: 10000)\n"
 	    "  --batch-delay-us N      close a batch when its first record has waited N\n"
-	    "                          microseconds and the writer is free (default: 100)\n"
+	    "                          microseconds and the writer is free (default: 0:\n"
+	    "                          as soon as the writer is free)\n"
 	    "  --max-symbols N         symbols matchd can hold (default: 1024)\n"
 	    "  --max-accounts N        accounts matchd can hold (default: 100000)\n"
 	    "  --max-orders N          resting orders, all symbols (default: 1000000)\n"
@@ -287,7 +293,7 @@ parse_options(int argc, char **argv, options *o)
 	*o = (options){.conninfo = "",
 	               .stream = "main",
 	               .batch_max = 10000,
-	               .batch_delay_us = 100,
+	               .batch_delay_us = 0,
 	               .max_connections = 1024,
 	               .schedule_interval_ms = 1000,
 	               .pl = {.max_symbols = 1024,
@@ -510,6 +516,7 @@ handoff(void)
 	/* the wallet entries the batch's commands changed go in its transaction */
 	if ((n = pl_flush_wallets(d.pl, &s->wallets, &s->wallets_cap, &s->wallets_len)) < 0)
 		die(1, "out of memory encoding the wallet projection");
+	d.wait_us_total += mono_us() - s->opened_us;
 	journal_submit(d.jr, &s->bb, n > 0 ? s->wallets : NULL, n > 0 ? s->wallets_len : 0);
 	d.inflight = d.open;
 	d.open ^= 1;
@@ -597,6 +604,7 @@ writer_done(void)
 {
 	char msg[512];
 	int r = journal_poll(d.jr, msg, sizeof(msg));
+	uint64_t t0 = mono_us();
 	slot *s;
 
 	if (r == JOURNAL_BUSY || d.inflight < 0)
@@ -608,10 +616,12 @@ writer_done(void)
 	s = &d.slots[d.inflight];
 	mlog(LOG_DEBUG, "committed seq %" PRId64 "..%" PRId64 " (%u records, %u answers)",
 	     s->bb.first_seq, s->bb.last_seq, s->bb.records, s->nacks);
+	d.back_us_total += t0 - journal_done_us(d.jr);
 	lease_set_applied(d.lease, s->bb.last_seq);
 	for (uint32_t i = 0; i < s->nacks; i++)
 		acknowledge(&s->acks[i]);
 	s->nacks = 0;
+	d.answer_us_total += mono_us() - t0;
 	for (uint32_t i = 0; i < s->nmd; i++)
 		server_send(d.srv, s->md[i].who, s->md_buf + s->md[i].off, s->md[i].len);
 	s->nmd = 0;
@@ -984,6 +994,13 @@ run(void)
 	}
 }
 
+/* A total of microseconds over the batches committed, per batch. */
+static double
+per_batch(uint64_t total_us)
+{
+	return d.jst.batches ? (double)total_us / (double)d.jst.batches : 0.0;
+}
+
 static int32_t
 today(void)
 {
@@ -1320,6 +1337,7 @@ serve(PGconn *conn, const recovery_info *info, uint64_t granted_us)
 	d.jst.records += st.records;
 	d.jst.reconnects += st.reconnects;
 	d.jst.append_us_total += st.append_us_total;
+	d.jst.wake_us_total += st.wake_us_total;
 	d.snapshots_saved += sst.saved;
 	d.snapshots_failed += sst.failed;
 	/* everything is committed and answered: a standby may take over now */
@@ -1400,16 +1418,18 @@ main(int argc, char **argv)
 	mlog(LOG_INFO,
 	     "stopped cleanly: %" PRIu64 " commands acknowledged, %" PRIu64
 	     " refused; %" PRIu64 " batches (%" PRIu64
-	     " records) committed, mean append %.2f ms, "
+	     " records) committed, mean append %.2f ms (per batch: %.0f us waiting for the "
+	     "hand-over, %.0f us to the writer, %.0f us back to the event loop, %.0f us "
+	     "answering), "
 	     "%" PRIu64 " reconnects; %" PRIu64 " opens/closes by the schedule; %" PRIu64
 	     " snapshots taken, %" PRIu64 " saved, %" PRIu64 " failed; last seq %" PRId64
 	     ", state hash %016" PRIx64 ", order manager hash %016" PRIx64,
 	     d.commands, d.refusals, d.jst.batches, d.jst.records,
-	     d.jst.batches ? (double)d.jst.append_us_total / 1000.0 / (double)d.jst.batches
-	                   : 0.0,
-	     d.jst.reconnects, d.injected, d.snapshots_taken, d.snapshots_saved,
-	     d.snapshots_failed, d.pl ? pl_last_seq(d.pl) : 0, d.pl ? pl_state_hash(d.pl) : 0,
-	     d.pl ? pl_om_hash(d.pl) : 0);
+	     per_batch(d.jst.append_us_total) / 1000.0, per_batch(d.wait_us_total),
+	     per_batch(d.jst.wake_us_total), per_batch(d.back_us_total),
+	     per_batch(d.answer_us_total), d.jst.reconnects, d.injected, d.snapshots_taken,
+	     d.snapshots_saved, d.snapshots_failed, d.pl ? pl_last_seq(d.pl) : 0,
+	     d.pl ? pl_state_hash(d.pl) : 0, d.pl ? pl_om_hash(d.pl) : 0);
 	pl_destroy(d.pl);
 	mdq_scratch_free(&d.mdq);
 	for (int i = 0; i < 2; i++)

@@ -64,6 +64,10 @@ struct pipeline
 
 	char detail[DETAIL_CAP]; /* pl_stamp's detail text */
 	char fill_detail[96];    /* a trade record's fees */
+
+	/* a mass cancel's scratch: one side of one book */
+	mc_order_info *side_orders;
+	uint32_t side_cap;
 };
 
 static void set_error(pl_error *err, const char *sqlstate, const char *fmt, ...)
@@ -128,6 +132,7 @@ pl_destroy(pipeline *pl)
 	om_destroy(pl->om);
 	md_destroy(pl->md);
 	mj_registry_free(&pl->names);
+	free(pl->side_orders);
 	free(pl);
 }
 
@@ -546,6 +551,29 @@ to_order_change(pipeline *pl, const pgx_record *req, int64_t ts, pgx_record *cmd
 	return 0;
 }
 
+/* mass_cancel: the account's open orders, of one symbol or of all */
+static int
+to_mass_cancel(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *err)
+{
+	uint32_t acct, sym;
+
+	if (find_account(pl, req->strs[PGX_S_ACCOUNT], &acct) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_ACCOUNT, "unknown account \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	if (req->strs[PGX_S_SYMBOL].len != PGX_STR_NULL &&
+	    find_symbol(pl, req->strs[PGX_S_SYMBOL], &sym) != 0)
+		return set_error(err, PGX_SQLSTATE_UNKNOWN_SYMBOL, "unknown symbol \"%.*s\"",
+		                 STR_ARG(req->strs[PGX_S_SYMBOL])),
+		       -1;
+	if (has_int(req, PGX_F_ORDER_ID))
+		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed mass_cancel request"), -1;
+	/* never rate limited, like a cancel: it only takes risk away */
+	cmd->strs[PGX_S_ACCOUNT] = req->strs[PGX_S_ACCOUNT];
+	cmd->strs[PGX_S_SYMBOL] = req->strs[PGX_S_SYMBOL];
+	return 0;
+}
+
 static int
 to_add_symbol(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *err)
 {
@@ -653,6 +681,10 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 		case PGX_KIND_CANCEL_ORDER:
 		case PGX_KIND_AMEND_ORDER:
 			rc = to_order_change(pl, req, ts, cmd, err);
+			break;
+
+		case PGX_KIND_MASS_CANCEL:
+			rc = to_mass_cancel(pl, req, cmd, err);
 			break;
 
 		case PGX_KIND_ADD_SYMBOL:
@@ -966,6 +998,80 @@ apply_admin(pipeline *pl, const pgx_record *cmd, om_refusal *f)
 	return f->code = "bad_command", f->sqlstate = PGX_SQLSTATE_PROTOCOL, -1;
 }
 
+/* Cancels one open order of the command's account as part of the command. */
+static void
+cancel_for(pipeline *pl, const pgx_record *cmd, uint32_t acct, uint64_t order_id)
+{
+	mc_command c = {0};
+	mc_order_info info;
+
+	if (mc_engine_order(pl->engine, order_id, &info))
+		om_hint(pl->om, &info);
+	c.kind = MC_CMD_CANCEL;
+	c.seq = (uint64_t)cmd->seq;
+	c.timestamp = (uint64_t)cmd->ts;
+	c.order_id = order_id;
+	c.account = acct;
+	mc_engine_apply_tagged(pl->engine, &c, 0, &pl->sink);
+	sink_flush(pl, pl->sink.buf, pl->sink.n);
+	pl->sink.n = 0;
+}
+
+/*
+ * mass_cancel: every open order of the account (of one symbol), each
+ * canceled by the core as a cancel of its own would be, all events under the
+ * one seq, in book order: symbols by id, bids then asks, best level first,
+ * oldest first.  The answer counts the orders (remaining).
+ */
+static int
+apply_mass_cancel(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
+{
+	uint32_t acct, sym, first = 0, end = pl->names.symbols.count;
+	int64_t canceled = 0;
+
+	if (find_account(pl, cmd->strs[PGX_S_ACCOUNT], &acct) != 0 ||
+	    (cmd->strs[PGX_S_SYMBOL].len != PGX_STR_NULL &&
+	     find_symbol(pl, cmd->strs[PGX_S_SYMBOL], &sym) != 0))
+		return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH,
+		                 "seq %lld: mass_cancel of an unknown account or symbol",
+		                 (long long)cmd->seq),
+		       -1;
+	if (cmd->strs[PGX_S_SYMBOL].len != PGX_STR_NULL)
+		first = sym, end = sym + 1;
+	for (uint32_t s = first; s < end; s++)
+		for (int side = MC_BUY; side <= MC_SELL; side++)
+		{
+			int n = mc_engine_l3(pl->engine, s, side, NULL, 0);
+
+			if (n <= 0)
+				continue;
+			if ((uint32_t)n > pl->side_cap)
+			{
+				mc_order_info *p = realloc(pl->side_orders, (size_t)n * sizeof(*p));
+
+				if (p == NULL)
+					return set_error(err, "53200",
+					                 "seq %lld: out of memory for a mass cancel",
+					                 (long long)cmd->seq),
+					       -1;
+				pl->side_orders = p;
+				pl->side_cap = (uint32_t)n;
+			}
+			/* a copy of the side, so that canceling does not disturb the walk */
+			mc_engine_l3(pl->engine, s, side, pl->side_orders, n);
+			for (int i = 0; i < n; i++)
+				if (pl->side_orders[i].account == acct)
+				{
+					cancel_for(pl, cmd, acct, pl->side_orders[i].id);
+					canceled++;
+				}
+		}
+	res->order_id = 0;
+	res->status = PGX_STATUS_CANCELED;
+	res->remaining = canceled;
+	return 0;
+}
+
 /* New order, cancel or amend: the order manager, then the core. */
 static int
 apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
@@ -974,6 +1080,9 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 	mc_order_info info;
 	om_refusal f;
 	int rc, refused = 0;
+
+	if (cmd->kind == PGX_KIND_MASS_CANCEL)
+		return apply_mass_cancel(pl, cmd, res, err);
 
 	if ((rc = mj_record_command(cmd, &pl->nm, &c)) != MJ_OK)
 		return set_error(err, PGX_SQLSTATE_MALFORMED_BATCH,

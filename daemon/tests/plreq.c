@@ -63,6 +63,17 @@ req_cancel(const char *acct, int64_t id)
 }
 
 pgx_record
+req_mass_cancel(const char *acct, const char *sym)
+{
+	pgx_record r = req_blank(PGX_KIND_MASS_CANCEL);
+
+	r.strs[PGX_S_ACCOUNT] = s_(acct);
+	if (sym != NULL)
+		r.strs[PGX_S_SYMBOL] = s_(sym);
+	return r;
+}
+
+pgx_record
 req_amend(const char *acct, int64_t id, int64_t qty, int64_t price)
 {
 	pgx_record r = req_blank(PGX_KIND_AMEND_ORDER);
@@ -182,7 +193,12 @@ req_random(uint64_t *seed, const req_mix *mix, const int64_t *ids, int nids)
 		return r;
 	}
 	if (dice < mix->cancel)
+	{
+		/* one cancel in twenty is a mass cancel, of one symbol or of all */
+		if (rng_below(seed, 20) == 0)
+			return req_mass_cancel(acct, rng_below(seed, 2) ? sym : NULL);
 		return req_cancel(acct, ids[rng_below(seed, (uint64_t)nids)]);
+	}
 	if (dice < mix->amend)
 		return req_amend(acct, ids[rng_below(seed, (uint64_t)nids)],
 		                 1 + (int64_t)rng_below(seed, 80),

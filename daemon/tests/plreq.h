@@ -15,6 +15,8 @@ void put(pgx_record *r, int field, int64_t v);
 pgx_record req_new(const char *sym, const char *acct, int side, int type, int tif,
                    int64_t price, int64_t qty);
 pgx_record req_cancel(const char *acct, int64_t id);
+/* mass_cancel of acct's open orders, of sym (NULL: all symbols) */
+pgx_record req_mass_cancel(const char *acct, const char *sym);
 pgx_record req_amend(const char *acct, int64_t id, int64_t qty, int64_t price);
 /* A symbol trading around 100.00 (ticks of 0.01 = 1 cent) in USD. */
 pgx_record req_symbol(const char *sym);
@@ -46,7 +48,7 @@ typedef struct req_mix
 /*
  * A random command of any kind a broker or an administrator may send: orders
  * of every type and time in force (accounts trade with themselves, so STP
- * happens), amends and cancels of ids[0..nids), cash, shares, KYC,
+ * happens), amends and cancels of ids[0..nids), mass cancels, cash, shares, KYC,
  * suspensions, limits (rate limits included), fees and bands, halts, and the
  * market's open and close.  The detail it returns lives until the next call.
  */

@@ -775,15 +775,17 @@ test_random_session_conserves_and_replays(void **state)
 					       rec.strs[PGX_S_REASON].ptr);
 			}
 		}
-		printf(
-		    "# records: %d trades, %d accepted, %d rejected, %d canceled, %d expired\n",
-		    kinds[PGX_KIND_TRADE], kinds[PGX_KIND_ACCEPTED], kinds[PGX_KIND_REJECTED],
-		    kinds[PGX_KIND_CANCELED], kinds[PGX_KIND_EXPIRED]);
+		printf("# records: %d trades, %d accepted, %d rejected, %d canceled, %d expired, "
+		       "%d mass cancels\n",
+		       kinds[PGX_KIND_TRADE], kinds[PGX_KIND_ACCEPTED], kinds[PGX_KIND_REJECTED],
+		       kinds[PGX_KIND_CANCELED], kinds[PGX_KIND_EXPIRED],
+		       kinds[PGX_KIND_MASS_CANCEL]);
 		printf("# %d orders rejected as duplicate client order ids\n", duplicates);
 		/* the run must exercise what it checks */
 		assert_true(kinds[PGX_KIND_TRADE] > 1000);
 		assert_true(duplicates > 100);
 		assert_true(kinds[PGX_KIND_EXPIRED] > 0);
+		assert_true(kinds[PGX_KIND_MASS_CANCEL] > 10);
 	}
 	printf("# %d batches, %d refused before the sequencer, %d rejected, %u open orders, "
 	       "market %s\n",
@@ -819,6 +821,139 @@ test_random_session_conserves_and_replays(void **state)
 	bb_free(&bb);
 }
 
+/* The kind of the last command in bb and, for a mass cancel, its events'
+ * order ids (up to cap; each must be a user_cancel); their count. */
+static int
+last_command_events(const batchbuf *bb, int *kind, int64_t *order_ids, int cap)
+{
+	size_t off = PGX_BATCH_HEADER, used;
+	pgx_record rec;
+	int n = 0;
+
+	while (off < bb->len &&
+	       pgx_decode_record(bb->buf + off, bb->len - off, &rec, &used) == PGX_DECODE_OK)
+	{
+		off += used;
+		if (rec.idx == 0)
+		{
+			*kind = rec.kind;
+			n = 0;
+			continue;
+		}
+		if (*kind != PGX_KIND_MASS_CANCEL)
+			continue;
+		assert_int_equal(rec.kind, PGX_KIND_CANCELED);
+		assert_int_equal(rec.strs[PGX_S_REASON].len, 11);
+		assert_memory_equal(rec.strs[PGX_S_REASON].ptr, "user_cancel", 11);
+		if (n < cap)
+			order_ids[n] = rec.ints[PGX_F_ORDER_ID];
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A mass cancel is one sequenced command: every open order of the account (of
+ * one symbol) canceled, in book order, the holds released, other accounts'
+ * orders untouched; nothing open is still a command; an unknown account or
+ * symbol is refused before the sequencer; the journal replays.
+ */
+static void
+test_mass_cancel(void **state)
+{
+	batchbuf bb;
+	pl_result res;
+	pl_error err;
+	pipeline *pl;
+	pgx_record r;
+	int64_t ts = T0, ids[4], a99, a98, a99b, got[8];
+	int64_t seq;
+	int kind = 0;
+	uint32_t records;
+
+	(void)state;
+	assert_int_equal(bb_init(&bb, 0), 0);
+	pl = setup_market(&bb);
+	ok(pl, &bb, req_symbol("MSFT"), ++ts);
+	/* A1: three AAPL buys on two levels, one MSFT buy; B1: an AAPL sell */
+	ok(pl, &bb, buy("A1", 9900, 10, PGX_TIF_DAY), ++ts);
+	a99 = pl_last_seq(pl);
+	ok(pl, &bb, buy("A1", 9800, 10, PGX_TIF_GTC), ++ts);
+	a98 = pl_last_seq(pl);
+	ok(pl, &bb, buy("A1", 9900, 5, PGX_TIF_DAY), ++ts);
+	a99b = pl_last_seq(pl);
+	ok(pl, &bb,
+	   req_new("MSFT", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_DAY, 10000, 1), ++ts);
+	ok(pl, &bb,
+	   req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_LIMIT, PGX_TIF_DAY, 10100, 7), ++ts);
+	assert_int_equal(pl_open_orders(pl), 5);
+	/* held: 10 x 99 + 10 x 98 + 5 x 99 + 1 x 100 (USD cents) */
+	assert_cash(pl, "A1", 10000000 - 99000 - 98000 - 49500 - 10000,
+	            99000 + 98000 + 49500 + 10000);
+
+	/* refused before the sequencer: no seq, no record */
+	seq = pl_last_seq(pl);
+	records = bb.records;
+	r = req_mass_cancel("ZZ", NULL);
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), -1);
+	assert_string_equal(err.sqlstate, PGX_SQLSTATE_UNKNOWN_ACCOUNT);
+	r = req_mass_cancel("A1", "NOPE");
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), -1);
+	assert_string_equal(err.sqlstate, PGX_SQLSTATE_UNKNOWN_SYMBOL);
+	r = req_mass_cancel("A1", NULL);
+	put(&r, PGX_F_ORDER_ID, a99);
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), -1);
+	assert_string_equal(err.sqlstate, PGX_SQLSTATE_PROTOCOL);
+	assert_int_equal(pl_last_seq(pl), seq);
+	assert_int_equal(bb.records, records);
+
+	/* A1's AAPL orders: one seq, three cancels in book order (best first, oldest first)
+	 */
+	r = req_mass_cancel("A1", "AAPL");
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_int_equal(pl_last_seq(pl), seq + 1);
+	assert_int_equal(res.status, PGX_STATUS_CANCELED);
+	assert_int_equal(res.remaining, 3);
+	assert_int_equal(res.order_id, 0);
+	assert_string_equal(res.sqlstate, "00000");
+	assert_int_equal(last_command_events(&bb, &kind, got, 8), 3);
+	assert_int_equal(kind, PGX_KIND_MASS_CANCEL);
+	ids[0] = a99, ids[1] = a99b, ids[2] = a98;
+	assert_memory_equal(got, ids, 3 * sizeof(int64_t));
+	assert_int_equal(pl_open_orders(pl), 2);
+	assert_cash(pl, "A1", 10000000 - 10000, 10000); /* only MSFT's hold is left */
+	assert_invariants(pl);
+
+	/* B1's sell is untouched: it still trades */
+	r = buy("A1", 10100, 7, PGX_TIF_DAY);
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_FILLED);
+	assert_int_equal(pl_open_orders(pl), 1);
+	assert_int_equal(res.filled, 7);
+
+	/* every symbol: the MSFT buy; then nothing is open, still one seq */
+	r = req_mass_cancel("A1", NULL);
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_int_equal(res.remaining, 1);
+	assert_int_equal(last_command_events(&bb, &kind, got, 8), 1);
+	assert_int_equal(pl_open_orders(pl), 0);
+	seq = pl_last_seq(pl);
+	r = req_mass_cancel("A1", NULL);
+	assert_int_equal(submit(pl, &bb, &r, ++ts, &res, &err), 0);
+	assert_int_equal(pl_last_seq(pl), seq + 1);
+	assert_int_equal(res.status, PGX_STATUS_CANCELED);
+	assert_int_equal(res.remaining, 0);
+	assert_int_equal(last_command_events(&bb, &kind, got, 8), 0);
+	assert_int_equal(kind, PGX_KIND_MASS_CANCEL);
+	assert_cash(pl, "A1", 10000000 - 70700, 0);
+	assert_invariants(pl);
+
+	/* the journal replays byte for byte, to the same order manager */
+	assert_int_equal(replayed_om_hash(&bb), pl_om_hash(pl));
+	pl_destroy(pl);
+	bb_free(&bb);
+}
+
 int
 main(void)
 {
@@ -828,6 +963,7 @@ main(void)
 	    cmocka_unit_test(test_order_manager_rules),
 	    cmocka_unit_test(test_role_is_recorded),
 	    cmocka_unit_test(test_client_order_ids),
+	    cmocka_unit_test(test_mass_cancel),
 	    cmocka_unit_test(test_random_session_conserves_and_replays),
 	};
 

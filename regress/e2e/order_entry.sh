@@ -17,11 +17,6 @@ SQL
 stack_fund E2E X1 Y1
 "$client" || fail "order entry checks"
 # matchd restarts and replays the day to the same book
-matchd_stop
-grep -q "stopped cleanly" "$STACK/matchd.log" || fail "no clean stop"
-h1=$(grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
-matchd_start
-h2=$(grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
-[ "$h1" = "$h2" ] || fail "replayed book differs: $h1 vs $h2"
+matchd_restart_same_state
 sanitizer_clean
-echo "ok order_entry ($h1 after restart)"
+echo "ok order_entry ($RESTART_HASHES after restart)"

@@ -127,6 +127,27 @@ SELECT count(*) AS book_diff FROM ((TABLE before_book EXCEPT ALL
 	(SELECT * FROM exchange.order_book_l3_at('ARC', 6::bigint) EXCEPT ALL TABLE before_book)) d;
 SELECT b = exchange.read_batch(:s, 0, 1000) AS same_replay_bytes FROM before_batch;
 SELECT exchange.journal_day_checksum('2031-03-03') = :'journal_sum'::bytea AS same_checksum;
+-- (1.8) the checksum is the SHA-256 of each record's stream, epoch and wire
+-- encoding in key order, as computed here independently with encode_batch
+-- (a batch of one record less its 12-byte header); the day records it as
+-- version 2, and the JSON checksum of before 1.8 is another one
+SELECT exchange.journal_day_checksum('2031-03-03') = sha256(string_agg(
+		int4send(j.stream) || int8send(j.epoch) || substring(exchange.encode_batch(ARRAY[
+			(j.seq, j.idx, j.trading_day, j.ts, j.kind, j.symbol, j.account, j.order_id, j.side,
+			 j.order_type, j.time_in_force, j.price, j.quantity, j.remaining, j.status,
+			 j.contra_order_id, j.contra_account, j.contra_remaining, j.amount, j.reason,
+			 j.client_order_id, j.detail)::exchange.journal_record]) FROM 13),
+		''::bytea ORDER BY j.stream, j.seq, j.idx)) AS checksum_is_the_wire_encoding,
+	   count(*) AS records
+  FROM exchange.journal_history j WHERE j.trading_day = '2031-03-03';
+SELECT checksum_version,
+	   exchange.archived_journal_checksum(trading_day, checksum_version) = journal_sha256 AS verifies,
+	   exchange.journal_day_checksum_v1(trading_day) <> journal_sha256 AS v1_differs,
+	   exchange.archived_journal_checksum(trading_day, 1::smallint)
+		   = exchange.journal_day_checksum_v1(trading_day) AS v1_by_version
+  FROM exchange.archived_days WHERE trading_day = '2031-03-03';
+-- an empty day: sha256 of nothing, as before
+SELECT exchange.journal_day_checksum('1999-01-01') = sha256(''::bytea) AS empty_day;
 SELECT count(*) AS trades, sum(quantity) AS shares FROM exchange.execution_log WHERE stream = :s;
 
 -- Archived rows never change, whoever asks (the superuser here).

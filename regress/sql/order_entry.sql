@@ -141,6 +141,21 @@ SELECT pg_temp.try($$SELECT * FROM exchange.cancel_order('oe-b1', NULL)$$) AS nu
 SELECT pg_temp.try($$SELECT * FROM exchange.cancel_order('oe-b1', 0)$$) AS order_id_zero;
 SELECT pg_temp.try($$SELECT * FROM exchange.cancel_order('oe-b1', 4)$$) AS cancel_is_sent;
 
+-- ---- cancel_all (1.8): a mass cancel, only of the caller's accounts -------------
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all(NULL)$$) AS null_account;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-b1', 'NOPE')$$) AS unknown_symbol;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('no-such-account')$$) AS unknown_account;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-b1')$$) AS mass_cancel_is_sent;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-b1', 'OEA')$$) AS symbol_mass_cancel_is_sent;
+SET ROLE regress_oe_broker_a;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-b1')$$) AS other_brokers_account;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-b1', 'OEA')$$) AS other_brokers_symbol;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-a1')$$) AS own_account;
+RESET ROLE;
+SET ROLE regress_oe_analyst;
+SELECT pg_temp.try($$SELECT * FROM exchange.cancel_all('oe-a1')$$) AS compliance_cannot_mass_cancel;
+RESET ROLE;
+
 -- ---- amend_order -----------------------------------------------------------------
 SELECT pg_temp.try($$SELECT * FROM exchange.amend_order(NULL, 4, 50)$$) AS null_account;
 SELECT pg_temp.try($$SELECT * FROM exchange.amend_order('oe-b1', NULL, 50)$$) AS null_order_id;

@@ -389,6 +389,13 @@ SELECT node, endpoint, epoch, lease_state, last_seq FROM exchange.matchd_leader(
 SELECT pg_temp.try($$SELECT exchange.append_batch(1, 1, 8, exchange.encode_batch(ARRAY[
     exchange.make_record(8, 0, 'market_close', '2026-11-24 21:00+00', '2026-11-24'),
     exchange.make_record(8, 1, 'accepted', '2026-11-24 21:00+00', '2026-11-24', reason => 'closed')]))$$) AS old_writer;
+-- (1.8) the day archived by 1.5 keeps its JSON checksum (checksum_version 1),
+-- which still verifies; the 1.8 checksum of the same rows is another
+SELECT trading_day, checksum_version,
+       exchange.archived_journal_checksum(trading_day, checksum_version) = journal_sha256 AS verifies,
+       exchange.journal_day_checksum_v1(trading_day) = journal_sha256 AS v1_checksum,
+       exchange.journal_day_checksum(trading_day) <> journal_sha256 AS v2_differs
+  FROM exchange.archived_days;
 
 \c :regress_db
 DROP DATABASE regress_exchange_upgrade;

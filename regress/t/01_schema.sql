@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(129);
+SELECT plan(130);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -14,13 +14,13 @@ SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market']);
 SELECT enum_has_labels('exchange', 'time_in_force', ARRAY['day', 'gtc', 'ioc', 'fok']);
 SELECT enum_has_labels('exchange', 'order_status',
     ARRAY['new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']);
--- label order is the wire numbering (exchange_wire.h): 1.2 appends, never reorders
+-- label order is the wire numbering (exchange_wire.h): 1.2 and 1.8 append, never reorder
 SELECT enum_has_labels('exchange', 'event_kind',
     ARRAY['new_order', 'cancel_order', 'amend_order', 'add_symbol', 'open_account',
           'market_open', 'market_close', 'halt', 'resume', 'accepted', 'rejected', 'trade',
           'canceled', 'amended', 'expired', 'set_kyc', 'suspend_account', 'resume_account',
           'deposit', 'withdraw', 'credit_shares', 'debit_shares', 'set_account_limits',
-          'set_symbol_limits']);
+          'set_symbol_limits', 'mass_cancel']);
 SELECT enum_has_labels('exchange', 'trading_status', ARRAY['active', 'suspended']);
 
 SELECT has_table('exchange', t, 'table exchange.' || t)
@@ -46,7 +46,7 @@ SELECT has_function('exchange', f, 'function exchange.' || f)
                     'stream_position', 'price_to_ticks', 'ticks_to_price', 'encode_batch',
                     'batch_rows', 'batch_summary', 'make_record', 'to_ticks', 'to_price', 'tick_size',
                     'journal_insert', 'submit_order', 'cancel_order', 'amend_order', 'add_symbol',
-                    'submit_orders', 'cancel_orders',
+                    'submit_orders', 'cancel_orders', 'cancel_all',
                     'open_account', 'executions', 'publish_batch',
                     'set_kyc_status', 'suspend_account', 'resume_account', 'deposit', 'withdraw',
                     'credit_shares', 'debit_shares', 'set_account_limits', 'set_symbol_limits',

@@ -1,7 +1,7 @@
 -- pgTAP: who may do what.  The journal is written only through the sequencer
 -- functions, and only by exchange_engine; PUBLIC may do nothing.
 BEGIN;
-SELECT plan(109);
+SELECT plan(114);
 
 SELECT has_role(r) FROM unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_broker',
                                      'exchange_compliance', 'exchange_dba']) r;
@@ -45,13 +45,15 @@ SELECT function_privs_are('exchange', f.name, f.args, 'exchange_broker', ARRAY['
                ('cancel_order', ARRAY['text', 'bigint']),
                ('amend_order', ARRAY['text', 'bigint', 'bigint', 'numeric']),
                ('submit_orders', ARRAY['exchange.order_request[]']),
-               ('cancel_orders', ARRAY['text', 'bigint[]'])) f(name, args);
+               ('cancel_orders', ARRAY['text', 'bigint[]']),
+               ('cancel_all', ARRAY['text', 'text'])) f(name, args);
 SELECT function_privs_are('exchange', f.name, f.args, r, ARRAY[]::text[], r || ' may not call ' || f.name)
   FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text']),
                ('cancel_order', ARRAY['text', 'bigint']),
                ('amend_order', ARRAY['text', 'bigint', 'bigint', 'numeric']),
                ('submit_orders', ARRAY['exchange.order_request[]']),
-               ('cancel_orders', ARRAY['text', 'bigint[]'])) f(name, args),
+               ('cancel_orders', ARRAY['text', 'bigint[]']),
+               ('cancel_all', ARRAY['text', 'text'])) f(name, args),
        unnest(ARRAY['exchange_admin', 'exchange_engine', 'exchange_compliance', 'exchange_dba']) r;
 SELECT function_privs_are('exchange', f.name, f.args, 'exchange_admin', ARRAY['EXECUTE'],
     'the admin may call ' || f.name)

@@ -3,7 +3,7 @@
 -- are read like the live journal (engine, compliance, dba) and written by no
 -- one; snapshots are written by the engine only; compliance writes nothing.
 BEGIN;
-SELECT plan(124);
+SELECT plan(138);
 
 SELECT has_schema('exchange_archive', 'schema exchange_archive');
 SELECT has_table('exchange_archive', 'journal', 'table exchange_archive.journal');
@@ -35,6 +35,8 @@ INSERT INTO fns VALUES
     ('drop_archived_day', ARRAY['date'], ARRAY['exchange_dba']),
     ('restore_archived_day', ARRAY['date'], ARRAY['exchange_dba']),
     ('journal_day_checksum', ARRAY['date'], ARRAY['exchange_compliance', 'exchange_dba']),
+    ('journal_day_checksum_v1', ARRAY['date'], ARRAY['exchange_compliance', 'exchange_dba']),
+    ('archived_journal_checksum', ARRAY['date', 'smallint'], ARRAY['exchange_compliance', 'exchange_dba']),
     ('candles_day_checksum', ARRAY['date'], ARRAY['exchange_compliance', 'exchange_dba']),
     ('save_snapshot', ARRAY['integer', 'bigint', 'bigint', 'bytea'], ARRAY['exchange_engine']),
     ('latest_snapshot', ARRAY['integer', 'bigint'], ARRAY['exchange_engine']),

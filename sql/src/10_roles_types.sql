@@ -52,9 +52,11 @@ CREATE TYPE @extschema@.event_kind AS ENUM (
 	-- the order manager's commands, after the events so that the wire numbers
 	-- of the labels above never changed (16..24, include/exchange_wire.h)
 	'set_kyc', 'suspend_account', 'resume_account', 'deposit', 'withdraw',
-	'credit_shares', 'debit_shares', 'set_account_limits', 'set_symbol_limits');
+	'credit_shares', 'debit_shares', 'set_account_limits', 'set_symbol_limits',
+	-- 1.8: every open order of an account (of one symbol), one command
+	'mass_cancel');
 COMMENT ON TYPE @extschema@.event_kind IS
-	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order.';
+	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8).';
 
 CREATE TYPE @extschema@.kyc_status AS ENUM ('pending', 'verified', 'rejected', 'suspended');
 COMMENT ON TYPE @extschema@.kyc_status IS 'Know-your-client state of an account; only verified accounts may trade.';

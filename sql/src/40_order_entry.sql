@@ -30,6 +30,14 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.cancel_order(text, bigint) IS
 	'Cancels an open order of an account of the calling role through matchd and returns the order''s row.  Not transactional.  PX030 for an order that is not open or not the account''s.';
 
+CREATE FUNCTION @extschema@.cancel_all(account text, symbol text DEFAULT NULL)
+RETURNS TABLE (id bigint, order_symbol text, side @extschema@.side, price numeric,
+	canceled_quantity bigint)
+AS 'MODULE_PATHNAME', 'exchange_cancel_all'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.cancel_all(text, text) IS
+	'(1.8) Mass cancel: every open order of an account of the calling role (of one symbol, or of all when symbol is NULL) canceled by one sequenced command (journal kind mass_cancel, then one canceled event per order).  Returns one row per canceled order in the order matchd canceled them (symbols in listing order, bids then asks, best price first, oldest first); none when nothing was open.  Not transactional.  Errors: 22004, 42501 (not the caller''s account), PX020, PX040, PX041.';
+
 CREATE FUNCTION @extschema@.amend_order(account text, order_id bigint, quantity bigint,
 	price numeric DEFAULT NULL)
 RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
@@ -158,6 +166,7 @@ COMMENT ON FUNCTION @extschema@.executions(text, bigint, timestamptz, timestampt
 REVOKE ALL ON FUNCTION @extschema@.publish_batch(bytea, int),
 	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text),
 	@extschema@.cancel_order(text, bigint),
+	@extschema@.cancel_all(text, text),
 	@extschema@.amend_order(text, bigint, bigint, numeric),
 	@extschema@.submit_orders(@extschema@.order_request[]),
 	@extschema@.cancel_orders(text, bigint[]),
@@ -169,6 +178,7 @@ REVOKE ALL ON @extschema@.execution_log FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
 	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text),
 	@extschema@.cancel_order(text, bigint),
+	@extschema@.cancel_all(text, text),
 	@extschema@.amend_order(text, bigint, bigint, numeric),
 	@extschema@.submit_orders(@extschema@.order_request[]),
 	@extschema@.cancel_orders(text, bigint[])

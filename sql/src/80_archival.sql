@@ -27,6 +27,7 @@ CREATE TABLE @extschema@.archived_days (
 	dropped_at		timestamptz,
 	dropped_by		name,
 	restored_at		timestamptz,
+	checksum_version	smallint NOT NULL DEFAULT 2 CHECK (checksum_version IN (1, 2)),
 	CHECK (cardinality(streams) = cardinality(first_seq) AND cardinality(streams) = cardinality(last_seq)),
 	CHECK (dropped_at IS NULL OR verified_at IS NOT NULL)
 );
@@ -39,7 +40,8 @@ COMMENT ON COLUMN @extschema@.archived_days.first_seq IS 'First seq of the day o
 COMMENT ON COLUMN @extschema@.archived_days.last_seq IS 'Last seq of the day of each stream.';
 COMMENT ON COLUMN @extschema@.archived_days.commands IS 'Commands (idx 0) of the day, all streams; equal to the sequencer''s journal_days.';
 COMMENT ON COLUMN @extschema@.archived_days.records IS 'All records of the day, all streams; equal to journal_days.';
-COMMENT ON COLUMN @extschema@.archived_days.journal_sha256 IS 'journal_day_checksum() of the day when it was archived.';
+COMMENT ON COLUMN @extschema@.archived_days.journal_sha256 IS 'journal_day_checksum() of the day when it was archived (journal_day_checksum_v1() when checksum_version is 1).';
+COMMENT ON COLUMN @extschema@.archived_days.checksum_version IS 'Which checksum journal_sha256 is: 2 journal_day_checksum() over the wire encoding (1.8), 1 journal_day_checksum_v1() over each row''s JSON (days archived by 1.5 to 1.7).';
 COMMENT ON COLUMN @extschema@.archived_days.candle_rows IS 'Rows of the day''s candles_1m partition.';
 COMMENT ON COLUMN @extschema@.archived_days.candles_sha256 IS 'candles_day_checksum() of the day when it was archived.';
 COMMENT ON COLUMN @extschema@.archived_days.journal_table IS 'The archived journal partition (exchange_archive.journal_YYYYMMDD).';
@@ -56,12 +58,23 @@ COMMENT ON COLUMN @extschema@.archived_days.restored_at IS 'When a dropped day w
 COMMENT ON INDEX @extschema@.archived_days_pkey IS 'A trading day is archived once.';
 
 ------------------------------------------------------------------------------
--- Checksums of a day: SHA-256 over the SHA-256 of each row's JSON, in key
--- order.  The JSON is rendered with the time zone pinned to UTC, so the same
--- rows give the same bytes in any session and any database (the restore check
--- of the DBA script computes it in a scratch database).
+-- Checksums of a day.  The journal's (1.8, C): one SHA-256 streamed over each
+-- record's stream, epoch and wire encoding (include/exchange_wire.h) in
+-- (stream, seq, idx) order; no text is rendered, so the same rows give the
+-- same bytes in any session and any database (the restore check of the DBA
+-- script computes it in a scratch database).  Days archived before 1.8 carry
+-- the JSON checksum of journal_day_checksum_v1 (archived_days.checksum_version
+-- 1).  The candles' (few rows a day): SHA-256 over the SHA-256 of each row's
+-- JSON, in key order, rendered with the time zone pinned to UTC.
 ------------------------------------------------------------------------------
 CREATE FUNCTION @extschema@.journal_day_checksum(p_day date)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'exchange_journal_day_checksum'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@.journal_day_checksum(date) IS
+	'SHA-256 of a trading day''s journal, live or archived, streamed in C over each record in (stream, seq, idx) order: its stream (4 bytes) and epoch (8 bytes) big-endian, then its wire encoding (include/exchange_wire.h: every other column, strings and JSON detail byte for byte).  Equal days give equal checksums in any database; an empty day gives sha256('''').  Days archived before 1.8 carry journal_day_checksum_v1 (archived_days.checksum_version).';
+
+CREATE FUNCTION @extschema@.journal_day_checksum_v1(p_day date)
 RETURNS bytea
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -76,8 +89,20 @@ AS $$
 			  FROM @extschema@.journal_history j
 			 WHERE j.trading_day = p_day) r
 $$;
-COMMENT ON FUNCTION @extschema@.journal_day_checksum(date) IS
-	'SHA-256 of a trading day''s journal, live or archived: sha256 of the concatenated sha256 of each record''s JSON (all columns, time zone UTC), in (stream, seq, idx) order.  Equal days give equal checksums in any database.';
+COMMENT ON FUNCTION @extschema@.journal_day_checksum_v1(date) IS
+	'The journal checksum of 1.5 to 1.7, for the days they archived (archived_days.checksum_version 1): sha256 of the concatenated sha256 of each record''s JSON (all columns, time zone UTC), in (stream, seq, idx) order.';
+
+-- The checksum an archived day was recorded with, of the rows there now.
+CREATE FUNCTION @extschema@.archived_journal_checksum(p_day date, p_version smallint)
+RETURNS bytea
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE p_version WHEN 1 THEN @extschema@.journal_day_checksum_v1(p_day)
+						  ELSE @extschema@.journal_day_checksum(p_day) END
+$$;
+COMMENT ON FUNCTION @extschema@.archived_journal_checksum(date, smallint) IS
+	'The journal checksum of a day as archived_days.checksum_version p_version computes it: journal_day_checksum_v1 for 1, journal_day_checksum for 2.';
 
 CREATE FUNCTION @extschema@.candles_day_checksum(p_day date)
 RETURNS bytea
@@ -207,6 +232,7 @@ BEGIN
 	  FROM @extschema@.journal_days d
 	 WHERE d.trading_day = p_day;
 	arch.journal_sha256 := @extschema@.journal_day_checksum(p_day);
+	arch.checksum_version := 2;
 	arch.candles_sha256 := @extschema@.candles_day_checksum(p_day);
 	SELECT count(*) INTO arch.candle_rows FROM @extschema@.candles_1m c WHERE c.trading_day = p_day;
 	arch.journal_table := 'exchange_archive.' || pg_catalog.quote_ident(jpart);
@@ -360,7 +386,7 @@ BEGIN
 		RAISE EXCEPTION 'the tables of trading day % are not restored', p_day
 			USING ERRCODE = 'PX082', HINT = 'pg_restore the export first (scripts/archive-day.sh --restore).';
 	END IF;
-	IF @extschema@.journal_day_checksum(p_day) <> arch.journal_sha256
+	IF @extschema@.archived_journal_checksum(p_day, arch.checksum_version) <> arch.journal_sha256
 	   OR @extschema@.candles_day_checksum(p_day) <> arch.candles_sha256 THEN
 		RAISE EXCEPTION 'the restored trading day % does not match the archive', p_day USING ERRCODE = 'PX081';
 	END IF;
@@ -410,6 +436,8 @@ GRANT SELECT ON @extschema@.candles_1m, @extschema@.candles_1m_history
 GRANT SELECT ON exchange_archive.candles_1m TO exchange_engine, exchange_compliance, exchange_dba;
 GRANT SELECT ON @extschema@.archived_days TO exchange_admin, exchange_compliance, exchange_dba;
 GRANT EXECUTE ON FUNCTION @extschema@.journal_day_checksum(date),
+	@extschema@.journal_day_checksum_v1(date),
+	@extschema@.archived_journal_checksum(date, smallint),
 	@extschema@.candles_day_checksum(date)
 	TO exchange_compliance, exchange_dba;
 GRANT EXECUTE ON FUNCTION @extschema@.archive_trading_day(date),

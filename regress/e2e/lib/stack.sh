@@ -40,6 +40,19 @@ stack_up() {
 }
 
 matchd_start() { bash "$top/scripts/matchd.sh" start "$STACK" "$@" >/dev/null; }
+# matchd_restart_same_state: stops matchd cleanly and starts it again; fails
+# unless the replay reached the book's and the order manager's hashes of the
+# stop, which it leaves in RESTART_HASHES.
+matchd_restart_same_state() {
+	local h1 h2
+	matchd_stop
+	grep -q "stopped cleanly" "$STACK/matchd.log" || fail "no clean stop"
+	h1=$(grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
+	matchd_start
+	h2=$(grep -o 'state hash [0-9a-f]*, order manager hash [0-9a-f]*' "$STACK/matchd.log" | tail -1)
+	[ "$h1" = "$h2" ] || fail "replayed book differs: $h1 vs $h2"
+	RESTART_HASHES=$h1
+}
 matchd_stop() { bash "$top/scripts/matchd.sh" stop "$STACK" >/dev/null; }
 matchd_kill() { bash "$top/scripts/matchd.sh" kill "$STACK" >/dev/null; }
 
