@@ -241,7 +241,38 @@ typedef struct pending
 	char clordid[FIXO_CLORDID_MAX + 1]; /* of the F/G */
 	int64_t new_qty, new_price;
 	bool has_price;
+	uint64_t sent_us; /* monotonic: when it was queued for matchd */
 } pending;
+
+/* Latencies by 50 us up to 10 s (the last bucket: beyond), for the stop log. */
+#define LAT_BUCKET_US 50
+#define LAT_BUCKETS   200001
+typedef struct lat_hist
+{
+	uint32_t n[LAT_BUCKETS];
+	uint64_t count;
+} lat_hist;
+
+static void
+lat_add(lat_hist *h, uint64_t us)
+{
+	uint64_t b = us / LAT_BUCKET_US;
+
+	h->n[b < LAT_BUCKETS - 1 ? b : LAT_BUCKETS - 1]++;
+	h->count++;
+}
+
+/* The upper bound (us) of the bucket holding the q-quantile, q in [0, 1]. */
+static uint64_t
+lat_quantile(const lat_hist *h, double q)
+{
+	uint64_t want = (uint64_t)((double)h->count * q), seen = 0;
+
+	for (uint32_t b = 0; b < LAT_BUCKETS; b++)
+		if ((seen += h->n[b]) > want)
+			return (uint64_t)(b + 1) * LAT_BUCKET_US;
+	return 0;
+}
 
 typedef struct fconn
 {
@@ -297,6 +328,7 @@ static struct
 	uint64_t auth_token;
 	int stopping;
 	uint64_t orders_in, acks, rejects, events, logons, logon_refusals;
+	lat_hist rtt; /* a request queued for matchd -> its answer read */
 } g;
 
 static int64_t
@@ -1285,6 +1317,7 @@ m_request(const pgx_str role, const pgx_record *rec, pending *p)
 		return -1;
 	*slot = *p;
 	slot->id = id;
+	slot->sent_us = mono_us();
 	return 0;
 }
 
@@ -1387,6 +1420,7 @@ on_response(uint64_t id, const pgx_response *r)
 		return mlog(LOG_WARN, "an answer from matchd to no request (%" PRIu64 ")", id);
 	q = *p;
 	p->id = 0;
+	lat_add(&g.rtt, mono_us() - q.sent_us);
 	o = &g.orders[q.order];
 	copy_str(msg, sizeof(msg), r->message);
 	refused = r->outcome == PGX_OUTCOME_ERROR || r->status == PGX_STATUS_REJECTED;
@@ -2275,6 +2309,13 @@ main(int argc, char **argv)
 		uint64_t txns, msgs, fails;
 
 		gwdb_writer_stats(&txns, &msgs, &fails);
+		if (g.rtt.count > 0)
+			mlog(LOG_INFO,
+			     "matchd round trip (request queued -> answer read) of %" PRIu64
+			     " requests: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms",
+			     g.rtt.count, (double)lat_quantile(&g.rtt, 0.5) / 1000.0,
+			     (double)lat_quantile(&g.rtt, 0.99) / 1000.0,
+			     (double)lat_quantile(&g.rtt, 0.999) / 1000.0);
 		mlog(LOG_INFO,
 		     "stopped: %" PRIu64 " orders, %" PRIu64 " answers from matchd, %" PRIu64
 		     " rejects, %" PRIu64 " event records, %" PRIu64 " logons, %" PRIu64

@@ -5,10 +5,12 @@
  *
  * Nothing here is on the order path: orders go to matchd over its socket.
  * Two threads talk to PostgreSQL so the event loop never waits for it:
- *   - the writer (one connection as the gateway's role): every few
- *     milliseconds it writes what the loop queued (next sequence numbers,
- *     outgoing application messages) in one transaction, and every
- *     GWDB_RELOAD_MS it reads the sessions, symbols and accounts again;
+ *   - the writer (one connection as the gateway's role): every
+ *     GWDB_WRITE_MS it writes what the loop queued (next sequence numbers,
+ *     outgoing application messages) in one transaction and one call of
+ *     exchange.fix_store_many() (a block of messages per session,
+ *     asynchronous commit), and every GWDB_RELOAD_MS it reads the sessions,
+ *     symbols and accounts again;
  *   - the authenticator: a Logon's Username/Password are checked by opening
  *     a libpq connection as that role with that password (to the database
  *     of --auth-conninfo, where pg_hba.conf asks for scram-sha-256), so
@@ -26,6 +28,7 @@
 #include "fixsession.h"
 
 #define GWDB_RELOAD_MS 2000
+#define GWDB_WRITE_MS  10
 #define GWDB_NAME_MAX  64
 
 typedef struct gw_session_row

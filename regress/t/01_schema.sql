@@ -85,8 +85,8 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
           '(kind = ''trade''::exchange.event_kind)', 'the trade index holds trades only');
 SELECT col_type_is('exchange', 'symbols', 'book_version', 'bigint', 'symbols.book_version');
 SELECT col_not_null('exchange', 'symbols', 'book_version', 'book_version is never NULL');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.7',
-          'CREATE EXTENSION installs version 1.7');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.8',
+          'CREATE EXTENSION installs version 1.8');
 SELECT is(
     (SELECT pg_get_function_result('exchange.submit_orders(exchange.order_request[])'::regprocedure)),
     'TABLE(ordinal integer, id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text, sqlstate text, message text)',
