@@ -249,8 +249,8 @@ on_read(sess *s)
 {
 	for (;;)
 	{
-		ssize_t n = recv(s->fd, s->in + s->in_len, IN_CAP - s->in_len, 0);
-		size_t off = 0;
+		size_t want = IN_CAP - s->in_len, off = 0;
+		ssize_t n = recv(s->fd, s->in + s->in_len, want, 0);
 
 		if (n == 0)
 		{
@@ -275,6 +275,8 @@ on_read(sess *s)
 		}
 		memmove(s->in, s->in + off, s->in_len - off);
 		s->in_len -= off;
+		if ((size_t)n < want)
+			return; /* drained: epoll (level-triggered) tells when more comes */
 	}
 }
 

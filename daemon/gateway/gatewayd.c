@@ -940,11 +940,12 @@ on_conn_read(int c)
 	for (;;)
 	{
 		ssize_t n;
-		size_t off = 0;
+		size_t off = 0, want;
 
 		if (k->fd < 0 || k->closing)
 			return;
-		n = recv(k->fd, k->in + k->in_len, IN_MAX - k->in_len, 0);
+		want = IN_MAX - k->in_len;
+		n = recv(k->fd, k->in + k->in_len, want, 0);
 		if (n == 0)
 			return conn_close(c, "end of file");
 		if (n < 0)
@@ -988,6 +989,10 @@ on_conn_read(int c)
 		k->in_len -= off;
 		if (k->in_len == IN_MAX)
 			return conn_close(c, "message larger than the gateway reads");
+		/* a short read emptied the socket: no second recv to hear EAGAIN
+		 * (epoll is level-triggered: what comes later wakes us again) */
+		if ((size_t)n < want)
+			return;
 	}
 }
 
@@ -1535,7 +1540,7 @@ on_matchd_read(void)
 	for (;;)
 	{
 		ssize_t n;
-		size_t off = 0;
+		size_t off = 0, want;
 
 		if (!g.m_connected)
 			return;
@@ -1549,7 +1554,8 @@ on_matchd_read(void)
 			g.min = p;
 			g.min_cap = cap;
 		}
-		n = read(g.mfd, g.min + g.min_len, g.min_cap - g.min_len);
+		want = g.min_cap - g.min_len;
+		n = read(g.mfd, g.min + g.min_len, want);
 		if (n == 0)
 			return m_close("end of file");
 		if (n < 0)
@@ -1607,6 +1613,8 @@ on_matchd_read(void)
 		}
 		memmove(g.min, g.min + off, g.min_len - off);
 		g.min_len -= off;
+		if ((size_t)n < want)
+			return; /* drained (as in on_conn_read) */
 	}
 }
 

@@ -390,6 +390,8 @@ typedef struct flush_sess
 {
 	const char *sender, *target;
 	int64_t next_in, next_out; /* -1: unchanged */
+	size_t *msgs;              /* indexes into the ops, ascending seq */
+	size_t nmsgs;
 } flush_sess;
 
 /* A bigint[] or int[] literal's next element. */
@@ -412,16 +414,18 @@ static int
 flush_ops(PGconn *c, wop *ops, size_t n)
 {
 	flush_sess *fs = calloc(n ? n : 1, sizeof(*fs));
-	size_t nfs = 0;
-	sbuf senders = {0}, targets = {0}, next_in = {0}, next_out = {0}, msg_sess = {0},
+	size_t *idx = calloc(n ? n : 1, sizeof(size_t)), used = 0, nfs = 0;
+	sbuf senders = {0}, targets = {0}, next_in = {0}, next_out = {0}, counts = {0},
 	     seqs = {0}, msgs = {0};
 	const char *vals[7];
 	PGresult *r;
 	int rc = 0;
 	uint64_t count = 0;
 
-	if (fs == NULL)
-		return -1;
+	if (fs == NULL || idx == NULL)
+		return free(fs), free(idx), -1;
+	/* each session's messages: a session's ops are in seq order but after a
+	 * reset, whose numbers replace what this write had from before it */
 	for (size_t i = 0; i < n; i++)
 	{
 		size_t k;
@@ -431,18 +435,27 @@ flush_ops(PGconn *c, wop *ops, size_t n)
 			    strcmp(fs[k].target, ops[i].target) == 0)
 				break;
 		if (k == nfs)
-			fs[nfs++] = (flush_sess){ops[i].sender, ops[i].target, -1, -1};
+			fs[nfs++] = (flush_sess){ops[i].sender, ops[i].target, -1, -1, NULL, 0};
 		if (ops[i].seq == 0)
 		{
 			fs[k].next_in = ops[i].a;
 			fs[k].next_out = ops[i].b;
 			continue;
 		}
-		sb_array_int(&msg_sess, count == 0, (int64_t)k + 1);
-		sb_array_int(&seqs, count == 0, ops[i].seq);
-		sb_put(&msgs, count ? "," : "{", 1);
-		sb_array_text(&msgs, ops[i].bytes, ops[i].len);
-		count++;
+		if (fs[k].msgs == NULL)
+		{
+			/* room for all of this session's messages that follow */
+			size_t room = 0;
+
+			for (size_t j = i; j < n; j++)
+				room += ops[j].seq != 0 && strcmp(ops[j].sender, ops[i].sender) == 0 &&
+				        strcmp(ops[j].target, ops[i].target) == 0;
+			fs[k].msgs = idx + used;
+			used += room;
+		}
+		while (fs[k].nmsgs > 0 && ops[fs[k].msgs[fs[k].nmsgs - 1]].seq >= ops[i].seq)
+			fs[k].nmsgs--;
+		fs[k].msgs[fs[k].nmsgs++] = i;
 	}
 	for (size_t k = 0; k < nfs; k++)
 	{
@@ -460,9 +473,19 @@ flush_ops(PGconn *c, wop *ops, size_t n)
 			sb_array_int(&next_in, k == 0, fs[k].next_in);
 			sb_array_int(&next_out, k == 0, fs[k].next_out);
 		}
+		sb_array_int(&counts, k == 0, (int64_t)fs[k].nmsgs);
+		for (size_t m = 0; m < fs[k].nmsgs; m++)
+		{
+			const wop *op = &ops[fs[k].msgs[m]];
+
+			sb_array_int(&seqs, count == 0, op->seq);
+			sb_put(&msgs, count ? "," : "{", 1);
+			sb_array_text(&msgs, op->bytes, op->len);
+			count++;
+		}
 	}
 	{
-		sbuf *all[7] = {&senders, &targets, &next_in, &next_out, &msg_sess, &seqs, &msgs};
+		sbuf *all[7] = {&senders, &targets, &next_in, &next_out, &counts, &seqs, &msgs};
 
 		for (int i = 0; i < 7; i++)
 		{
@@ -489,9 +512,10 @@ flush_ops(PGconn *c, wop *ops, size_t n)
 	free(targets.p);
 	free(next_in.p);
 	free(next_out.p);
-	free(msg_sess.p);
+	free(counts.p);
 	free(seqs.p);
 	free(msgs.p);
+	free(idx);
 	free(fs);
 	w.txns++;
 	if (rc == 0)

@@ -609,6 +609,8 @@ writer_done(void)
 	mlog(LOG_DEBUG, "committed seq %" PRId64 "..%" PRId64 " (%u records, %u answers)",
 	     s->bb.first_seq, s->bb.last_seq, s->bb.records, s->nacks);
 	lease_set_applied(d.lease, s->bb.last_seq);
+	/* the batch's answers and events leave with one write per connection */
+	server_cork(d.srv);
 	for (uint32_t i = 0; i < s->nacks; i++)
 		acknowledge(&s->acks[i]);
 	s->nacks = 0;
@@ -617,6 +619,7 @@ writer_done(void)
 	s->nmd = 0;
 	s->md_len = 0;
 	publish_events(s);
+	server_uncork(d.srv);
 	/*
 	 * The public feed goes after the answers: the brokers' backends are what
 	 * order entry waits for, and a few microseconds more for the feed cost

@@ -32,7 +32,7 @@ SELECT exchange.fix_add_session('FIX_BROKER_A', 'fix_broker_a', true);
 SELECT sender_comp_id, target_comp_id, broker, cancel_on_disconnect, enabled, next_in_seq, next_out_seq
   FROM exchange.fix_sessions ORDER BY 1;
 SELECT pg_temp.try($$SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 2, 2, '{1}', '{x}')$$) AS admin_stores;
-SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_BROKER_A}', '{PGX}', '{2}', '{2}', '{}', '{}', '{}')$$) AS admin_stores_many;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_BROKER_A}', '{PGX}', '{2}', '{2}', '{0}', '{}', '{}')$$) AS admin_stores_many;
 RESET ROLE;
 
 -- the gateway's store: seqs and messages in one call; a reset drops what follows
@@ -63,19 +63,20 @@ SELECT count(*) AS messages FROM exchange.fix_messages;
 -- every session of a write in one call: FIX_DESK_A gets numbers and a block,
 -- FIX_BROKER_A a block only (numbers unchanged)
 SELECT exchange.fix_store_many('{FIX_BROKER_A,FIX_DESK_A}', '{PGX,PGX}', '{NULL,3}', '{NULL,4}',
-    '{2,1,2,1}', '{2,9,3,10}', '{d1,a9,d3,a10}');
+    '{2,2}', '{9,10,2,3}', '{a9,a10,d1,d3}');
 SELECT sender_comp_id, seq, message FROM exchange.fix_messages WHERE seq >= 8 OR sender_comp_id = 'FIX_DESK_A' ORDER BY 1, 2;
 SELECT sender_comp_id, first_seq, last_seq, seqs FROM exchange.fix_message_blocks
  WHERE sender_comp_id = 'FIX_DESK_A' OR last_seq >= 9 ORDER BY 1, 2;
 SELECT sender_comp_id, next_in_seq, next_out_seq FROM exchange.fix_sessions ORDER BY 1;
 -- a reset in the same call: FIX_DESK_A's next out 3 drops seq 3
-SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{4}', '{3}', '{}', '{}', '{}');
+SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{4}', '{3}', '{0}', '{}', '{}');
 SELECT seq FROM exchange.fix_messages WHERE sender_comp_id = 'FIX_DESK_A' ORDER BY 1;
--- bad input changes nothing: a message of session 3 of 2, a repeated session,
--- arrays that do not pair up
-SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_BROKER_A,FIX_DESK_A}', '{PGX,PGX}', '{NULL,5}', '{NULL,5}', '{3}', '{20}', '{x}')$$) AS no_such_session;
-SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A,FIX_DESK_A}', '{PGX,PGX}', '{5,6}', '{5,6}', '{}', '{}', '{}')$$) AS repeated;
-SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{5}', '{5}', '{1}', '{20,21}', '{x,y}')$$) AS unpaired;
+-- bad input changes nothing: counts that do not count the messages, a
+-- repeated session, arrays that do not pair up, numbers not ascending
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_BROKER_A,FIX_DESK_A}', '{PGX,PGX}', '{NULL,5}', '{NULL,5}', '{1,1}', '{20}', '{x}')$$) AS miscounted;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A,FIX_DESK_A}', '{PGX,PGX}', '{5,6}', '{5,6}', '{0,0}', '{}', '{}')$$) AS repeated;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{5}', '{5}', '{2}', '{20,21}', '{x}')$$) AS unpaired;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{5}', '{5}', '{2}', '{21,20}', '{x,y}')$$) AS not_ascending;
 SELECT count(*) AS messages FROM exchange.fix_messages;
 SELECT sender_comp_id, next_in_seq, next_out_seq FROM exchange.fix_sessions ORDER BY 1;
 SELECT next_in_seq, next_out_seq FROM exchange.fix_sessions WHERE sender_comp_id = 'FIX_BROKER_A';

@@ -182,7 +182,7 @@ COMMENT ON FUNCTION @extschema@.fix_store(text, text, bigint, bigint, bigint[], 
 	'The gateway''s write-behind, one call per session and write: its next sequence numbers (NULL: unchanged) and the application messages it sent (one block); what was stored at or after the first of them or the next outgoing number (a reset''s old numbering) is dropped.';
 
 CREATE FUNCTION @extschema@.fix_store_many(p_senders text[], p_targets text[],
-	p_next_in bigint[], p_next_out bigint[], p_msg_session int[], p_seqs bigint[],
+	p_next_in bigint[], p_next_out bigint[], p_counts int[], p_seqs bigint[],
 	p_messages text[])
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
@@ -190,41 +190,47 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_n int := coalesce(cardinality(p_senders), 0);
-	r record;
+	v_at int := 1;
+	v_k int;
+	v_from bigint;
+	v_seqs bigint[];
 BEGIN
 	IF cardinality(p_targets) IS DISTINCT FROM v_n OR cardinality(p_next_in) IS DISTINCT FROM v_n
-	   OR cardinality(p_next_out) IS DISTINCT FROM v_n
-	   OR cardinality(p_seqs) IS DISTINCT FROM cardinality(p_msg_session)
-	   OR cardinality(p_messages) IS DISTINCT FROM cardinality(p_msg_session)
+	   OR cardinality(p_next_out) IS DISTINCT FROM v_n OR cardinality(p_counts) IS DISTINCT FROM v_n
+	   OR cardinality(p_messages) IS DISTINCT FROM cardinality(p_seqs)
 	   OR array_position(p_senders, NULL) IS NOT NULL OR array_position(p_targets, NULL) IS NOT NULL
-	   OR array_position(p_msg_session, NULL) IS NOT NULL OR array_position(p_seqs, NULL) IS NOT NULL
+	   OR array_position(p_counts, NULL) IS NOT NULL OR array_position(p_seqs, NULL) IS NOT NULL
 	   OR array_position(p_messages, NULL) IS NOT NULL
-	   OR EXISTS (SELECT 1 FROM unnest(p_msg_session) AS i WHERE i < 1 OR i > v_n)
+	   OR (SELECT count(*) FILTER (WHERE c < 0) <> 0 OR coalesce(sum(c), 0) <> cardinality(p_seqs)
+		     FROM unnest(p_counts) AS c)
 	   OR (SELECT count(DISTINCT (s, t)) FROM unnest(p_senders, p_targets) AS k(s, t)) <> v_n THEN
-		RAISE EXCEPTION 'fix_store_many: the session arrays must pair up without NULLs or repeats, and the message arrays pair up with session numbers 1..%', v_n
+		RAISE EXCEPTION 'fix_store_many: the session arrays must pair up without NULLs or repeats, and p_counts must count p_seqs and p_messages'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	-- a reset's old numbering (rare): cut as fix_store() does
-	FOR r IN SELECT k.s, k.t,
-					least(k.next_out, (SELECT min(m.q) FROM unnest(p_msg_session, p_seqs) AS m(i, q)
-										WHERE m.i = k.i)) AS v_from
-			   FROM unnest(p_senders, p_targets, p_next_out) WITH ORDINALITY AS k(s, t, next_out, i)
-	LOOP
-		IF r.v_from IS NOT NULL AND EXISTS (
-				SELECT 1 FROM @extschema@.fix_message_blocks b
-				 WHERE b.sender_comp_id = r.s AND b.target_comp_id = r.t AND b.last_seq >= r.v_from) THEN
-			PERFORM @extschema@.fix_store(r.s, r.t, NULL, r.v_from, '{}', '{}');
+	FOR i IN 1 .. v_n LOOP
+		v_k := p_counts[i];
+		v_seqs := p_seqs[v_at : v_at + v_k - 1];
+		IF v_k > 1 AND EXISTS (SELECT 1 FROM unnest(v_seqs[1 : v_k - 1], v_seqs[2 : v_k]) AS u(x, y)
+								WHERE y <= x) THEN
+			RAISE EXCEPTION 'fix_store_many: the MsgSeqNums of session % (%) are not ascending', i, p_senders[i]
+				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
+		-- a reset's old numbering (rare): cut as fix_store() does
+		v_from := least(p_next_out[i], v_seqs[1]);
+		IF v_from IS NOT NULL AND EXISTS (
+				SELECT 1 FROM @extschema@.fix_message_blocks b
+				 WHERE b.sender_comp_id = p_senders[i] AND b.target_comp_id = p_targets[i]
+				   AND b.last_seq >= v_from) THEN
+			PERFORM @extschema@.fix_store(p_senders[i], p_targets[i], NULL, v_from, '{}', '{}');
+		END IF;
+		IF v_k > 0 THEN
+			INSERT INTO @extschema@.fix_message_blocks
+				(sender_comp_id, target_comp_id, first_seq, last_seq, seqs, messages)
+			VALUES (p_senders[i], p_targets[i], v_seqs[1], v_seqs[v_k], v_seqs,
+					p_messages[v_at : v_at + v_k - 1]);
+		END IF;
+		v_at := v_at + v_k;
 	END LOOP;
-	-- a block per session; a number given twice keeps its last message
-	INSERT INTO @extschema@.fix_message_blocks
-		(sender_comp_id, target_comp_id, first_seq, last_seq, seqs, messages)
-	SELECT p_senders[d.i], p_targets[d.i], min(d.q), max(d.q), array_agg(d.q ORDER BY d.q),
-		   array_agg(d.m ORDER BY d.q)
-	  FROM (SELECT DISTINCT ON (u.i, u.q) u.i, u.q, u.m
-			  FROM unnest(p_msg_session, p_seqs, p_messages) WITH ORDINALITY AS u(i, q, m, o)
-			 ORDER BY u.i, u.q, u.o DESC) d
-	 GROUP BY d.i;
 	UPDATE @extschema@.fix_sessions f
 	   SET next_in_seq = k.next_in, next_out_seq = k.next_out, updated_at = now()
 	  FROM unnest(p_senders, p_targets, p_next_in, p_next_out) AS k(s, t, next_in, next_out)
@@ -232,7 +238,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.fix_store_many(text[], text[], bigint[], bigint[], int[], bigint[], text[]) IS
-	'The gateway''s write-behind, one call for every session of a write: session i (p_senders[i], p_targets[i]) gets its next sequence numbers p_next_in[i], p_next_out[i] (NULL: unchanged) and one block of the messages whose p_msg_session is i, as fix_store() would, in one statement each.';
+	'The gateway''s write-behind, one call for every session of a write: session i (p_senders[i], p_targets[i]) gets its next sequence numbers p_next_in[i], p_next_out[i] (NULL: unchanged) and one block of the next p_counts[i] messages of p_seqs/p_messages (ascending MsgSeqNums), with the cut fix_store() makes.';
 
 CREATE VIEW @extschema@.fix_session_accounts AS
 	SELECT s.sender_comp_id, s.target_comp_id, a.account
