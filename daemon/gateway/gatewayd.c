@@ -304,6 +304,7 @@ static struct
 	options opt;
 	int epfd, listen_fd, timer_fd, signal_fd;
 	fconn *conns;
+	uint32_t conns_hi; /* slots at and above it were never used */
 	gw_refdata ref;
 	htab sym_idx;  /* hash(symbol) -> index in ref.symbols */
 	htab acct_idx; /* hash(session, account) -> 1 */
@@ -836,6 +837,8 @@ on_accept(void)
 		fconn *k = &g.conns[c];
 
 		k->fd = fd;
+		if (c >= g.conns_hi)
+			g.conns_hi = c + 1;
 		k->sess = -1;
 		k->started = false;
 		k->closing = false;
@@ -1947,7 +1950,8 @@ on_timer(void)
 static void
 flush_all(void)
 {
-	for (uint32_t c = 0; c < g.opt.max_connections; c++)
+	/* every loop turn: up to the highest slot ever used, not all of them */
+	for (uint32_t c = 0; c < g.conns_hi; c++)
 		if (g.conns[c].fd >= 0 && g.conns[c].out_len > g.conns[c].out_off &&
 		    !g.conns[c].want_out)
 			conn_flush((int)c);
