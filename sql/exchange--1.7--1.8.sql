@@ -1,4 +1,5 @@
--- exchange 1.7 -> 1.8: the FIX gateway's message store in blocks.
+-- exchange 1.7 -> 1.8: the FIX gateway's message store in blocks, and the
+-- next outgoing sequence number kept ahead while the gateway runs.
 --
 -- exchange.fix_messages (a row per sent message) becomes
 -- exchange.fix_message_blocks (a row per session and write of the gateway,
@@ -38,6 +39,9 @@ COMMENT ON COLUMN @extschema@.fix_message_blocks.last_seq IS 'The highest MsgSeq
 COMMENT ON COLUMN @extschema@.fix_message_blocks.seqs IS 'MsgSeqNum(34) of each message, ascending.';
 COMMENT ON COLUMN @extschema@.fix_message_blocks.messages IS 'The whole messages, 8= to 10=, SOH included, in the order of seqs.';
 COMMENT ON COLUMN @extschema@.fix_message_blocks.stored_at IS 'When the gateway wrote the block (write-behind: a few milliseconds after sending).';
+
+-- the gateway keeps the next outgoing number ahead while it runs (gwdb.h)
+COMMENT ON COLUMN @extschema@.fix_sessions.next_out_seq IS 'MsgSeqNum of the gateway''s next message to the counterparty, or above it: written behind, and while the gateway runs 10,000 ahead (after a crash it goes on above every number it may have sent); a clean stop writes the real one.';
 
 -- what is stored moves over, a block per message
 INSERT INTO @extschema@.fix_message_blocks

@@ -708,7 +708,7 @@ app_persist(void *ctx, int64_t next_in, int64_t next_out)
 
 	s->row.next_in = next_in;
 	s->row.next_out = next_out;
-	gwdb_save_seqs(s->row.sender, s->row.target, next_in, next_out);
+	gwdb_save_seqs(s->row.sender, s->row.target, next_in, next_out, false);
 }
 
 static void
@@ -2316,6 +2316,10 @@ main(int argc, char **argv)
 	for (uint32_t c = 0; c < g.opt.max_connections; c++)
 		conn_close((int)c, "shutdown");
 	gwauth_stop();
+	/* the real numbers of every session, not the running reservation */
+	for (uint32_t i = 0; i < g.nsess; i++)
+		gwdb_save_seqs(g.sess[i].row.sender, g.sess[i].row.target, g.sess[i].row.next_in,
+		               g.sess[i].row.next_out, true);
 	gwdb_writer_stop();
 	{
 		uint64_t txns, msgs, fails;

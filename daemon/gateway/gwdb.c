@@ -274,6 +274,7 @@ typedef struct wop
 	char sender[FIX_COMPID_MAX + 1], target[FIX_COMPID_MAX + 1];
 	int64_t seq; /* 0: next seqs in a/b */
 	int64_t a, b;
+	bool exact; /* seqs: store b as it is (a clean stop), not reserved ahead */
 	char *bytes;
 	size_t len;
 } wop;
@@ -317,9 +318,10 @@ push(const wop *op)
 }
 
 void
-gwdb_save_seqs(const char *sender, const char *target, int64_t next_in, int64_t next_out)
+gwdb_save_seqs(const char *sender, const char *target, int64_t next_in, int64_t next_out,
+               bool exact)
 {
-	wop op = {.seq = 0, .a = next_in, .b = next_out};
+	wop op = {.seq = 0, .a = next_in, .b = next_out, .exact = exact};
 
 	copy(op.sender, sizeof(op.sender), sender);
 	copy(op.target, sizeof(op.target), target);
@@ -390,6 +392,7 @@ typedef struct flush_sess
 {
 	const char *sender, *target;
 	int64_t next_in, next_out; /* -1: unchanged */
+	bool exact;                /* next_out as it is, not reserved ahead */
 	size_t *msgs;              /* indexes into the ops, ascending seq */
 	size_t nmsgs;
 } flush_sess;
@@ -435,11 +438,13 @@ flush_ops(PGconn *c, wop *ops, size_t n)
 			    strcmp(fs[k].target, ops[i].target) == 0)
 				break;
 		if (k == nfs)
-			fs[nfs++] = (flush_sess){ops[i].sender, ops[i].target, -1, -1, NULL, 0};
+			fs[nfs++] =
+			    (flush_sess){ops[i].sender, ops[i].target, -1, -1, false, NULL, 0};
 		if (ops[i].seq == 0)
 		{
 			fs[k].next_in = ops[i].a;
 			fs[k].next_out = ops[i].b;
+			fs[k].exact = ops[i].exact;
 			continue;
 		}
 		if (fs[k].msgs == NULL)
@@ -471,7 +476,9 @@ flush_ops(PGconn *c, wop *ops, size_t n)
 		else
 		{
 			sb_array_int(&next_in, k == 0, fs[k].next_in);
-			sb_array_int(&next_out, k == 0, fs[k].next_out);
+			/* a reservation while running (gwdb.h, GWDB_SEQ_RESERVE) */
+			sb_array_int(&next_out, k == 0,
+			             fs[k].next_out + (fs[k].exact ? 0 : GWDB_SEQ_RESERVE));
 		}
 		sb_array_int(&counts, k == 0, (int64_t)fs[k].nmsgs);
 		for (size_t m = 0; m < fs[k].nmsgs; m++)

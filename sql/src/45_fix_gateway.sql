@@ -31,7 +31,7 @@ COMMENT ON COLUMN @extschema@.fix_sessions.broker IS 'The broker login role the 
 COMMENT ON COLUMN @extschema@.fix_sessions.cancel_on_disconnect IS 'Cancel the session''s open orders when its logged-on connection ends, by Logout or not (the cancels are journaled with the broker role).';
 COMMENT ON COLUMN @extschema@.fix_sessions.enabled IS 'false: Logons are refused (the configuration is kept).';
 COMMENT ON COLUMN @extschema@.fix_sessions.next_in_seq IS 'MsgSeqNum the gateway expects next from the counterparty (written behind by the gateway).';
-COMMENT ON COLUMN @extschema@.fix_sessions.next_out_seq IS 'MsgSeqNum of the gateway''s next message to the counterparty (written behind by the gateway).';
+COMMENT ON COLUMN @extschema@.fix_sessions.next_out_seq IS 'MsgSeqNum of the gateway''s next message to the counterparty, or above it: written behind, and while the gateway runs 10,000 ahead (after a crash it goes on above every number it may have sent); a clean stop writes the real one.';
 COMMENT ON COLUMN @extschema@.fix_sessions.created_at IS 'When the session was configured.';
 COMMENT ON COLUMN @extschema@.fix_sessions.updated_at IS 'When the gateway last wrote its sequence numbers.';
 
