@@ -72,6 +72,7 @@ typedef struct options
 	const char *pidfile;
 	uint32_t max_connections;
 	uint32_t max_logon_failures;
+	uint32_t max_session_logon_failures;
 	int64_t logon_timeout_ms;
 } options;
 
@@ -207,6 +208,8 @@ typedef struct gsess
 	int64_t *store_seq;
 	queued *q;
 	uint32_t nq, qcap;
+	uint32_t logon_failures; /* in the window since fail_window_start */
+	int64_t fail_window_start;
 } gsess;
 
 typedef struct order
@@ -659,6 +662,18 @@ fail_slot(uint32_t addr)
 	return f;
 }
 
+/* A session's failed logons in the current window (FAIL_WINDOW_US). */
+static uint32_t *
+session_failures(gsess *s)
+{
+	if (now_us() - s->fail_window_start > FAIL_WINDOW_US)
+	{
+		s->logon_failures = 0;
+		s->fail_window_start = now_us();
+	}
+	return &s->logon_failures;
+}
+
 static void
 refuse_logon(int c, const char *text)
 {
@@ -666,6 +681,8 @@ refuse_logon(int c, const char *text)
 
 	g.logon_refusals++;
 	fail_slot(k->addr)->failures++;
+	if (k->sess >= 0)
+		(*session_failures(&g.sess[k->sess]))++;
 	fix_session_logon_result(&k->fs, false, text, now_us());
 }
 
@@ -685,6 +702,15 @@ app_authenticate(void *ctx, const char *user, size_t ulen, const char *password,
 		     k->peer, s->row.sender, fail_slot(k->addr)->failures,
 		     FAIL_WINDOW_US / 1000000);
 		return refuse_logon(c, "too many failed logons from this address; try later");
+	}
+	/* guesses at one session's password from many addresses */
+	if (*session_failures(s) >= g.opt.max_session_logon_failures)
+	{
+		mlog(LOG_WARN,
+		     "%s: logon as %s refused: %u failed logons for this session in the last "
+		     "%lld s",
+		     k->peer, s->row.sender, s->logon_failures, FAIL_WINDOW_US / 1000000);
+		return refuse_logon(c, "too many failed logons for this session; try later");
 	}
 	if (ulen == 0 || plen == 0)
 		return refuse_logon(c, "Username(553) and Password(554) are required");
@@ -1910,6 +1936,7 @@ on_auth(void)
 			continue;
 		}
 		g.logons++;
+		g.sess[k->sess].logon_failures = 0; /* the password is known: not a guess */
 		fix_session_logon_result(&k->fs, true, NULL, now_us());
 		if (k->fs.state == FIX_ST_ACTIVE)
 		{
@@ -1987,6 +2014,10 @@ usage(FILE *f)
 	       "  --max-logon-failures N  failed logons per source address per 60 s before\n"
 	       "                          further Logons from it are refused unchecked\n"
 	       "                          (default: 20)\n"
+	       "  --max-session-logon-failures N\n"
+	       "                          failed logons per session per 60 s, from any\n"
+	       "                          address, before further Logons of it are\n"
+	       "                          refused unchecked (default: 20)\n"
 	       "  --logon-timeout-ms N    a connection must log on within (default: 10000)\n"
 	       "  --pidfile PATH          write the pid once listening; removed on exit\n"
 	       "  --log-level LEVEL       error, warn, info (default) or debug\n"
@@ -2075,6 +2106,7 @@ main(int argc, char **argv)
 	    {"comp-id", required_argument, NULL, 'i'},
 	    {"max-connections", required_argument, NULL, 'n'},
 	    {"max-logon-failures", required_argument, NULL, 'f'},
+	    {"max-session-logon-failures", required_argument, NULL, 'F'},
 	    {"logon-timeout-ms", required_argument, NULL, 't'},
 	    {"pidfile", required_argument, NULL, 'P'},
 	    {"log-level", required_argument, NULL, 'L'},
@@ -2096,6 +2128,7 @@ main(int argc, char **argv)
 	                  .comp_id = "PGX",
 	                  .max_connections = 1024,
 	                  .max_logon_failures = 20,
+	                  .max_session_logon_failures = 20,
 	                  .logon_timeout_ms = 10000};
 	while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1)
 	{
@@ -2134,6 +2167,14 @@ main(int argc, char **argv)
 					               optarg),
 					       2;
 				g.opt.max_logon_failures = v;
+				break;
+			case 'F':
+				if (parse_u32(optarg, &v) != 0)
+					return fprintf(stderr,
+					               "gatewayd: bad --max-session-logon-failures %s\n",
+					               optarg),
+					       2;
+				g.opt.max_session_logon_failures = v;
 				break;
 			case 't':
 				if (parse_u32(optarg, &v) != 0 || v == 0)
