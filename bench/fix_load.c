@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,7 @@ typedef struct sess
 	int64_t sent;      /* orders sent */
 	int64_t *intended; /* ns, by order number */
 	int64_t *answered; /* 0 until the first ExecutionReport */
+	int64_t *queued;   /* ns: when it was handed to send() */
 	uint64_t rng;
 } sess;
 
@@ -247,8 +249,8 @@ on_read(sess *s)
 {
 	for (;;)
 	{
-		ssize_t n = recv(s->fd, s->in + s->in_len, IN_CAP - s->in_len, 0);
-		size_t off = 0;
+		size_t want = IN_CAP - s->in_len, off = 0;
+		ssize_t n = recv(s->fd, s->in + s->in_len, want, 0);
 
 		if (n == 0)
 		{
@@ -273,6 +275,8 @@ on_read(sess *s)
 		}
 		memmove(s->in, s->in + off, s->in_len - off);
 		s->in_len -= off;
+		if ((size_t)n < want)
+			return; /* drained: epoll (level-triggered) tells when more comes */
 	}
 }
 
@@ -285,16 +289,28 @@ cmp64(const void *a, const void *b)
 }
 
 static void
-poll_once(int timeout_ms)
+flush_all(void)
 {
-	struct epoll_event ev[64];
-	int n = epoll_wait(g.epfd, ev, 64, timeout_ms);
-
-	for (int i = 0; i < n; i++)
-		on_read(&g.s[ev[i].data.u32]);
 	for (int i = 0; i < g.nsess; i++)
 		if (g.s[i].out_len > g.s[i].out_off)
 			flush(&g.s[i]);
+}
+
+/* What is queued goes out first, then the wait (at most timeout_ns): an
+ * order due now must not sit in its buffer for the wait. */
+static void
+poll_once(int64_t timeout_ns)
+{
+	struct epoll_event ev[64];
+	struct timespec ts = {.tv_sec = timeout_ns / 1000000000,
+	                      .tv_nsec = timeout_ns % 1000000000};
+	int n;
+
+	flush_all();
+	n = epoll_pwait2(g.epfd, ev, 64, &ts, NULL);
+	for (int i = 0; i < n; i++)
+		on_read(&g.s[ev[i].data.u32]);
+	flush_all();
 }
 
 int
@@ -392,6 +408,7 @@ main(int argc, char **argv)
 		s->in = malloc(IN_CAP);
 		s->intended = calloc((size_t)g.cap, sizeof(int64_t));
 		s->answered = calloc((size_t)g.cap, sizeof(int64_t));
+		s->queued = calloc((size_t)g.cap, sizeof(int64_t));
 		s->fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		{
@@ -415,7 +432,7 @@ main(int argc, char **argv)
 				return fprintf(stderr, "fix_load: only %d of %d sessions logged on\n", up,
 				               g.nsess),
 				       1;
-			poll_once(10);
+			poll_once(10000000);
 			up = 0;
 			for (int i = 0; i < g.nsess; i++)
 				up += g.s[i].logged_on;
@@ -446,12 +463,17 @@ main(int argc, char **argv)
 					s->intended[k] = t0 + (int64_t)((double)j * interval);
 					s->sent++;
 					send_msg(s, "D", order_body, &k);
+					s->queued[k] = now_ns();
 				}
 				j++;
 			}
-			/* sleep until the next order is due (at most 1 ms late: the
-			 * latency counts from when it was due, so lateness is measured) */
-			poll_once(1);
+			/* sleep until the next order is due (latency counts from when it
+			 * was due, so any lateness of the generator is measured) */
+			{
+				int64_t next = t0 + (int64_t)((double)j * interval) - now_ns();
+
+				poll_once(next > 0 ? next : 0);
+			}
 		}
 		total_orders = j;
 	}
@@ -468,12 +490,13 @@ main(int argc, char **argv)
 					missing += g.s[i].answered[k] == 0;
 			if (missing == 0 || now_ns() > deadline)
 				break;
-			poll_once(10);
+			poll_once(10000000);
 		}
 	}
 	{
 		int64_t n = 0, unanswered = 0, answered_in_window = 0;
 		int64_t *lat = malloc(sizeof(int64_t) * (size_t)(total_orders + 1));
+		int64_t *lag = malloc(sizeof(int64_t) * (size_t)(total_orders + 1)), nlag = 0;
 
 		for (int i = 0; i < g.nsess; i++)
 			for (int64_t k = 0; k < g.s[i].sent; k++)
@@ -482,6 +505,7 @@ main(int argc, char **argv)
 
 				if (s->intended[k] < t_measure || s->intended[k] >= t_end)
 					continue;
+				lag[nlag++] = s->queued[k] - s->intended[k];
 				if (s->answered[k] == 0)
 				{
 					unanswered++;
@@ -510,7 +534,29 @@ main(int argc, char **argv)
 			       (double)lat[(n * 999) / 1000] / 1e6);
 			printf("BENCH %s_max_ms %.3f ms\n", g.name, (double)lat[n - 1] / 1e6);
 		}
+		if (nlag > 0)
+		{
+			/* the generator's own lateness: queued for send() after the due time */
+			qsort(lag, (size_t)nlag, sizeof(int64_t), cmp64);
+			printf("BENCH %s_send_lag_p50_ms %.3f ms\n", g.name,
+			       (double)lag[nlag / 2] / 1e6);
+			printf("BENCH %s_send_lag_p99_ms %.3f ms\n", g.name,
+			       (double)lag[(nlag * 99) / 100] / 1e6);
+		}
 		printf("BENCH %s_unanswered %" PRId64 " orders\n", g.name, unanswered);
+		{
+			struct rusage ru;
+			int64_t sent = 0;
+
+			for (int i = 0; i < g.nsess; i++)
+				sent += g.s[i].sent;
+			getrusage(RUSAGE_SELF, &ru);
+			printf("BENCH %s_sent %" PRId64 " orders\n", g.name, sent);
+			printf("BENCH %s_cpu_s %.3f s\n", g.name,
+			       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+			           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+		}
+		free(lag);
 		free(lat);
 		return unanswered > 0 ? 1 : 0;
 	}

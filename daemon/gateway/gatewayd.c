@@ -72,6 +72,7 @@ typedef struct options
 	const char *pidfile;
 	uint32_t max_connections;
 	uint32_t max_logon_failures;
+	uint32_t max_session_logon_failures;
 	int64_t logon_timeout_ms;
 } options;
 
@@ -207,6 +208,8 @@ typedef struct gsess
 	int64_t *store_seq;
 	queued *q;
 	uint32_t nq, qcap;
+	uint32_t logon_failures; /* in the window since fail_window_start */
+	int64_t fail_window_start;
 } gsess;
 
 typedef struct order
@@ -241,7 +244,38 @@ typedef struct pending
 	char clordid[FIXO_CLORDID_MAX + 1]; /* of the F/G */
 	int64_t new_qty, new_price;
 	bool has_price;
+	uint64_t sent_us; /* monotonic: when it was queued for matchd */
 } pending;
+
+/* Latencies by 50 us up to 10 s (the last bucket: beyond), for the stop log. */
+#define LAT_BUCKET_US 50
+#define LAT_BUCKETS   200001
+typedef struct lat_hist
+{
+	uint32_t n[LAT_BUCKETS];
+	uint64_t count;
+} lat_hist;
+
+static void
+lat_add(lat_hist *h, uint64_t us)
+{
+	uint64_t b = us / LAT_BUCKET_US;
+
+	h->n[b < LAT_BUCKETS - 1 ? b : LAT_BUCKETS - 1]++;
+	h->count++;
+}
+
+/* The upper bound (us) of the bucket holding the q-quantile, q in [0, 1]. */
+static uint64_t
+lat_quantile(const lat_hist *h, double q)
+{
+	uint64_t want = (uint64_t)((double)h->count * q), seen = 0;
+
+	for (uint32_t b = 0; b < LAT_BUCKETS; b++)
+		if ((seen += h->n[b]) > want)
+			return (uint64_t)(b + 1) * LAT_BUCKET_US;
+	return 0;
+}
 
 typedef struct fconn
 {
@@ -273,6 +307,7 @@ static struct
 	options opt;
 	int epfd, listen_fd, timer_fd, signal_fd;
 	fconn *conns;
+	uint32_t conns_hi; /* slots at and above it were never used */
 	gw_refdata ref;
 	htab sym_idx;  /* hash(symbol) -> index in ref.symbols */
 	htab acct_idx; /* hash(session, account) -> 1 */
@@ -297,6 +332,7 @@ static struct
 	uint64_t auth_token;
 	int stopping;
 	uint64_t orders_in, acks, rejects, events, logons, logon_refusals;
+	lat_hist rtt; /* a request queued for matchd -> its answer read */
 } g;
 
 static int64_t
@@ -626,6 +662,18 @@ fail_slot(uint32_t addr)
 	return f;
 }
 
+/* A session's failed logons in the current window (FAIL_WINDOW_US). */
+static uint32_t *
+session_failures(gsess *s)
+{
+	if (now_us() - s->fail_window_start > FAIL_WINDOW_US)
+	{
+		s->logon_failures = 0;
+		s->fail_window_start = now_us();
+	}
+	return &s->logon_failures;
+}
+
 static void
 refuse_logon(int c, const char *text)
 {
@@ -633,6 +681,8 @@ refuse_logon(int c, const char *text)
 
 	g.logon_refusals++;
 	fail_slot(k->addr)->failures++;
+	if (k->sess >= 0)
+		(*session_failures(&g.sess[k->sess]))++;
 	fix_session_logon_result(&k->fs, false, text, now_us());
 }
 
@@ -652,6 +702,15 @@ app_authenticate(void *ctx, const char *user, size_t ulen, const char *password,
 		     k->peer, s->row.sender, fail_slot(k->addr)->failures,
 		     FAIL_WINDOW_US / 1000000);
 		return refuse_logon(c, "too many failed logons from this address; try later");
+	}
+	/* guesses at one session's password from many addresses */
+	if (*session_failures(s) >= g.opt.max_session_logon_failures)
+	{
+		mlog(LOG_WARN,
+		     "%s: logon as %s refused: %u failed logons for this session in the last "
+		     "%lld s",
+		     k->peer, s->row.sender, s->logon_failures, FAIL_WINDOW_US / 1000000);
+		return refuse_logon(c, "too many failed logons for this session; try later");
 	}
 	if (ulen == 0 || plen == 0)
 		return refuse_logon(c, "Username(553) and Password(554) are required");
@@ -675,7 +734,7 @@ app_persist(void *ctx, int64_t next_in, int64_t next_out)
 
 	s->row.next_in = next_in;
 	s->row.next_out = next_out;
-	gwdb_save_seqs(s->row.sender, s->row.target, next_in, next_out);
+	gwdb_save_seqs(s->row.sender, s->row.target, next_in, next_out, false);
 }
 
 static void
@@ -804,6 +863,8 @@ on_accept(void)
 		fconn *k = &g.conns[c];
 
 		k->fd = fd;
+		if (c >= g.conns_hi)
+			g.conns_hi = c + 1;
 		k->sess = -1;
 		k->started = false;
 		k->closing = false;
@@ -908,11 +969,12 @@ on_conn_read(int c)
 	for (;;)
 	{
 		ssize_t n;
-		size_t off = 0;
+		size_t off = 0, want;
 
 		if (k->fd < 0 || k->closing)
 			return;
-		n = recv(k->fd, k->in + k->in_len, IN_MAX - k->in_len, 0);
+		want = IN_MAX - k->in_len;
+		n = recv(k->fd, k->in + k->in_len, want, 0);
 		if (n == 0)
 			return conn_close(c, "end of file");
 		if (n < 0)
@@ -956,6 +1018,10 @@ on_conn_read(int c)
 		k->in_len -= off;
 		if (k->in_len == IN_MAX)
 			return conn_close(c, "message larger than the gateway reads");
+		/* a short read emptied the socket: no second recv to hear EAGAIN
+		 * (epoll is level-triggered: what comes later wakes us again) */
+		if ((size_t)n < want)
+			return;
 	}
 }
 
@@ -1285,6 +1351,7 @@ m_request(const pgx_str role, const pgx_record *rec, pending *p)
 		return -1;
 	*slot = *p;
 	slot->id = id;
+	slot->sent_us = mono_us();
 	return 0;
 }
 
@@ -1387,6 +1454,7 @@ on_response(uint64_t id, const pgx_response *r)
 		return mlog(LOG_WARN, "an answer from matchd to no request (%" PRIu64 ")", id);
 	q = *p;
 	p->id = 0;
+	lat_add(&g.rtt, mono_us() - q.sent_us);
 	o = &g.orders[q.order];
 	copy_str(msg, sizeof(msg), r->message);
 	refused = r->outcome == PGX_OUTCOME_ERROR || r->status == PGX_STATUS_REJECTED;
@@ -1501,7 +1569,7 @@ on_matchd_read(void)
 	for (;;)
 	{
 		ssize_t n;
-		size_t off = 0;
+		size_t off = 0, want;
 
 		if (!g.m_connected)
 			return;
@@ -1515,7 +1583,8 @@ on_matchd_read(void)
 			g.min = p;
 			g.min_cap = cap;
 		}
-		n = read(g.mfd, g.min + g.min_len, g.min_cap - g.min_len);
+		want = g.min_cap - g.min_len;
+		n = read(g.mfd, g.min + g.min_len, want);
 		if (n == 0)
 			return m_close("end of file");
 		if (n < 0)
@@ -1573,6 +1642,8 @@ on_matchd_read(void)
 		}
 		memmove(g.min, g.min + off, g.min_len - off);
 		g.min_len -= off;
+		if ((size_t)n < want)
+			return; /* drained (as in on_conn_read) */
 	}
 }
 
@@ -1865,6 +1936,7 @@ on_auth(void)
 			continue;
 		}
 		g.logons++;
+		g.sess[k->sess].logon_failures = 0; /* the password is known: not a guess */
 		fix_session_logon_result(&k->fs, true, NULL, now_us());
 		if (k->fs.state == FIX_ST_ACTIVE)
 		{
@@ -1905,7 +1977,8 @@ on_timer(void)
 static void
 flush_all(void)
 {
-	for (uint32_t c = 0; c < g.opt.max_connections; c++)
+	/* every loop turn: up to the highest slot ever used, not all of them */
+	for (uint32_t c = 0; c < g.conns_hi; c++)
 		if (g.conns[c].fd >= 0 && g.conns[c].out_len > g.conns[c].out_off &&
 		    !g.conns[c].want_out)
 			conn_flush((int)c);
@@ -1941,6 +2014,10 @@ usage(FILE *f)
 	       "  --max-logon-failures N  failed logons per source address per 60 s before\n"
 	       "                          further Logons from it are refused unchecked\n"
 	       "                          (default: 20)\n"
+	       "  --max-session-logon-failures N\n"
+	       "                          failed logons per session per 60 s, from any\n"
+	       "                          address, before further Logons of it are\n"
+	       "                          refused unchecked (default: 20)\n"
 	       "  --logon-timeout-ms N    a connection must log on within (default: 10000)\n"
 	       "  --pidfile PATH          write the pid once listening; removed on exit\n"
 	       "  --log-level LEVEL       error, warn, info (default) or debug\n"
@@ -2029,6 +2106,7 @@ main(int argc, char **argv)
 	    {"comp-id", required_argument, NULL, 'i'},
 	    {"max-connections", required_argument, NULL, 'n'},
 	    {"max-logon-failures", required_argument, NULL, 'f'},
+	    {"max-session-logon-failures", required_argument, NULL, 'F'},
 	    {"logon-timeout-ms", required_argument, NULL, 't'},
 	    {"pidfile", required_argument, NULL, 'P'},
 	    {"log-level", required_argument, NULL, 'L'},
@@ -2050,6 +2128,7 @@ main(int argc, char **argv)
 	                  .comp_id = "PGX",
 	                  .max_connections = 1024,
 	                  .max_logon_failures = 20,
+	                  .max_session_logon_failures = 20,
 	                  .logon_timeout_ms = 10000};
 	while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1)
 	{
@@ -2088,6 +2167,14 @@ main(int argc, char **argv)
 					               optarg),
 					       2;
 				g.opt.max_logon_failures = v;
+				break;
+			case 'F':
+				if (parse_u32(optarg, &v) != 0)
+					return fprintf(stderr,
+					               "gatewayd: bad --max-session-logon-failures %s\n",
+					               optarg),
+					       2;
+				g.opt.max_session_logon_failures = v;
 				break;
 			case 't':
 				if (parse_u32(optarg, &v) != 0 || v == 0)
@@ -2270,11 +2357,22 @@ main(int argc, char **argv)
 	for (uint32_t c = 0; c < g.opt.max_connections; c++)
 		conn_close((int)c, "shutdown");
 	gwauth_stop();
+	/* the real numbers of every session, not the running reservation */
+	for (uint32_t i = 0; i < g.nsess; i++)
+		gwdb_save_seqs(g.sess[i].row.sender, g.sess[i].row.target, g.sess[i].row.next_in,
+		               g.sess[i].row.next_out, true);
 	gwdb_writer_stop();
 	{
 		uint64_t txns, msgs, fails;
 
 		gwdb_writer_stats(&txns, &msgs, &fails);
+		if (g.rtt.count > 0)
+			mlog(LOG_INFO,
+			     "matchd round trip (request queued -> answer read) of %" PRIu64
+			     " requests: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms",
+			     g.rtt.count, (double)lat_quantile(&g.rtt, 0.5) / 1000.0,
+			     (double)lat_quantile(&g.rtt, 0.99) / 1000.0,
+			     (double)lat_quantile(&g.rtt, 0.999) / 1000.0);
 		mlog(LOG_INFO,
 		     "stopped: %" PRIu64 " orders, %" PRIu64 " answers from matchd, %" PRIu64
 		     " rejects, %" PRIu64 " event records, %" PRIu64 " logons, %" PRIu64

@@ -5,10 +5,12 @@
  *
  * Nothing here is on the order path: orders go to matchd over its socket.
  * Two threads talk to PostgreSQL so the event loop never waits for it:
- *   - the writer (one connection as the gateway's role): every few
- *     milliseconds it writes what the loop queued (next sequence numbers,
- *     outgoing application messages) in one transaction, and every
- *     GWDB_RELOAD_MS it reads the sessions, symbols and accounts again;
+ *   - the writer (one connection as the gateway's role): every
+ *     GWDB_WRITE_MS it writes what the loop queued (next sequence numbers,
+ *     outgoing application messages) in one transaction and one call of
+ *     exchange.fix_store_many() (a block of messages per session,
+ *     asynchronous commit), and every GWDB_RELOAD_MS it reads the sessions,
+ *     symbols and accounts again;
  *   - the authenticator: a Logon's Username/Password are checked by opening
  *     a libpq connection as that role with that password (to the database
  *     of --auth-conninfo, where pg_hba.conf asks for scram-sha-256), so
@@ -26,7 +28,19 @@
 #include "fixsession.h"
 
 #define GWDB_RELOAD_MS 2000
-#define GWDB_NAME_MAX  64
+#define GWDB_WRITE_MS  10
+/*
+ * While the gateway runs, the next outgoing MsgSeqNum it stores is this much
+ * ahead of the real one; the last write of a clean stop stores the real one.
+ * So after a crash (the last writes lost: the write-behind, or PostgreSQL's
+ * asynchronous commit) the gateway starts above every number it may have
+ * sent - never "MsgSeqNum too low" at the counterparty - and a
+ * ResendRequest for the numbers it skipped gets a SequenceReset-GapFill.
+ * A crash loses a number only if more than this many messages of one session
+ * went out between two writes that committed.
+ */
+#define GWDB_SEQ_RESERVE 10000
+#define GWDB_NAME_MAX    64
 
 typedef struct gw_session_row
 {
@@ -95,8 +109,10 @@ int gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx,
 int gwdb_writer_start(const char *conninfo, char *msg, size_t size);
 /* Drains what is queued and stops. */
 void gwdb_writer_stop(void);
+/* A session's next numbers; exact: stored as they are (a clean stop's last
+ * write), else next_out is stored GWDB_SEQ_RESERVE ahead. */
 void gwdb_save_seqs(const char *sender, const char *target, int64_t next_in,
-                    int64_t next_out);
+                    int64_t next_out, bool exact);
 void gwdb_save_msg(const char *sender, const char *target, int64_t seq, const char *bytes,
                    size_t len);
 /* readable when new reference data waits */

@@ -618,6 +618,8 @@ writer_done(void)
 	     s->bb.first_seq, s->bb.last_seq, s->bb.records, s->nacks);
 	d.back_us_total += t0 - journal_done_us(d.jr);
 	lease_set_applied(d.lease, s->bb.last_seq);
+	/* the batch's answers and events leave with one write per connection */
+	server_cork(d.srv);
 	for (uint32_t i = 0; i < s->nacks; i++)
 		acknowledge(&s->acks[i]);
 	s->nacks = 0;
@@ -627,6 +629,7 @@ writer_done(void)
 	s->nmd = 0;
 	s->md_len = 0;
 	publish_events(s);
+	server_uncork(d.srv);
 	/*
 	 * The public feed goes after the answers: the brokers' backends are what
 	 * order entry waits for, and a few microseconds more for the feed cost

@@ -25,6 +25,7 @@ typedef struct conn
 	uint8_t *out;
 	size_t out_len, out_off, out_cap;
 	int want_out; /* EPOLLOUT registered */
+	int dirty;    /* queued while corked, in server.dirty */
 } conn;
 
 struct server
@@ -35,6 +36,9 @@ struct server
 	uint32_t max_conns;
 	uint32_t active;
 	conn *conns;
+	int corked;      /* server_send only queues (server_cork) */
+	uint32_t *dirty; /* slots queued to while corked */
+	uint32_t ndirty;
 };
 
 server *
@@ -49,8 +53,13 @@ server_create(const char *path, uint32_t max_conns, int epfd, char *msg, size_t 
 		                sizeof(addr.sun_path) - 1, path),
 		       NULL;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->conns = calloc(max_conns, sizeof(conn))) == NULL)
+	if (s == NULL || (s->conns = calloc(max_conns, sizeof(conn))) == NULL ||
+	    (s->dirty = calloc(max_conns, sizeof(uint32_t))) == NULL)
+	{
+		if (s)
+			free(s->conns);
 		return free(s), snprintf(msg, size, "out of memory"), NULL;
+	}
 	for (uint32_t i = 0; i < max_conns; i++)
 		s->conns[i].fd = -1;
 	s->max_conns = max_conns;
@@ -81,6 +90,7 @@ fail:
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	free(s->conns);
+	free(s->dirty);
 	free(s);
 	return NULL;
 }
@@ -125,6 +135,7 @@ server_destroy(server *s)
 		free(s->conns[i].out);
 	}
 	free(s->conns);
+	free(s->dirty);
 	free(s);
 }
 
@@ -216,13 +227,14 @@ server_read(server *s, uint32_t slot, frame_fn fn, void *ctx)
 	for (;;)
 	{
 		ssize_t n;
-		size_t off = 0;
+		size_t off = 0, want;
 
 		if (c->fd < 0)
 			return;
 		if (reserve(&c->in, &c->in_cap, c->in_len + 65536) != 0)
 			return drop(s, slot, "out of memory");
-		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+		want = c->in_cap - c->in_len;
+		n = read(c->fd, c->in + c->in_len, want);
 		if (n == 0)
 			return drop(s, slot, "end of file");
 		if (n < 0)
@@ -254,6 +266,9 @@ server_read(server *s, uint32_t slot, frame_fn fn, void *ctx)
 		}
 		memmove(c->in, c->in + off, c->in_len - off);
 		c->in_len -= off;
+		/* a short read emptied the socket (epoll is level-triggered) */
+		if ((size_t)n < want)
+			return;
 	}
 }
 
@@ -310,9 +325,38 @@ server_send(server *s, conn_ref who, const uint8_t *buf, size_t len)
 		return drop(s, who.slot, "out of memory"), -1;
 	memcpy(c->out + c->out_len, buf, len);
 	c->out_len += len;
-	if (!c->want_out)
+	if (s->corked)
+	{
+		if (!c->dirty)
+		{
+			c->dirty = 1;
+			s->dirty[s->ndirty++] = who.slot;
+		}
+	}
+	else if (!c->want_out)
 		server_flush(s, who.slot);
 	return 0;
+}
+
+void
+server_cork(server *s)
+{
+	s->corked = 1;
+}
+
+void
+server_uncork(server *s)
+{
+	s->corked = 0;
+	for (uint32_t i = 0; i < s->ndirty; i++)
+	{
+		conn *c = &s->conns[s->dirty[i]];
+
+		c->dirty = 0;
+		if (c->fd >= 0 && !c->want_out)
+			server_flush(s, s->dirty[i]);
+	}
+	s->ndirty = 0;
 }
 
 void

@@ -48,6 +48,13 @@ int server_next_frame(const uint8_t *buf, size_t avail, uint32_t *length, uint16
 void server_read(server *s, uint32_t slot, frame_fn fn, void *ctx);
 /* Queues bytes for the connection; -1 if it is gone. */
 int server_send(server *s, conn_ref who, const uint8_t *buf, size_t len);
+/*
+ * Between server_cork and server_uncork server_send only queues; uncork
+ * writes each connection's queue with one write (a commit's acknowledgements
+ * and events: a write per answer cost a system call each).
+ */
+void server_cork(server *s);
+void server_uncork(server *s);
 /* Writes queued bytes (on EPOLLOUT). */
 void server_flush(server *s, uint32_t slot);
 uint32_t server_connections(const server *s);

@@ -9,12 +9,7 @@
 # before and after every step.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/stack.sh"
-stack_up
-matchd_start
-make -s -C "$top/daemon" gatewayd gatewayd-asan >/dev/null || fail "cannot build gatewayd"
-export PGX_GATEWAYD_BIN=${PGX_GATEWAYD_BIN:-$top/daemon/build/asan/bin/gatewayd}
-export PGX_FIX_PORT
-PGX_FIX_PORT=$(free_port)
+fix_stack
 stack_market fix_broker_a FXT FA1
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 <<'SQL' || fail "setup"
 SET client_min_messages = warning;

@@ -3,7 +3,8 @@
 
 A raw FIX speaker, so that it can send what no FIX engine would: garbage,
 bad checksums and lengths, missing tags, unknown message types, another
-broker's account, and 10,000 Logons from one address.  A well-behaved
+broker's account, 10,000 Logons from one address, and then guesses at the
+same session from other addresses.  A well-behaved
 session trades before and after every step: the others are unaffected.
 
     fix_drill.py PORT PASSWORD_A PASSWORD_B
@@ -25,8 +26,9 @@ def frame(body):
 
 
 class Conn:
-    def __init__(self, sender):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, sender, source="127.0.0.1"):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                          source_address=(source, 0))
         self.sender, self.seq, self.buf = sender, 1, b""
 
     def body(self, mt, fields, seq=None):
@@ -207,4 +209,26 @@ print("ok 10000 bad logons in %.1f s: %s" % (time.time() - t0, reasons))
 if len(reasons) != 2 or not any("too many failed logons" in r for r in reasons):
     fail("the flood was not throttled: %r" % reasons)
 healthy(a, "the logon flood")
+
+# the same guessing from other addresses: the session's own limit
+# (--max-session-logon-failures) refuses it unchecked; another session's bad
+# password from a fresh address is still checked by PostgreSQL
+g = Conn("FIX_BROKER_C", source="127.0.0.2")
+m = g.logon("fix_broker_c", "wrong-from-elsewhere")
+g.s.close()
+if m is None or m.get(35) != "5" or "too many failed logons for this session" not in m.get(58, ""):
+    fail("a guess at the flooded session from another address got %r" % m)
+print("ok a guess from another address: %s" % m.get(58))
+b.s.close()  # session B's connection ends; the gateway may take a moment to see it
+for _ in range(100):
+    g = Conn("FIX_BROKER_B", source="127.0.0.3")
+    m = g.logon("fix_broker_b", "wrong")
+    g.s.close()
+    if m is None or m.get(58) != "session already logged on":
+        break
+    time.sleep(0.05)
+if m is None or m.get(35) != "5" or m.get(58) != "logon refused: bad Username or Password":
+    fail("another session's bad password from a fresh address got %r" % m)
+print("ok another session from a fresh address is checked: %s" % m.get(58))
+healthy(a, "guesses from other addresses")
 print("ok drill done")

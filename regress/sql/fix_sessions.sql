@@ -32,6 +32,7 @@ SELECT exchange.fix_add_session('FIX_BROKER_A', 'fix_broker_a', true);
 SELECT sender_comp_id, target_comp_id, broker, cancel_on_disconnect, enabled, next_in_seq, next_out_seq
   FROM exchange.fix_sessions ORDER BY 1;
 SELECT pg_temp.try($$SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 2, 2, '{1}', '{x}')$$) AS admin_stores;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_BROKER_A}', '{PGX}', '{2}', '{2}', '{0}', '{}', '{}')$$) AS admin_stores_many;
 RESET ROLE;
 
 -- the gateway's store: seqs and messages in one call; a reset drops what follows
@@ -39,13 +40,45 @@ SET ROLE exchange_engine;
 SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 4, 6, '{2,3,5}',
     ARRAY[E'8=FIX.4.4\x019=5\x0135=8\x0110=000\x01', 'b "quoted" \ back', 'c']);
 SELECT seq, length(message) AS len FROM exchange.fix_messages ORDER BY seq;
+-- stored as one block (a row per call, not per message)
+SELECT first_seq, last_seq, seqs, cardinality(messages) AS n FROM exchange.fix_message_blocks;
 SELECT next_in_seq, next_out_seq FROM exchange.fix_sessions WHERE sender_comp_id = 'FIX_BROKER_A';
 -- a sequence reset: next out 3, messages 3 and 5 belong to the old numbering
 SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 2, 3, '{}', '{}');
 SELECT seq FROM exchange.fix_messages ORDER BY seq;
+SELECT first_seq, last_seq, seqs FROM exchange.fix_message_blocks;
 -- messages only, numbers unchanged
 SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', NULL, NULL, '{3}', '{again}');
 SELECT seq, message FROM exchange.fix_messages WHERE seq = 3;
+-- a block that reaches the first number written is cut there, and a number
+-- given twice in one call keeps its last message
+SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', NULL, NULL, '{4,6,7}', '{d,f,g}');
+SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', NULL, NULL, '{6,8,8}', '{f2,h,h2}');
+SELECT seq, message FROM exchange.fix_messages ORDER BY seq;
+SELECT first_seq, last_seq, seqs FROM exchange.fix_message_blocks ORDER BY last_seq;
+-- arrays that do not pair up change nothing
+SELECT pg_temp.try($$SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 9, 9, '{9}', '{}')$$) AS unpaired;
+SELECT pg_temp.try($$SELECT exchange.fix_store('FIX_BROKER_A', 'PGX', 9, 9, '{9}', ARRAY[NULL]::text[])$$) AS null_message;
+SELECT count(*) AS messages FROM exchange.fix_messages;
+-- every session of a write in one call: FIX_DESK_A gets numbers and a block,
+-- FIX_BROKER_A a block only (numbers unchanged)
+SELECT exchange.fix_store_many('{FIX_BROKER_A,FIX_DESK_A}', '{PGX,PGX}', '{NULL,3}', '{NULL,4}',
+    '{2,2}', '{9,10,2,3}', '{a9,a10,d1,d3}');
+SELECT sender_comp_id, seq, message FROM exchange.fix_messages WHERE seq >= 8 OR sender_comp_id = 'FIX_DESK_A' ORDER BY 1, 2;
+SELECT sender_comp_id, first_seq, last_seq, seqs FROM exchange.fix_message_blocks
+ WHERE sender_comp_id = 'FIX_DESK_A' OR last_seq >= 9 ORDER BY 1, 2;
+SELECT sender_comp_id, next_in_seq, next_out_seq FROM exchange.fix_sessions ORDER BY 1;
+-- a reset in the same call: FIX_DESK_A's next out 3 drops seq 3
+SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{4}', '{3}', '{0}', '{}', '{}');
+SELECT seq FROM exchange.fix_messages WHERE sender_comp_id = 'FIX_DESK_A' ORDER BY 1;
+-- bad input changes nothing: counts that do not count the messages, a
+-- repeated session, arrays that do not pair up, numbers not ascending
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_BROKER_A,FIX_DESK_A}', '{PGX,PGX}', '{NULL,5}', '{NULL,5}', '{1,1}', '{20}', '{x}')$$) AS miscounted;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A,FIX_DESK_A}', '{PGX,PGX}', '{5,6}', '{5,6}', '{0,0}', '{}', '{}')$$) AS repeated;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{5}', '{5}', '{2}', '{20,21}', '{x}')$$) AS unpaired;
+SELECT pg_temp.try($$SELECT exchange.fix_store_many('{FIX_DESK_A}', '{PGX}', '{5}', '{5}', '{2}', '{21,20}', '{x,y}')$$) AS not_ascending;
+SELECT count(*) AS messages FROM exchange.fix_messages;
+SELECT sender_comp_id, next_in_seq, next_out_seq FROM exchange.fix_sessions ORDER BY 1;
 SELECT next_in_seq, next_out_seq FROM exchange.fix_sessions WHERE sender_comp_id = 'FIX_BROKER_A';
 RESET ROLE;
 

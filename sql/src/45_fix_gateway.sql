@@ -31,23 +31,47 @@ COMMENT ON COLUMN @extschema@.fix_sessions.broker IS 'The broker login role the 
 COMMENT ON COLUMN @extschema@.fix_sessions.cancel_on_disconnect IS 'Cancel the session''s open orders when its logged-on connection ends, by Logout or not (the cancels are journaled with the broker role).';
 COMMENT ON COLUMN @extschema@.fix_sessions.enabled IS 'false: Logons are refused (the configuration is kept).';
 COMMENT ON COLUMN @extschema@.fix_sessions.next_in_seq IS 'MsgSeqNum the gateway expects next from the counterparty (written behind by the gateway).';
-COMMENT ON COLUMN @extschema@.fix_sessions.next_out_seq IS 'MsgSeqNum of the gateway''s next message to the counterparty (written behind by the gateway).';
+COMMENT ON COLUMN @extschema@.fix_sessions.next_out_seq IS 'MsgSeqNum of the gateway''s next message to the counterparty, or above it: written behind, and while the gateway runs 10,000 ahead (after a crash it goes on above every number it may have sent); a clean stop writes the real one.';
 COMMENT ON COLUMN @extschema@.fix_sessions.created_at IS 'When the session was configured.';
 COMMENT ON COLUMN @extschema@.fix_sessions.updated_at IS 'When the gateway last wrote its sequence numbers.';
 
-CREATE TABLE @extschema@.fix_messages (
+-- The message store in blocks: one row per session and write of the gateway
+-- (every few milliseconds under load), its messages as arrays compressed with
+-- lz4.  A row per message cost the journal's PostgreSQL about 20 us (its
+-- foreign-key check, the index, the WAL) - as much as the journal's own
+-- appends at the same order rate (docs/benchmarks.md); a block costs that
+-- once for tens of messages.  fix_messages shows them one row per message.
+CREATE TABLE @extschema@.fix_message_blocks (
 	sender_comp_id	text NOT NULL,
 	target_comp_id	text NOT NULL,
-	seq				bigint NOT NULL CHECK (seq >= 1),
-	message			text NOT NULL,
+	first_seq		bigint NOT NULL CHECK (first_seq >= 1),
+	last_seq		bigint NOT NULL,
+	seqs			bigint[] NOT NULL,
+	messages		text[] COMPRESSION lz4 NOT NULL,
 	stored_at		timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (sender_comp_id, target_comp_id, seq),
+	PRIMARY KEY (sender_comp_id, target_comp_id, last_seq),
 	FOREIGN KEY (sender_comp_id, target_comp_id)
-		REFERENCES @extschema@.fix_sessions ON DELETE CASCADE
+		REFERENCES @extschema@.fix_sessions ON DELETE CASCADE,
+	CHECK (first_seq <= last_seq),
+	CHECK (cardinality(seqs) >= 1 AND cardinality(seqs) = cardinality(messages))
 );
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.fix_messages', '');
-COMMENT ON TABLE @extschema@.fix_messages IS
-	'Application messages the gateway sent on each session, by MsgSeqNum, as sent (SOH-separated tag=value): a ResendRequest is answered from here after a gateway restart.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.fix_message_blocks', '');
+COMMENT ON TABLE @extschema@.fix_message_blocks IS
+	'The gateway''s store of the application messages it sent, one row per session and write (fix_store()); no two blocks of a session hold the same MsgSeqNum.  Read it as exchange.fix_messages.';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.sender_comp_id IS 'The session (its counterparty''s SenderCompID).';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.target_comp_id IS 'The session (our CompID).';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.first_seq IS 'The lowest MsgSeqNum in the block.';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.last_seq IS 'The highest MsgSeqNum in the block (the key: a reset''s cut finds the blocks at or after a number by it).';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.seqs IS 'MsgSeqNum(34) of each message, ascending.';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.messages IS 'The whole messages, 8= to 10=, SOH included, in the order of seqs.';
+COMMENT ON COLUMN @extschema@.fix_message_blocks.stored_at IS 'When the gateway wrote the block (write-behind: a few milliseconds after sending).';
+
+CREATE VIEW @extschema@.fix_messages AS
+	SELECT b.sender_comp_id, b.target_comp_id, u.seq, u.message, b.stored_at
+	  FROM @extschema@.fix_message_blocks b
+	 CROSS JOIN LATERAL unnest(b.seqs, b.messages) AS u(seq, message);
+COMMENT ON VIEW @extschema@.fix_messages IS
+	'Application messages the gateway sent on each session, by MsgSeqNum, as sent (SOH-separated tag=value), one row each: a ResendRequest is answered from here after a gateway restart.';
 COMMENT ON COLUMN @extschema@.fix_messages.sender_comp_id IS 'The session (its counterparty''s SenderCompID).';
 COMMENT ON COLUMN @extschema@.fix_messages.target_comp_id IS 'The session (our CompID).';
 COMMENT ON COLUMN @extschema@.fix_messages.seq IS 'MsgSeqNum(34) the message was sent with.';
@@ -94,7 +118,7 @@ RETURNS void
 LANGUAGE sql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	DELETE FROM @extschema@.fix_messages m
+	DELETE FROM @extschema@.fix_message_blocks m
 	 WHERE m.sender_comp_id = fix_reset_session.sender_comp_id
 	   AND m.target_comp_id = fix_reset_session.target_comp_id;
 	UPDATE @extschema@.fix_sessions s SET next_in_seq = 1, next_out_seq = 1, updated_at = now()
@@ -110,17 +134,43 @@ RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	v_from bigint;
 BEGIN
-	IF p_next_out IS NOT NULL THEN
-		-- what was sent at or after the next number belongs to a session before a reset
-		DELETE FROM @extschema@.fix_messages
-		 WHERE sender_comp_id = p_sender AND target_comp_id = p_target AND seq >= p_next_out
-		   AND seq <> ALL (coalesce(p_seqs, '{}'));
+	IF cardinality(p_seqs) IS DISTINCT FROM cardinality(p_messages)
+	   OR array_position(p_seqs, NULL) IS NOT NULL
+	   OR array_position(p_messages, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'fix_store: p_seqs and p_messages must be arrays of the same length without NULLs'
+			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	INSERT INTO @extschema@.fix_messages (sender_comp_id, target_comp_id, seq, message)
-	SELECT p_sender, p_target, s, m FROM unnest(p_seqs, p_messages) AS u(s, m)
-	ON CONFLICT (sender_comp_id, target_comp_id, seq) DO UPDATE
-		SET message = EXCLUDED.message, stored_at = EXCLUDED.stored_at;
+	-- what is stored at or after the first number written now, or at or after
+	-- the next number, belongs to a session before a reset: cut it off (the
+	-- blocks that reach it keep what they hold before it)
+	v_from := least(p_next_out, (SELECT min(x) FROM unnest(p_seqs) AS x));
+	IF v_from IS NOT NULL THEN
+		WITH gone AS (
+			DELETE FROM @extschema@.fix_message_blocks b
+			 WHERE b.sender_comp_id = p_sender AND b.target_comp_id = p_target
+			   AND b.last_seq >= v_from
+			RETURNING b.last_seq, b.seqs, b.messages, b.stored_at)
+		INSERT INTO @extschema@.fix_message_blocks
+			(sender_comp_id, target_comp_id, first_seq, last_seq, seqs, messages, stored_at)
+		SELECT p_sender, p_target, min(u.s), max(u.s), array_agg(u.s ORDER BY u.s),
+			   array_agg(u.m ORDER BY u.s), min(g.stored_at)
+		  FROM gone g CROSS JOIN LATERAL unnest(g.seqs, g.messages) AS u(s, m)
+		 WHERE u.s < v_from
+		 GROUP BY g.last_seq;
+	END IF;
+	IF cardinality(p_seqs) > 0 THEN
+		-- one block; a number given twice keeps its last message
+		INSERT INTO @extschema@.fix_message_blocks
+			(sender_comp_id, target_comp_id, first_seq, last_seq, seqs, messages)
+		SELECT p_sender, p_target, min(d.s), max(d.s), array_agg(d.s ORDER BY d.s),
+			   array_agg(d.m ORDER BY d.s)
+		  FROM (SELECT DISTINCT ON (u.s) u.s, u.m
+				  FROM unnest(p_seqs, p_messages) WITH ORDINALITY AS u(s, m, o)
+				 ORDER BY u.s, u.o DESC) d;
+	END IF;
 	IF p_next_in IS NOT NULL THEN
 		UPDATE @extschema@.fix_sessions
 		   SET next_in_seq = p_next_in, next_out_seq = p_next_out, updated_at = now()
@@ -129,7 +179,66 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.fix_store(text, text, bigint, bigint, bigint[], text[]) IS
-	'The gateway''s write-behind: a session''s next sequence numbers (NULL: unchanged) and the application messages it sent, in one call.';
+	'The gateway''s write-behind, one call per session and write: its next sequence numbers (NULL: unchanged) and the application messages it sent (one block); what was stored at or after the first of them or the next outgoing number (a reset''s old numbering) is dropped.';
+
+CREATE FUNCTION @extschema@.fix_store_many(p_senders text[], p_targets text[],
+	p_next_in bigint[], p_next_out bigint[], p_counts int[], p_seqs bigint[],
+	p_messages text[])
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_n int := coalesce(cardinality(p_senders), 0);
+	v_at int := 1;
+	v_k int;
+	v_from bigint;
+	v_seqs bigint[];
+BEGIN
+	IF cardinality(p_targets) IS DISTINCT FROM v_n OR cardinality(p_next_in) IS DISTINCT FROM v_n
+	   OR cardinality(p_next_out) IS DISTINCT FROM v_n OR cardinality(p_counts) IS DISTINCT FROM v_n
+	   OR cardinality(p_messages) IS DISTINCT FROM cardinality(p_seqs)
+	   OR array_position(p_senders, NULL) IS NOT NULL OR array_position(p_targets, NULL) IS NOT NULL
+	   OR array_position(p_counts, NULL) IS NOT NULL OR array_position(p_seqs, NULL) IS NOT NULL
+	   OR array_position(p_messages, NULL) IS NOT NULL
+	   OR (SELECT count(*) FILTER (WHERE c < 0) <> 0 OR coalesce(sum(c), 0) <> cardinality(p_seqs)
+		     FROM unnest(p_counts) AS c)
+	   OR (SELECT count(DISTINCT (s, t)) FROM unnest(p_senders, p_targets) AS k(s, t)) <> v_n THEN
+		RAISE EXCEPTION 'fix_store_many: the session arrays must pair up without NULLs or repeats, and p_counts must count p_seqs and p_messages'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR i IN 1 .. v_n LOOP
+		v_k := p_counts[i];
+		v_seqs := p_seqs[v_at : v_at + v_k - 1];
+		IF v_k > 1 AND EXISTS (SELECT 1 FROM unnest(v_seqs[1 : v_k - 1], v_seqs[2 : v_k]) AS u(x, y)
+								WHERE y <= x) THEN
+			RAISE EXCEPTION 'fix_store_many: the MsgSeqNums of session % (%) are not ascending', i, p_senders[i]
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		-- a reset's old numbering (rare): cut as fix_store() does
+		v_from := least(p_next_out[i], v_seqs[1]);
+		IF v_from IS NOT NULL AND EXISTS (
+				SELECT 1 FROM @extschema@.fix_message_blocks b
+				 WHERE b.sender_comp_id = p_senders[i] AND b.target_comp_id = p_targets[i]
+				   AND b.last_seq >= v_from) THEN
+			PERFORM @extschema@.fix_store(p_senders[i], p_targets[i], NULL, v_from, '{}', '{}');
+		END IF;
+		IF v_k > 0 THEN
+			INSERT INTO @extschema@.fix_message_blocks
+				(sender_comp_id, target_comp_id, first_seq, last_seq, seqs, messages)
+			VALUES (p_senders[i], p_targets[i], v_seqs[1], v_seqs[v_k], v_seqs,
+					p_messages[v_at : v_at + v_k - 1]);
+		END IF;
+		v_at := v_at + v_k;
+	END LOOP;
+	UPDATE @extschema@.fix_sessions f
+	   SET next_in_seq = k.next_in, next_out_seq = k.next_out, updated_at = now()
+	  FROM unnest(p_senders, p_targets, p_next_in, p_next_out) AS k(s, t, next_in, next_out)
+	 WHERE k.next_in IS NOT NULL AND f.sender_comp_id = k.s AND f.target_comp_id = k.t;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.fix_store_many(text[], text[], bigint[], bigint[], int[], bigint[], text[]) IS
+	'The gateway''s write-behind, one call for every session of a write: session i (p_senders[i], p_targets[i]) gets its next sequence numbers p_next_in[i], p_next_out[i] (NULL: unchanged) and one block of the next p_counts[i] messages of p_seqs/p_messages (ascending MsgSeqNums), with the cut fix_store() makes.';
 
 CREATE VIEW @extschema@.fix_session_accounts AS
 	SELECT s.sender_comp_id, s.target_comp_id, a.account
@@ -181,20 +290,22 @@ $$;
 COMMENT ON FUNCTION @extschema@.fix_open_orders() IS
 	'Orders entered through the FIX gateway (detail fix_session) that are still open, with what is filled, as of the last committed seq: the gateway''s state after a restart.';
 
-REVOKE ALL ON @extschema@.fix_sessions, @extschema@.fix_messages,
-	@extschema@.fix_session_accounts FROM PUBLIC;
+REVOKE ALL ON @extschema@.fix_sessions, @extschema@.fix_message_blocks,
+	@extschema@.fix_messages, @extschema@.fix_session_accounts FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.fix_add_session(text, regrole, boolean, text),
 	@extschema@.fix_disable_session(text, text), @extschema@.fix_reset_session(text, text),
 	@extschema@.fix_store(text, text, bigint, bigint, bigint[], text[]),
+	@extschema@.fix_store_many(text[], text[], bigint[], bigint[], int[], bigint[], text[]),
 	@extschema@.fix_open_orders() FROM PUBLIC;
 GRANT SELECT ON @extschema@.fix_sessions TO exchange_admin, exchange_engine, exchange_compliance,
 	exchange_dba;
-GRANT SELECT ON @extschema@.fix_messages TO exchange_engine, exchange_compliance, exchange_dba;
--- the gateway's store appends messages with COPY (fix_store() deletes and numbers)
-GRANT INSERT (sender_comp_id, target_comp_id, seq, message) ON @extschema@.fix_messages TO exchange_engine;
+-- the gateway writes only through fix_store()
+GRANT SELECT ON @extschema@.fix_message_blocks, @extschema@.fix_messages TO exchange_engine,
+	exchange_compliance, exchange_dba;
 GRANT SELECT ON @extschema@.fix_session_accounts TO exchange_admin, exchange_engine;
 GRANT EXECUTE ON FUNCTION @extschema@.fix_add_session(text, regrole, boolean, text),
 	@extschema@.fix_disable_session(text, text), @extschema@.fix_reset_session(text, text)
 	TO exchange_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.fix_store(text, text, bigint, bigint, bigint[], text[]),
+	@extschema@.fix_store_many(text[], text[], bigint[], bigint[], int[], bigint[], text[]),
 	@extschema@.fix_open_orders() TO exchange_engine;

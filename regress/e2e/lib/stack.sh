@@ -124,6 +124,16 @@ free_port() {
 }
 
 # gatewayd_start [flags]: the FIX gateway on $PGX_FIX_PORT (scripts/gatewayd.sh)
+# fix_stack: stack_up, matchd, the sanitized gatewayd built (PGX_GATEWAYD_BIN
+# unless set) and a free PGX_FIX_PORT: what the raw-FIX drills start from
+fix_stack() {
+	stack_up
+	matchd_start
+	make -s -C "$top/daemon" gatewayd gatewayd-asan >/dev/null || fail "cannot build gatewayd"
+	export PGX_GATEWAYD_BIN=${PGX_GATEWAYD_BIN:-$top/daemon/build/asan/bin/gatewayd}
+	export PGX_FIX_PORT
+	PGX_FIX_PORT=$(free_port)
+}
 gatewayd_start() { bash "$top/scripts/gatewayd.sh" start "$STACK" "$@" >/dev/null; }
 gatewayd_stop() { bash "$top/scripts/gatewayd.sh" stop "$STACK" >/dev/null; }
 gatewayd_kill() { bash "$top/scripts/gatewayd.sh" kill "$STACK" >/dev/null; }
