@@ -48,7 +48,10 @@ typedef struct mc_order
 	uint8_t side;
 	uint8_t type;
 	uint8_t tif;
+	uint8_t flags; /* MC_CMDF_POST_ONLY */
 	char client_order_id[MC_CLORDID_LEN];
+	uint64_t expire_time; /* GTD only, else 0 */
+	uint32_t heap_pos;    /* GTD only: slot in the engine's expiry heap (not state) */
 } mc_order;
 
 struct mc_level

@@ -26,7 +26,8 @@ mc_engine_create(const mc_engine_config *cfg)
 	if (e->books == NULL ||
 	    mc_pool_init(&e->orders, sizeof(mc_order), cfg->max_orders, a) != 0 ||
 	    mc_pool_init(&e->levels, sizeof(mc_level), cfg->max_levels, a) != 0 ||
-	    mc_index_init(&e->index, cfg->max_orders, a) != 0)
+	    mc_index_init(&e->index, cfg->max_orders, a) != 0 ||
+	    (e->gtd = a->alloc(a->ctx, sizeof(mc_order *) * (size_t)cfg->max_orders)) == NULL)
 	{
 		mc_engine_destroy(e);
 		return NULL;
@@ -57,6 +58,8 @@ mc_engine_destroy(mc_engine *e)
 	mc_pool_free(&e->orders, &a);
 	mc_pool_free(&e->levels, &a);
 	mc_index_free(&e->index, &a);
+	if (e->gtd)
+		a.release(a.ctx, e->gtd);
 	a.release(a.ctx, e);
 }
 
@@ -219,16 +222,35 @@ validate_new(const mc_command *c)
 		return MC_R_BAD_SIDE;
 	if (c->type != MC_LIMIT && c->type != MC_MARKET)
 		return MC_R_BAD_TYPE;
-	if (c->tif < MC_DAY || c->tif > MC_FOK)
+	if (c->tif < MC_DAY || c->tif > MC_GTD)
 		return MC_R_BAD_TIF;
 	/* a market order never rests, so a resting time in force makes no sense */
 	if (c->type == MC_MARKET && c->tif != MC_IOC && c->tif != MC_FOK)
+		return MC_R_BAD_TIF;
+	if ((c->flags & ~MC_CMDF_POST_ONLY) != 0)
+		return MC_R_BAD_COMMAND;
+	/* post-only means "rest or nothing": only for limit orders that may rest */
+	if ((c->flags & MC_CMDF_POST_ONLY) && (c->tif == MC_IOC || c->tif == MC_FOK))
 		return MC_R_BAD_TIF;
 	if (c->type == MC_LIMIT && (c->price <= 0 || c->price > MC_MAX_PRICE))
 		return MC_R_BAD_PRICE;
 	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
 		return MC_R_BAD_QTY;
+	if (c->tif == MC_GTD ? c->expire_time <= c->timestamp : c->expire_time != 0)
+		return MC_R_BAD_EXPIRE_TIME;
 	return MC_R_NONE;
+}
+
+/* Would a limit order at price on side trade with the opposite best level
+ * (whoever's orders rest there)? */
+static int
+would_cross(const mc_book *b, int side, int64_t price)
+{
+	const mc_level *best = side == MC_BUY ? b->asks.best : b->bids.best;
+
+	if (best == NULL)
+		return 0;
+	return side == MC_BUY ? best->price <= price : best->price >= price;
 }
 
 /* Why a new order must be rejected, checking everything before any change. */
@@ -247,6 +269,8 @@ new_order_reason(const mc_engine *e, const mc_book *b, const mc_command *c, int 
 		return MC_R_HALTED;
 	if (mc_index_get(&e->index, c->order_id) != NULL)
 		return MC_R_DUPLICATE_ID;
+	if ((c->flags & MC_CMDF_POST_ONLY) && would_cross(b, c->side, c->price))
+		return MC_R_POST_ONLY_WOULD_CROSS;
 	if (restable)
 		return capacity_reason(e, b, c->side, c->price, 1);
 	return MC_R_NONE;
@@ -270,7 +294,8 @@ static void
 apply_new(mc_engine *e, const mc_command *c)
 {
 	mc_book *b = book_of(e, c->symbol);
-	int restable = c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC);
+	int restable =
+	    c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC || c->tif == MC_GTD);
 	mc_taker t;
 	mc_order *o;
 	mc_event *ev;
@@ -316,10 +341,14 @@ apply_new(mc_engine *e, const mc_command *c)
 	o->side = c->side;
 	o->type = c->type;
 	o->tif = c->tif;
+	o->flags = c->flags;
+	o->expire_time = c->expire_time;
 	o->tag = e->tag;
 	memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
 	rest_order(e, b, o);
 	mc_index_put(&e->index, o->id, o);
+	if (o->tif == MC_GTD)
+		mc_gtd_push(e, o);
 	b->n_orders++;
 
 	ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
@@ -381,6 +410,9 @@ amend_reason(const mc_engine *e, const mc_order *o, const mc_command *c)
 		return MC_R_BAD_PRICE;
 	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
 		return MC_R_BAD_QTY;
+	/* a post-only order stays post-only: an amend may not make it take */
+	if ((o->flags & MC_CMDF_POST_ONLY) && would_cross(b, o->side, c->price))
+		return MC_R_POST_ONLY_WOULD_CROSS;
 	if (c->price != o->price)
 		return capacity_reason(e, b, o->side, c->price, 0);
 	return MC_R_NONE;
@@ -459,10 +491,40 @@ apply_amend(mc_engine *e, const mc_command *c)
 	else
 	{
 		/* filled, or STP canceled it, while re-priced: it is gone */
+		if (o->tif == MC_GTD)
+			mc_gtd_remove(e, o);
 		mc_index_del(&e->index, o->id);
 		b->n_orders--;
 		mc_pool_put(&e->orders, o);
 	}
+}
+
+/* ---------------------------------------------------------------- expire */
+
+/*
+ * A GTD order's time has come.  The sequencer sends this (asking
+ * mc_engine_next_expiry), so the core needs no clock; it only checks that the
+ * command's own timestamp has reached the order's expire_time, which makes an
+ * early expiry impossible whatever sends it.  Allowed in every session status,
+ * like a cancel.
+ */
+static void
+apply_expire(mc_engine *e, const mc_command *c)
+{
+	mc_order *o = mc_index_get(&e->index, c->order_id);
+
+	if (o == NULL)
+	{
+		reject(e, c, MC_R_UNKNOWN_ORDER);
+		return;
+	}
+	if (o->tif != MC_GTD || o->expire_time > c->timestamp)
+	{
+		reject(e, c, MC_R_NOT_EXPIRED);
+		return;
+	}
+	emit_order_event(e, MC_EV_EXPIRED, o, o->leaves, MC_R_GTD_EXPIRED);
+	mc_remove_order(e, &e->books[o->symbol], o);
 }
 
 /* --------------------------------------------------------------- session */
@@ -588,6 +650,9 @@ mc_engine_apply_tagged(mc_engine *e, const mc_command *c, uint32_t tag, mc_sink 
 		case MC_CMD_SESSION:
 			apply_session(e, c);
 			break;
+		case MC_CMD_EXPIRE:
+			apply_expire(e, c);
+			break;
 		default:
 			reject(e, c, MC_R_BAD_COMMAND);
 			break;
@@ -658,6 +723,8 @@ fill_info(mc_order_info *out, const mc_order *o)
 	out->side = o->side;
 	out->type = o->type;
 	out->tif = o->tif;
+	out->flags = o->flags;
+	out->expire_time = o->expire_time;
 	memcpy(out->client_order_id, o->client_order_id, MC_CLORDID_LEN);
 }
 

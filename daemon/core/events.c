@@ -69,6 +69,12 @@ mc_reason_name(int reason)
 			return "BAD_COMMAND";
 		case MC_R_SYMBOL_EXISTS:
 			return "SYMBOL_EXISTS";
+		case MC_R_POST_ONLY_WOULD_CROSS:
+			return "POST_ONLY_WOULD_CROSS";
+		case MC_R_BAD_EXPIRE_TIME:
+			return "BAD_EXPIRE_TIME";
+		case MC_R_NOT_EXPIRED:
+			return "NOT_EXPIRED";
 		case MC_R_USER_CANCEL:
 			return "USER_CANCEL";
 		case MC_R_IOC_REMAINDER:
@@ -85,6 +91,8 @@ mc_reason_name(int reason)
 			return "STP_CANCEL_NEWEST";
 		case MC_R_DAY_EXPIRED:
 			return "DAY_EXPIRED";
+		case MC_R_GTD_EXPIRED:
+			return "GTD_EXPIRED";
 	}
 	return "?";
 }

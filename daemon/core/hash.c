@@ -9,7 +9,7 @@
  *       for each level, best first: price, total, count
  *         for each order, head to tail:
  *           id, account, side, type, tif, price, qty, leaves, filled,
- *           timestamp, client_order_id (16 raw bytes)
+ *           timestamp, client_order_id (16 raw bytes), flags, expire_time
  * Pool occupancy is implied by the orders and levels listed.
  */
 #include "hash.h"
@@ -56,6 +56,8 @@ mc_engine_hash(const mc_engine *e)
 					h = mc_hash_u64(h, (uint64_t)o->filled);
 					h = mc_hash_u64(h, o->timestamp);
 					h = mc_hash_bytes(h, o->client_order_id, MC_CLORDID_LEN);
+					h = mc_hash_u64(h, o->flags);
+					h = mc_hash_u64(h, o->expire_time);
 				}
 			}
 		}

@@ -28,6 +28,8 @@ mc_remove_order(mc_engine *e, mc_book *b, mc_order *o)
 		mc_side_remove(mc_book_side(b, o->side), lvl);
 		mc_pool_put(&e->levels, lvl);
 	}
+	if (o->tif == MC_GTD)
+		mc_gtd_remove(e, o);
 	mc_index_del(&e->index, o->id);
 	b->n_orders--;
 	mc_pool_put(&e->orders, o);

@@ -11,7 +11,9 @@
  *       per level, WORST first: i64 price, u32 orders
  *         per order, head (oldest) to tail:
  *           u64 id, u64 timestamp, i64 qty, i64 leaves, i64 filled,
- *           u32 account, u8 type, u8 tif, client order id (16 bytes)
+ *           u32 account, u8 type, u8 tif, client order id (16 bytes),
+ *           u8 flags, u64 expire_time (format 2; format 1 has neither:
+ *           it loads with flags 0 and no expiry, as those books had)
  *
  * Levels go worst first so that loading inserts each one next to the last
  * (far levels append at the end of their sorted array instead of memmoving
@@ -51,6 +53,8 @@ save_side(mc_wbuf *w, const mc_side_book *s)
 			mc_put_u8(w, o->type);
 			mc_put_u8(w, o->tif);
 			mc_put_bytes(w, o->client_order_id, MC_CLORDID_LEN);
+			mc_put_u8(w, o->flags);
+			mc_put_u64(w, o->expire_time);
 		}
 	}
 }
@@ -106,8 +110,15 @@ read_head(mc_rbuf *r, sym_head *h)
 	h->window = mc_get_u32(r);
 }
 
+/* Bytes of one order in a snapshot of that format. */
+static size_t
+order_bytes(uint32_t format)
+{
+	return 8 * 5 + 4 + 2 + MC_CLORDID_LEN + (format >= 2 ? 1 + 8 : 0);
+}
+
 static void
-read_order(mc_rbuf *r, mc_order *o)
+read_order(mc_rbuf *r, mc_order *o, uint32_t format)
 {
 	const uint8_t *clordid;
 
@@ -122,6 +133,13 @@ read_order(mc_rbuf *r, mc_order *o)
 	clordid = mc_get_bytes(r, MC_CLORDID_LEN);
 	if (clordid)
 		memcpy(o->client_order_id, clordid, MC_CLORDID_LEN);
+	o->flags = 0;
+	o->expire_time = 0;
+	if (format >= 2)
+	{
+		o->flags = mc_get_u8(r);
+		o->expire_time = mc_get_u64(r);
+	}
 }
 
 static int
@@ -152,7 +170,10 @@ valid_order(const mc_order *o)
 	if (o->id == 0 || o->leaves < 1 || o->leaves > MC_MAX_QTY || o->filled < 0 ||
 	    o->filled > MC_MAX_QTY * (int64_t)1000000 || o->qty != o->leaves + o->filled)
 		return 0;
-	if (o->type != MC_LIMIT || (o->tif != MC_DAY && o->tif != MC_GTC))
+	if (o->type != MC_LIMIT || (o->tif != MC_DAY && o->tif != MC_GTC && o->tif != MC_GTD))
+		return 0;
+	if ((o->flags & ~MC_CMDF_POST_ONLY) != 0 ||
+	    (o->tif == MC_GTD) != (o->expire_time != 0))
 		return 0;
 	return 1;
 }
@@ -167,7 +188,7 @@ clear_index(mc_index *ix)
 /* Pass 1: everything checked, nothing built.  Duplicate ids are found with
  * the engine's order index, which the caller empties afterwards. */
 static int
-validate(mc_engine *e, mc_rbuf *r)
+validate(mc_engine *e, mc_rbuf *r, uint32_t *format)
 {
 	uint64_t orders = 0, levels = 0;
 	int64_t prev_id = -1;
@@ -176,7 +197,8 @@ validate(mc_engine *e, mc_rbuf *r)
 	mc_order *seen = (mc_order *)e->orders.mem;
 	int rc;
 
-	if (mc_get_u32(r) != MC_SNAP_FORMAT)
+	*format = mc_get_u32(r);
+	if (*format != MC_SNAP_FORMAT && *format != 1)
 		return r->bad ? MC_SNAP_TRUNCATED : MC_SNAP_VERSION;
 	nsyms = mc_get_u32(r);
 	if (r->bad)
@@ -221,7 +243,7 @@ validate(mc_engine *e, mc_rbuf *r)
 				{
 					mc_order o;
 
-					read_order(r, &o);
+					read_order(r, &o, *format);
 					if (r->bad)
 						return MC_SNAP_TRUNCATED;
 					if (!valid_order(&o))
@@ -247,7 +269,7 @@ validate(mc_engine *e, mc_rbuf *r)
 
 /* Pass 2 for one side (the bytes are known good). */
 static void
-build_side(mc_engine *e, mc_book *b, mc_side_book *s, mc_rbuf *r)
+build_side(mc_engine *e, mc_book *b, mc_side_book *s, mc_rbuf *r, uint32_t format)
 {
 	uint32_t nlevels = mc_get_u32(r);
 	int64_t best = mc_get_i64(r);
@@ -275,12 +297,14 @@ build_side(mc_engine *e, mc_book *b, mc_side_book *s, mc_rbuf *r)
 			mc_order *o = mc_pool_get(&e->orders);
 
 			memset(o, 0, sizeof(*o));
-			read_order(r, o);
+			read_order(r, o, format);
 			o->price = lvl->price;
 			o->symbol = b->symbol;
 			o->side = s->side;
 			mc_level_append(lvl, o);
 			mc_index_put(&e->index, o->id, o);
+			if (o->tif == MC_GTD)
+				mc_gtd_push(e, o);
 			b->n_orders++;
 		}
 	}
@@ -302,7 +326,7 @@ int
 mc_engine_load(mc_engine *e, const uint8_t *buf, size_t len)
 {
 	mc_rbuf r = {buf, len, 0, 0};
-	uint32_t nsyms;
+	uint32_t nsyms, format = 0;
 	int rc;
 
 	for (uint32_t i = 0; i < e->cfg.max_symbols; i++)
@@ -310,7 +334,7 @@ mc_engine_load(mc_engine *e, const uint8_t *buf, size_t len)
 			return MC_SNAP_NOT_EMPTY;
 	if (e->orders.used != 0 || e->levels.used != 0 || e->index.count != 0)
 		return MC_SNAP_NOT_EMPTY;
-	rc = validate(e, &r);
+	rc = validate(e, &r, &format);
 	if (e->index.count != 0)
 		clear_index(&e->index);
 	if (rc != MC_SNAP_OK)
@@ -347,7 +371,7 @@ mc_engine_load(mc_engine *e, const uint8_t *buf, size_t len)
 
 				(void)mc_get_i64(&r);
 				count = mc_get_u32(&r);
-				r.off += (size_t)count * (8 * 5 + 4 + 2 + MC_CLORDID_LEN);
+				r.off += (size_t)count * order_bytes(format);
 			}
 		}
 	}
@@ -360,8 +384,8 @@ mc_engine_load(mc_engine *e, const uint8_t *buf, size_t len)
 
 		read_head(&r, &h);
 		b = &e->books[h.id];
-		build_side(e, b, &b->bids, &r);
-		build_side(e, b, &b->asks, &r);
+		build_side(e, b, &b->bids, &r, format);
+		build_side(e, b, &b->asks, &r, format);
 	}
 	return MC_SNAP_OK;
 }

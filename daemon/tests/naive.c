@@ -402,11 +402,25 @@ push(nsym *s, const nord *x)
 
 /* ------------------------------------------------------------ commands */
 
+/* Is there an opposite order a limit order at price would trade with? */
+static int
+post_only_crosses(const nsym *s, int side, int64_t price)
+{
+	taker t = {.side = side, .type = MC_LIMIT, .price = price};
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].o.side != side && crosses(&t, s->v[i].o.price))
+			return 1;
+	return 0;
+}
+
 static int
 apply_new(naive *n, const mc_command *c)
 {
 	nsym *s = sym_of(n, c->symbol);
-	int restable = c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC);
+	int post_only = (c->flags & MC_CMDF_POST_ONLY) != 0;
+	int restable =
+	    c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC || c->tif == MC_GTD);
 	int64_t price = c->type == MC_LIMIT ? c->price : 0;
 	long dummy;
 	int r;
@@ -420,19 +434,29 @@ apply_new(naive *n, const mc_command *c)
 		return reject(n, c, MC_R_BAD_SIDE);
 	if (c->type != MC_LIMIT && c->type != MC_MARKET)
 		return reject(n, c, MC_R_BAD_TYPE);
-	if (c->tif < MC_DAY || c->tif > MC_FOK ||
+	if (c->tif < MC_DAY || c->tif > MC_GTD ||
 	    (c->type == MC_MARKET && c->tif != MC_IOC && c->tif != MC_FOK))
+		return reject(n, c, MC_R_BAD_TIF);
+	if (c->flags != 0 && c->flags != MC_CMDF_POST_ONLY)
+		return reject(n, c, MC_R_BAD_COMMAND);
+	if (post_only && (c->tif == MC_IOC || c->tif == MC_FOK))
 		return reject(n, c, MC_R_BAD_TIF);
 	if (c->type == MC_LIMIT && (c->price <= 0 || c->price > MC_MAX_PRICE))
 		return reject(n, c, MC_R_BAD_PRICE);
 	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
 		return reject(n, c, MC_R_BAD_QTY);
+	if (c->tif == MC_GTD && c->expire_time <= c->timestamp)
+		return reject(n, c, MC_R_BAD_EXPIRE_TIME);
+	if (c->tif != MC_GTD && c->expire_time != 0)
+		return reject(n, c, MC_R_BAD_EXPIRE_TIME);
 	if (s->status == MC_STATUS_CLOSED)
 		return reject(n, c, MC_R_SESSION_CLOSED);
 	if (s->status == MC_STATUS_HALTED)
 		return reject(n, c, MC_R_HALTED);
 	if (locate(n, c->order_id, &dummy) != NULL)
 		return reject(n, c, MC_R_DUPLICATE_ID);
+	if (post_only && post_only_crosses(s, c->side, c->price))
+		return reject(n, c, MC_R_POST_ONLY_WOULD_CROSS);
 	if (restable && (r = capacity(n, s, c->side, c->price, 1)) != MC_R_NONE)
 		return reject(n, c, r);
 
@@ -479,6 +503,8 @@ apply_new(naive *n, const mc_command *c)
 		x.o.side = c->side;
 		x.o.type = c->type;
 		x.o.tif = c->tif;
+		x.o.flags = c->flags;
+		x.o.expire_time = c->expire_time;
 		memcpy(x.o.client_order_id, c->client_order_id, MC_CLORDID_LEN);
 		x.stamp = ++n->stamp;
 		push(s, &x);
@@ -493,9 +519,11 @@ apply_new(naive *n, const mc_command *c)
 	return 0;
 }
 
+/* A cancel (by the owner) or a GTD expiry (when its time has come). */
 static int
-apply_cancel(naive *n, const mc_command *c)
+apply_cancel_or_expire(naive *n, const mc_command *c)
 {
+	int expire = c->kind == MC_CMD_EXPIRE;
 	long i;
 	nsym *s = locate(n, c->order_id, &i);
 	nord x;
@@ -503,10 +531,13 @@ apply_cancel(naive *n, const mc_command *c)
 	if (s == NULL)
 		return reject(n, c, MC_R_UNKNOWN_ORDER);
 	x = s->v[i];
-	if (x.o.account != c->account)
+	if (!expire && x.o.account != c->account)
 		return reject(n, c, MC_R_NOT_OWNER);
+	if (expire && (x.o.tif != MC_GTD || c->timestamp < x.o.expire_time))
+		return reject(n, c, MC_R_NOT_EXPIRED);
 	cancel_event(n, x.o.symbol, x.o.id, x.o.account, x.o.side, x.o.price, x.o.leaves,
-	             MC_R_USER_CANCEL, MC_EV_CANCELED);
+	             expire ? MC_R_GTD_EXPIRED : MC_R_USER_CANCEL,
+	             expire ? MC_EV_EXPIRED : MC_EV_CANCELED);
 	erase(s, (size_t)i);
 	return 0;
 }
@@ -534,6 +565,8 @@ apply_amend(naive *n, const mc_command *c)
 		return reject(n, c, MC_R_BAD_PRICE);
 	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
 		return reject(n, c, MC_R_BAD_QTY);
+	if ((x.o.flags & MC_CMDF_POST_ONLY) && post_only_crosses(s, x.o.side, c->price))
+		return reject(n, c, MC_R_POST_ONLY_WOULD_CROSS);
 	if (c->price != x.o.price && (r = capacity(n, s, x.o.side, c->price, 0)) != MC_R_NONE)
 		return reject(n, c, r);
 
@@ -620,8 +653,8 @@ naive_apply(naive *n, const mc_command *c, evlog *out)
 	n->idx = 0;
 	if (c->kind == MC_CMD_NEW)
 		apply_new(n, c);
-	else if (c->kind == MC_CMD_CANCEL)
-		apply_cancel(n, c);
+	else if (c->kind == MC_CMD_CANCEL || c->kind == MC_CMD_EXPIRE)
+		apply_cancel_or_expire(n, c);
 	else if (c->kind == MC_CMD_AMEND)
 		apply_amend(n, c);
 	else if (c->kind == MC_CMD_SESSION)
@@ -748,6 +781,8 @@ naive_hash(const naive *n)
 					h = mc_hash_u64(h, (uint64_t)o->filled);
 					h = mc_hash_u64(h, o->timestamp);
 					h = mc_hash_bytes(h, o->client_order_id, MC_CLORDID_LEN);
+					h = mc_hash_u64(h, o->flags);
+					h = mc_hash_u64(h, o->expire_time);
 				}
 			}
 			free(v);
@@ -777,4 +812,27 @@ naive_pick_live(const naive *n, uint64_t r, uint64_t *id, uint32_t *account)
 		r -= n->syms[i].n;
 	}
 	return 0;
+}
+
+int
+naive_next_expiry(const naive *n, uint64_t *order_id, uint64_t *expire_time)
+{
+	const mc_order_info *first = NULL;
+
+	for (uint32_t i = 0; i < n->cfg.max_symbols; i++)
+		for (size_t k = 0; k < n->syms[i].n; k++)
+		{
+			const mc_order_info *o = &n->syms[i].v[k].o;
+
+			if (o->tif != MC_GTD)
+				continue;
+			if (first == NULL || o->expire_time < first->expire_time ||
+			    (o->expire_time == first->expire_time && o->id < first->id))
+				first = o;
+		}
+	if (first == NULL)
+		return 0;
+	*order_id = first->id;
+	*expire_time = first->expire_time;
+	return 1;
 }

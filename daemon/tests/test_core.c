@@ -619,6 +619,158 @@ test_close_expires_day_keeps_gtc(void **state)
 	expect_event(&l->ev[0], MC_EV_CANCELED, 5, MC_R_USER_CANCEL);
 }
 
+/* ------------------------------------------------- post-only and GTD */
+
+static const evlog *
+do_new_flags(uint32_t sym, uint64_t id, uint32_t acct, int side, int tif, int64_t price,
+             int64_t qty, uint8_t flags, uint64_t expire_time)
+{
+	mc_command c = cmd_new(++F.seq, id, sym, acct, side, LIM, tif, price, qty);
+
+	c.flags = flags;
+	c.expire_time = expire_time;
+	return run(&c);
+}
+
+/* timestamp testutil gives the command with sequence number seq */
+#define TS(seq) (1000000 + (uint64_t)(seq)*10)
+
+static void
+test_post_only_would_cross_rejected(void **state)
+{
+	const evlog *l;
+	uint64_t h;
+
+	(void)state;
+	rest(1, 10, SELL, 101, 5, MC_GTC);
+	rest(2, 11, BUY, 99, 5, MC_GTC);
+	h = mc_engine_hash(F.e);
+	/* at the best ask: it would take, so it is refused and nothing changes */
+	l = do_new_flags(0, 3, 12, BUY, MC_DAY, 101, 4, MC_CMDF_POST_ONLY, 0);
+	assert_int_equal(l->n, 1);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 3, MC_R_POST_ONLY_WOULD_CROSS);
+	assert_int_equal(mc_engine_hash(F.e), h);
+	/* through the spread on the other side too; own orders count as well */
+	l = do_new_flags(0, 4, 11, SELL, MC_GTC, 98, 4, MC_CMDF_POST_ONLY, 0);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_POST_ONLY_WOULD_CROSS);
+	/* inside the spread it rests, keeping the flag */
+	l = do_new_flags(0, 5, 12, BUY, MC_DAY, 100, 4, MC_CMDF_POST_ONLY, 0);
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 5, MC_R_NONE);
+	{
+		mc_order_info oi;
+
+		assert_int_equal(mc_engine_order(F.e, 5, &oi), 1);
+		assert_int_equal(oi.flags, MC_CMDF_POST_ONLY);
+	}
+	/* an amend that would make it take is refused, the order stays as it was */
+	l = do_amend(5, 12, 101, 4);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 5, MC_R_POST_ONLY_WOULD_CROSS);
+	assert_string_equal(queue(0, BUY), "5@100,2@99");
+	/* post-only as the maker: an incoming order takes it as usual */
+	l = do_new(0, 6, 13, SELL, LIM, MC_IOC, 100, 4);
+	expect_trade(&l->ev[0], 6, 5, 100, 4, 0, 0);
+	/* post-only cannot be immediate */
+	l = do_new_flags(0, 7, 12, BUY, MC_IOC, 100, 1, MC_CMDF_POST_ONLY, 0);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 7, MC_R_BAD_TIF);
+	l = do_new_flags(0, 8, 12, BUY, MC_DAY, 100, 1, 0x40, 0);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 8, MC_R_BAD_COMMAND);
+}
+
+static void
+test_gtd_expires(void **state)
+{
+	const evlog *l;
+	uint64_t id, at;
+	mc_command x;
+
+	(void)state;
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 0);
+	/* an expire time must lie after the command, and only GTD has one */
+	l = do_new_flags(0, 1, 10, BUY, MC_GTD, 100, 5, 0, TS(F.seq + 1));
+	expect_event(&l->ev[0], MC_EV_REJECTED, 1, MC_R_BAD_EXPIRE_TIME);
+	l = do_new_flags(0, 2, 10, BUY, MC_GTC, 100, 5, 0, TS(F.seq + 10));
+	expect_event(&l->ev[0], MC_EV_REJECTED, 2, MC_R_BAD_EXPIRE_TIME);
+	/* three GTD orders; the later one of two equal times expires second */
+	l = do_new_flags(0, 3, 10, BUY, MC_GTD, 100, 5, 0, TS(500));
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 3, MC_R_NONE);
+	l = do_new_flags(0, 4, 11, SELL, MC_GTD, 105, 6, MC_CMDF_POST_ONLY, TS(300));
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 4, MC_R_NONE);
+	l = do_new_flags(0, 5, 12, BUY, MC_GTD, 99, 7, 0, TS(300));
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 5, MC_R_NONE);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 1);
+	assert_int_equal(id, 4);
+	assert_int_equal(at, TS(300));
+	/* too early: the core checks the command's own time */
+	x = cmd_expire(++F.seq, 4);
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_NOT_EXPIRED);
+	/* GTD survives the close, like GTC */
+	do_session(0, MC_SESSION_CLOSE);
+	do_session(0, MC_SESSION_OPEN);
+	assert_string_equal(queue(0, BUY), "3@100,5@99");
+	/* a fill removes a GTD order from the expiry heap too */
+	l = do_new(0, 6, 20, SELL, LIM, MC_IOC, 100, 5);
+	expect_trade(&l->ev[0], 6, 3, 100, 5, 0, 0);
+	/* at its time (even in a closed or halted session) it expires */
+	F.seq = 299;
+	x = cmd_expire(++F.seq, 4);
+	l = run(&x);
+	assert_int_equal(l->n, 1);
+	expect_event(&l->ev[0], MC_EV_EXPIRED, 4, MC_R_GTD_EXPIRED);
+	assert_int_equal(l->ev[0].qty, 6);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 1);
+	assert_int_equal(id, 5);
+	x = cmd_expire(++F.seq, 5);
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_EXPIRED, 5, MC_R_GTD_EXPIRED);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 0);
+	/* gone: a second expiry or a cancel finds nothing */
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 5, MC_R_UNKNOWN_ORDER);
+	/* a GTC order is never expired */
+	rest(7, 10, BUY, 98, 1, MC_GTC);
+	x = cmd_expire(++F.seq, 7);
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 7, MC_R_NOT_EXPIRED);
+	assert_int_equal(mc_engine_order_count(F.e), 1);
+}
+
+/* GTD and post-only orders survive a snapshot: same hash, same next expiry */
+static void
+test_gtd_post_only_snapshot(void **state)
+{
+	mc_engine_config cfg = {4, 1000, 1000, NULL};
+	mc_engine *copy;
+	uint8_t buf[4096];
+	size_t len;
+	uint64_t id, at, id2, at2;
+
+	(void)state;
+	do_new_flags(0, 1, 10, BUY, MC_GTD, 100, 5, MC_CMDF_POST_ONLY, TS(900));
+	do_new_flags(0, 2, 11, BUY, MC_GTD, 100, 5, 0, TS(800));
+	do_new_flags(0, 3, 11, SELL, MC_GTC, 101, 5, MC_CMDF_POST_ONLY, 0);
+	len = mc_engine_save(F.e, buf, sizeof(buf));
+	assert_true(len <= sizeof(buf));
+	copy = mc_engine_create(&cfg);
+	assert_int_equal(mc_engine_load(copy, buf, len), MC_SNAP_OK);
+	assert_int_equal(mc_engine_hash(copy), mc_engine_hash(F.e));
+	assert_int_equal(mc_engine_next_expiry(copy, &id, &at), 1);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id2, &at2), 1);
+	assert_int_equal(id, 2);
+	assert_int_equal(id, id2);
+	assert_int_equal(at, at2);
+	/* a GTD order without an expire time is malformed */
+	{
+		mc_engine *bad = mc_engine_create(&cfg);
+		size_t off = len - 8; /* the last order's expire_time: order 3, GTC */
+
+		buf[off] = 1;
+		assert_int_equal(mc_engine_load(bad, buf, len), MC_SNAP_MALFORMED);
+		mc_engine_destroy(bad);
+	}
+	mc_engine_destroy(copy);
+}
+
 static void
 test_pool_exhaustion(void **state)
 {
@@ -1113,6 +1265,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_stp_cancel_oldest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stp_cancel_newest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_halt_and_resume, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_post_only_would_cross_rejected, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_gtd_expires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gtd_post_only_snapshot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_expires_day_keeps_gtc, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),

@@ -136,6 +136,20 @@ gen_next(gen *g, const naive *live)
 		g->status[seq - 1] = MC_STATUS_OPEN;
 		return cmd_session(seq, (uint32_t)seq - 1, MC_SESSION_OPEN);
 	}
+	{
+		/* the sequencer's part: a GTD order whose time has come expires
+		 * (usually at once; sometimes a few commands late, as a busy
+		 * sequencer may be) */
+		uint64_t id, at;
+		mc_command x = cmd_expire(seq, 0);
+
+		if (naive_next_expiry(live, &id, &at) && at <= x.timestamp &&
+		    rng_below(&g->rng, 4) != 0)
+		{
+			x.order_id = id;
+			return x;
+		}
+	}
 
 	if (r < 2)
 	{
@@ -174,13 +188,24 @@ gen_next(gen *g, const naive *live)
 		uint64_t id = g->next_id++;
 
 		if (type == MC_LIMIT)
-			tif = t < 35 ? MC_DAY : t < 70 ? MC_GTC : t < 85 ? MC_IOC : MC_FOK;
+			tif = t < 30   ? MC_DAY
+			      : t < 60 ? MC_GTC
+			      : t < 70 ? MC_GTD
+			      : t < 85 ? MC_IOC
+			               : MC_FOK;
 		else
 			tif = t < 60 ? MC_IOC : t < 95 ? MC_FOK : MC_DAY;
 		if (rng_below(&g->rng, 10) == 0)
 			qty *= 5;
 		c = cmd_new(seq, id, sym, acct, side, type, tif,
 		            type == MC_LIMIT ? gen_price(g, side) : 0, qty);
+		/* post-only: mostly on orders that may rest, sometimes not (BAD_TIF) */
+		if (rng_below(&g->rng, 8) == 0 && (tif == MC_DAY || tif == MC_GTC ||
+		                                   tif == MC_GTD || rng_below(&g->rng, 10) == 0))
+			c.flags = MC_CMDF_POST_ONLY;
+		/* GTD: expires 1..300 commands later (10 us per command) */
+		if (tif == MC_GTD)
+			c.expire_time = c.timestamp + 10 * (1 + rng_below(&g->rng, 300));
 		switch (rng_below(&g->rng, 200))
 		{
 			case 0:
@@ -197,6 +222,13 @@ gen_next(gen *g, const naive *live)
 				break;
 			case 4:
 				c.order_id = 0;
+				break;
+			case 6: /* an expire time on the wrong tif, or one already past */
+				c.expire_time = c.tif == MC_GTD ? c.timestamp - rng_below(&g->rng, 2) * 10
+				                                : c.timestamp + 100;
+				break;
+			case 7:
+				c.flags = 0x80; /* an unknown flag */
 				break;
 			case 5:
 				if (g->n_recent) /* reuse an id: duplicate if it still rests */
@@ -223,7 +255,8 @@ gen_next(gen *g, const naive *live)
 		if (rng_below(&g->rng, 12) == 0)
 			acct = 1 + (uint32_t)rng_below(&g->rng, 4); /* maybe not the owner */
 		if (r < 70)
-			return cmd_cancel(seq, id, acct);
+			return rng_below(&g->rng, 40) == 0 ? cmd_expire(seq, id) /* not due */
+			                                   : cmd_cancel(seq, id, acct);
 		{
 			uint64_t x = rng_below(&g->rng, 10);
 			int side = rng_below(&g->rng, 2) ? MC_BUY : MC_SELL;
@@ -346,7 +379,22 @@ step(pair *p, mc_command *c, int verbose)
 	if (p->ev_core.n == p->ev_ref.n &&
 	    memcmp(p->ev_core.ev, p->ev_ref.ev, p->ev_core.n * sizeof(mc_event)) == 0)
 	{
-		if (c->kind == MC_CMD_AMEND || c->kind == MC_CMD_CANCEL)
+		{
+			uint64_t ia = 0, ta = 0, ib = 0, tb = 0;
+			int ha = mc_engine_next_expiry(p->core, &ia, &ta);
+			int hb = naive_next_expiry(p->ref, &ib, &tb);
+
+			if (ha != hb || ia != ib || ta != tb)
+			{
+				if (verbose)
+					fprintf(stderr, "next expiry differs: %d %llu@%llu vs %d %llu@%llu\n",
+					        ha, (unsigned long long)ia, (unsigned long long)ta, hb,
+					        (unsigned long long)ib, (unsigned long long)tb);
+				return -1;
+			}
+		}
+		if (c->kind == MC_CMD_AMEND || c->kind == MC_CMD_CANCEL ||
+		    c->kind == MC_CMD_EXPIRE)
 		{
 			mc_order_info a, b;
 			int fa = mc_engine_order(p->core, c->order_id, &a);
@@ -552,7 +600,12 @@ test_random_streams(void **state)
 		                           MC_R_FOK_NOT_FILLABLE,
 		                           MC_R_STP_CANCEL_OLDEST,
 		                           MC_R_STP_CANCEL_NEWEST,
-		                           MC_R_DAY_EXPIRED};
+		                           MC_R_DAY_EXPIRED,
+		                           MC_R_BAD_COMMAND,
+		                           MC_R_POST_ONLY_WOULD_CROSS,
+		                           MC_R_BAD_EXPIRE_TIME,
+		                           MC_R_NOT_EXPIRED,
+		                           MC_R_GTD_EXPIRED};
 
 		for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
 		{
