@@ -44,11 +44,14 @@ const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
     "canceled", "amended", "expired",
     /* 1.2: the order manager's commands */
     "set_kyc", "suspend_account", "resume_account", "deposit", "withdraw",
-    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits"};
+    "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits",
+    /* 1.8: the sequencer's expiry of a good-till-date order */
+    "expire_order"};
 const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
-const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
-const char *const exchange_tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc",
-                                                         "fok"};
+const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market",
+                                                           "stop", "stop_limit"};
+const char *const exchange_tif_labels[PGX_TIF__COUNT] = {
+    NULL, "day", "gtc", "ioc", "fok", "gtd", "at_open", "at_close"};
 const char *const exchange_status_labels[PGX_STATUS__COUNT] = {
     NULL, "new", "partially_filled", "filled", "canceled", "rejected", "expired"};
 

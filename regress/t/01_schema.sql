@@ -10,8 +10,9 @@ SELECT has_type('exchange', t, 'type exchange.' || t)
                     'kyc_status', 'symbol_status', 'journal_record', 'trading_status',
                     'balance', 'wallet_entry']) t;
 SELECT enum_has_labels('exchange', 'side', ARRAY['buy', 'sell']);
-SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market']);
-SELECT enum_has_labels('exchange', 'time_in_force', ARRAY['day', 'gtc', 'ioc', 'fok']);
+SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market', 'stop', 'stop_limit']);
+SELECT enum_has_labels('exchange', 'time_in_force',
+                       ARRAY['day', 'gtc', 'ioc', 'fok', 'gtd', 'at_open', 'at_close']);
 SELECT enum_has_labels('exchange', 'order_status',
     ARRAY['new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']);
 -- label order is the wire numbering (exchange_wire.h): 1.2 appends, never reorders
@@ -20,7 +21,7 @@ SELECT enum_has_labels('exchange', 'event_kind',
           'market_open', 'market_close', 'halt', 'resume', 'accepted', 'rejected', 'trade',
           'canceled', 'amended', 'expired', 'set_kyc', 'suspend_account', 'resume_account',
           'deposit', 'withdraw', 'credit_shares', 'debit_shares', 'set_account_limits',
-          'set_symbol_limits']);
+          'set_symbol_limits', 'expire_order']);
 SELECT enum_has_labels('exchange', 'trading_status', ARRAY['active', 'suspended']);
 
 SELECT has_table('exchange', t, 'table exchange.' || t)
@@ -85,14 +86,14 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
           '(kind = ''trade''::exchange.event_kind)', 'the trade index holds trades only');
 SELECT col_type_is('exchange', 'symbols', 'book_version', 'bigint', 'symbols.book_version');
 SELECT col_not_null('exchange', 'symbols', 'book_version', 'book_version is never NULL');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.7',
-          'CREATE EXTENSION installs version 1.7');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.8',
+          'CREATE EXTENSION installs version 1.8');
 SELECT is(
     (SELECT pg_get_function_result('exchange.submit_orders(exchange.order_request[])'::regprocedure)),
     'TABLE(ordinal integer, id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text, sqlstate text, message text)',
     'submit_orders returns one documented row per order');
 SELECT is(
-    (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text)'::regprocedure)),
+    (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text, numeric, bigint, boolean, timestamptz)'::regprocedure)),
     'TABLE(id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text)',
     'submit_order returns the documented row');
 -- journal_record is the journal row without stream and epoch: same names, types, order
