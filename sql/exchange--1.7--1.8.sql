@@ -16,6 +16,13 @@
 -- privileges; calls with the old arguments (positional or named) are
 -- unchanged.
 --
+-- The journal gains two typed columns, post_only and expire_time, that
+-- append_batch fills from a new order's detail (the detail stays the
+-- record's truth: it travels in the batch); exchange_archive.journal and
+-- journal_record follow, journal_history shows them (CREATE OR REPLACE VIEW
+-- may append columns), make_record and read_batch build the longer record.
+-- Rows appended before 1.8 keep NULL there (no new order had options).
+--
 -- account_log leaves out expire_order (a label after 'expired', but a
 -- command about an order, not an account).  The current definitions are in
 -- sql/src/10_roles_types.sql, 40_order_entry.sql and 50_order_manager.sql.
@@ -83,3 +90,64 @@ CREATE OR REPLACE VIEW @extschema@.account_log WITH (security_barrier) AS
 				 OR pg_catalog.pg_has_role('exchange_engine', 'MEMBER'))
 			OR @extschema@.is_account_owner(a.broker));
 
+
+ALTER TABLE @extschema@.journal ADD COLUMN post_only boolean, ADD COLUMN expire_time timestamptz;
+ALTER TABLE exchange_archive.journal ADD COLUMN post_only boolean,
+	ADD COLUMN expire_time timestamptz;
+COMMENT ON COLUMN @extschema@.journal.post_only IS '(1.8) new_order: true for a post-only order (from detail->post_only), else NULL.';
+COMMENT ON COLUMN @extschema@.journal.expire_time IS '(1.8) new_order: the expire time of a good-till-date order (from detail->expire_time), else NULL.';
+ALTER TYPE @extschema@.journal_record ADD ATTRIBUTE post_only boolean,
+	ADD ATTRIBUTE expire_time timestamptz;
+CREATE OR REPLACE VIEW @extschema@.journal_history AS
+	SELECT * FROM @extschema@.journal
+	UNION ALL
+	SELECT * FROM exchange_archive.journal;
+CREATE OR REPLACE FUNCTION @extschema@.make_record(
+	seq bigint, idx int, kind @extschema@.event_kind,
+	ts timestamptz DEFAULT '2000-01-01 00:00:00+00', trading_day date DEFAULT NULL,
+	symbol text DEFAULT NULL, account text DEFAULT NULL, order_id bigint DEFAULT NULL,
+	side @extschema@.side DEFAULT NULL, order_type @extschema@.order_type DEFAULT NULL,
+	time_in_force @extschema@.time_in_force DEFAULT NULL, price bigint DEFAULT NULL,
+	quantity bigint DEFAULT NULL, remaining bigint DEFAULT NULL,
+	status @extschema@.order_status DEFAULT NULL, contra_order_id bigint DEFAULT NULL,
+	contra_account text DEFAULT NULL, contra_remaining bigint DEFAULT NULL,
+	amount bigint DEFAULT NULL, reason text DEFAULT NULL, client_order_id text DEFAULT NULL,
+	detail json DEFAULT NULL)
+RETURNS @extschema@.journal_record
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT ROW(seq, idx, coalesce(trading_day, (ts AT TIME ZONE 'UTC')::date), ts, kind,
+			   symbol, account, order_id, side, order_type, time_in_force, price, quantity,
+			   remaining, status, contra_order_id, contra_account, contra_remaining, amount,
+			   reason, client_order_id, detail, NULL::boolean, NULL::timestamptz)::@extschema@.journal_record
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.read_batch(p_stream int, p_after_seq bigint, p_max_commands int DEFAULT 1000)
+RETURNS bytea
+LANGUAGE sql STABLE
+AS $$
+	SELECT @extschema@.encode_batch(coalesce(array_agg(
+			ROW(seq, idx, trading_day, ts, kind, symbol, account, order_id, side, order_type,
+				time_in_force, price, quantity, remaining, status, contra_order_id,
+				contra_account, contra_remaining, amount, reason, client_order_id,
+				detail, post_only, expire_time)::@extschema@.journal_record ORDER BY seq, idx), '{}'))
+	  FROM @extschema@.journal_history
+	 WHERE stream = p_stream AND seq > p_after_seq AND seq <= p_after_seq + p_max_commands
+$$;
+-- The journal's columns by name, price_numeric and currency, then (1.8) the
+-- columns added to the journal since, so that an upgraded view (which can
+-- only grow at its end) and a fresh one are the same.
+CREATE OR REPLACE VIEW @extschema@.journal_prices WITH (security_barrier) AS
+	SELECT j.stream, j.seq, j.idx, j.epoch, j.trading_day, j.ts, j.kind, j.symbol, j.account,
+		   j.order_id, j.side, j.order_type, j.time_in_force, j.price, j.quantity, j.remaining,
+		   j.status, j.contra_order_id, j.contra_account, j.contra_remaining, j.amount,
+		   j.reason, j.client_order_id, j.detail,
+		   @extschema@.ticks_to_price(j.price, s.tick_size) AS price_numeric,
+		   s.currency, j.post_only, j.expire_time
+	  FROM @extschema@.journal_history j
+	  LEFT JOIN @extschema@.symbols s USING (symbol);
+COMMENT ON COLUMN @extschema@.journal_history.post_only IS '(1.8) new_order: true for a post-only order (from detail->post_only), else NULL.';
+COMMENT ON COLUMN @extschema@.journal_history.expire_time IS '(1.8) new_order: the expire time of a good-till-date order (from detail->expire_time), else NULL.';
+COMMENT ON COLUMN @extschema@.journal_prices.post_only IS '(1.8) new_order: true for a post-only order (from detail->post_only), else NULL.';
+COMMENT ON COLUMN @extschema@.journal_prices.expire_time IS '(1.8) new_order: the expire time of a good-till-date order (from detail->expire_time), else NULL.';
+COMMENT ON COLUMN exchange_archive.journal.post_only IS '(1.8) new_order: true for a post-only order (from detail->post_only), else NULL.';
+COMMENT ON COLUMN exchange_archive.journal.expire_time IS '(1.8) new_order: the expire time of a good-till-date order (from detail->expire_time), else NULL.';

@@ -34,6 +34,10 @@ row=$(as_broker "SELECT status FROM exchange.submit_order('B1', 'OTY', 'buy', 10
 [ "$(usd)" = "900.00/100.00" ] || fail "the resting post-only order's hold: $(usd)"
 [ "$(q "SELECT detail->>'post_only' FROM exchange.journal WHERE kind = 'new_order' AND account = 'B1' ORDER BY seq DESC LIMIT 1")" = true ] ||
 	fail "post_only is not in the journal's detail"
+[ "$(q "SELECT count(*) FILTER (WHERE post_only) || '/' || count(*) FROM exchange.journal WHERE kind = 'new_order' AND account = 'B1'")" = 2/2 ] ||
+	fail "the journal's post_only column"
+[ "$(q "SELECT count(*) FROM exchange.journal WHERE kind = 'new_order' AND account = 'S1' AND post_only IS NULL")" = 1 ] ||
+	fail "post_only set on an order without it"
 
 # good till 2 seconds from now: held at entry, expired by the sequencer
 id=$(as_broker "SELECT id FROM exchange.submit_order('B1', 'OTY', 'buy', 5, 9.90, time_in_force => 'gtd', expire_time => clock_timestamp() + interval '2 s')")
@@ -41,11 +45,13 @@ id=$(as_broker "SELECT id FROM exchange.submit_order('B1', 'OTY', 'buy', 5, 9.90
 [ "$(usd)" = "850.50/149.50" ] || fail "the gtd order's hold: $(usd)"
 [ "$(q "SELECT time_in_force FROM exchange.journal WHERE order_id = $id AND kind = 'new_order'")" = gtd ] ||
 	fail "the journal's time_in_force"
+[ "$(q "SELECT expire_time - ts BETWEEN interval '1 s' AND interval '3 s' FROM exchange.journal WHERE order_id = $id AND kind = 'new_order'")" = t ] ||
+	fail "the journal's expire_time column: $(q "SELECT ts, expire_time FROM exchange.journal WHERE order_id = $id AND kind = 'new_order'")"
 expired() { [ "$(q "SELECT count(*) FROM exchange.journal WHERE order_id = $id AND kind = 'expired' AND reason = 'gtd_expired'")" = 1 ]; }
 wait_until 20 "the gtd order did not expire" expired
 [ "$(q "SELECT detail->>'role' FROM exchange.journal WHERE order_id = $id AND kind = 'expire_order'")" = matchd-sequencer ] ||
 	fail "the expiry is not the sequencer's expire_order command"
-late=$(q "SELECT (e.ts >= to_timestamp(0) + ((n.detail->>'expire_time')::bigint + 946684800000000) * interval '1 microsecond')::text
+late=$(q "SELECT (e.ts >= n.expire_time)::text
 	FROM exchange.journal e JOIN exchange.journal n ON n.order_id = e.order_id AND n.kind = 'new_order'
 	WHERE e.order_id = $id AND e.kind = 'expire_order'")
 [ "$late" = true ] || fail "expired before its expire_time"

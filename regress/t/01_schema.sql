@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(121);
+SELECT plan(123);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -34,7 +34,10 @@ SELECT columns_are('exchange', 'journal', ARRAY[
     'stream', 'seq', 'idx', 'epoch', 'trading_day', 'ts', 'kind', 'symbol', 'account',
     'order_id', 'side', 'order_type', 'time_in_force', 'price', 'quantity', 'remaining',
     'status', 'contra_order_id', 'contra_account', 'contra_remaining', 'amount', 'reason',
-    'client_order_id', 'detail']);
+    'client_order_id', 'detail', 'post_only', 'expire_time']);
+SELECT col_type_is('exchange', 'journal', 'post_only', 'boolean', 'post_only is typed (1.8)');
+SELECT col_type_is('exchange', 'journal', 'expire_time', 'timestamp with time zone',
+                   'expire_time is typed (1.8)');
 SELECT col_type_is('exchange', 'journal', 'price', 'bigint', 'prices are integer ticks');
 SELECT col_type_is('exchange', 'journal', 'quantity', 'bigint', 'quantities are integer shares');
 SELECT is((SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam
