@@ -31,7 +31,12 @@ enum mc_side
 enum mc_order_type
 {
 	MC_LIMIT = 1,
-	MC_MARKET = 2
+	MC_MARKET = 2,
+	/* rest invisibly until the last trade price reaches stop_price, then
+	 * enter as a market order (MC_STOP, IOC or FOK) or a limit order at
+	 * price (MC_STOP_LIMIT, any time in force) */
+	MC_STOP = 3,
+	MC_STOP_LIMIT = 4
 };
 
 enum mc_tif
@@ -83,8 +88,10 @@ enum mc_status
  *   SESSION: symbol, session (an mc_session_op)
  *   EXPIRE:  order_id; the command's timestamp must be at or after the
  *            order's expire_time (injected by the sequencer, never a client)
- * NEW also uses flags (MC_CMDF_POST_ONLY) and, for tif GTD only,
- * expire_time (sequencer microseconds, after the command's timestamp).
+ * NEW also uses flags (MC_CMDF_POST_ONLY), for tif GTD only expire_time
+ * (sequencer microseconds, after the command's timestamp) and, for the stop
+ * types only, stop_price (ticks).  An AMEND of a stop that has not triggered
+ * changes its quantity and (stop-limit) its limit price; price 0 for a stop.
  * seq and timestamp are always set by the sequencer and copied to every event.
  */
 typedef struct mc_command
@@ -105,8 +112,9 @@ typedef struct mc_command
 	uint8_t pad[2]; /* keep zero: the journal stores the raw bytes */
 	char client_order_id[MC_CLORDID_LEN];
 	uint64_t expire_time; /* GTD only: when the order expires (sequencer time) */
+	int64_t stop_price;   /* MC_STOP, MC_STOP_LIMIT only: the trigger (ticks) */
 } mc_command;
 
-_Static_assert(sizeof(mc_command) == 80, "mc_command must stay fixed-size");
+_Static_assert(sizeof(mc_command) == 88, "mc_command must stay fixed-size");
 
 #endif

@@ -85,6 +85,9 @@ typedef struct mc_order_info
 	uint32_t tag;  /* mc_engine_order only (0 elsewhere): the order's tag */
 	char client_order_id[MC_CLORDID_LEN];
 	uint64_t expire_time; /* GTD only, else 0 */
+	int64_t stop_price;   /* stop types only, else 0 */
+	uint8_t waiting;      /* a stop that has not triggered (never in L2/L3) */
+	uint8_t pad2[7];
 } mc_order_info;
 
 /* Allocates pools and the order index.  NULL if memory is short or the
@@ -173,6 +176,10 @@ enum mc_snap_status
 /* Writes the books into buf when they fit in cap; returns the size they need
  * (call with buf NULL, cap 0 to measure). */
 size_t mc_engine_save(const mc_engine *e, uint8_t *buf, size_t cap);
+/* The same in an older format (1), to compare with a section saved in it;
+ * 0 when that format cannot hold the state (post-only, GTD, stops). */
+size_t mc_engine_save_format(const mc_engine *e, uint8_t *buf, size_t cap,
+                             uint32_t format);
 /*
  * Loads books saved by mc_engine_save into e, which must have no symbols and
  * no orders.  Everything is validated before anything changes; on any error

@@ -61,6 +61,9 @@ int mc_match(mc_engine *e, mc_book *b, mc_taker *t);
 void mc_gtd_push(mc_engine *e, mc_order *o);
 void mc_gtd_remove(mc_engine *e, mc_order *o);
 
+/* An order out of every level goes: index, expiry heap, count, pool. */
+void mc_drop_order(mc_engine *e, mc_book *b, mc_order *o);
+
 /* Removes a resting order entirely: level, index, expiry heap, pool. */
 void mc_remove_order(mc_engine *e, mc_book *b, mc_order *o);
 

@@ -147,11 +147,12 @@ fprint_command(FILE *f, const mc_command *c)
 
 	fprintf(f,
 	        "  seq=%llu ts=%llu %s id=%llu sym=%u acct=%u side=%u type=%u tif=%u px=%lld "
-	        "qty=%lld session=%u flags=%u expire=%llu\n",
+	        "qty=%lld session=%u flags=%u expire=%llu stop=%lld\n",
 	        (unsigned long long)c->seq, (unsigned long long)c->timestamp,
 	        c->kind <= 5 ? kinds[c->kind] : "?", (unsigned long long)c->order_id,
 	        c->symbol, c->account, c->side, c->type, c->tif, (long long)c->price,
-	        (long long)c->qty, c->session, c->flags, (unsigned long long)c->expire_time);
+	        (long long)c->qty, c->session, c->flags, (unsigned long long)c->expire_time,
+	        (long long)c->stop_price);
 }
 
 uint64_t
