@@ -13,7 +13,8 @@ MODULE_big = exchange
 OBJS = extension/exchange.o extension/ticks.o extension/batch.o extension/journal_insert.o \
 	extension/publish.o extension/matchd_client.o extension/order_entry.o \
 	extension/order_manager.o extension/wallets.o extension/market_data.o extension/candle.o \
-	extension/candle_projection.o extension/archival.o extension/append.o
+	extension/candle_projection.o extension/archival.o extension/append.o \
+	daemon/pipeline/jsonkv.o
 EXTENSION = exchange
 # The install script of the current version (default_version of
 # exchange.control) is built from the one current definition of every object:

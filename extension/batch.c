@@ -29,6 +29,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "../daemon/pipeline/jsonkv.h"
 #include "batch.h"
 #include "exchange.h"
 
@@ -45,11 +46,13 @@ const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
     /* 1.2: the order manager's commands */
     "set_kyc", "suspend_account", "resume_account", "deposit", "withdraw",
     "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits",
-    "mass_cancel"};
+    /* 1.8: a mass cancel; the sequencer's expiry of a good-till-date order */
+    "mass_cancel", "expire_order"};
 const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
-const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market"};
-const char *const exchange_tif_labels[PGX_TIF__COUNT] = {NULL, "day", "gtc", "ioc",
-                                                         "fok"};
+const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market",
+                                                           "stop", "stop_limit"};
+const char *const exchange_tif_labels[PGX_TIF__COUNT] = {
+    NULL, "day", "gtc", "ioc", "fok", "gtd", "at_open", "at_close"};
 const char *const exchange_status_labels[PGX_STATUS__COUNT] = {
     NULL, "new", "partially_filled", "filled", "canceled", "rejected", "expired"};
 
@@ -133,6 +136,8 @@ journal_layout(TupleDesc td, MemoryContext mcxt)
 	l->att_idx = find_column(td, "idx", true);
 	l->att_day = find_column(td, "trading_day", true);
 	l->att_ts = find_column(td, "ts", true);
+	l->att_post_only = find_column(td, "post_only", false);
+	l->att_expire_time = find_column(td, "expire_time", false);
 	for (int i = 0; i < E__COUNT; i++)
 	{
 		l->att_enum[i] = find_column(td, enum_columns[i], true);
@@ -261,6 +266,34 @@ string_datum(const pgx_str *s, bool is_json)
 }
 
 /*
+ * The typed columns of a new order's options (1.8): post_only true when its
+ * detail says so (NULL otherwise), expire_time from the detail's
+ * microseconds.  The detail stays the record's truth (it travels in the
+ * batch); these are derived from it, so encoding a row ignores them.  A
+ * detail matchd could not have written leaves them NULL.
+ */
+static void
+order_option_values(const Layout *l, pgx_str detail, Datum *values, bool *nulls)
+{
+	int post_only;
+	int64_t expire_time;
+
+	if (l->att_post_only >= 0 &&
+	    jkv_bool(detail, PGX_DETAIL_POST_ONLY, &post_only) == JKV_FOUND && post_only)
+	{
+		values[l->att_post_only] = BoolGetDatum(true);
+		nulls[l->att_post_only] = false;
+	}
+	if (l->att_expire_time >= 0 &&
+	    jkv_int(detail, PGX_DETAIL_EXPIRE_TIME, &expire_time) == JKV_FOUND &&
+	    IS_VALID_TIMESTAMP(expire_time))
+	{
+		values[l->att_expire_time] = TimestampTzGetDatum(expire_time);
+		nulls[l->att_expire_time] = false;
+	}
+}
+
+/*
  * Fills values/nulls (natts long) with the journal row of rec.  Strings are
  * allocated in the current memory context.
  */
@@ -308,6 +341,8 @@ journal_values(const Layout *l, const pgx_record *rec, int32 stream, int64 epoch
 		values[l->att_str[i]] = string_datum(&rec->strs[i], i == PGX_S_DETAIL);
 		nulls[l->att_str[i]] = false;
 	}
+	if (rec->kind == PGX_KIND_NEW_ORDER && rec->strs[PGX_S_DETAIL].len != PGX_STR_NULL)
+		order_option_values(l, rec->strs[PGX_S_DETAIL], values, nulls);
 }
 
 Datum

@@ -45,6 +45,8 @@ typedef struct Layout
 	int att_enum[E__COUNT];
 	int att_int[PGX_F__COUNT];
 	int att_str[PGX_S__COUNT];
+	/* 1.8: a new order's options, typed, from its detail (-1: no such column) */
+	int att_post_only, att_expire_time;
 	EnumMap enums[E__COUNT];
 } Layout;
 

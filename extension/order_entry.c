@@ -44,6 +44,7 @@
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/typcache.h"
 
 #include "batch.h"
@@ -581,7 +582,67 @@ typedef struct NewOrderArgs
 	uint8 side, type, tif;
 	int64 quantity;
 	Numeric price; /* NULL: none */
+	/* 1.8 (submit_order only; NULL/false in a basket) */
+	Numeric stop_price;      /* NULL: none */
+	bool has_display;        /* display_quantity given */
+	bool post_only;          /* never takes liquidity */
+	bool has_expire;         /* expire_time given */
+	TimestampTz expire_time; /* gtd only */
 } NewOrderArgs;
+
+/* The 1.8 options of a new order: what is not supported yet, and the rules
+ * of post-only and good-till-date (the core checks them again). */
+static void
+check_order_options(const NewOrderArgs *a)
+{
+	if (a->type == PGX_TYPE_STOP || a->type == PGX_TYPE_STOP_LIMIT ||
+	    a->stop_price != NULL)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("stop and stop_limit orders are not supported yet")));
+	if (a->has_display)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("reserve (iceberg) orders with display_quantity are not "
+		                       "supported yet")));
+	if (a->tif == PGX_TIF_AT_OPEN || a->tif == PGX_TIF_AT_CLOSE)
+		ereport(
+		    ERROR,
+		    (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		     errmsg("time_in_force %s is for the auctions, which are not supported yet",
+		            a->tif == PGX_TIF_AT_OPEN ? "at_open" : "at_close")));
+	if (a->post_only &&
+	    (a->type != PGX_TYPE_LIMIT ||
+	     (a->tif != PGX_TIF_DAY && a->tif != PGX_TIF_GTC && a->tif != PGX_TIF_GTD)))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("a post-only order must be a limit order that may rest"),
+		                errhint("Use time_in_force day, gtc or gtd.")));
+	if (a->tif == PGX_TIF_GTD && !a->has_expire)
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		                errmsg("a good-till-date order needs an expire_time")));
+	if (a->tif != PGX_TIF_GTD && a->has_expire)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("expire_time is only for time_in_force gtd")));
+	if (a->has_expire && a->expire_time <= GetCurrentTimestamp())
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("expire_time %s has passed already",
+		                       timestamptz_to_str(a->expire_time))));
+}
+
+/* The options as the new_order's detail ({"post_only": true, "expire_time": us}),
+ * or NULL when there are none. */
+static char *
+order_options_detail(const NewOrderArgs *a)
+{
+	if (a->post_only && a->has_expire)
+		return psprintf("{\"" PGX_DETAIL_POST_ONLY "\": true, \"" PGX_DETAIL_EXPIRE_TIME
+		                "\": " INT64_FORMAT "}",
+		                (int64)a->expire_time);
+	if (a->post_only)
+		return pstrdup("{\"" PGX_DETAIL_POST_ONLY "\": true}");
+	if (a->has_expire)
+		return psprintf("{\"" PGX_DETAIL_EXPIRE_TIME "\": " INT64_FORMAT "}",
+		                (int64)a->expire_time);
+	return NULL;
+}
 
 /*
  * Checks a new order as submit_order does (raising its errors) and encodes it
@@ -603,6 +664,7 @@ build_new_order(Oid owner, NewOrderArgs *a, pgx_record *rec)
 		         errhint("Leave price NULL, or send a limit order at that price.")));
 	if (a->price != NULL)
 		check_price_positive(a->price);
+	check_order_options(a);
 	if (a->type == PGX_TYPE_MARKET)
 	{
 		/* a market order never rests: it trades now or not at all */
@@ -643,15 +705,26 @@ build_new_order(Oid owner, NewOrderArgs *a, pgx_record *rec)
 	oe_record_int(rec, PGX_F_QUANTITY, a->quantity);
 	if (a->client_order_id != NULL)
 		oe_record_str(rec, PGX_S_CLIENT_ORDER_ID, a->client_order_id);
+	{
+		char *detail = order_options_detail(a);
+
+		if (detail != NULL)
+			oe_record_str(rec, PGX_S_DETAIL, detail);
+	}
 }
 
 /*
  * submit_order(account text, symbol text, side side, quantity bigint,
  *				price numeric DEFAULT NULL, order_type order_type DEFAULT 'limit',
  *				time_in_force time_in_force DEFAULT 'day',
- *				client_order_id text DEFAULT NULL)
+ *				client_order_id text DEFAULT NULL, stop_price numeric DEFAULT NULL,
+ *				display_quantity bigint DEFAULT NULL, post_only boolean DEFAULT false,
+ *				expire_time timestamptz DEFAULT NULL)
  * returns table (id, creation_time, filled_quantity, remaining_quantity, status,
  *				  reject_reason)
+ *
+ * The four 1.8 arguments are optional; a 1.7 catalog's eight-argument
+ * function calls this too (PG_NARGS() == 8).
  */
 Datum
 exchange_submit_order(PG_FUNCTION_ARGS)
@@ -677,6 +750,19 @@ exchange_submit_order(PG_FUNCTION_ARGS)
 	a.tif = enum_to_wire(PG_GETARG_DATUM(6), exchange_tif_labels, PGX_TIF__COUNT);
 	if (!PG_ARGISNULL(7))
 		a.client_order_id = text_to_cstring(PG_GETARG_TEXT_PP(7));
+	if (PG_NARGS() >= 12)
+	{
+		if (!PG_ARGISNULL(8))
+			a.stop_price = PG_GETARG_NUMERIC(8);
+		a.has_display = !PG_ARGISNULL(9);
+		if (PG_ARGISNULL(10))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("post_only must not be NULL")));
+		a.post_only = PG_GETARG_BOOL(10);
+		a.has_expire = !PG_ARGISNULL(11);
+		if (a.has_expire)
+			a.expire_time = PG_GETARG_TIMESTAMPTZ(11);
+	}
 
 	build_new_order(owner, &a, &rec);
 	matchd_call(oe_caller_name(), &rec, "order", order_fate_hint, &answer);

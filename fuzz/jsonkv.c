@@ -1,7 +1,8 @@
 /*
- * jsonkv.c - fuzzes the JSON detail parser (daemon/pipeline/jsonkv.c): jkv_int
- * and jkv_str, which matchd runs on request details (pl_stamp) and on the
- * journal's details at replay (add_symbol, set_kyc, limits, deposits, ...).
+ * jsonkv.c - fuzzes the JSON detail parser (daemon/pipeline/jsonkv.c): jkv_int,
+ * jkv_str and jkv_bool (1.8: a new order's post_only), which matchd runs on request
+ * details (pl_stamp) and on the journal's details at replay (add_symbol, set_kyc, limits,
+ * deposits, ...).
  *
  * Input: a key length byte (mod 17), the key, then the JSON text (at most
  * 65534 bytes, a pgx_str).
@@ -13,7 +14,8 @@
  *     reference's answer: the last member named key (members whose name
  *     has escapes never match, as documented), null as absent, an integer
  *     without fraction or exponent that fits int64 (INT64_MIN included) as
- *     found with its value, anything else of the wrong type as malformed;
+ *     found with its value, true/false as found with 1/0 (jkv_bool),
+ *     anything else of the wrong type as malformed;
  *     a string without escapes as found, pointing at its body in the text;
  *   - the reader is strict: it never reports FOUND in a text that is not
  *     JSON (what it finds there would be a guess);
@@ -170,7 +172,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t klen;
 	pgx_str json, got_s = {"untouched", 9};
 	int64_t got_i = 0x5A5A5A5A;
-	int rc_i, rc_s, nested, flat, valid;
+	int got_b = 0x5A;
+	int rc_i, rc_s, rc_b, nested, flat, valid;
 	ref r;
 
 	if (size < 1)
@@ -187,6 +190,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc_i = jkv_int(json, key, &got_i);
 	rc_s = jkv_str(json, key, &got_s);
+	rc_b = jkv_bool(json, key, &got_b);
+	if (rc_b != JKV_FOUND)
+		FZ_CHECK(got_b == 0x5A, "jkv_bool wrote its output on %d", rc_b);
+	else
+		FZ_CHECK(got_b == 0 || got_b == 1, "jkv_bool gave %d", got_b);
 	if (rc_i != JKV_FOUND)
 		FZ_CHECK(got_i == 0x5A5A5A5A, "jkv_int wrote its output on %d", rc_i);
 	if (rc_s != JKV_FOUND)
@@ -197,26 +205,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		         "jkv_str points outside the text");
 
 	valid = fz_json_valid(json.ptr, json.len);
-	FZ_CHECK(valid || (rc_i != JKV_FOUND && rc_s != JKV_FOUND),
-	         "FOUND (int %d, str %d) in a text that is not JSON", rc_i, rc_s);
+	FZ_CHECK(valid || (rc_i != JKV_FOUND && rc_s != JKV_FOUND && rc_b != JKV_FOUND),
+	         "FOUND (int %d, str %d, bool %d) in a text that is not JSON", rc_i, rc_s,
+	         rc_b);
 	if (!valid)
 		return 0;
 	flat = reference(json.ptr, json.len, key, klen, &r, &nested);
 	if (!flat)
 	{
-		FZ_CHECK(rc_i == JKV_MALFORMED && rc_s == JKV_MALFORMED,
-		         "not a flat object, yet int %d str %d", rc_i, rc_s);
+		FZ_CHECK(rc_i == JKV_MALFORMED && rc_s == JKV_MALFORMED && rc_b == JKV_MALFORMED,
+		         "not a flat object, yet int %d str %d bool %d", rc_i, rc_s, rc_b);
 		return 0;
 	}
 	switch (r.kind)
 	{
 		case R_ABSENT:
 		case R_NULL:
-			FZ_CHECK(rc_i == JKV_ABSENT && rc_s == JKV_ABSENT,
-			         "absent, yet int %d str %d", rc_i, rc_s);
+			FZ_CHECK(rc_i == JKV_ABSENT && rc_s == JKV_ABSENT && rc_b == JKV_ABSENT,
+			         "absent, yet int %d str %d bool %d", rc_i, rc_s, rc_b);
 			break;
 		case R_STRING:
-			FZ_CHECK(rc_i == JKV_MALFORMED, "a string read as an int");
+			FZ_CHECK(rc_i == JKV_MALFORMED && rc_b == JKV_MALFORMED,
+			         "a string read as an int or a boolean");
 			if (r.escaped)
 				FZ_CHECK(rc_s == JKV_MALFORMED, "an escaped string read");
 			else
@@ -225,12 +235,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case R_LITERAL:
 			FZ_CHECK(rc_i == JKV_MALFORMED && rc_s == JKV_MALFORMED, "true/false read");
+			FZ_CHECK(rc_b == JKV_FOUND && got_b == (r.raw[0] == 't'),
+			         "boolean %.*s: jkv_bool %d gave %d", (int)r.len, r.raw, rc_b, got_b);
 			break;
 		case R_NUMBER:
 		{
 			int64_t want;
 
-			FZ_CHECK(rc_s == JKV_MALFORMED, "a number read as a string");
+			FZ_CHECK(rc_s == JKV_MALFORMED && rc_b == JKV_MALFORMED,
+			         "a number read as a string or a boolean");
 			if (ref_int(r.raw, r.len, &want))
 				FZ_CHECK(rc_i == JKV_FOUND && got_i == want,
 				         "integer %.*s: jkv_int %d gave %lld", (int)r.len, r.raw, rc_i,

@@ -95,6 +95,10 @@ typedef enum pgx_kind
 	 * canceled (reason user_cancel) per order, in book order (symbols in
 	 * listing order, bids then asks, best price first, oldest first) */
 	PGX_KIND_MASS_CANCEL,
+	/* 1.8: a good-till-date order whose expire time has come, injected by
+	 * matchd's sequencer (never accepted from a client): order_id, symbol and
+	 * the order's account */
+	PGX_KIND_EXPIRE_ORDER,
 	PGX_KIND__COUNT
 } pgx_kind;
 
@@ -120,7 +124,8 @@ static inline bool
 pgx_kind_is_order_command(int kind)
 {
 	return kind == PGX_KIND_NEW_ORDER || kind == PGX_KIND_CANCEL_ORDER ||
-	       kind == PGX_KIND_AMEND_ORDER || kind == PGX_KIND_MASS_CANCEL;
+	       kind == PGX_KIND_AMEND_ORDER || kind == PGX_KIND_MASS_CANCEL ||
+	       kind == PGX_KIND_EXPIRE_ORDER;
 }
 
 /* exchange.side, exchange.order_type, exchange.time_in_force, exchange.order_status */
@@ -134,6 +139,8 @@ enum
 {
 	PGX_TYPE_LIMIT = 1,
 	PGX_TYPE_MARKET,
+	PGX_TYPE_STOP,       /* 1.8 label; not accepted yet (0A000) */
+	PGX_TYPE_STOP_LIMIT, /* 1.8 label; not accepted yet (0A000) */
 	PGX_TYPE__COUNT
 };
 enum
@@ -142,6 +149,9 @@ enum
 	PGX_TIF_GTC,
 	PGX_TIF_IOC,
 	PGX_TIF_FOK,
+	PGX_TIF_GTD,      /* 1.8: good till date, detail "expire_time" */
+	PGX_TIF_AT_OPEN,  /* 1.8 label; auctions only, not accepted yet (0A000) */
+	PGX_TIF_AT_CLOSE, /* 1.8 label; auctions only, not accepted yet (0A000) */
 	PGX_TIF__COUNT
 };
 enum
@@ -154,6 +164,15 @@ enum
 	PGX_STATUS_EXPIRED,
 	PGX_STATUS__COUNT
 };
+
+/*
+ * Options of a new_order (1.8) travel in its detail, a flat JSON object,
+ * and stay there in the journal: "post_only": true (never takes liquidity;
+ * refused when it would cross), "expire_time": microseconds since
+ * 2000-01-01 UTC as an integer (time_in_force gtd only, required there).
+ */
+#define PGX_DETAIL_POST_ONLY   "post_only"
+#define PGX_DETAIL_EXPIRE_TIME "expire_time"
 
 /* The nullable integer fields, in wire order; bit i of `present`. */
 enum

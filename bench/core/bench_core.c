@@ -17,6 +17,12 @@
  *                         pair of reads (timer_overhead), clamped at 0
  *   core_replay_10m_*     all 10M commands, one clock read before and after
  *   naive_throughput      the test-only naive engine on the same 1M commands
+ *   core_newtypes_*       a second stream of 1M commands, the same mix but
+ *                         with 10% of the new orders of the 1.8 types (half
+ *                         post-only, half good-till-date, whose expiries the
+ *                         generator injects as MC_CMD_EXPIRE the way matchd's
+ *                         sequencer does): throughput and latency, and
+ *                         core_newtypes_ratio = its throughput / core_throughput
  *   core_om_throughput    the same 1M commands through matchd's order manager
  *                         and the core together, as matchd's pipeline runs them
  *                         (risk checks, rate limit, holds before the core; wallet
@@ -96,6 +102,8 @@ typedef struct gen
 	size_t n_live;
 	uint64_t next_id;
 	uint64_t seq;
+	int newtypes; /* 10% of new GTC orders post-only or GTD */
+	uint64_t n_new, n_newtypes;
 	mc_event buf[4096];
 } gen;
 
@@ -217,8 +225,27 @@ gen_command(gen *g)
 		}
 		else
 			px = passive_price(g, side);
-		return cmd_new(seq, g->next_id++, 0, acct, side, MC_LIMIT, ioc ? MC_IOC : MC_GTC,
-		               px, qty);
+		{
+			mc_command c = cmd_new(seq, g->next_id++, 0, acct, side, MC_LIMIT,
+			                       ioc ? MC_IOC : MC_GTC, px, qty);
+
+			g->n_new++;
+			/* new orders are 9% GTC + 3% IOC of the commands: 2 GTCs in 15
+			 * make 1.2% of commands, 10% of the new orders (make_workload
+			 * prints the fraction reached) */
+			if (g->newtypes && !ioc && rng_below(&g->rng, 15) < 2)
+			{
+				g->n_newtypes++;
+				if (rng_below(&g->rng, 2))
+					c.flags = MC_CMDF_POST_ONLY; /* a crossing one is rejected */
+				else
+				{
+					c.tif = MC_GTD; /* lives up to 20,000 commands */
+					c.expire_time = c.timestamp + 10 * (1 + rng_below(&g->rng, 20000));
+				}
+			}
+			return c;
+		}
 	}
 	{
 		uint64_t id = g->live[rng_below(&g->rng, g->n_live)];
@@ -271,12 +298,13 @@ new_engine(void)
 }
 
 static void
-make_workload(workload *w, size_t n_cmds, uint64_t seed)
+make_workload(workload *w, size_t n_cmds, uint64_t seed, int newtypes)
 {
 	gen *g = calloc(1, sizeof(gen));
 	size_t cap = n_cmds + PREFILL + 1;
 
 	g->rng = seed;
+	g->newtypes = newtypes;
 	g->shadow = new_engine();
 	g->next_id = 1;
 	/* ids are only consumed by new orders, so cap bounds them */
@@ -303,15 +331,25 @@ make_workload(workload *w, size_t n_cmds, uint64_t seed)
 	       mc_engine_level_count(g->shadow));
 	for (size_t i = 0; i < n_cmds; i++)
 	{
-		w->cmds[w->n] = gen_command(g);
+		uint64_t id, at;
+
+		/* the sequencer's part: a GTD order whose time has come expires */
+		if (newtypes && mc_engine_next_expiry(g->shadow, &id, &at) &&
+		    at <= cmd_expire(g->seq + 1, id).timestamp)
+			w->cmds[w->n] = cmd_expire(++g->seq, id);
+		else
+			w->cmds[w->n] = gen_command(g);
 		w->trading += (uint64_t)shadow_apply(g, &w->cmds[w->n++]);
 	}
+	if (newtypes)
+		printf("# workload: %.1f%% of the new orders of the new types (post-only, gtd)\n",
+		       100.0 * (double)g->n_newtypes / (double)g->n_new);
 	printf("# workload: %zu commands, %.2f%% traded; at the end %u resting orders on "
 	       "%u levels\n",
 	       n_cmds, 100.0 * (double)w->trading / (double)n_cmds,
 	       mc_engine_order_count(g->shadow), mc_engine_level_count(g->shadow));
 	{
-		size_t kinds[5] = {0}, gtc = 0, ioc = 0;
+		size_t kinds[MC_CMD_EXPIRE + 1] = {0}, gtc = 0, ioc = 0;
 
 		for (size_t i = w->n_prefill; i < w->n; i++)
 		{
@@ -610,6 +648,7 @@ main(void)
 	double tp[32], r10[16], nv[16], p50[16], p99[16], p999[16], pmax[16], omtp[16];
 	uint64_t overhead;
 	workload w;
+	double newtypes_tp, newtypes_base, newtypes_p50, newtypes_p999, newtypes_max;
 	uint64_t t_start = now_ns();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -624,7 +663,7 @@ main(void)
 	}
 	printf("# mode %s, PGX_SEED=%llu\n", longmode ? "long" : "short",
 	       (unsigned long long)seed);
-	make_workload(&w, n_replay, seed);
+	make_workload(&w, n_replay, seed, 0);
 	printf("# trading commands in the first 1M: ");
 	{
 		/* count in the 1M window the throughput runs use */
@@ -693,6 +732,37 @@ main(void)
 		nv[i] = run_naive(&w, n_short);
 		printf("# naive throughput rep %d: %.0f cmd/s\n", i + 1, nv[i]);
 	}
+	/* the 1.8 order types: a stream of its own, interleaved with the
+	 * baseline so that both see the same machine */
+	{
+		workload wn;
+		double ntp[32], btp[32], n99[16], n50[16], nmax[16];
+
+		make_workload(&wn, n_short, seed, 1);
+		for (int i = 0; i < reps_tp; i++)
+		{
+			ntp[i] = run_throughput(&wn, n_short);
+			btp[i] = run_throughput(&w, n_short);
+			printf("# new-types throughput rep %d: %.0f cmd/s (baseline %.0f)\n", i + 1,
+			       ntp[i], btp[i]);
+		}
+		for (int i = 0; i < reps_lat; i++)
+		{
+			lat l = run_latency(&wn, n_short, overhead);
+
+			n50[i] = l.p50;
+			n99[i] = l.p999;
+			nmax[i] = l.max;
+			printf("# new-types latency rep %d: p50 %.0f p99.9 %.0f max %.0f ns\n", i + 1,
+			       l.p50, l.p999, l.max);
+		}
+		newtypes_tp = median_dbl(ntp, reps_tp);
+		newtypes_base = median_dbl(btp, reps_tp);
+		newtypes_p50 = median_dbl(n50, reps_lat);
+		newtypes_p999 = median_dbl(n99, reps_lat);
+		newtypes_max = median_dbl(nmax, reps_lat);
+		free(wn.cmds);
+	}
 
 	{
 		double core = median_dbl(tp, reps_tp), naive_tp = median_dbl(nv, reps_naive);
@@ -710,6 +780,11 @@ main(void)
 		printf("BENCH core_vs_naive_ratio %.1f x\n", core / naive_tp);
 		printf("BENCH core_om_throughput %.0f cmd/s\n", with_om);
 		printf("BENCH om_overhead_ratio %.2f x\n", with_om / core_again);
+		printf("BENCH core_newtypes_throughput %.0f cmd/s\n", newtypes_tp);
+		printf("BENCH core_newtypes_latency_p50 %.0f ns\n", newtypes_p50);
+		printf("BENCH core_newtypes_latency_p99_9 %.0f ns\n", newtypes_p999);
+		printf("BENCH core_newtypes_latency_max %.0f ns\n", newtypes_max);
+		printf("BENCH core_newtypes_ratio %.2f x\n", newtypes_tp / newtypes_base);
 	}
 	printf("# total bench time %.1f s\n", (double)(now_ns() - t_start) / 1e9);
 	free(w.cmds);

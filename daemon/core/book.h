@@ -48,7 +48,12 @@ typedef struct mc_order
 	uint8_t side;
 	uint8_t type;
 	uint8_t tif;
+	uint8_t flags; /* MC_CMDF_POST_ONLY */
 	char client_order_id[MC_CLORDID_LEN];
+	uint64_t expire_time; /* GTD only, else 0 */
+	int64_t stop_price;   /* MC_STOP, MC_STOP_LIMIT, else 0 */
+	uint32_t heap_pos;    /* GTD only: slot in the engine's expiry heap (not state) */
+	uint8_t waiting;      /* a stop in the stop book, not triggered yet */
 } mc_order;
 
 struct mc_level
@@ -93,6 +98,11 @@ typedef struct mc_book
 {
 	mc_side_book bids;
 	mc_side_book asks;
+	/* stops that wait, by stop price: buys trigger lowest first (ranked as
+	 * asks), sells highest first (ranked as bids); queue order = time */
+	mc_side_book stop_buys;
+	mc_side_book stop_sells;
+	int64_t last_price; /* of the last trade, 0 before the first */
 	uint32_t symbol;
 	uint32_t n_orders;   /* resting orders */
 	uint32_t max_orders; /* per-symbol limit on resting orders */
@@ -105,6 +115,13 @@ static inline mc_side_book *
 mc_book_side(mc_book *b, int side)
 {
 	return side == MC_BUY ? &b->bids : &b->asks;
+}
+
+/* The stop book of one side (where o->waiting orders live). */
+static inline mc_side_book *
+mc_stop_side(mc_book *b, int side)
+{
+	return side == MC_BUY ? &b->stop_buys : &b->stop_sells;
 }
 
 static inline mc_side_book *

@@ -31,7 +31,12 @@ enum mc_side
 enum mc_order_type
 {
 	MC_LIMIT = 1,
-	MC_MARKET = 2
+	MC_MARKET = 2,
+	/* rest invisibly until the last trade price reaches stop_price, then
+	 * enter as a market order (MC_STOP, IOC or FOK) or a limit order at
+	 * price (MC_STOP_LIMIT, any time in force) */
+	MC_STOP = 3,
+	MC_STOP_LIMIT = 4
 };
 
 enum mc_tif
@@ -39,7 +44,10 @@ enum mc_tif
 	MC_DAY = 1, /* rests until canceled or the session closes */
 	MC_GTC = 2, /* rests until canceled; survives the close */
 	MC_IOC = 3, /* trades what it can now, the rest is canceled */
-	MC_FOK = 4  /* trades fully now or not at all */
+	MC_FOK = 4, /* trades fully now or not at all */
+	/* good till date: rests like GTC until its expire_time; the sequencer then
+	 * sends MC_CMD_EXPIRE for it (the core never reads a clock) */
+	MC_GTD = 5
 };
 
 enum mc_cmd_kind
@@ -47,8 +55,12 @@ enum mc_cmd_kind
 	MC_CMD_NEW = 1,
 	MC_CMD_CANCEL = 2,
 	MC_CMD_AMEND = 3,
-	MC_CMD_SESSION = 4
+	MC_CMD_SESSION = 4,
+	MC_CMD_EXPIRE = 5 /* a GTD order whose expire_time has come (sequencer) */
 };
+
+/* mc_command.flags */
+#define MC_CMDF_POST_ONLY 0x01 /* NEW: never takes liquidity (rejected if it would) */
 
 enum mc_session_op
 {
@@ -74,6 +86,12 @@ enum mc_status
  *   AMEND:   order_id, account, price (new limit price), qty (new remaining
  *            quantity, i.e. what is still open, not the original size)
  *   SESSION: symbol, session (an mc_session_op)
+ *   EXPIRE:  order_id; the command's timestamp must be at or after the
+ *            order's expire_time (injected by the sequencer, never a client)
+ * NEW also uses flags (MC_CMDF_POST_ONLY), for tif GTD only expire_time
+ * (sequencer microseconds, after the command's timestamp) and, for the stop
+ * types only, stop_price (ticks).  An AMEND of a stop that has not triggered
+ * changes its quantity and (stop-limit) its limit price; price 0 for a stop.
  * seq and timestamp are always set by the sequencer and copied to every event.
  */
 typedef struct mc_command
@@ -90,10 +108,13 @@ typedef struct mc_command
 	uint8_t type;
 	uint8_t tif;
 	uint8_t session;
-	uint8_t pad[3]; /* keep zero: the journal stores the raw bytes */
+	uint8_t flags;  /* MC_CMDF_* */
+	uint8_t pad[2]; /* keep zero: the journal stores the raw bytes */
 	char client_order_id[MC_CLORDID_LEN];
+	uint64_t expire_time; /* GTD only: when the order expires (sequencer time) */
+	int64_t stop_price;   /* MC_STOP, MC_STOP_LIMIT only: the trigger (ticks) */
 } mc_command;
 
-_Static_assert(sizeof(mc_command) == 72, "mc_command must stay fixed-size");
+_Static_assert(sizeof(mc_command) == 88, "mc_command must stay fixed-size");
 
 #endif

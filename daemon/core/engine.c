@@ -26,7 +26,8 @@ mc_engine_create(const mc_engine_config *cfg)
 	if (e->books == NULL ||
 	    mc_pool_init(&e->orders, sizeof(mc_order), cfg->max_orders, a) != 0 ||
 	    mc_pool_init(&e->levels, sizeof(mc_level), cfg->max_levels, a) != 0 ||
-	    mc_index_init(&e->index, cfg->max_orders, a) != 0)
+	    mc_index_init(&e->index, cfg->max_orders, a) != 0 ||
+	    (e->gtd = a->alloc(a->ctx, sizeof(mc_order *) * (size_t)cfg->max_orders)) == NULL)
 	{
 		mc_engine_destroy(e);
 		return NULL;
@@ -50,6 +51,8 @@ mc_engine_destroy(mc_engine *e)
 			{
 				mc_side_free(&e->books[i].bids, &a);
 				mc_side_free(&e->books[i].asks, &a);
+				mc_side_free(&e->books[i].stop_buys, &a);
+				mc_side_free(&e->books[i].stop_sells, &a);
 			}
 		}
 		a.release(a.ctx, e->books);
@@ -57,6 +60,8 @@ mc_engine_destroy(mc_engine *e)
 	mc_pool_free(&e->orders, &a);
 	mc_pool_free(&e->levels, &a);
 	mc_index_free(&e->index, &a);
+	if (e->gtd)
+		a.release(a.ctx, e->gtd);
 	a.release(a.ctx, e);
 }
 
@@ -82,7 +87,17 @@ mc_engine_add_symbol(mc_engine *e, uint32_t symbol, const mc_symbol_config *cfg)
 		mc_side_free(&b->bids, &e->alloc);
 		return MC_R_BAD_COMMAND;
 	}
+	/* buy stops trigger lowest first: ranked like asks; sell stops like bids */
+	if (mc_side_init(&b->stop_buys, MC_SELL, levels, cfg->price_window, &e->alloc) != 0 ||
+	    mc_side_init(&b->stop_sells, MC_BUY, levels, cfg->price_window, &e->alloc) != 0)
+	{
+		mc_side_free(&b->bids, &e->alloc);
+		mc_side_free(&b->asks, &e->alloc);
+		mc_side_free(&b->stop_buys, &e->alloc);
+		return MC_R_BAD_COMMAND;
+	}
 	b->symbol = symbol;
+	b->last_price = 0;
 	b->n_orders = 0;
 	b->max_orders = cfg->max_orders ? cfg->max_orders : e->cfg.max_orders;
 	b->stp = cfg->stp ? cfg->stp : MC_STP_CANCEL_OLDEST;
@@ -167,11 +182,9 @@ emit_order_event(mc_engine *e, int kind, const mc_order *o, int64_t qty, int rea
  * because knowing that would require matching first.
  */
 static int
-capacity_reason(const mc_engine *e, const mc_book *b, int side, int64_t price,
-                int need_order)
+capacity_in(const mc_engine *e, const mc_book *b, const mc_side_book *s, int64_t price,
+            int need_order)
 {
-	const mc_side_book *s = side == MC_BUY ? &b->bids : &b->asks;
-
 	if (need_order)
 	{
 		if (b->n_orders >= b->max_orders)
@@ -189,23 +202,36 @@ capacity_reason(const mc_engine *e, const mc_book *b, int side, int64_t price,
 	return MC_R_NONE;
 }
 
-/* Appends o (fields set, leaves > 0) to the tail of its price level. */
-static void
-rest_order(mc_engine *e, mc_book *b, mc_order *o)
+static int
+capacity_reason(const mc_engine *e, const mc_book *b, int side, int64_t price,
+                int need_order)
 {
-	mc_side_book *s = mc_book_side(b, o->side);
-	mc_level *lvl = mc_side_find(s, o->price);
+	return capacity_in(e, b, side == MC_BUY ? &b->bids : &b->asks, price, need_order);
+}
+
+/* Appends o to the tail of the level at price of side book s. */
+static void
+append_at(mc_engine *e, mc_side_book *s, int64_t price, mc_order *o)
+{
+	mc_level *lvl = mc_side_find(s, price);
 
 	if (lvl == NULL)
 	{
 		lvl = mc_pool_get(&e->levels); /* capacity checked up front */
 		lvl->head = lvl->tail = NULL;
-		lvl->price = o->price;
+		lvl->price = price;
 		lvl->total = 0;
 		lvl->count = 0;
 		mc_side_insert(s, lvl);
 	}
 	mc_level_append(lvl, o);
+}
+
+/* Appends o (fields set, leaves > 0) to the tail of its price level. */
+static void
+rest_order(mc_engine *e, mc_book *b, mc_order *o)
+{
+	append_at(e, mc_book_side(b, o->side), o->price, o);
 }
 
 /* ------------------------------------------------------------- new order */
@@ -217,18 +243,56 @@ validate_new(const mc_command *c)
 		return MC_R_BAD_ORDER_ID;
 	if (c->side != MC_BUY && c->side != MC_SELL)
 		return MC_R_BAD_SIDE;
-	if (c->type != MC_LIMIT && c->type != MC_MARKET)
+	if (c->type < MC_LIMIT || c->type > MC_STOP_LIMIT)
 		return MC_R_BAD_TYPE;
-	if (c->tif < MC_DAY || c->tif > MC_FOK)
+	if (c->tif < MC_DAY || c->tif > MC_GTD)
 		return MC_R_BAD_TIF;
-	/* a market order never rests, so a resting time in force makes no sense */
-	if (c->type == MC_MARKET && c->tif != MC_IOC && c->tif != MC_FOK)
+	/* a market order never rests, so a resting time in force makes no sense
+	 * (a stop enters as a market order) */
+	if ((c->type == MC_MARKET || c->type == MC_STOP) && c->tif != MC_IOC &&
+	    c->tif != MC_FOK)
 		return MC_R_BAD_TIF;
-	if (c->type == MC_LIMIT && (c->price <= 0 || c->price > MC_MAX_PRICE))
+	if ((c->flags & ~MC_CMDF_POST_ONLY) != 0)
+		return MC_R_BAD_COMMAND;
+	/* post-only means "rest or nothing": only for limit orders that may rest */
+	if ((c->flags & MC_CMDF_POST_ONLY) && (c->tif == MC_IOC || c->tif == MC_FOK))
+		return MC_R_BAD_TIF;
+	if ((c->flags & MC_CMDF_POST_ONLY) && c->type != MC_LIMIT)
+		return MC_R_BAD_TYPE;
+	if ((c->type == MC_LIMIT || c->type == MC_STOP_LIMIT) &&
+	    (c->price <= 0 || c->price > MC_MAX_PRICE))
 		return MC_R_BAD_PRICE;
+	if (c->type == MC_STOP || c->type == MC_STOP_LIMIT
+	        ? c->stop_price <= 0 || c->stop_price > MC_MAX_PRICE
+	        : c->stop_price != 0)
+		return MC_R_BAD_STOP_PRICE;
 	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
 		return MC_R_BAD_QTY;
+	if (c->tif == MC_GTD ? c->expire_time <= c->timestamp : c->expire_time != 0)
+		return MC_R_BAD_EXPIRE_TIME;
 	return MC_R_NONE;
+}
+
+/* Would a limit order at price on side trade with the opposite best level
+ * (whoever's orders rest there)? */
+static int
+would_cross(const mc_book *b, int side, int64_t price)
+{
+	const mc_level *best = side == MC_BUY ? b->asks.best : b->bids.best;
+
+	if (best == NULL)
+		return 0;
+	return side == MC_BUY ? best->price <= price : best->price >= price;
+}
+
+/* Has the last trade reached a stop at stop_price of side (a buy stop at or
+ * below it, a sell stop at or above it)?  Never before the first trade. */
+static int
+stop_triggered(const mc_book *b, int side, int64_t stop_price)
+{
+	if (b->last_price == 0)
+		return 0;
+	return side == MC_BUY ? b->last_price >= stop_price : b->last_price <= stop_price;
 }
 
 /* Why a new order must be rejected, checking everything before any change. */
@@ -247,6 +311,16 @@ new_order_reason(const mc_engine *e, const mc_book *b, const mc_command *c, int 
 		return MC_R_HALTED;
 	if (mc_index_get(&e->index, c->order_id) != NULL)
 		return MC_R_DUPLICATE_ID;
+	if ((c->flags & MC_CMDF_POST_ONLY) && would_cross(b, c->side, c->price))
+		return MC_R_POST_ONLY_WOULD_CROSS;
+	if (c->type == MC_STOP || c->type == MC_STOP_LIMIT)
+	{
+		if (stop_triggered(b, c->side, c->stop_price))
+			return MC_R_STOP_WOULD_TRIGGER;
+		/* it waits in the stop book: an order slot and a stop level */
+		return capacity_in(e, b, c->side == MC_BUY ? &b->stop_buys : &b->stop_sells,
+		                   c->stop_price, 1);
+	}
 	if (restable)
 		return capacity_reason(e, b, c->side, c->price, 1);
 	return MC_R_NONE;
@@ -266,11 +340,155 @@ cancel_taker(mc_engine *e, const mc_book *b, const mc_taker *t, int reason)
 	ev->reason = (uint8_t)reason;
 }
 
+/*
+ * An incoming taker (a new order, a triggered stop) against the book: -1
+ * when it is done (filled, or STP canceled its rest), MC_R_NONE when what is
+ * left rests (restable), else the reason its rest is canceled.
+ */
+static int
+enter(mc_engine *e, mc_book *b, mc_taker *t, int restable)
+{
+	if (t->type == MC_MARKET && mc_book_opposite(b, t->side)->n == 0)
+		return MC_R_NO_LIQUIDITY;
+	if (t->tif == MC_FOK && !mc_fok_fillable(b, t))
+		return MC_R_FOK_NOT_FILLABLE;
+	if (mc_match(e, b, t) || t->leaves == 0)
+		return -1;
+	if (!restable)
+		return t->type == MC_MARKET ? MC_R_MARKET_REMAINDER : MC_R_IOC_REMAINDER;
+	return MC_R_NONE;
+}
+
+/* A stop order waits, invisible, at its stop price (its slots checked). */
 static void
-apply_new(mc_engine *e, const mc_command *c)
+new_stop(mc_engine *e, mc_book *b, const mc_command *c)
+{
+	mc_order *o = mc_pool_get(&e->orders);
+	mc_event *ev;
+
+	o->id = c->order_id;
+	o->timestamp = c->timestamp;
+	o->price = c->type == MC_STOP_LIMIT ? c->price : 0;
+	o->stop_price = c->stop_price;
+	o->qty = o->leaves = c->qty;
+	o->filled = 0;
+	o->symbol = c->symbol;
+	o->account = c->account;
+	o->side = c->side;
+	o->type = c->type;
+	o->tif = c->tif;
+	o->flags = c->flags;
+	o->expire_time = c->expire_time;
+	o->waiting = 1;
+	o->tag = e->tag;
+	memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
+	append_at(e, mc_stop_side(b, o->side), o->stop_price, o);
+	mc_index_put(&e->index, o->id, o);
+	if (o->tif == MC_GTD)
+		mc_gtd_push(e, o);
+	b->n_orders++;
+	ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
+	ev->order_id = o->id;
+	ev->account = o->account;
+	ev->side = o->side;
+	ev->price = o->price;
+	ev->qty = o->qty;
+	ev->leaves = o->leaves;
+	ev->flags = MC_EVF_STOP;
+}
+
+/*
+ * A stop whose trigger was reached enters the market: it leaves the stop
+ * book and trades like a new market (MC_STOP) or limit (MC_STOP_LIMIT)
+ * order with its time in force, then rests or is canceled like one.  Its
+ * order slot is its own already; a stop-limit that rests may need a new
+ * price level, and when there is no level slot its rest is canceled
+ * (STOP_NO_LEVEL): a trigger cannot be refused, it happened.
+ */
+static void
+trigger(mc_engine *e, mc_book *b, mc_order *o)
+{
+	mc_side_book *s = mc_stop_side(b, o->side);
+	mc_level *lvl = o->level;
+	int restable = o->type == MC_STOP_LIMIT &&
+	               (o->tif == MC_DAY || o->tif == MC_GTC || o->tif == MC_GTD);
+	mc_taker t;
+	mc_event *ev;
+	int r;
+
+	mc_level_unlink(lvl, o);
+	if (lvl->count == 0)
+	{
+		mc_side_remove(s, lvl);
+		mc_pool_put(&e->levels, lvl);
+	}
+	o->waiting = 0;
+	ev = mc_emit(e, MC_EV_TRIGGERED, b->symbol);
+	ev->order_id = o->id;
+	ev->account = o->account;
+	ev->side = o->side;
+	ev->price = o->stop_price;
+	ev->qty = o->leaves;
+	ev->leaves = o->leaves;
+
+	t.id = o->id;
+	t.account = o->account;
+	t.side = o->side;
+	t.type = o->type == MC_STOP ? MC_MARKET : MC_LIMIT;
+	t.tif = o->tif;
+	t.price = o->price;
+	t.leaves = o->leaves;
+	r = enter(e, b, &t, restable);
+	if (r == MC_R_NONE && capacity_reason(e, b, o->side, o->price, 0) != MC_R_NONE)
+		r = MC_R_STOP_NO_LEVEL;
+	o->filled += o->leaves - t.leaves;
+	o->leaves = t.leaves;
+	if (r > 0)
+		cancel_taker(e, b, &t, r);
+	if (r != MC_R_NONE)
+	{
+		mc_drop_order(e, b, o);
+		return;
+	}
+	rest_order(e, b, o);
+	ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
+	ev->order_id = o->id;
+	ev->account = o->account;
+	ev->side = o->side;
+	ev->price = o->price;
+	ev->qty = o->qty;
+	ev->leaves = o->leaves;
+}
+
+/*
+ * After a command, the stops its trades reached fire, one at a time, each
+ * seeing the last trade price the ones before it left (a cascade): a
+ * triggered buy stop before a triggered sell stop, buy stops lowest stop
+ * price first, sell stops highest first, and at one stop price the oldest
+ * first.  It ends because every firing takes a stop out of the stop book.
+ */
+static void
+fire_stops(mc_engine *e, mc_book *b)
+{
+	while (b->last_price != 0)
+	{
+		mc_level *lb = b->stop_buys.best, *ls = b->stop_sells.best;
+
+		if (lb != NULL && lb->price <= b->last_price)
+			trigger(e, b, lb->head);
+		else if (ls != NULL && ls->price >= b->last_price)
+			trigger(e, b, ls->head);
+		else
+			break;
+	}
+}
+
+static void
+new_order(mc_engine *e, const mc_command *c)
 {
 	mc_book *b = book_of(e, c->symbol);
-	int restable = c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC);
+	int restable =
+	    c->type == MC_LIMIT && (c->tif == MC_DAY || c->tif == MC_GTC || c->tif == MC_GTD);
 	mc_taker t;
 	mc_order *o;
 	mc_event *ev;
@@ -279,6 +497,11 @@ apply_new(mc_engine *e, const mc_command *c)
 	if ((r = new_order_reason(e, b, c, restable)) != MC_R_NONE)
 	{
 		reject(e, c, r);
+		return;
+	}
+	if (c->type == MC_STOP || c->type == MC_STOP_LIMIT)
+	{
+		new_stop(e, b, c);
 		return;
 	}
 
@@ -290,14 +513,8 @@ apply_new(mc_engine *e, const mc_command *c)
 	t.price = c->type == MC_LIMIT ? c->price : 0; /* events show 0 for market */
 	t.leaves = c->qty;
 
-	if (c->type == MC_MARKET && mc_book_opposite(b, c->side)->n == 0)
-		r = MC_R_NO_LIQUIDITY;
-	else if (c->tif == MC_FOK && !mc_fok_fillable(b, &t))
-		r = MC_R_FOK_NOT_FILLABLE;
-	else if (mc_match(e, b, &t) || t.leaves == 0)
+	if ((r = enter(e, b, &t, restable)) < 0)
 		return; /* filled, or STP canceled the rest */
-	else if (!restable)
-		r = c->type == MC_MARKET ? MC_R_MARKET_REMAINDER : MC_R_IOC_REMAINDER;
 	if (r != MC_R_NONE)
 	{
 		cancel_taker(e, b, &t, r);
@@ -316,10 +533,16 @@ apply_new(mc_engine *e, const mc_command *c)
 	o->side = c->side;
 	o->type = c->type;
 	o->tif = c->tif;
+	o->flags = c->flags;
+	o->expire_time = c->expire_time;
+	o->stop_price = 0;
+	o->waiting = 0;
 	o->tag = e->tag;
 	memcpy(o->client_order_id, c->client_order_id, MC_CLORDID_LEN);
 	rest_order(e, b, o);
 	mc_index_put(&e->index, o->id, o);
+	if (o->tif == MC_GTD)
+		mc_gtd_push(e, o);
 	b->n_orders++;
 
 	ev = mc_emit(e, MC_EV_ACCEPTED, b->symbol);
@@ -329,6 +552,16 @@ apply_new(mc_engine *e, const mc_command *c)
 	ev->price = o->price;
 	ev->qty = o->qty;
 	ev->leaves = o->leaves;
+}
+
+static void
+apply_new(mc_engine *e, const mc_command *c)
+{
+	mc_book *b = book_of(e, c->symbol);
+
+	new_order(e, c);
+	if (b != NULL)
+		fire_stops(e, b);
 }
 
 /* ---------------------------------------------------------------- cancel */
@@ -377,10 +610,23 @@ amend_reason(const mc_engine *e, const mc_order *o, const mc_command *c)
 		return MC_R_SESSION_CLOSED;
 	if (b->status == MC_STATUS_HALTED)
 		return MC_R_HALTED;
+	if (o->waiting)
+	{
+		/* a stop not triggered yet: its quantity, and a stop-limit's limit
+		 * price (a stop has none: price 0); the stop price stays */
+		if (o->type == MC_STOP ? c->price != 0 : c->price <= 0 || c->price > MC_MAX_PRICE)
+			return MC_R_BAD_PRICE;
+		if (c->qty <= 0 || c->qty > MC_MAX_QTY)
+			return MC_R_BAD_QTY;
+		return MC_R_NONE;
+	}
 	if (c->price <= 0 || c->price > MC_MAX_PRICE)
 		return MC_R_BAD_PRICE;
 	if (c->qty <= 0 || c->qty > MC_MAX_QTY)
 		return MC_R_BAD_QTY;
+	/* a post-only order stays post-only: an amend may not make it take */
+	if ((o->flags & MC_CMDF_POST_ONLY) && would_cross(b, o->side, c->price))
+		return MC_R_POST_ONLY_WOULD_CROSS;
 	if (c->price != o->price)
 		return capacity_reason(e, b, o->side, c->price, 0);
 	return MC_R_NONE;
@@ -395,8 +641,21 @@ emit_amended(mc_engine *e, const mc_order *o, int flags)
 	ev->flags = (uint8_t)flags;
 }
 
+static void amend_order(mc_engine *e, const mc_command *c);
+
 static void
 apply_amend(mc_engine *e, const mc_command *c)
+{
+	mc_order *o = mc_index_get(&e->index, c->order_id);
+	mc_book *b = o ? &e->books[o->symbol] : NULL; /* o may go */
+
+	amend_order(e, c);
+	if (b != NULL)
+		fire_stops(e, b);
+}
+
+static void
+amend_order(mc_engine *e, const mc_command *c)
 {
 	mc_order *o = mc_index_get(&e->index, c->order_id);
 	mc_book *b;
@@ -412,6 +671,27 @@ apply_amend(mc_engine *e, const mc_command *c)
 	b = &e->books[o->symbol];
 	lvl = o->level;
 
+	if (o->waiting)
+	{
+		/* in the stop book it never trades; within its stop price's queue
+		 * the book's rules of priority: quantity down at the same (limit)
+		 * price keeps its place, anything else goes to the back */
+		if (c->price == o->price && c->qty <= o->leaves)
+		{
+			lvl->total -= o->leaves - c->qty;
+			o->qty -= o->leaves - c->qty;
+			o->leaves = c->qty;
+			emit_amended(e, o, MC_EVF_PRIORITY_KEPT);
+			return;
+		}
+		mc_level_unlink(lvl, o);
+		o->qty = o->filled + c->qty;
+		o->leaves = c->qty;
+		o->price = c->price;
+		mc_level_append(lvl, o);
+		emit_amended(e, o, MC_EVF_PRIORITY_LOST);
+		return;
+	}
 	if (c->price == o->price && c->qty <= o->leaves)
 	{
 		/* quantity down (or unchanged): same place in the queue */
@@ -459,10 +739,36 @@ apply_amend(mc_engine *e, const mc_command *c)
 	else
 	{
 		/* filled, or STP canceled it, while re-priced: it is gone */
-		mc_index_del(&e->index, o->id);
-		b->n_orders--;
-		mc_pool_put(&e->orders, o);
+		mc_drop_order(e, b, o);
 	}
+}
+
+/* ---------------------------------------------------------------- expire */
+
+/*
+ * A GTD order's time has come.  The sequencer sends this (asking
+ * mc_engine_next_expiry), so the core needs no clock; it only checks that the
+ * command's own timestamp has reached the order's expire_time, which makes an
+ * early expiry impossible whatever sends it.  Allowed in every session status,
+ * like a cancel.
+ */
+static void
+apply_expire(mc_engine *e, const mc_command *c)
+{
+	mc_order *o = mc_index_get(&e->index, c->order_id);
+
+	if (o == NULL)
+	{
+		reject(e, c, MC_R_UNKNOWN_ORDER);
+		return;
+	}
+	if (o->tif != MC_GTD || o->expire_time > c->timestamp)
+	{
+		reject(e, c, MC_R_NOT_EXPIRED);
+		return;
+	}
+	emit_order_event(e, MC_EV_EXPIRED, o, o->leaves, MC_R_GTD_EXPIRED);
+	mc_remove_order(e, &e->books[o->symbol], o);
 }
 
 /* --------------------------------------------------------------- session */
@@ -471,9 +777,9 @@ apply_amend(mc_engine *e, const mc_command *c)
 static void
 expire_day_orders(mc_engine *e, mc_book *b)
 {
-	mc_side_book *sides[2] = {&b->bids, &b->asks};
+	mc_side_book *sides[4] = {&b->bids, &b->asks, &b->stop_buys, &b->stop_sells};
 
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 4; k++)
 	{
 		mc_side_book *s = sides[k];
 
@@ -588,6 +894,9 @@ mc_engine_apply_tagged(mc_engine *e, const mc_command *c, uint32_t tag, mc_sink 
 		case MC_CMD_SESSION:
 			apply_session(e, c);
 			break;
+		case MC_CMD_EXPIRE:
+			apply_expire(e, c);
+			break;
 		default:
 			reject(e, c, MC_R_BAD_COMMAND);
 			break;
@@ -658,6 +967,10 @@ fill_info(mc_order_info *out, const mc_order *o)
 	out->side = o->side;
 	out->type = o->type;
 	out->tif = o->tif;
+	out->flags = o->flags;
+	out->expire_time = o->expire_time;
+	out->stop_price = o->stop_price;
+	out->waiting = o->waiting;
 	memcpy(out->client_order_id, o->client_order_id, MC_CLORDID_LEN);
 }
 

@@ -81,9 +81,13 @@ typedef struct mc_order_info
 	uint8_t side;
 	uint8_t type;
 	uint8_t tif;
-	uint8_t pad;
-	uint32_t tag; /* mc_engine_order only (0 elsewhere): the order's tag */
+	uint8_t flags; /* MC_CMDF_POST_ONLY */
+	uint32_t tag;  /* mc_engine_order only (0 elsewhere): the order's tag */
 	char client_order_id[MC_CLORDID_LEN];
+	uint64_t expire_time; /* GTD only, else 0 */
+	int64_t stop_price;   /* stop types only, else 0 */
+	uint8_t waiting;      /* a stop that has not triggered (never in L2/L3) */
+	uint8_t pad2[7];
 } mc_order_info;
 
 /* Allocates pools and the order index.  NULL if memory is short or the
@@ -124,6 +128,13 @@ int mc_engine_l3(const mc_engine *e, uint32_t symbol, int side, mc_order_info *o
 int mc_engine_order(const mc_engine *e, uint64_t order_id, mc_order_info *out);
 /* The symbol's mc_status, or -1. */
 int mc_engine_status(const mc_engine *e, uint32_t symbol);
+/*
+ * The GTD order that expires first: smallest expire_time, then smallest id.
+ * 1 and *order_id, *expire_time set when a GTD order rests, else 0.  O(1):
+ * the sequencer asks after each command and injects MC_CMD_EXPIRE when the
+ * time has come.
+ */
+int mc_engine_next_expiry(const mc_engine *e, uint64_t *order_id, uint64_t *expire_time);
 /* Resting orders / levels in use over all symbols (pool occupancy). */
 uint32_t mc_engine_order_count(const mc_engine *e);
 uint32_t mc_engine_level_count(const mc_engine *e);
@@ -148,7 +159,7 @@ uint64_t mc_engine_hash(const mc_engine *e);
  * give equal bytes.  No I/O, no allocation on save; load allocates only
  * through mc_engine_add_symbol, as start-up does.
  */
-#define MC_SNAP_FORMAT 1 /* the core section's own layout version */
+#define MC_SNAP_FORMAT 2 /* the core section's own layout version (1 still loads) */
 
 enum mc_snap_status
 {
@@ -165,6 +176,10 @@ enum mc_snap_status
 /* Writes the books into buf when they fit in cap; returns the size they need
  * (call with buf NULL, cap 0 to measure). */
 size_t mc_engine_save(const mc_engine *e, uint8_t *buf, size_t cap);
+/* The same in an older format (1), to compare with a section saved in it;
+ * 0 when that format cannot hold the state (post-only, GTD, stops). */
+size_t mc_engine_save_format(const mc_engine *e, uint8_t *buf, size_t cap,
+                             uint32_t format);
 /*
  * Loads books saved by mc_engine_save into e, which must have no symbols and
  * no orders.  Everything is validated before anything changes; on any error

@@ -20,6 +20,8 @@ mc_event_kind_name(int kind)
 			return "EXPIRED";
 		case MC_EV_SESSION:
 			return "SESSION";
+		case MC_EV_TRIGGERED:
+			return "TRIGGERED";
 	}
 	return "?";
 }
@@ -69,6 +71,16 @@ mc_reason_name(int reason)
 			return "BAD_COMMAND";
 		case MC_R_SYMBOL_EXISTS:
 			return "SYMBOL_EXISTS";
+		case MC_R_POST_ONLY_WOULD_CROSS:
+			return "POST_ONLY_WOULD_CROSS";
+		case MC_R_BAD_EXPIRE_TIME:
+			return "BAD_EXPIRE_TIME";
+		case MC_R_NOT_EXPIRED:
+			return "NOT_EXPIRED";
+		case MC_R_BAD_STOP_PRICE:
+			return "BAD_STOP_PRICE";
+		case MC_R_STOP_WOULD_TRIGGER:
+			return "STOP_WOULD_TRIGGER";
 		case MC_R_USER_CANCEL:
 			return "USER_CANCEL";
 		case MC_R_IOC_REMAINDER:
@@ -85,6 +97,10 @@ mc_reason_name(int reason)
 			return "STP_CANCEL_NEWEST";
 		case MC_R_DAY_EXPIRED:
 			return "DAY_EXPIRED";
+		case MC_R_GTD_EXPIRED:
+			return "GTD_EXPIRED";
+		case MC_R_STOP_NO_LEVEL:
+			return "STOP_NO_LEVEL";
 	}
 	return "?";
 }

@@ -20,8 +20,9 @@ enum mc_event_kind
 	MC_EV_TRADE = 3,    /* one maker fill; both sides' executions */
 	MC_EV_CANCELED = 4, /* open quantity removed; reason says why */
 	MC_EV_AMENDED = 5,  /* price/quantity changed; flags tell about priority */
-	MC_EV_EXPIRED = 6,  /* a day order removed at the close */
-	MC_EV_SESSION = 7   /* a symbol's status changed; flags = new mc_status */
+	MC_EV_EXPIRED = 6,  /* a day order removed at the close, or a GTD order */
+	MC_EV_SESSION = 7,  /* a symbol's status changed; flags = new mc_status */
+	MC_EV_TRIGGERED = 8 /* a stop order's trigger was reached: it enters now */
 };
 
 /*
@@ -51,6 +52,16 @@ enum mc_reason
 	MC_R_BAD_SESSION_OP = 17, /* unknown op or not valid in this status */
 	MC_R_BAD_COMMAND = 18,
 	MC_R_SYMBOL_EXISTS = 19, /* mc_engine_add_symbol only */
+	/* a post-only order (or an amend of one) whose price would cross */
+	MC_R_POST_ONLY_WOULD_CROSS = 20,
+	/* GTD without an expire_time after the command, or one on another tif */
+	MC_R_BAD_EXPIRE_TIME = 21,
+	/* MC_CMD_EXPIRE of an order that is not GTD or whose time has not come */
+	MC_R_NOT_EXPIRED = 22,
+	/* a stop type without a stop price in range, or another type with one */
+	MC_R_BAD_STOP_PRICE = 23,
+	/* a stop whose stop price the last trade price has reached already */
+	MC_R_STOP_WOULD_TRIGGER = 24,
 
 	MC_R_USER_CANCEL = 32,
 	MC_R_IOC_REMAINDER = 33,
@@ -61,6 +72,8 @@ enum mc_reason
 	MC_R_STP_CANCEL_NEWEST =
 	    38, /* incoming remainder canceled by self-trade prevention */
 	MC_R_DAY_EXPIRED = 39,
+	MC_R_GTD_EXPIRED = 40,   /* a GTD order removed by MC_CMD_EXPIRE */
+	MC_R_STOP_NO_LEVEL = 41, /* a triggered stop-limit's rest found no level slot */
 
 	/* Refusals of the order manager (daemon/pipeline/om_*.c), never produced by the
 	 * core: they share the numbering so that a rejection journals the same
@@ -84,6 +97,8 @@ enum mc_reason
 /* MC_EV_AMENDED flags */
 #define MC_EVF_PRIORITY_KEPT 0x01 /* quantity down: same place in the queue */
 #define MC_EVF_PRIORITY_LOST 0x02 /* price change or quantity up: last at its level */
+/* MC_EV_ACCEPTED flag: a stop order rests, invisible, until it triggers */
+#define MC_EVF_STOP 0x04
 
 /*
  * One event.  Fields by kind (unused fields are zero):
@@ -96,8 +111,10 @@ enum mc_reason
  *   CANCELED: order_id, account, side, price, qty = quantity canceled, reason
  *   AMENDED:  order_id, account, side, price/qty = new price and remaining,
  *             leaves = remaining, flags = MC_EVF_PRIORITY_*
- *   EXPIRED:  like CANCELED, reason MC_R_DAY_EXPIRED
+ *   EXPIRED:  like CANCELED, reason MC_R_DAY_EXPIRED or MC_R_GTD_EXPIRED
  *   SESSION:  flags = new mc_status
+ *   TRIGGERED: order_id, account, side, price = the stop price, qty = leaves =
+ *             what enters; its trades, rest or cancel follow
  */
 typedef struct mc_event
 {

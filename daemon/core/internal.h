@@ -18,6 +18,10 @@ struct mc_engine
 	mc_pool levels;
 	mc_index index;
 	mc_book *books; /* max_symbols entries, indexed by symbol id */
+	/* resting GTD orders, a binary min-heap on (expire_time, id) with
+	 * max_orders slots: where they are is speed only, not state */
+	mc_order **gtd;
+	uint32_t gtd_n;
 
 	/* the command being applied: stamped onto every event */
 	mc_sink *sink;
@@ -53,7 +57,14 @@ int mc_fok_fillable(const mc_book *b, const mc_taker *t);
  */
 int mc_match(mc_engine *e, mc_book *b, mc_taker *t);
 
-/* Removes a resting order entirely: level, index, pool. */
+/* The expiry heap (gtd.c): o is a resting GTD order. O(log n). */
+void mc_gtd_push(mc_engine *e, mc_order *o);
+void mc_gtd_remove(mc_engine *e, mc_order *o);
+
+/* An order out of every level goes: index, expiry heap, count, pool. */
+void mc_drop_order(mc_engine *e, mc_book *b, mc_order *o);
+
+/* Removes a resting order entirely: level, index, expiry heap, pool. */
 void mc_remove_order(mc_engine *e, mc_book *b, mc_order *o);
 
 #endif

@@ -18,6 +18,16 @@ crosses(const mc_taker *t, int64_t level_price)
 }
 
 void
+mc_drop_order(mc_engine *e, mc_book *b, mc_order *o)
+{
+	if (o->tif == MC_GTD)
+		mc_gtd_remove(e, o);
+	mc_index_del(&e->index, o->id);
+	b->n_orders--;
+	mc_pool_put(&e->orders, o);
+}
+
+void
 mc_remove_order(mc_engine *e, mc_book *b, mc_order *o)
 {
 	mc_level *lvl = o->level;
@@ -25,12 +35,11 @@ mc_remove_order(mc_engine *e, mc_book *b, mc_order *o)
 	mc_level_unlink(lvl, o);
 	if (lvl->count == 0)
 	{
-		mc_side_remove(mc_book_side(b, o->side), lvl);
+		mc_side_remove(o->waiting ? mc_stop_side(b, o->side) : mc_book_side(b, o->side),
+		               lvl);
 		mc_pool_put(&e->levels, lvl);
 	}
-	mc_index_del(&e->index, o->id);
-	b->n_orders--;
-	mc_pool_put(&e->orders, o);
+	mc_drop_order(e, b, o);
 }
 
 /*
@@ -137,6 +146,7 @@ mc_match(mc_engine *e, mc_book *b, mc_taker *t)
 				o->filled += q;
 				lvl->total -= q;
 				t->leaves -= q;
+				b->last_price = price;
 				emit_trade(e, b, t, o, price, q);
 				if (o->leaves == 0)
 					mc_remove_order(e, b, o);

@@ -58,6 +58,8 @@
 
 /* The role journaled for the opens and closes of the schedule. */
 #define SCHEDULER_ROLE "matchd-scheduler"
+/* The role journaled for the sequencer's expiries of good-till-date orders. */
+#define SEQUENCER_ROLE "matchd-sequencer"
 
 /* microseconds between 1970-01-01 and 2000-01-01 (PostgreSQL's epoch) */
 #define PG_EPOCH_US 946684800000000LL
@@ -142,7 +144,7 @@ static struct
 	int stopping;
 	conn_ref subscribers[16]; /* PGX_MSG_SUBSCRIBE: the order-event stream */
 	uint32_t nsubscribers;
-	uint64_t commands, refusals, injected, md_queries, snapshots_taken;
+	uint64_t commands, refusals, injected, expiries, md_queries, snapshots_taken;
 	uint64_t snapshots_saved, snapshots_failed;
 	mdq_scratch mdq;
 } d;
@@ -812,10 +814,45 @@ on_md_query(conn_ref who, uint64_t request_id, const uint8_t *body, size_t len)
 		refuse(who, request_id, "53200", "matchd is out of memory");
 }
 
+/*
+ * The sequencer's expiries: every good-till-date order whose time has come at
+ * now is expired by a command of its own, before the command stamped next
+ * (so no order trades after its expire time) and on every scheduler wake.
+ * The core checks each command's time against the order's, so a replay
+ * expires exactly what the journal shows.
+ */
+static void
+inject_expiries(int64_t now)
+{
+	conn_ref nobody = {0};
+	uint64_t id, at;
+
+	while (mc_engine_next_expiry(pl_engine(d.pl), &id, &at) &&
+	       (int64_t)at <= (now > pl_last_ts(d.pl) ? now : pl_last_ts(d.pl)))
+	{
+		pgx_record cmd;
+		pl_error err;
+		int rc;
+
+		if (make_room() != 0)
+			return;
+		if ((rc = pl_stamp_expiry(d.pl, mj_str(SEQUENCER_ROLE), now, &cmd, &err)) <= 0)
+		{
+			if (rc < 0)
+				mlog(LOG_WARN, "sequencer: cannot expire order %" PRIu64 ": %s", id,
+				     err.message);
+			return;
+		}
+		apply(&cmd, nobody, 0, 0);
+		d.expiries++;
+	}
+}
+
 static void
 on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint8_t *body,
          size_t len)
 {
+	int64_t now;
 	pgx_record req, cmd;
 	pgx_str role;
 	pl_error err;
@@ -841,9 +878,11 @@ on_frame(void *ctx, conn_ref who, uint16_t type, uint64_t request_id, const uint
 		return on_subscribe(who, body, len);
 	if (type != PGX_MSG_REQUEST || !pgx_decode_request(body, len, &role, &req))
 		return refuse(who, request_id, PGX_SQLSTATE_PROTOCOL, "malformed request");
+	now = wall_ts();
+	inject_expiries(now);
 	if (make_room() != 0)
 		return refuse(who, request_id, "53200", "matchd is out of memory");
-	if (pl_stamp(d.pl, role, &req, wall_ts(), &cmd, &err) != 0)
+	if (pl_stamp(d.pl, role, &req, now, &cmd, &err) != 0)
 		return refuse(who, request_id, err.sqlstate, err.message);
 	apply(&cmd, who, request_id, 1);
 }
@@ -857,6 +896,8 @@ on_schedule(void)
 	pl_error err;
 	conn_ref nobody = {0};
 
+	if (!d.stopping && !d.handing_over && lease_valid(d.lease))
+		inject_expiries(wall_ts());
 	scheduler_get(d.sched, &pt);
 	if (!pt.valid || d.stopping || d.handing_over || !lease_valid(d.lease) ||
 	    !pl_schedule_due(d.pl, pt.boundary_ts, pt.is_open))
@@ -1425,12 +1466,13 @@ main(int argc, char **argv)
 	     "hand-over, %.0f us to the writer, %.0f us back to the event loop, %.0f us "
 	     "answering), "
 	     "%" PRIu64 " reconnects; %" PRIu64 " opens/closes by the schedule; %" PRIu64
-	     " snapshots taken, %" PRIu64 " saved, %" PRIu64 " failed; last seq %" PRId64
-	     ", state hash %016" PRIx64 ", order manager hash %016" PRIx64,
+	     " good-till-date expiries; %" PRIu64 " snapshots taken, %" PRIu64
+	     " saved, %" PRIu64 " failed; last seq %" PRId64 ", state hash %016" PRIx64
+	     ", order manager hash %016" PRIx64,
 	     d.commands, d.refusals, d.jst.batches, d.jst.records,
 	     per_batch(d.jst.append_us_total) / 1000.0, per_batch(d.wait_us_total),
 	     per_batch(d.jst.wake_us_total), per_batch(d.back_us_total),
-	     per_batch(d.answer_us_total), d.jst.reconnects, d.injected, d.snapshots_taken,
+	     per_batch(d.answer_us_total), d.jst.reconnects, d.injected, d.expiries, d.snapshots_taken,
 	     d.snapshots_saved, d.snapshots_failed, d.pl ? pl_last_seq(d.pl) : 0,
 	     d.pl ? pl_state_hash(d.pl) : 0, d.pl ? pl_om_hash(d.pl) : 0);
 	pl_destroy(d.pl);

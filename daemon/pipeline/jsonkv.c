@@ -245,3 +245,18 @@ jkv_str(pgx_str json, const char *key, pgx_str *out)
 	*out = raw;
 	return JKV_FOUND;
 }
+
+int
+jkv_bool(pgx_str json, const char *key, int *out)
+{
+	pgx_str raw;
+	int type, escaped, rc = find(json, key, &raw, &type, &escaped);
+
+	if (rc != JKV_FOUND)
+		return rc;
+	if (type == V_LITERAL && raw.len == 4 && memcmp(raw.ptr, "true", 4) == 0)
+		return *out = 1, JKV_FOUND;
+	if (type == V_LITERAL && raw.len == 5 && memcmp(raw.ptr, "false", 5) == 0)
+		return *out = 0, JKV_FOUND;
+	return JKV_MALFORMED;
+}

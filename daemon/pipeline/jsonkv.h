@@ -23,6 +23,8 @@ enum
 
 /* An integer member (no fraction or exponent, fits int64). */
 int jkv_int(pgx_str json, const char *key, int64_t *out);
+/* A true/false member: *out 1 or 0. */
+int jkv_bool(pgx_str json, const char *key, int *out);
 /* A string member without escapes; *out points into json. */
 int jkv_str(pgx_str json, const char *key, pgx_str *out);
 

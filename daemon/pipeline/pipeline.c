@@ -496,6 +496,25 @@ to_new_order(pipeline *pl, const pgx_record *req, int64_t ts, pgx_record *cmd,
 	      memchr(req->strs[PGX_S_CLIENT_ORDER_ID].ptr, 0,
 	             req->strs[PGX_S_CLIENT_ORDER_ID].len))))
 		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed new_order request"), -1;
+	if (req->order_type == PGX_TYPE_STOP || req->order_type == PGX_TYPE_STOP_LIMIT ||
+	    req->time_in_force == PGX_TIF_AT_OPEN || req->time_in_force == PGX_TIF_AT_CLOSE)
+		return set_error(err, "0A000", "%s orders are not supported yet",
+		                 req->time_in_force == PGX_TIF_AT_OPEN    ? "at_open"
+		                 : req->time_in_force == PGX_TIF_AT_CLOSE ? "at_close"
+		                 : req->order_type == PGX_TYPE_STOP       ? "stop"
+		                                                          : "stop_limit"),
+		       -1;
+	{
+		int post_only;
+		int64_t expire_time;
+
+		/* what the journal keeps must read back (mj_record_command) */
+		if (mj_new_order_options(req->strs[PGX_S_DETAIL], &post_only, &expire_time) !=
+		    MJ_OK)
+			return set_error(err, PGX_SQLSTATE_PROTOCOL,
+			                 "malformed new_order options (post_only, expire_time)"),
+			       -1;
+	}
 	if (om_rate_check(pl->om, acct, ts, &f) != 0)
 		return set_error(err, f.sqlstate, "%s", f.message), -1;
 	cmd->side = req->side;
@@ -662,6 +681,9 @@ to_symbol_admin(pipeline *pl, const pgx_record *req, pgx_record *cmd, pl_error *
 	return 0;
 }
 
+static int sequence(pipeline *pl, pgx_str role, pgx_str req_detail, int64_t ts,
+                    int32_t day, pgx_record *cmd, pl_error *err);
+
 int
 pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
          pgx_record *cmd, pl_error *err)
@@ -729,8 +751,41 @@ pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
 	}
 	if (rc != 0)
 		return -1;
+	return sequence(pl, role, req->strs[PGX_S_DETAIL], ts, day, cmd, err);
+}
 
-	if (stamp_detail(pl, role, req->strs[PGX_S_DETAIL], &cmd->strs[PGX_S_DETAIL]) != 0)
+/*
+ * The sequencer's own command: the GTD order that expires first, once its
+ * time (the clock never goes backwards) has come.  1 with *cmd stamped, 0
+ * when nothing is due, -1 with *err.  The core checks the command's time
+ * against the order's expire time, so replay expires exactly the same.
+ */
+int
+pl_stamp_expiry(pipeline *pl, pgx_str role, int64_t now_ts, pgx_record *cmd,
+                pl_error *err)
+{
+	int64_t ts = now_ts > pl->last_ts ? now_ts : pl->last_ts;
+	uint64_t id, at;
+	mc_order_info info;
+
+	if (!mc_engine_next_expiry(pl->engine, &id, &at) || at > (uint64_t)ts ||
+	    !mc_engine_order(pl->engine, id, &info))
+		return 0;
+	mj_record_init(cmd, PGX_KIND_EXPIRE_ORDER, 0, 0, 0, 0);
+	cmd->strs[PGX_S_SYMBOL] = mj_str(mj_table_name(&pl->names.symbols, info.symbol));
+	cmd->strs[PGX_S_ACCOUNT] = mj_str(mj_table_name(&pl->names.accounts, info.account));
+	mj_set_int(cmd, PGX_F_ORDER_ID, (int64_t)id);
+	if (sequence(pl, role, mj_str(NULL), ts, pl->day, cmd, err) != 0)
+		return -1;
+	return 1;
+}
+
+/* The sequencer's part of stamping: detail with the role, seq, time, day. */
+static int
+sequence(pipeline *pl, pgx_str role, pgx_str req_detail, int64_t ts, int32_t day,
+         pgx_record *cmd, pl_error *err)
+{
+	if (stamp_detail(pl, role, req_detail, &cmd->strs[PGX_S_DETAIL]) != 0)
 		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed detail or role"), -1;
 
 	/*
@@ -1106,7 +1161,7 @@ apply_order(pipeline *pl, const pgx_record *cmd, pl_result *res, pl_error *err)
 			refused = 1;
 		}
 	}
-	else if (c.kind == MC_CMD_CANCEL || c.kind == MC_CMD_AMEND)
+	else if (c.kind == MC_CMD_CANCEL || c.kind == MC_CMD_AMEND || c.kind == MC_CMD_EXPIRE)
 	{
 		res->order_id = (int64_t)c.order_id;
 		if (mc_engine_order(pl->engine, c.order_id, &info))

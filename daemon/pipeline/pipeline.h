@@ -79,6 +79,15 @@ int pl_stamp(pipeline *pl, pgx_str role, const pgx_record *req, int64_t now_ts,
              pgx_record *cmd, pl_error *err);
 
 /*
+ * The sequencer's expiry of good-till-date orders: when the GTD order that
+ * expires first is due at now_ts, stamps an expire_order command for it into
+ * *cmd (journaled under role) and returns 1; 0 when none is due; -1 with
+ * *err.  matchd calls it until it returns 0 and applies each command.
+ */
+int pl_stamp_expiry(pipeline *pl, pgx_str role, int64_t now_ts, pgx_record *cmd,
+                    pl_error *err);
+
+/*
  * Applies a stamped command record: appends it and its events to out and
  * fills *res (may be NULL).  0, or -1 with *err set when the record cannot be
  * applied or encoded (a corrupt journal or out of memory: fatal for matchd).

@@ -13,8 +13,10 @@
  *     ("open", "closed", "halted");
  *   - status is the order's status after the event, derived from the event.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "jsonkv.h"
 #include "records.h"
 
 /* Reason codes by number; NULL where the core has none. */
@@ -38,6 +40,9 @@ static const char *const reason_texts[] = {
     [MC_R_BAD_SESSION_OP] = "bad_session_op",
     [MC_R_BAD_COMMAND] = "bad_command",
     [MC_R_SYMBOL_EXISTS] = "symbol_exists",
+    [MC_R_POST_ONLY_WOULD_CROSS] = "post_only_would_cross",
+    [MC_R_BAD_EXPIRE_TIME] = "bad_expire_time",
+    [MC_R_NOT_EXPIRED] = "not_expired",
     [MC_R_USER_CANCEL] = "user_cancel",
     [MC_R_IOC_REMAINDER] = "ioc_remainder",
     [MC_R_MARKET_REMAINDER] = "market_remainder",
@@ -46,6 +51,7 @@ static const char *const reason_texts[] = {
     [MC_R_STP_CANCEL_OLDEST] = "stp_cancel_oldest",
     [MC_R_STP_CANCEL_NEWEST] = "stp_cancel_newest",
     [MC_R_DAY_EXPIRED] = "day_expired",
+    [MC_R_GTD_EXPIRED] = "gtd_expired",
     [MC_R_MARKET_CLOSED] = "market_closed",
     [MC_R_SYMBOL_HALTED] = "symbol_halted",
     [MC_R_KYC_NOT_VERIFIED] = "kyc_not_verified",
@@ -198,7 +204,7 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 	{
 		case MC_CMD_NEW:
 			if (c->side < MC_BUY || c->side > MC_SELL || c->type < MC_LIMIT ||
-			    c->type > MC_MARKET || c->tif < MC_DAY || c->tif > MC_FOK || c->session)
+			    c->type > MC_MARKET || c->tif < MC_DAY || c->tif > MC_GTD || c->session)
 				return MJ_BAD_FIELD;
 			mj_record_init(r, PGX_KIND_NEW_ORDER, c->seq, 0, c->timestamp, day);
 			r->side = c->side;
@@ -221,13 +227,16 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 			return rc;
 		case MC_CMD_CANCEL:
 		case MC_CMD_AMEND:
+		case MC_CMD_EXPIRE:
 			/* the symbol is the order's, so that a rejection is journaled under it */
 			if (c->side || c->type || c->tif || c->session || c->client_order_id[0] ||
-			    (c->kind == MC_CMD_CANCEL && (c->price || c->qty)))
+			    c->flags || c->expire_time ||
+			    (c->kind != MC_CMD_AMEND && (c->price || c->qty)))
 				return MJ_BAD_FIELD;
 			mj_record_init(r,
-			               c->kind == MC_CMD_CANCEL ? PGX_KIND_CANCEL_ORDER
-			                                        : PGX_KIND_AMEND_ORDER,
+			               c->kind == MC_CMD_CANCEL  ? PGX_KIND_CANCEL_ORDER
+			               : c->kind == MC_CMD_AMEND ? PGX_KIND_AMEND_ORDER
+			                                         : PGX_KIND_EXPIRE_ORDER,
 			               c->seq, 0, c->timestamp, day);
 			mj_set_int(r, PGX_F_ORDER_ID, (int64_t)c->order_id);
 			if (c->kind == MC_CMD_AMEND)
@@ -243,12 +252,71 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 			if (c->session < MC_SESSION_OPEN || c->session > MC_SESSION_RESUME)
 				return MJ_UNKNOWN_KIND;
 			if (c->order_id || c->price || c->qty || c->account || c->side || c->type ||
-			    c->tif || c->client_order_id[0])
+			    c->tif || c->client_order_id[0] || c->flags || c->expire_time)
 				return MJ_BAD_FIELD;
 			mj_record_init(r, session_kinds[c->session], c->seq, 0, c->timestamp, day);
 			return set_symbol(r, n, c->symbol);
 	}
 	return MJ_UNKNOWN_KIND;
+}
+
+int
+mj_new_order_detail(const mc_command *c, char *buf, size_t cap, pgx_str *out)
+{
+	int n;
+
+	if (!c->flags && !c->expire_time)
+	{
+		*out = mj_str(NULL);
+		return MJ_OK;
+	}
+	if (c->flags & ~MC_CMDF_POST_ONLY)
+		return MJ_BAD_FIELD;
+	if (c->flags && c->expire_time)
+		n = snprintf(buf, cap,
+		             "{\"" PGX_DETAIL_POST_ONLY "\": true, \"" PGX_DETAIL_EXPIRE_TIME
+		             "\": %llu}",
+		             (unsigned long long)c->expire_time);
+	else if (c->flags)
+		n = snprintf(buf, cap, "{\"" PGX_DETAIL_POST_ONLY "\": true}");
+	else
+		n = snprintf(buf, cap, "{\"" PGX_DETAIL_EXPIRE_TIME "\": %llu}",
+		             (unsigned long long)c->expire_time);
+	if (n < 0 || (size_t)n >= cap)
+		return MJ_BAD_FIELD;
+	out->ptr = buf;
+	out->len = (uint16_t)n;
+	return MJ_OK;
+}
+
+int
+mj_new_order_options(pgx_str detail, int *post_only, int64_t *expire_time)
+{
+	int rc;
+
+	*post_only = 0;
+	*expire_time = 0;
+	if (detail.len == PGX_STR_NULL)
+		return MJ_OK;
+	if ((rc = jkv_bool(detail, PGX_DETAIL_POST_ONLY, post_only)) == JKV_MALFORMED ||
+	    (rc = jkv_int(detail, PGX_DETAIL_EXPIRE_TIME, expire_time)) == JKV_MALFORMED ||
+	    *expire_time < 0)
+		return MJ_BAD_FIELD;
+	return MJ_OK;
+}
+
+/* The options a new order's detail carries (PGX_DETAIL_*) into c. */
+static int
+new_order_options(pgx_str detail, mc_command *c)
+{
+	int post_only;
+	int64_t expire_time;
+
+	if (mj_new_order_options(detail, &post_only, &expire_time) != MJ_OK)
+		return MJ_BAD_FIELD;
+	c->flags = post_only ? MC_CMDF_POST_ONLY : 0;
+	c->expire_time = (uint64_t)expire_time;
+	return MJ_OK;
 }
 
 int
@@ -276,12 +344,17 @@ mj_record_command(const pgx_record *r, const mj_names *n, mc_command *c)
 				memcpy(c->client_order_id, r->strs[PGX_S_CLIENT_ORDER_ID].ptr,
 				       r->strs[PGX_S_CLIENT_ORDER_ID].len);
 			}
+			if ((rc = new_order_options(r->strs[PGX_S_DETAIL], c)) != MJ_OK)
+				return rc;
 			if ((rc = get_symbol(r, n, &c->symbol)) == MJ_OK)
 				rc = get_account(r, PGX_S_ACCOUNT, n, &c->account);
 			return rc;
 		case PGX_KIND_CANCEL_ORDER:
 		case PGX_KIND_AMEND_ORDER:
-			c->kind = r->kind == PGX_KIND_CANCEL_ORDER ? MC_CMD_CANCEL : MC_CMD_AMEND;
+		case PGX_KIND_EXPIRE_ORDER:
+			c->kind = r->kind == PGX_KIND_CANCEL_ORDER  ? MC_CMD_CANCEL
+			          : r->kind == PGX_KIND_AMEND_ORDER ? MC_CMD_AMEND
+			                                            : MC_CMD_EXPIRE;
 			c->order_id = (uint64_t)get_int(r, PGX_F_ORDER_ID);
 			c->price = get_int(r, PGX_F_PRICE);
 			c->qty = get_int(r, PGX_F_QUANTITY);

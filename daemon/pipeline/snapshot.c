@@ -61,6 +61,13 @@ snap_save(const pipeline *pl, uint8_t **out, size_t *out_len)
 	return snap_save_as(pl, SNAP_VERSION, out, out_len);
 }
 
+/* The books section's format in each snapshot version. */
+static uint32_t
+core_format_of(uint32_t version)
+{
+	return version <= 2 ? 1 : MC_SNAP_FORMAT;
+}
+
 /* The order manager section's format in each snapshot version. */
 static uint32_t
 om_format_of(uint32_t version)
@@ -93,8 +100,10 @@ snap_save_as(const pipeline *pl, uint32_t version, uint8_t **out, size_t *out_le
 	w.len = 0;
 	save_names(&w, pl);
 	len[1] = w.len;
-	len[2] = mc_engine_save(pl_engine(pl), NULL, 0);
 	if (version < 1 || version > SNAP_VERSION)
+		return -1;
+	if ((len[2] =
+	         mc_engine_save_format(pl_engine(pl), NULL, 0, core_format_of(version))) == 0)
 		return -1;
 	if ((len[3] = om_save_format(pl_om(pl), NULL, 0, om_format_of(version))) ==
 	    (size_t)-1)
@@ -115,7 +124,8 @@ snap_save_as(const pipeline *pl, uint32_t version, uint8_t **out, size_t *out_le
 	}
 	save_pipe(&w, pl);
 	save_names(&w, pl);
-	w.len += mc_engine_save(pl_engine(pl), buf + w.len, len[2]);
+	w.len += mc_engine_save_format(pl_engine(pl), buf + w.len, len[2],
+	                               core_format_of(version));
 	if (om_save_format(pl_om(pl), buf + w.len, len[3], om_format_of(version)) != len[3])
 	{
 		free(buf);
@@ -273,6 +283,14 @@ snap_load(const pl_config *cfg, const uint8_t *buf, size_t len, char *why, size_
 	if (sec[1].off != sec[1].len)
 	{
 		fail(why, size, "the NAME section has trailing bytes");
+		goto bad;
+	}
+	if (sec[2].len < 4 ||
+	    (sec[2].p[0] | (uint32_t)sec[2].p[1] << 8 | (uint32_t)sec[2].p[2] << 16 |
+	     (uint32_t)sec[2].p[3] << 24) != core_format_of(version))
+	{
+		fail(why, size, "the BOOK section's format does not belong to version %u",
+		     version);
 		goto bad;
 	}
 	if ((rc = mc_engine_load(pl_engine_rw(pl), sec[2].p, sec[2].len)) != MC_SNAP_OK)

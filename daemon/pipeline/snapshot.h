@@ -9,10 +9,12 @@
  * Format (little-endian, core/serial.h):
  *
  *   "PGXSNAP\0"            8 bytes magic
- *   u32 version            SNAP_VERSION (2); version 1 (before client order
+ *   u32 version            SNAP_VERSION (3); version 1 (before client order
  *                          ids: its OMGR section has format 1) still loads,
  *                          with an empty set - exact, because a snapshot is
  *                          taken right after the close that empties it;
+ *                          versions 1 and 2 have BOOK format 1 (before
+ *                          post-only, GTD and stops), 3 has BOOK format 2;
  *                          anything else is refused
  *   u32 sections           4
  *   per section: 4-byte tag, u64 length    (the section table)
@@ -41,7 +43,7 @@
 #include "pipeline.h"
 
 #define SNAP_MAGIC   "PGXSNAP"
-#define SNAP_VERSION 2
+#define SNAP_VERSION 3
 
 /* The state of pl as a new malloc'ed blob (*buf, *len); 0, or -1 when out
  * of memory. */

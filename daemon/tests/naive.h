@@ -25,6 +25,8 @@ int naive_l1(const naive *n, uint32_t symbol, mc_l1 *out);
 int naive_l3(const naive *n, uint32_t symbol, int side, mc_order_info *out, int cap);
 int naive_order(const naive *n, uint64_t id, mc_order_info *out);
 uint64_t naive_hash(const naive *n);
+/* The GTD order to expire first (smallest expire_time, then id); 0 if none. */
+int naive_next_expiry(const naive *n, uint64_t *order_id, uint64_t *expire_time);
 /* The r-th (mod count) resting order over all symbols; 0 if the book is
  * empty.  Lets random tests aim cancels and amends at live orders. */
 int naive_pick_live(const naive *n, uint64_t r, uint64_t *id, uint32_t *account);

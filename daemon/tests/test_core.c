@@ -619,6 +619,297 @@ test_close_expires_day_keeps_gtc(void **state)
 	expect_event(&l->ev[0], MC_EV_CANCELED, 5, MC_R_USER_CANCEL);
 }
 
+/* ------------------------------------------------- post-only and GTD */
+
+static const evlog *
+do_new_flags(uint32_t sym, uint64_t id, uint32_t acct, int side, int tif, int64_t price,
+             int64_t qty, uint8_t flags, uint64_t expire_time)
+{
+	mc_command c = cmd_new(++F.seq, id, sym, acct, side, LIM, tif, price, qty);
+
+	c.flags = flags;
+	c.expire_time = expire_time;
+	return run(&c);
+}
+
+/* timestamp testutil gives the command with sequence number seq */
+#define TS(seq) (1000000 + (uint64_t)(seq)*10)
+
+static void
+test_post_only_would_cross_rejected(void **state)
+{
+	const evlog *l;
+	uint64_t h;
+
+	(void)state;
+	rest(1, 10, SELL, 101, 5, MC_GTC);
+	rest(2, 11, BUY, 99, 5, MC_GTC);
+	h = mc_engine_hash(F.e);
+	/* at the best ask: it would take, so it is refused and nothing changes */
+	l = do_new_flags(0, 3, 12, BUY, MC_DAY, 101, 4, MC_CMDF_POST_ONLY, 0);
+	assert_int_equal(l->n, 1);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 3, MC_R_POST_ONLY_WOULD_CROSS);
+	assert_int_equal(mc_engine_hash(F.e), h);
+	/* through the spread on the other side too; own orders count as well */
+	l = do_new_flags(0, 4, 11, SELL, MC_GTC, 98, 4, MC_CMDF_POST_ONLY, 0);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_POST_ONLY_WOULD_CROSS);
+	/* inside the spread it rests, keeping the flag */
+	l = do_new_flags(0, 5, 12, BUY, MC_DAY, 100, 4, MC_CMDF_POST_ONLY, 0);
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 5, MC_R_NONE);
+	{
+		mc_order_info oi;
+
+		assert_int_equal(mc_engine_order(F.e, 5, &oi), 1);
+		assert_int_equal(oi.flags, MC_CMDF_POST_ONLY);
+	}
+	/* an amend that would make it take is refused, the order stays as it was */
+	l = do_amend(5, 12, 101, 4);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 5, MC_R_POST_ONLY_WOULD_CROSS);
+	assert_string_equal(queue(0, BUY), "5@100,2@99");
+	/* post-only as the maker: an incoming order takes it as usual */
+	l = do_new(0, 6, 13, SELL, LIM, MC_IOC, 100, 4);
+	expect_trade(&l->ev[0], 6, 5, 100, 4, 0, 0);
+	/* post-only cannot be immediate */
+	l = do_new_flags(0, 7, 12, BUY, MC_IOC, 100, 1, MC_CMDF_POST_ONLY, 0);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 7, MC_R_BAD_TIF);
+	l = do_new_flags(0, 8, 12, BUY, MC_DAY, 100, 1, 0x40, 0);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 8, MC_R_BAD_COMMAND);
+}
+
+static void
+test_gtd_expires(void **state)
+{
+	const evlog *l;
+	uint64_t id, at;
+	mc_command x;
+
+	(void)state;
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 0);
+	/* an expire time must lie after the command, and only GTD has one */
+	l = do_new_flags(0, 1, 10, BUY, MC_GTD, 100, 5, 0, TS(F.seq + 1));
+	expect_event(&l->ev[0], MC_EV_REJECTED, 1, MC_R_BAD_EXPIRE_TIME);
+	l = do_new_flags(0, 2, 10, BUY, MC_GTC, 100, 5, 0, TS(F.seq + 10));
+	expect_event(&l->ev[0], MC_EV_REJECTED, 2, MC_R_BAD_EXPIRE_TIME);
+	/* three GTD orders; the later one of two equal times expires second */
+	l = do_new_flags(0, 3, 10, BUY, MC_GTD, 100, 5, 0, TS(500));
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 3, MC_R_NONE);
+	l = do_new_flags(0, 4, 11, SELL, MC_GTD, 105, 6, MC_CMDF_POST_ONLY, TS(300));
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 4, MC_R_NONE);
+	l = do_new_flags(0, 5, 12, BUY, MC_GTD, 99, 7, 0, TS(300));
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 5, MC_R_NONE);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 1);
+	assert_int_equal(id, 4);
+	assert_int_equal(at, TS(300));
+	/* too early: the core checks the command's own time */
+	x = cmd_expire(++F.seq, 4);
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_NOT_EXPIRED);
+	/* GTD survives the close, like GTC */
+	do_session(0, MC_SESSION_CLOSE);
+	do_session(0, MC_SESSION_OPEN);
+	assert_string_equal(queue(0, BUY), "3@100,5@99");
+	/* a fill removes a GTD order from the expiry heap too */
+	l = do_new(0, 6, 20, SELL, LIM, MC_IOC, 100, 5);
+	expect_trade(&l->ev[0], 6, 3, 100, 5, 0, 0);
+	/* at its time (even in a closed or halted session) it expires */
+	F.seq = 299;
+	x = cmd_expire(++F.seq, 4);
+	l = run(&x);
+	assert_int_equal(l->n, 1);
+	expect_event(&l->ev[0], MC_EV_EXPIRED, 4, MC_R_GTD_EXPIRED);
+	assert_int_equal(l->ev[0].qty, 6);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 1);
+	assert_int_equal(id, 5);
+	x = cmd_expire(++F.seq, 5);
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_EXPIRED, 5, MC_R_GTD_EXPIRED);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id, &at), 0);
+	/* gone: a second expiry or a cancel finds nothing */
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 5, MC_R_UNKNOWN_ORDER);
+	/* a GTC order is never expired */
+	rest(7, 10, BUY, 98, 1, MC_GTC);
+	x = cmd_expire(++F.seq, 7);
+	l = run(&x);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 7, MC_R_NOT_EXPIRED);
+	assert_int_equal(mc_engine_order_count(F.e), 1);
+}
+
+static const evlog *
+do_stop(uint64_t id, uint32_t acct, int side, int type, int tif, int64_t price,
+        int64_t stop, int64_t qty)
+{
+	mc_command c = cmd_new(++F.seq, id, 0, acct, side, type, tif, price, qty);
+
+	c.stop_price = stop;
+	return run(&c);
+}
+
+/* GTD and post-only orders survive a snapshot: same hash, same next expiry */
+static void
+test_gtd_post_only_snapshot(void **state)
+{
+	mc_engine_config cfg = {4, 1000, 1000, NULL};
+	mc_engine *copy;
+	uint8_t buf[4096];
+	size_t len;
+	uint64_t id, at, id2, at2;
+
+	(void)state;
+	do_new_flags(0, 1, 10, BUY, MC_GTD, 100, 5, MC_CMDF_POST_ONLY, TS(900));
+	do_new_flags(0, 2, 11, BUY, MC_GTD, 100, 5, 0, TS(800));
+	do_new_flags(0, 3, 11, SELL, MC_GTC, 101, 5, MC_CMDF_POST_ONLY, 0);
+	/* a trade (the last price) and stops waiting on both sides */
+	do_new(0, 7, 12, BUY, LIM, MC_IOC, 101, 1);
+	do_stop(8, 12, BUY, MC_STOP_LIMIT, MC_GTC, 103, 102, 2);
+	do_stop(9, 12, SELL, MC_STOP, MC_FOK, 0, 99, 2);
+	len = mc_engine_save(F.e, buf, sizeof(buf));
+	assert_true(len <= sizeof(buf));
+	copy = mc_engine_create(&cfg);
+	assert_int_equal(mc_engine_load(copy, buf, len), MC_SNAP_OK);
+	assert_int_equal(mc_engine_hash(copy), mc_engine_hash(F.e));
+	{
+		mc_order_info a, b;
+
+		assert_int_equal(mc_engine_order(copy, 8, &a), 1);
+		assert_int_equal(mc_engine_order(F.e, 8, &b), 1);
+		assert_memory_equal(&a, &b, offsetof(mc_order_info, tag));
+		assert_int_equal(a.waiting, 1);
+		assert_int_equal(a.stop_price, 102);
+	}
+	assert_int_equal(mc_engine_next_expiry(copy, &id, &at), 1);
+	assert_int_equal(mc_engine_next_expiry(F.e, &id2, &at2), 1);
+	assert_int_equal(id, 2);
+	assert_int_equal(id, id2);
+	assert_int_equal(at, at2);
+	/* a GTD order without an expire time is malformed */
+	{
+		mc_engine *bad = mc_engine_create(&cfg);
+		size_t off = len - 8; /* the last order's stop price: stop 9's, 99 */
+
+		buf[off] = 1;
+		assert_int_equal(mc_engine_load(bad, buf, len), MC_SNAP_MALFORMED);
+		mc_engine_destroy(bad);
+	}
+	mc_engine_destroy(copy);
+}
+
+/* ------------------------------------------------------------- stops */
+
+static void
+test_stop_waits_invisibly(void **state)
+{
+	const evlog *l;
+	mc_order_info oi;
+	mc_l1 l1;
+
+	(void)state;
+	rest(1, 10, SELL, 101, 5, MC_GTC);
+	l = do_stop(2, 11, BUY, MC_STOP, MC_IOC, 0, 102, 5);
+	assert_int_equal(l->n, 1);
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 2, MC_R_NONE);
+	assert_int_equal(l->ev[0].flags, MC_EVF_STOP);
+	l = do_stop(3, 11, SELL, MC_STOP_LIMIT, MC_DAY, 95, 96, 5);
+	expect_event(&l->ev[0], MC_EV_ACCEPTED, 3, MC_R_NONE);
+	/* not in L1, L2 or L3; found by id, waiting */
+	mc_engine_l1(F.e, 0, &l1);
+	assert_int_equal(l1.bid_qty, 0);
+	assert_string_equal(queue(0, BUY), "");
+	assert_string_equal(queue(0, SELL), "1@101");
+	assert_int_equal(mc_engine_order(F.e, 2, &oi), 1);
+	assert_int_equal(oi.waiting, 1);
+	assert_int_equal(oi.stop_price, 102);
+	/* validation: stop prices, a stop's time in force, post-only */
+	l = do_stop(4, 11, BUY, MC_STOP, MC_IOC, 0, 0, 5);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_BAD_STOP_PRICE);
+	l = do_stop(4, 11, BUY, MC_LIMIT, MC_DAY, 100, 99, 5);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_BAD_STOP_PRICE);
+	l = do_stop(4, 11, BUY, MC_STOP, MC_GTC, 0, 102, 5);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_BAD_TIF);
+	/* after a trade at 101, a buy stop at or below 101 would trigger at once */
+	l = do_new(0, 5, 12, BUY, LIM, MC_IOC, 101, 1);
+	expect_trade(&l->ev[0], 5, 1, 101, 1, 0, 4);
+	l = do_stop(6, 11, BUY, MC_STOP, MC_IOC, 0, 101, 5);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 6, MC_R_STOP_WOULD_TRIGGER);
+	/* the close expires a DAY stop-limit that waits */
+	l = do_session(0, MC_SESSION_CLOSE);
+	expect_event(&l->ev[1], MC_EV_EXPIRED, 3, MC_R_DAY_EXPIRED);
+	assert_int_equal(mc_engine_order(F.e, 3, &oi), 0);
+	assert_int_equal(mc_engine_order(F.e, 2, &oi), 1);
+}
+
+/* A trade reaches a stop whose trades reach the next one: one command. */
+static void
+test_stop_cascade(void **state)
+{
+	const evlog *l;
+	mc_order_info oi;
+
+	(void)state;
+	rest(1, 10, SELL, 101, 5, MC_GTC);
+	rest(2, 10, SELL, 102, 5, MC_GTC);
+	rest(3, 10, SELL, 103, 5, MC_GTC);
+	do_stop(4, 11, BUY, MC_STOP, MC_IOC, 0, 101, 5);
+	do_stop(5, 12, BUY, MC_STOP_LIMIT, MC_GTC, 103, 102, 7);
+	do_stop(6, 13, BUY, MC_STOP_LIMIT, MC_GTC, 110, 105, 1); /* never reached */
+	l = do_new(0, 7, 14, BUY, LIM, MC_IOC, 101, 1);
+	/* 7 buys 1 @101: last 101 reaches stop 4, which buys 4 @101 and 1 @102:
+	 * last 102 reaches stop-limit 5 (limit 103): 4 @102, 3 of 5 @103 */
+	assert_int_equal(l->n, 7);
+	expect_trade(&l->ev[0], 7, 1, 101, 1, 0, 4);
+	expect_event(&l->ev[1], MC_EV_TRIGGERED, 4, MC_R_NONE);
+	assert_int_equal(l->ev[1].price, 101);
+	expect_trade(&l->ev[2], 4, 1, 101, 4, 1, 0);
+	expect_trade(&l->ev[3], 4, 2, 102, 1, 0, 4);
+	expect_event(&l->ev[4], MC_EV_TRIGGERED, 5, MC_R_NONE);
+	expect_trade(&l->ev[5], 5, 2, 102, 4, 3, 0);
+	expect_trade(&l->ev[6], 5, 3, 103, 3, 0, 2);
+	/* 5 filled in full: nothing rests; 6 still waits */
+	assert_int_equal(mc_engine_order(F.e, 5, &oi), 0);
+	assert_int_equal(mc_engine_order(F.e, 6, &oi), 1);
+	assert_int_equal(oi.waiting, 1);
+	assert_string_equal(queue(0, SELL), "3@103");
+}
+
+static void
+test_stop_cancel_and_amend_before_trigger(void **state)
+{
+	const evlog *l;
+	mc_order_info oi;
+
+	(void)state;
+	rest(1, 10, SELL, 101, 10, MC_GTC);
+	do_stop(2, 11, BUY, MC_STOP_LIMIT, MC_GTC, 101, 101, 3);
+	do_stop(3, 12, BUY, MC_STOP_LIMIT, MC_GTC, 101, 101, 3);
+	/* quantity down keeps 2 ahead of 3; a new limit price sends 2 behind */
+	l = do_amend(2, 11, 101, 2);
+	expect_event(&l->ev[0], MC_EV_AMENDED, 2, MC_R_NONE);
+	assert_int_equal(l->ev[0].flags, MC_EVF_PRIORITY_KEPT);
+	l = do_amend(2, 11, 102, 2);
+	assert_int_equal(l->ev[0].flags, MC_EVF_PRIORITY_LOST);
+	assert_int_equal(mc_engine_order(F.e, 2, &oi), 1);
+	assert_int_equal(oi.price, 102);
+	assert_int_equal(oi.waiting, 1);
+	/* a stop (market) has no limit price to amend */
+	do_stop(4, 13, BUY, MC_STOP, MC_IOC, 0, 101, 1);
+	l = do_amend(4, 13, 101, 1);
+	expect_event(&l->ev[0], MC_EV_REJECTED, 4, MC_R_BAD_PRICE);
+	l = do_amend(4, 13, 0, 2);
+	expect_event(&l->ev[0], MC_EV_AMENDED, 4, MC_R_NONE);
+	/* canceled before the trigger: it never fires */
+	l = do_cancel(3, 12);
+	expect_event(&l->ev[0], MC_EV_CANCELED, 3, MC_R_USER_CANCEL);
+	l = do_new(0, 5, 14, BUY, LIM, MC_IOC, 101, 1);
+	/* 5 trades @101; then the stops at 101 in time order: 2 (it lost its
+	 * place by its amend, but 3 is gone) was first, then 4 */
+	expect_trade(&l->ev[0], 5, 1, 101, 1, 0, 9);
+	expect_event(&l->ev[1], MC_EV_TRIGGERED, 2, MC_R_NONE);
+	expect_trade(&l->ev[2], 2, 1, 101, 2, 0, 7);
+	expect_event(&l->ev[3], MC_EV_TRIGGERED, 4, MC_R_NONE);
+	expect_trade(&l->ev[4], 4, 1, 101, 2, 0, 5);
+	assert_int_equal(l->n, 5);
+}
+
 static void
 test_pool_exhaustion(void **state)
 {
@@ -811,7 +1102,7 @@ test_validation(void **state)
 	expect_event(&l->ev[0], MC_EV_REJECTED, 1, MC_R_UNKNOWN_SYMBOL);
 	l = do_new(0, 1, 10, 3, LIM, MC_GTC, 100, 1);
 	expect_event(&l->ev[0], MC_EV_REJECTED, 1, MC_R_BAD_SIDE);
-	l = do_new(0, 1, 10, BUY, 3, MC_GTC, 100, 1);
+	l = do_new(0, 1, 10, BUY, 5, MC_GTC, 100, 1);
 	expect_event(&l->ev[0], MC_EV_REJECTED, 1, MC_R_BAD_TYPE);
 	l = do_new(0, 1, 10, BUY, LIM, 0, 100, 1);
 	expect_event(&l->ev[0], MC_EV_REJECTED, 1, MC_R_BAD_TIF);
@@ -1113,6 +1404,14 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_stp_cancel_oldest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stp_cancel_newest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_halt_and_resume, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_post_only_would_cross_rejected, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_gtd_expires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gtd_post_only_snapshot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_waits_invisibly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_cascade, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_cancel_and_amend_before_trigger, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_close_expires_day_keeps_gtc, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),

@@ -58,7 +58,7 @@ setup_for(uint64_t seed)
 
 	memset(&s, 0, sizeof(s));
 	s.ecfg.max_symbols = NSYM;
-	s.ecfg.max_orders = tight ? 40 : 100000;
+	s.ecfg.max_orders = tight ? 32 : 100000;
 	s.ecfg.max_levels = tight ? 16 : 100000;
 	s.scfg[0].stp = MC_STP_CANCEL_OLDEST;
 	s.scfg[1].stp = MC_STP_CANCEL_NEWEST;
@@ -136,6 +136,20 @@ gen_next(gen *g, const naive *live)
 		g->status[seq - 1] = MC_STATUS_OPEN;
 		return cmd_session(seq, (uint32_t)seq - 1, MC_SESSION_OPEN);
 	}
+	{
+		/* the sequencer's part: a GTD order whose time has come expires
+		 * (usually at once; sometimes a few commands late, as a busy
+		 * sequencer may be) */
+		uint64_t id, at;
+		mc_command x = cmd_expire(seq, 0);
+
+		if (naive_next_expiry(live, &id, &at) && at <= x.timestamp &&
+		    rng_below(&g->rng, 4) != 0)
+		{
+			x.order_id = id;
+			return x;
+		}
+	}
 
 	if (r < 2)
 	{
@@ -167,20 +181,42 @@ gen_next(gen *g, const naive *live)
 		uint32_t sym = rng_below(&g->rng, 100) == 0 ? 3 : (uint32_t)rng_below(&g->rng, 3);
 		uint32_t acct = 1 + (uint32_t)rng_below(&g->rng, 4);
 		int side = rng_below(&g->rng, 2) ? MC_BUY : MC_SELL;
-		int type = rng_below(&g->rng, 10) == 0 ? MC_MARKET : MC_LIMIT;
+		uint64_t ty = rng_below(&g->rng, 100);
+		/* 10% market, 5% stop, 5% stop-limit, the rest limit */
+		int type = ty < 10   ? MC_MARKET
+		           : ty < 15 ? MC_STOP
+		           : ty < 20 ? MC_STOP_LIMIT
+		                     : MC_LIMIT;
 		uint64_t t = rng_below(&g->rng, 100);
 		int tif;
 		int64_t qty = 1 + (int64_t)rng_below(&g->rng, 20);
 		uint64_t id = g->next_id++;
 
-		if (type == MC_LIMIT)
-			tif = t < 35 ? MC_DAY : t < 70 ? MC_GTC : t < 85 ? MC_IOC : MC_FOK;
+		if (type == MC_LIMIT || type == MC_STOP_LIMIT)
+			tif = t < 30   ? MC_DAY
+			      : t < 60 ? MC_GTC
+			      : t < 70 ? MC_GTD
+			      : t < 85 ? MC_IOC
+			               : MC_FOK;
 		else
 			tif = t < 60 ? MC_IOC : t < 95 ? MC_FOK : MC_DAY;
 		if (rng_below(&g->rng, 10) == 0)
 			qty *= 5;
 		c = cmd_new(seq, id, sym, acct, side, type, tif,
-		            type == MC_LIMIT ? gen_price(g, side) : 0, qty);
+		            type == MC_LIMIT || type == MC_STOP_LIMIT ? gen_price(g, side) : 0,
+		            qty);
+		/* stops: a buy's trigger a little above the mid, a sell's below, so
+		 * that trades around the mid reach them (and some already have) */
+		if (type == MC_STOP || type == MC_STOP_LIMIT)
+			c.stop_price = side == MC_BUY ? MID - 1 + (int64_t)rng_below(&g->rng, 6)
+			                              : MID + 1 - (int64_t)rng_below(&g->rng, 6);
+		/* post-only: mostly on orders that may rest, sometimes not (BAD_TIF) */
+		if (rng_below(&g->rng, 8) == 0 && (tif == MC_DAY || tif == MC_GTC ||
+		                                   tif == MC_GTD || rng_below(&g->rng, 10) == 0))
+			c.flags = MC_CMDF_POST_ONLY;
+		/* GTD: expires 1..300 commands later (10 us per command) */
+		if (tif == MC_GTD)
+			c.expire_time = c.timestamp + 10 * (1 + rng_below(&g->rng, 300));
 		switch (rng_below(&g->rng, 200))
 		{
 			case 0:
@@ -197,6 +233,16 @@ gen_next(gen *g, const naive *live)
 				break;
 			case 4:
 				c.order_id = 0;
+				break;
+			case 6: /* an expire time on the wrong tif, or one already past */
+				c.expire_time = c.tif == MC_GTD ? c.timestamp - rng_below(&g->rng, 2) * 10
+				                                : c.timestamp + 100;
+				break;
+			case 7:
+				c.flags = 0x80; /* an unknown flag */
+				break;
+			case 8: /* a stop price on another type, or none on a stop */
+				c.stop_price = c.stop_price ? 0 : MID;
 				break;
 			case 5:
 				if (g->n_recent) /* reuse an id: duplicate if it still rests */
@@ -223,7 +269,8 @@ gen_next(gen *g, const naive *live)
 		if (rng_below(&g->rng, 12) == 0)
 			acct = 1 + (uint32_t)rng_below(&g->rng, 4); /* maybe not the owner */
 		if (r < 70)
-			return cmd_cancel(seq, id, acct);
+			return rng_below(&g->rng, 40) == 0 ? cmd_expire(seq, id) /* not due */
+			                                   : cmd_cancel(seq, id, acct);
 		{
 			uint64_t x = rng_below(&g->rng, 10);
 			int side = rng_below(&g->rng, 2) ? MC_BUY : MC_SELL;
@@ -346,7 +393,22 @@ step(pair *p, mc_command *c, int verbose)
 	if (p->ev_core.n == p->ev_ref.n &&
 	    memcmp(p->ev_core.ev, p->ev_ref.ev, p->ev_core.n * sizeof(mc_event)) == 0)
 	{
-		if (c->kind == MC_CMD_AMEND || c->kind == MC_CMD_CANCEL)
+		{
+			uint64_t ia = 0, ta = 0, ib = 0, tb = 0;
+			int ha = mc_engine_next_expiry(p->core, &ia, &ta);
+			int hb = naive_next_expiry(p->ref, &ib, &tb);
+
+			if (ha != hb || ia != ib || ta != tb)
+			{
+				if (verbose)
+					fprintf(stderr, "next expiry differs: %d %llu@%llu vs %d %llu@%llu\n",
+					        ha, (unsigned long long)ia, (unsigned long long)ta, hb,
+					        (unsigned long long)ib, (unsigned long long)tb);
+				return -1;
+			}
+		}
+		if (c->kind == MC_CMD_AMEND || c->kind == MC_CMD_CANCEL ||
+		    c->kind == MC_CMD_EXPIRE)
 		{
 			mc_order_info a, b;
 			int fa = mc_engine_order(p->core, c->order_id, &a);
@@ -446,7 +508,7 @@ shrink(const setup *s, mc_command *cmds, size_t n)
 /* Generates and checks one seed; on failure prints the reproduction and
  * returns the shrunk length (>0); returns 0 when the engines agree. */
 /* how often each event kind / reason / amend flag occurred, all seeds */
-static uint64_t seen_kind[8], seen_reason[64], seen_flags[4];
+static uint64_t seen_kind[16], seen_reason[64], seen_flags[8];
 
 static size_t
 run_seed(uint64_t seed, size_t ncmd, uint64_t *trades)
@@ -472,10 +534,12 @@ run_seed(uint64_t seed, size_t ncmd, uint64_t *trades)
 			const mc_event *ev = &p.ev_core.ev[k];
 
 			*trades += ev->kind == MC_EV_TRADE;
-			seen_kind[ev->kind & 7]++;
+			seen_kind[ev->kind & 15]++;
 			seen_reason[ev->reason & 63]++;
 			if (ev->kind == MC_EV_AMENDED)
 				seen_flags[ev->flags & 3]++;
+			if (ev->kind == MC_EV_ACCEPTED)
+				seen_flags[ev->flags & 7]++;
 		}
 	}
 	pair_free(&p);
@@ -519,7 +583,7 @@ test_random_streams(void **state)
 		failures += run_seed(base + i, ncmd, &trades) != 0;
 	printf("differential: %llu trades compared\n", (unsigned long long)trades);
 	assert_int_equal(failures, 0);
-	for (int k = 1; k < 8; k++)
+	for (int k = 1; k <= MC_EV_TRIGGERED; k++)
 		printf("differential: %-9s %llu\n", mc_event_kind_name(k),
 		       (unsigned long long)seen_kind[k]);
 	for (int r = 1; r < 64; r++)
@@ -552,7 +616,14 @@ test_random_streams(void **state)
 		                           MC_R_FOK_NOT_FILLABLE,
 		                           MC_R_STP_CANCEL_OLDEST,
 		                           MC_R_STP_CANCEL_NEWEST,
-		                           MC_R_DAY_EXPIRED};
+		                           MC_R_DAY_EXPIRED,
+		                           MC_R_BAD_COMMAND,
+		                           MC_R_POST_ONLY_WOULD_CROSS,
+		                           MC_R_BAD_EXPIRE_TIME,
+		                           MC_R_NOT_EXPIRED,
+		                           MC_R_GTD_EXPIRED,
+		                           MC_R_BAD_STOP_PRICE,
+		                           MC_R_STOP_WOULD_TRIGGER};
 
 		for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
 		{
@@ -560,6 +631,8 @@ test_random_streams(void **state)
 				printf("differential: never saw %s\n", mc_reason_name(must[i]));
 			assert_true(seen_reason[must[i]] > 0);
 		}
+		assert_true(seen_kind[MC_EV_TRIGGERED] > 0);
+		assert_true(seen_flags[MC_EVF_STOP] > 0);
 		assert_true(seen_flags[MC_EVF_PRIORITY_KEPT] > 0);
 		assert_true(seen_flags[MC_EVF_PRIORITY_LOST] > 0);
 	}

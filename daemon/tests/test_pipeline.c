@@ -569,6 +569,95 @@ replayed_om_hash(batchbuf *bb)
 	return h;
 }
 
+static pgx_record
+with_detail(pgx_record r, const char *detail)
+{
+	r.strs[PGX_S_DETAIL] = s_(detail);
+	return r;
+}
+
+/*
+ * Post-only and good-till-date through the sequencer: the options travel in
+ * the detail and stay in the journal, a post-only that would cross is
+ * rejected (its hold released), a GTD order is expired by the sequencer's
+ * own expire_order command once its time has come, and a replay reproduces
+ * every byte.
+ */
+static void
+test_post_only_and_gtd(void **state)
+{
+	batchbuf bb;
+	pl_result res;
+	pl_error err;
+	pipeline *pl;
+	pgx_record r, cmd;
+	int64_t gtd_id;
+	char detail[64];
+
+	(void)state;
+	assert_int_equal(bb_init(&bb, 0), 0);
+	pl = setup_market(&bb);
+	ok(pl, &bb,
+	   req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_LIMIT, PGX_TIF_GTC, 10100, 10),
+	   T0 + 1);
+	/* post-only at the ask would take: rejected, nothing held */
+	r = with_detail(
+	    req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_DAY, 10100, 5),
+	    "{\"post_only\": true}");
+	assert_int_equal(submit(pl, &bb, &r, T0 + 2, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_REJECTED);
+	assert_string_equal(res.reason, "post_only_would_cross");
+	assert_cash(pl, "A1", 10000000, 0);
+	/* below the ask it rests */
+	r.ints[PGX_F_PRICE] = 10000;
+	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_NEW);
+	assert_cash(pl, "A1", 10000000 - 50000, 50000);
+	/* a malformed option is refused before sequencing */
+	r = with_detail(r, "{\"post_only\": 1}");
+	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), -1);
+	assert_string_equal(err.sqlstate, PGX_SQLSTATE_PROTOCOL);
+	/* not supported yet: stop orders and the auctions' times in force */
+	r = req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_STOP, PGX_TIF_DAY, 10000, 5);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), -1);
+	assert_string_equal(err.sqlstate, "0A000");
+
+	/* GTD: held at entry, expired by the sequencer when due */
+	snprintf(detail, sizeof(detail), "{\"expire_time\": %lld}", (long long)(T0 + 100));
+	r = with_detail(
+	    req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_GTD, 9900, 10),
+	    detail);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 4, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_NEW);
+	gtd_id = res.order_id;
+	assert_cash(pl, "A1", 10000000 - 50000 - 99000, 50000 + 99000);
+	assert_int_equal(pl_stamp_expiry(pl, s_("matchd-sequencer"), T0 + 99, &cmd, &err), 0);
+	assert_int_equal(pl_stamp_expiry(pl, s_("matchd-sequencer"), T0 + 100, &cmd, &err),
+	                 1);
+	assert_int_equal(cmd.kind, PGX_KIND_EXPIRE_ORDER);
+	assert_int_equal(cmd.ints[PGX_F_ORDER_ID], gtd_id);
+	assert_int_equal(pl_apply(pl, &cmd, &bb, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_EXPIRED);
+	assert_string_equal(res.reason, "gtd_expired");
+	assert_cash(pl, "A1", 10000000 - 50000, 50000);
+	assert_int_equal(pl_stamp_expiry(pl, s_("matchd-sequencer"), T0 + 200, &cmd, &err),
+	                 0);
+	/* an expire time that has passed already: the core rejects it */
+	r = with_detail(
+	    req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_GTD, 9900, 10),
+	    detail);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 300, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_REJECTED);
+	assert_string_equal(res.reason, "bad_expire_time");
+	/* the client cannot send the sequencer's command */
+	r = req_blank(PGX_KIND_EXPIRE_ORDER);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 300, &res, &err), -1);
+	assert_invariants(pl);
+	assert_int_equal(replayed_om_hash(&bb), pl_om_hash(pl));
+	pl_destroy(pl);
+	bb_free(&bb);
+}
+
 /* A client order id is the account's for the trading day, used or refused. */
 static void
 test_client_order_ids(void **state)
@@ -964,6 +1053,7 @@ main(void)
 	    cmocka_unit_test(test_role_is_recorded),
 	    cmocka_unit_test(test_client_order_ids),
 	    cmocka_unit_test(test_mass_cancel),
+	    cmocka_unit_test(test_post_only_and_gtd),
 	    cmocka_unit_test(test_random_session_conserves_and_replays),
 	};
 

@@ -101,8 +101,12 @@ static void
 journal(wire *w, const mc_command *c, const evlog *log)
 {
 	pgx_record r;
+	char detail[64];
 
 	assert_int_equal(mj_command_record(c, DAY, &names, &r), MJ_OK);
+	if (c->kind == MC_CMD_NEW)
+		assert_int_equal(
+		    mj_new_order_detail(c, detail, sizeof(detail), &r.strs[PGX_S_DETAIL]), MJ_OK);
 	wire_put(w, &r);
 	for (size_t i = 0; i < log->n; i++)
 	{
@@ -144,10 +148,10 @@ random_command(uint64_t *rng, uint64_t seq, uint64_t *next_id, const mc_engine *
 	}
 	if (r < 60 || nrecent == 0)
 	{
-		static const int tifs[] = {MC_DAY, MC_GTC, MC_IOC, MC_FOK};
+		static const int tifs[] = {MC_DAY, MC_GTC, MC_IOC, MC_FOK, MC_GTD};
 		int market = rng_below(rng, 10) == 0;
 		int tif =
-		    market ? (rng_below(rng, 2) ? MC_IOC : MC_FOK) : tifs[rng_below(rng, 4)];
+		    market ? (rng_below(rng, 2) ? MC_IOC : MC_FOK) : tifs[rng_below(rng, 5)];
 		uint64_t id = (*next_id)++;
 
 		c = cmd_new(seq, id, sym, acct, side, market ? MC_MARKET : MC_LIMIT, tif,
@@ -155,6 +159,10 @@ random_command(uint64_t *rng, uint64_t seq, uint64_t *next_id, const mc_engine *
 		if (rng_below(rng, 3) == 0)
 			snprintf(c.client_order_id, MC_CLORDID_LEN, "cl-%llu",
 			         (unsigned long long)id);
+		if (!market && rng_below(rng, 5) == 0)
+			c.flags = MC_CMDF_POST_ONLY;
+		if (tif == MC_GTD)
+			c.expire_time = c.timestamp + 10 * (1 + rng_below(rng, 500));
 		recent[nrecent++ % 64] = id;
 		return c;
 	}
@@ -169,7 +177,9 @@ random_command(uint64_t *rng, uint64_t seq, uint64_t *next_id, const mc_engine *
 			acct = rng_below(rng, 10) ? o.account : acct;
 			sym = o.symbol;
 		}
-		if (r < 80)
+		if (r < 66)
+			c = cmd_expire(seq, id); /* expires it if it is a GTD order now due */
+		else if (r < 80)
 			c = cmd_cancel(seq, id, acct);
 		else
 			c = cmd_amend(seq, id, acct, rng_below(rng, 2) ? price : 0, qty);

@@ -591,12 +591,17 @@ test_malformed_refused(void **state)
 	memcpy(copy, blob, len);
 	copy[8] = SNAP_VERSION + 1;
 	reseal(copy, len);
-	refused(copy, len, "format version 3");
-	/* version 2 bytes that claim version 1 (whose OMGR section differs) */
+	refused(copy, len, "format version 4");
+	/* version 3 bytes that claim version 1 or 2 (whose BOOK section has
+	 * format 1, and version 1's OMGR section too) */
 	memcpy(copy, blob, len);
 	copy[8] = 1;
 	reseal(copy, len);
 	refused(copy, len, "does not belong to version 1");
+	memcpy(copy, blob, len);
+	copy[8] = 2;
+	reseal(copy, len);
+	refused(copy, len, "BOOK section's format does not belong to version 2");
 	{
 		pl_config other = CFG;
 

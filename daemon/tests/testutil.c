@@ -111,6 +111,15 @@ cmd_session(uint64_t seq, uint32_t sym, int op)
 	return c;
 }
 
+mc_command
+cmd_expire(uint64_t seq, uint64_t id)
+{
+	mc_command c = base(seq, MC_CMD_EXPIRE);
+
+	c.order_id = id;
+	return c;
+}
+
 void
 fprint_event(FILE *f, const mc_event *ev)
 {
@@ -134,14 +143,16 @@ fprint_event(FILE *f, const mc_event *ev)
 void
 fprint_command(FILE *f, const mc_command *c)
 {
-	static const char *kinds[] = {"?", "NEW", "CANCEL", "AMEND", "SESSION"};
+	static const char *kinds[] = {"?", "NEW", "CANCEL", "AMEND", "SESSION", "EXPIRE"};
 
 	fprintf(f,
-	        "  seq=%llu %s id=%llu sym=%u acct=%u side=%u type=%u tif=%u px=%lld "
-	        "qty=%lld session=%u\n",
-	        (unsigned long long)c->seq, c->kind <= 4 ? kinds[c->kind] : "?",
-	        (unsigned long long)c->order_id, c->symbol, c->account, c->side, c->type,
-	        c->tif, (long long)c->price, (long long)c->qty, c->session);
+	        "  seq=%llu ts=%llu %s id=%llu sym=%u acct=%u side=%u type=%u tif=%u px=%lld "
+	        "qty=%lld session=%u flags=%u expire=%llu stop=%lld\n",
+	        (unsigned long long)c->seq, (unsigned long long)c->timestamp,
+	        c->kind <= 5 ? kinds[c->kind] : "?", (unsigned long long)c->order_id,
+	        c->symbol, c->account, c->side, c->type, c->tif, (long long)c->price,
+	        (long long)c->qty, c->session, c->flags, (unsigned long long)c->expire_time,
+	        (long long)c->stop_price);
 }
 
 uint64_t

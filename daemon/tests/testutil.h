@@ -37,6 +37,8 @@ mc_command cmd_cancel(uint64_t seq, uint64_t id, uint32_t acct);
 mc_command cmd_amend(uint64_t seq, uint64_t id, uint32_t acct, int64_t price,
                      int64_t qty);
 mc_command cmd_session(uint64_t seq, uint32_t sym, int op);
+/* The sequencer's expiry of a GTD order (timestamp as for every command). */
+mc_command cmd_expire(uint64_t seq, uint64_t id);
 
 void fprint_event(FILE *f, const mc_event *ev);
 void fprint_command(FILE *f, const mc_command *c);

@@ -94,6 +94,20 @@ SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'market', 'gtc')$$) AS market_gtc;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'market')$$) AS market_day_is_sent;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'sell', 10, NULL, 'market', 'fok')$$) AS market_fok_is_sent;
+-- 1.8 options, checked before anything is sent: post-only needs a limit order
+-- that may rest (22023), gtd needs an expire_time in the future and only gtd
+-- has one (22004, 22023); stop orders, reserve orders and the auctions' times
+-- in force are not supported yet (0A000)
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'ioc', post_only => true)$$) AS post_only_ioc;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'market', 'ioc', post_only => true)$$) AS post_only_market;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, post_only => NULL)$$) AS post_only_null;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'gtd')$$) AS gtd_without_expire_time;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, expire_time => now() + interval '1 hour')$$) AS expire_time_on_day;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'gtd', expire_time => '2000-01-01 00:00+00')$$) AS expire_time_passed;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, 'stop')$$) AS stop_order;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, stop_price => 12.00)$$) AS stop_price;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, display_quantity => 5)$$) AS display_quantity;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'at_close')$$) AS at_close;
 -- client_order_id: at most 16 bytes (22001), not empty (22023)
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, client_order_id => '12345678901234567')$$) AS long_client_order_id;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, client_order_id => 'ééééééééé')$$) AS long_client_order_id_in_bytes;

@@ -44,6 +44,16 @@ SELECT (b).symbol IS NULL AS null_symbol, (b).reason = '' AS empty_reason
   FROM (SELECT exchange.batch_rows(exchange.encode_batch(ARRAY[
            exchange.make_record(5, 0, 'halt', reason => '')]), 1, 1) AS b) s;
 
+-- 1.8: a new order's options are typed columns, derived from its detail
+-- (expire_time: microseconds since 2000-01-01 UTC; 848766600000000 is
+-- 2026-11-23 16:30 UTC); other kinds and options absent leave them NULL
+SELECT (b).kind, (b).post_only, (b).expire_time
+  FROM (SELECT exchange.batch_rows(exchange.encode_batch(ARRAY[
+           exchange.make_record(6, 0, 'new_order', detail => '{"role": "r", "post_only": true, "expire_time": 848766600000000}'),
+           exchange.make_record(7, 0, 'new_order', detail => '{"role": "r", "post_only": false}'),
+           exchange.make_record(8, 0, 'halt', detail => '{"post_only": true, "expire_time": 1}'),
+           exchange.make_record(9, 0, 'new_order', detail => '{"post_only": "yes", "expire_time": 1.5}')]), 1, 1) AS b) s;
+
 -- batch_summary reports the seq range, counts and whether reference data changes.
 SELECT * FROM exchange.batch_summary(exchange.encode_batch(ARRAY[
     exchange.make_record(10, 0, 'new_order', '2026-11-23 10:00+00'),
@@ -61,6 +71,6 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 SELECT pg_temp.try($$SELECT exchange.encode_batch(ARRAY[NULL::exchange.journal_record])$$);
-SELECT pg_temp.try($$SELECT exchange.encode_batch(ARRAY[ROW(1, 0, '2026-01-01', now(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::exchange.journal_record])$$);
+SELECT pg_temp.try($$SELECT exchange.encode_batch(ARRAY[ROW(1, 0, '2026-01-01', now(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::exchange.journal_record])$$);
 SELECT pg_temp.try($$SELECT exchange.encode_batch(ARRAY[exchange.make_record(NULL, 0, 'halt')])$$);
 SELECT pg_temp.try($$SELECT exchange.encode_batch(ARRAY[exchange.make_record(1, 0, 'halt', detail => to_json(repeat('x', 70000)))])$$);

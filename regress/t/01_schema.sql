@@ -1,6 +1,6 @@
 -- pgTAP: the ledger's schema as documented in docs/sql-reference.md.
 BEGIN;
-SELECT plan(130);
+SELECT plan(132);
 
 SELECT has_schema('exchange');
 SELECT has_extension('exchange');
@@ -10,8 +10,9 @@ SELECT has_type('exchange', t, 'type exchange.' || t)
                     'kyc_status', 'symbol_status', 'journal_record', 'trading_status',
                     'balance', 'wallet_entry']) t;
 SELECT enum_has_labels('exchange', 'side', ARRAY['buy', 'sell']);
-SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market']);
-SELECT enum_has_labels('exchange', 'time_in_force', ARRAY['day', 'gtc', 'ioc', 'fok']);
+SELECT enum_has_labels('exchange', 'order_type', ARRAY['limit', 'market', 'stop', 'stop_limit']);
+SELECT enum_has_labels('exchange', 'time_in_force',
+                       ARRAY['day', 'gtc', 'ioc', 'fok', 'gtd', 'at_open', 'at_close']);
 SELECT enum_has_labels('exchange', 'order_status',
     ARRAY['new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']);
 -- label order is the wire numbering (exchange_wire.h): 1.2 and 1.8 append, never reorder
@@ -20,7 +21,7 @@ SELECT enum_has_labels('exchange', 'event_kind',
           'market_open', 'market_close', 'halt', 'resume', 'accepted', 'rejected', 'trade',
           'canceled', 'amended', 'expired', 'set_kyc', 'suspend_account', 'resume_account',
           'deposit', 'withdraw', 'credit_shares', 'debit_shares', 'set_account_limits',
-          'set_symbol_limits', 'mass_cancel']);
+          'set_symbol_limits', 'mass_cancel', 'expire_order']);
 SELECT enum_has_labels('exchange', 'trading_status', ARRAY['active', 'suspended']);
 
 SELECT has_table('exchange', t, 'table exchange.' || t)
@@ -33,7 +34,10 @@ SELECT columns_are('exchange', 'journal', ARRAY[
     'stream', 'seq', 'idx', 'epoch', 'trading_day', 'ts', 'kind', 'symbol', 'account',
     'order_id', 'side', 'order_type', 'time_in_force', 'price', 'quantity', 'remaining',
     'status', 'contra_order_id', 'contra_account', 'contra_remaining', 'amount', 'reason',
-    'client_order_id', 'detail']);
+    'client_order_id', 'detail', 'post_only', 'expire_time']);
+SELECT col_type_is('exchange', 'journal', 'post_only', 'boolean', 'post_only is typed (1.8)');
+SELECT col_type_is('exchange', 'journal', 'expire_time', 'timestamp with time zone',
+                   'expire_time is typed (1.8)');
 SELECT col_type_is('exchange', 'journal', 'price', 'bigint', 'prices are integer ticks');
 SELECT col_type_is('exchange', 'journal', 'quantity', 'bigint', 'quantities are integer shares');
 SELECT is((SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam
@@ -99,7 +103,7 @@ SELECT is(
     'TABLE(ordinal integer, id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text, sqlstate text, message text)',
     'submit_orders returns one documented row per order');
 SELECT is(
-    (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text)'::regprocedure)),
+    (SELECT pg_get_function_result('exchange.submit_order(text, text, exchange.side, bigint, numeric, exchange.order_type, exchange.time_in_force, text, numeric, bigint, boolean, timestamptz)'::regprocedure)),
     'TABLE(id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text)',
     'submit_order returns the documented row');
 -- journal_record is the journal row without stream and epoch: same names, types, order

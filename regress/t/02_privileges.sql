@@ -41,14 +41,14 @@ SELECT function_privs_are('exchange', 'take_over_stream', ARRAY['text'],
 -- executions for whoever may read them, publish_batch for no one
 SELECT function_privs_are('exchange', f.name, f.args, 'exchange_broker', ARRAY['EXECUTE'],
     'brokers may call ' || f.name)
-  FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text']),
+  FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text', 'numeric', 'bigint', 'boolean', 'timestamptz']),
                ('cancel_order', ARRAY['text', 'bigint']),
                ('amend_order', ARRAY['text', 'bigint', 'bigint', 'numeric']),
                ('submit_orders', ARRAY['exchange.order_request[]']),
                ('cancel_orders', ARRAY['text', 'bigint[]']),
                ('cancel_all', ARRAY['text', 'text'])) f(name, args);
 SELECT function_privs_are('exchange', f.name, f.args, r, ARRAY[]::text[], r || ' may not call ' || f.name)
-  FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text']),
+  FROM (VALUES ('submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text', 'numeric', 'bigint', 'boolean', 'timestamptz']),
                ('cancel_order', ARRAY['text', 'bigint']),
                ('amend_order', ARRAY['text', 'bigint', 'bigint', 'numeric']),
                ('submit_orders', ARRAY['exchange.order_request[]']),

@@ -31,13 +31,13 @@ GRANT USAGE ON SCHEMA @extschema@ TO exchange_admin, exchange_engine, exchange_b
 CREATE TYPE @extschema@.side AS ENUM ('buy', 'sell');
 COMMENT ON TYPE @extschema@.side IS 'Side of an order: buy or sell.';
 
-CREATE TYPE @extschema@.order_type AS ENUM ('limit', 'market');
+CREATE TYPE @extschema@.order_type AS ENUM ('limit', 'market', 'stop', 'stop_limit');
 COMMENT ON TYPE @extschema@.order_type IS
-	'limit: trades at its price or better and may rest; market: trades at the best prices available and never rests.';
+	'limit: trades at its price or better and may rest; market: trades at the best prices available and never rests; stop, stop_limit (1.8): reserved for stop orders, not accepted yet (0A000).';
 
-CREATE TYPE @extschema@.time_in_force AS ENUM ('day', 'gtc', 'ioc', 'fok');
+CREATE TYPE @extschema@.time_in_force AS ENUM ('day', 'gtc', 'ioc', 'fok', 'gtd', 'at_open', 'at_close');
 COMMENT ON TYPE @extschema@.time_in_force IS
-	'day: expires at the close; gtc: good till cancelled; ioc: immediate or cancel; fok: fill or kill (all at once or nothing).';
+	'day: expires at the close; gtc: good till cancelled; ioc: immediate or cancel; fok: fill or kill (all at once or nothing); gtd (1.8): good till its expire_time, then expired by matchd''s sequencer; at_open, at_close (1.8): reserved for the auctions, not accepted yet (0A000).';
 
 CREATE TYPE @extschema@.order_status AS ENUM
 	('new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired');
@@ -53,10 +53,12 @@ CREATE TYPE @extschema@.event_kind AS ENUM (
 	-- of the labels above never changed (16..24, include/exchange_wire.h)
 	'set_kyc', 'suspend_account', 'resume_account', 'deposit', 'withdraw',
 	'credit_shares', 'debit_shares', 'set_account_limits', 'set_symbol_limits',
-	-- 1.8: every open order of an account (of one symbol), one command
-	'mass_cancel');
+	-- 1.8: every open order of an account (of one symbol), one command (25)
+	'mass_cancel',
+	-- 1.8: matchd's sequencer expires a good-till-date order (26)
+	'expire_order');
 COMMENT ON TYPE @extschema@.event_kind IS
-	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8).';
+	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8) and expire_order (1.8: the sequencer expires a good-till-date order).';
 
 CREATE TYPE @extschema@.kyc_status AS ENUM ('pending', 'verified', 'rejected', 'suspended');
 COMMENT ON TYPE @extschema@.kyc_status IS 'Know-your-client state of an account; only verified accounts may trade.';

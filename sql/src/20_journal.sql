@@ -85,6 +85,9 @@ CREATE TABLE @extschema@.journal (
 	reason				text,
 	client_order_id		text,
 	detail				json,
+	-- 1.8: a new order's options, typed (derived from detail at the append)
+	post_only			boolean,
+	expire_time			timestamptz,
 	PRIMARY KEY (stream, seq, idx, trading_day)
 ) PARTITION BY RANGE (trading_day);
 
@@ -136,6 +139,8 @@ COMMENT ON COLUMN @extschema@.journal.amount IS 'Cash amounts in the currency''s
 COMMENT ON COLUMN @extschema@.journal.reason IS 'Reason code of a rejection, cancel or expiry.';
 COMMENT ON COLUMN @extschema@.journal.client_order_id IS 'Broker''s own id for the order.';
 COMMENT ON COLUMN @extschema@.journal.detail IS 'Further arguments of reference-data commands (JSON, kept byte for byte).';
+COMMENT ON COLUMN @extschema@.journal.post_only IS '(1.8) new_order: true for a post-only order (from detail->post_only), else NULL.';
+COMMENT ON COLUMN @extschema@.journal.expire_time IS '(1.8) new_order: the expire time of a good-till-date order (from detail->expire_time), else NULL.';
 COMMENT ON INDEX @extschema@.journal_ts_brin IS 'Time-range scans of a day (reports, candles).';
 COMMENT ON INDEX @extschema@.journal_order_id IS 'Point lookups of one order''s history.';
 
@@ -223,7 +228,9 @@ CREATE TYPE @extschema@.journal_record AS (
 	amount				bigint,
 	reason				text,
 	client_order_id		text,
-	detail				json
+	detail				json,
+	post_only			boolean,
+	expire_time			timestamptz
 );
 COMMENT ON TYPE @extschema@.journal_record IS
 	'One journal record as it travels in a batch (the journal row without stream and epoch).';
@@ -278,7 +285,7 @@ AS $$
 	SELECT ROW(seq, idx, coalesce(trading_day, (ts AT TIME ZONE 'UTC')::date), ts, kind,
 			   symbol, account, order_id, side, order_type, time_in_force, price, quantity,
 			   remaining, status, contra_order_id, contra_account, contra_remaining, amount,
-			   reason, client_order_id, detail)::@extschema@.journal_record
+			   reason, client_order_id, detail, NULL::boolean, NULL::timestamptz)::@extschema@.journal_record
 $$;
 COMMENT ON FUNCTION @extschema@.make_record(bigint, int, @extschema@.event_kind, timestamptz, date, text, text, bigint, @extschema@.side, @extschema@.order_type, @extschema@.time_in_force, bigint, bigint, bigint, @extschema@.order_status, bigint, text, bigint, bigint, text, text, json) IS
 	'Builds a journal_record with named arguments (tests, tools); trading_day defaults to the UTC date of ts.';
@@ -462,7 +469,7 @@ AS $$
 			ROW(seq, idx, trading_day, ts, kind, symbol, account, order_id, side, order_type,
 				time_in_force, price, quantity, remaining, status, contra_order_id,
 				contra_account, contra_remaining, amount, reason, client_order_id,
-				detail)::@extschema@.journal_record ORDER BY seq, idx), '{}'))
+				detail, post_only, expire_time)::@extschema@.journal_record ORDER BY seq, idx), '{}'))
 	  FROM @extschema@.journal_history
 	 WHERE stream = p_stream AND seq > p_after_seq AND seq <= p_after_seq + p_max_commands
 $$;

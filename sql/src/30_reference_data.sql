@@ -85,9 +85,16 @@ COMMENT ON COLUMN @extschema@.accounts.kyc_reason IS 'Reason given with the last
 COMMENT ON COLUMN @extschema@.accounts.trading_status IS 'active, or suspended by the exchange (no new orders).';
 COMMENT ON COLUMN @extschema@.accounts.status_reason IS 'Reason given with the last suspension or resumption.';
 
+-- The journal's columns by name, price_numeric and currency, then (1.8) the
+-- columns added to the journal since, so that an upgraded view (which can
+-- only grow at its end) and a fresh one are the same.
 CREATE OR REPLACE VIEW @extschema@.journal_prices WITH (security_barrier) AS
-	SELECT j.*, @extschema@.ticks_to_price(j.price, s.tick_size) AS price_numeric,
-		   s.currency
+	SELECT j.stream, j.seq, j.idx, j.epoch, j.trading_day, j.ts, j.kind, j.symbol, j.account,
+		   j.order_id, j.side, j.order_type, j.time_in_force, j.price, j.quantity, j.remaining,
+		   j.status, j.contra_order_id, j.contra_account, j.contra_remaining, j.amount,
+		   j.reason, j.client_order_id, j.detail,
+		   @extschema@.ticks_to_price(j.price, s.tick_size) AS price_numeric,
+		   s.currency, j.post_only, j.expire_time
 	  FROM @extschema@.journal_history j
 	  LEFT JOIN @extschema@.symbols s USING (symbol);
 COMMENT ON VIEW @extschema@.journal_prices IS

@@ -14,13 +14,17 @@ CREATE FUNCTION @extschema@.submit_order(account text, symbol text, side @extsch
 	quantity bigint, price numeric DEFAULT NULL,
 	order_type @extschema@.order_type DEFAULT 'limit',
 	time_in_force @extschema@.time_in_force DEFAULT 'day',
-	client_order_id text DEFAULT NULL)
+	client_order_id text DEFAULT NULL,
+	stop_price numeric DEFAULT NULL,
+	display_quantity bigint DEFAULT NULL,
+	post_only boolean DEFAULT false,
+	expire_time timestamptz DEFAULT NULL)
 RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
 	remaining_quantity bigint, status @extschema@.order_status, reject_reason text)
 AS 'MODULE_PATHNAME', 'exchange_submit_order'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
-COMMENT ON FUNCTION @extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text) IS
-	'Sends a new order for an account of the calling role to matchd and returns it right after its own matching (id, creation_time, filled and remaining quantity, status, reject_reason).  Not transactional: it stands even if the caller''s transaction rolls back.  A market order''s day time in force is sent as ioc.  Errors: 22004, 22001/22023 (client_order_id), PX012, PX011, PX013, PX010, PX020, 42501, PX040, PX041, PX042.';
+COMMENT ON FUNCTION @extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text, numeric, bigint, boolean, timestamptz) IS
+	'Sends a new order for an account of the calling role to matchd and returns it right after its own matching (id, creation_time, filled and remaining quantity, status, reject_reason).  Not transactional: it stands even if the caller''s transaction rolls back.  A market order''s day time in force is sent as ioc.  post_only: the order never takes liquidity; one that would cross is rejected (reject_reason post_only_would_cross), an amend of it too.  expire_time: required for time_in_force gtd and only there; matchd expires the order then (status expired, reject_reason gtd_expired).  stop_price, display_quantity, order types stop and stop_limit, times in force at_open and at_close: not supported yet (0A000).  Errors: 22004, 22001/22023 (client_order_id), 22023 (post_only, expire_time), 0A000, PX012, PX011, PX013, PX010, PX020, 42501, PX040, PX041, PX042.';
 
 CREATE FUNCTION @extschema@.cancel_order(account text, order_id bigint)
 RETURNS TABLE (id bigint, creation_time timestamptz, filled_quantity bigint,
@@ -164,7 +168,7 @@ COMMENT ON FUNCTION @extschema@.executions(text, bigint, timestamptz, timestampt
 -- Privileges
 ------------------------------------------------------------------------------
 REVOKE ALL ON FUNCTION @extschema@.publish_batch(bytea, int),
-	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text),
+	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text, numeric, bigint, boolean, timestamptz),
 	@extschema@.cancel_order(text, bigint),
 	@extschema@.cancel_all(text, text),
 	@extschema@.amend_order(text, bigint, bigint, numeric),
@@ -176,7 +180,7 @@ REVOKE ALL ON FUNCTION @extschema@.publish_batch(bytea, int),
 REVOKE ALL ON @extschema@.execution_log FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION
-	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text),
+	@extschema@.submit_order(text, text, @extschema@.side, bigint, numeric, @extschema@.order_type, @extschema@.time_in_force, text, numeric, bigint, boolean, timestamptz),
 	@extschema@.cancel_order(text, bigint),
 	@extschema@.cancel_all(text, text),
 	@extschema@.amend_order(text, bigint, bigint, numeric),

@@ -439,6 +439,8 @@ CREATE OR REPLACE VIEW @extschema@.account_log WITH (security_barrier) AS
 			 LIMIT 1) r ON true
 	 WHERE c.idx = 0 AND c.account IS NOT NULL
 	   AND (c.kind = 'open_account' OR c.kind > 'expired')
+	   -- 1.8: an order's expiry is not a command about its account
+	   AND c.kind::text <> 'expire_order'
 	   AND ((SELECT pg_catalog.pg_has_role('exchange_admin', 'MEMBER')
 				 OR pg_catalog.pg_has_role('exchange_compliance', 'MEMBER')
 				 OR pg_catalog.pg_has_role('exchange_dba', 'MEMBER')
