@@ -17,7 +17,9 @@
 #include "log.h"
 #include "route.h"
 
-#define CACHE_SLOTS 512
+#define CACHE_SLOTS   512
+#define FAIL_SLOTS    256
+#define FAIL_WINDOW_S 60
 
 typedef struct
 {
@@ -32,11 +34,23 @@ static unsigned char salt[32];
 static char *auth_conninfo;
 static int cache_seconds = 10;
 
+/* failed passwords per role name in the current window (auth.h) */
+typedef struct
+{
+	char role[DB_ROLE_MAX];
+	time_t window_start;
+	int failures;
+} fail_entry;
+
+static fail_entry fails[FAIL_SLOTS];
+static int max_failures = 20;
+
 void
-auth_init(const char *conninfo, int seconds)
+auth_init(const char *conninfo, int seconds, int failures)
 {
 	auth_conninfo = conninfo ? strdup(conninfo) : NULL;
 	cache_seconds = seconds < 0 ? 0 : seconds;
+	max_failures = failures < 1 ? 1 : failures;
 	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
 		for (size_t i = 0; i < sizeof(salt); i++) /* never on Linux >= 3.17 */
 			salt[i] = (unsigned char)(rand() ^ (int)time(NULL));
@@ -87,6 +101,70 @@ cache_put(const unsigned char d[32], const char *role)
 	snprintf(e->role, sizeof(e->role), "%s", role);
 	e->expires = time(NULL) + cache_seconds;
 	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * The role's failure slot (FNV-1a of the name).  Two roles that share a slot
+ * share a count: a collision can only make the throttle earlier, never let a
+ * guesser through.  Called with mu held.
+ */
+static fail_entry *
+fail_slot(const char *role, time_t now)
+{
+	uint32_t h = 2166136261u;
+	fail_entry *e;
+
+	for (const char *p = role; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	e = &fails[h % FAIL_SLOTS];
+	if (strcmp(e->role, role) != 0 || now - e->window_start >= FAIL_WINDOW_S)
+	{
+		snprintf(e->role, sizeof(e->role), "%s", role);
+		e->window_start = now;
+		e->failures = 0;
+	}
+	return e;
+}
+
+/* true when the role may try a password now */
+static bool
+may_try(const char *role, char *msg, size_t size)
+{
+	time_t now = time(NULL);
+	fail_entry *e;
+	bool ok;
+	long wait;
+
+	pthread_mutex_lock(&mu);
+	e = fail_slot(role, now);
+	ok = e->failures < max_failures;
+	wait = (long)(e->window_start + FAIL_WINDOW_S - now);
+	pthread_mutex_unlock(&mu);
+	if (!ok)
+		snprintf(msg, size,
+		         "too many failed passwords for this user in the last %d s: try again "
+		         "in %ld s",
+		         FAIL_WINDOW_S, wait);
+	return ok;
+}
+
+static void
+count_result(const char *role, bool failed)
+{
+	time_t now = time(NULL);
+	fail_entry *e;
+	int n;
+
+	pthread_mutex_lock(&mu);
+	e = fail_slot(role, now);
+	e->failures = failed ? e->failures + 1 : 0;
+	n = e->failures;
+	pthread_mutex_unlock(&mu);
+	if (failed && n == max_failures)
+		mlog(LOG_WARN,
+		     "Basic authentication as %s: %d failed passwords in %d s, refused without "
+		     "asking PostgreSQL until the window ends",
+		     role, n, FAIL_WINDOW_S);
 }
 
 /* a PostgreSQL role name as the daemon accepts it (it is quoted as an identifier anyway)
@@ -201,7 +279,14 @@ auth_check(const char *header, char *role, char *msg, size_t size)
 			explicit_bzero(plain, sizeof(plain));
 			return AUTH_OK;
 		}
+		if (!may_try(plain, msg, size))
+		{
+			explicit_bzero(plain, sizeof(plain));
+			return AUTH_THROTTLED;
+		}
 		res = check_password(plain, colon + 1, msg, size);
+		if (res != AUTH_DOWN)
+			count_result(plain, res == AUTH_BAD);
 		if (res == AUTH_OK)
 		{
 			memcpy(role, plain,

@@ -44,7 +44,8 @@ typedef struct
 	size_t max_body, max_header;
 	unsigned max_conns, per_ip;
 	unsigned idle_timeout, request_deadline;
-	int auth_cache, pool, pool_max, stmt_timeout_ms, sse_keepalive, sse_queue, sse_sndbuf;
+	int auth_cache, max_auth_failures, pool, pool_max, stmt_timeout_ms, sse_keepalive,
+	    sse_queue, sse_sndbuf;
 } options;
 
 static options opt = {
@@ -59,6 +60,7 @@ static options opt = {
     .idle_timeout = 30,
     .request_deadline = 10,
     .auth_cache = 10,
+    .max_auth_failures = 20,
     .pool = 8,
     .pool_max = 32,
     .stmt_timeout_ms = 10000,
@@ -355,6 +357,8 @@ handle(struct MHD_Connection *c, req_ctx *x, const char *url)
 	ar = auth_check(authz, role, msg, sizeof(msg));
 	if (ar == AUTH_DOWN)
 		return send_error(c, 503, NULL, msg);
+	if (ar == AUTH_THROTTLED)
+		return send_error(c, 429, NULL, msg);
 	if (ar == AUTH_BAD || (ar == AUTH_NONE && route_needs_auth(x->rt.id)))
 	{
 		answer_init(&a);
@@ -547,6 +551,9 @@ usage(FILE *f)
 	    "(default 10)\n"
 	    "  --auth-cache S           remember a checked credential S seconds (default 10; "
 	    "0 off)\n"
+	    "  --max-auth-failures N    failed passwords per user name per 60 s before its\n"
+	    "                           Basic logins get 429 without asking PostgreSQL\n"
+	    "                           (default 20)\n"
 	    "  --pool N                 idle PostgreSQL connections kept per broker (default "
 	    "8)\n"
 	    "  --pool-max N             connections per broker at once; more requests wait "
@@ -597,6 +604,7 @@ main(int argc, char **argv)
 	    {"idle-timeout", required_argument, NULL, 'T'},
 	    {"request-deadline", required_argument, NULL, 'D'},
 	    {"auth-cache", required_argument, NULL, 'A'},
+	    {"max-auth-failures", required_argument, NULL, 'F'},
 	    {"pool", required_argument, NULL, 'P'},
 	    {"pool-max", required_argument, NULL, 'X'},
 	    {"statement-timeout", required_argument, NULL, 'S'},
@@ -661,6 +669,9 @@ main(int argc, char **argv)
 				break;
 			case 'A':
 				ok = num_arg(optarg, 0, 86400, &v), opt.auth_cache = (int)v;
+				break;
+			case 'F':
+				ok = num_arg(optarg, 1, 1000000, &v), opt.max_auth_failures = (int)v;
 				break;
 			case 'P':
 				ok = num_arg(optarg, 1, 32, &v), opt.pool = (int)v;
@@ -742,7 +753,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	db_init(opt.conninfo, opt.pool, opt.pool_max, opt.stmt_timeout_ms);
-	auth_init(opt.auth_conninfo, opt.auth_cache);
+	auth_init(opt.auth_conninfo, opt.auth_cache, opt.max_auth_failures);
 	if (stream_start(opt.sse_keepalive, opt.sse_queue, msg, sizeof(msg)) < 0)
 		return mlog(LOG_ERROR, "%s", msg), 1;
 	MHD_set_panic_func(on_panic, NULL);

@@ -7,7 +7,7 @@
 # {error, sqlstate, message} body (400 bad JSON, wrong types, unknown and
 # duplicate fields, floats with exponents, bad parameters; 401; 403; 404; 405;
 # 409 a reused clientOrderId; 413 a huge body; 415; 422 the order manager's
-# refusal; 429 rate limited; 503 matchd down); times as ISO 8601 and epoch
+# refusal; 429 rate limited; 503 matchd down; 504 matchd silent); times as ISO 8601 and epoch
 # ms; the Server-Sent Events streams (book, increments, trades, candles, a
 # broker's own executions only); static files; and every answer checked
 # against docs/openapi.json, which is the document served at /v1/openapi.json.
@@ -38,6 +38,9 @@ mkdir -p "$STACK/www/node_modules/x"
 echo '{}' >"$STACK/www/package.json"
 echo 'secret' >"$STACK/www/node_modules/x/index.js"
 echo 'secret' >"$STACK/www/notes.txt"
+# the daemon's connections give up on matchd after 2 s (504 below)
+psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -c "CREATE ROLE pgx_httpd LOGIN IN ROLE exchange_rest" \
+	-c "ALTER ROLE pgx_httpd SET exchange.matchd_timeout = '2s'" || fail "pgx_httpd"
 PGX_HTTP_STATIC=$STACK/www rest_start --auth-cache 1
 grep -q "^export PGX_HTTP_PORT=$PGX_HTTP_PORT$" "$STACK/env" || fail "PGX_HTTP_PORT not in env"
 A=(-u rest_a:pw-a)
@@ -302,8 +305,21 @@ PY
 expect 400 - GET "/v1/stream/marketdata?symbol=NOPE"
 expect 401 - GET /v1/stream/executions
 
+# ---- 504: matchd does not answer (stopped by SIGSTOP): the fate is unknown ----------
+md=$(bash "$top/scripts/matchd.sh" pid "$STACK")
+kill -STOP "$md"
+expect 504 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"9.00","clientOrderId":"fate-1"}'
+# as root the daemon's parent is runuser (scripts/lib/owner.sh), which stops itself
+# when its child stops (as su does): it must be continued too, or it never reaps
+# matchd's exit below
+kill -CONT "$md"
+pp=$(ps -o ppid= -p "$md" | tr -d ' ')
+[ "$(ps -o comm= -p "$pp" 2>/dev/null)" = runuser ] && kill -CONT "$pp"
+jq_is '.error == "timeout" and .sqlstate == "PX041"'
+
 # ---- 503: matchd down ---------------------------------------------------------------
-matchd_stop
+matchd_stop || { tail -25 "$STACK/matchd.log" | cut -c1-300; fail "matchd did not stop"; }
 expect 503 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
 	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"9.00"}'
 jq_is '.error == "unavailable" and .sqlstate == "PX040"'

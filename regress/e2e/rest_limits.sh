@@ -5,7 +5,9 @@
 # --per-ip, slowloris (requests trickled in a byte at a time: cut at
 # --request-deadline), idle connections (closed), and a stream subscriber
 # that never reads (its queue overflows: its stream ends with a gap event,
-# the listener and a reading subscriber miss nothing).
+# the listener and a reading subscriber miss nothing), and password guessing
+# (after --max-auth-failures failed passwords a user's Basic logins get 429
+# without asking PostgreSQL, while a broker already logged in goes on).
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/stack.sh"
 . "$(dirname "$0")/lib/rest.sh"
@@ -13,7 +15,8 @@ stack_up
 matchd_start
 stack_market lim_a LIM LA1
 q "SELECT exchange.rest_enable('lim_a')" >/dev/null
-rest_start --per-ip 4 --request-deadline 2 --idle-timeout 60 --max-header 8192 --sse-queue 256 --sse-sndbuf 8192
+rest_start --per-ip 4 --request-deadline 2 --idle-timeout 60 --max-header 8192 --sse-queue 256 --sse-sndbuf 8192 \
+	--max-auth-failures 3 --auth-cache 60
 
 # a normal client answers within a second (from 127.0.0.1: its own per-address count)
 prompt() {
@@ -172,9 +175,30 @@ assert v == list(range(v[0], int(sys.argv[2]) + 1)), f"versions {v[0]}..{v[-1]}:
 print(f"reader: {len(v)} consecutive versions")
 PY
 prompt "after the stalled subscriber"
+
+# ---- password guessing: 3 failures, then 429 without asking PostgreSQL ---------------
+q "ALTER ROLE lim_a PASSWORD 'pw-lim'" >/dev/null
+status() { curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$@" || true; }
+[ "$(status -u lim_a:pw-lim "$BASE/v1/accounts")" = 200 ] || fail "the broker's own login"
+for i in 1 2 3; do
+	[ "$(status -u "lim_a:guess-$i" "$BASE/v1/accounts")" = 401 ] || fail "guess $i was not a 401"
+done
+for i in 4 5; do
+	[ "$(status -u "lim_a:guess-$i" "$BASE/v1/accounts")" = 429 ] || fail "guess $i was not throttled (429)"
+done
+curl -sS --max-time 10 -u lim_a:guess-6 "$BASE/v1/accounts" | grep -q '"error":"rate_limited"' ||
+	fail "the throttled answer has no rate_limited body"
+asked=$(grep -c 'Basic authentication as lim_a refused by PostgreSQL' "$STACK/httpd.log" || true)
+[ "$asked" = 3 ] || fail "PostgreSQL was asked $asked times about lim_a's wrong passwords, expected 3"
+# the broker who logged in before is not locked out (its credential is remembered),
+# and another user name has its own count
+[ "$(status -u lim_a:pw-lim "$BASE/v1/accounts")" = 200 ] || fail "the logged-in broker was locked out"
+[ "$(status -u nobody:guess "$BASE/v1/accounts")" = 401 ] || fail "another user name was throttled"
+grep -q 'lim_a: 3 failed passwords in 60 s' "$STACK/httpd.log" || fail "the throttle was not logged"
+prompt "after the password guesses"
 rest_stop || fail "pgx-httpd did not stop cleanly"
 grep -q "slow requests cut" "$STACK/httpd.log" || fail "no stop line in the log"
 cuts=$(sed -n 's/.*; \([0-9]*\) slow requests cut.*/\1/p' "$STACK/httpd.log" | tail -1)
 [ "${cuts:-0}" -ge 5 ] || fail "the watchdog cut $cuts slow requests, expected at least 5"
 grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK/httpd.log" && fail "pgx-httpd reported a sanitizer error"
-echo "ok rest_limits: header size, per-address connections, slowloris, idle, a stalled stream; a normal client answered within 1 s throughout"
+echo "ok rest_limits: header size, per-address connections, slowloris, idle, a stalled stream, password guessing; a normal client answered within 1 s throughout"
