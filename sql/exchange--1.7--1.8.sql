@@ -701,7 +701,7 @@ COMMENT ON TYPE @extschema@.order_type IS
 COMMENT ON TYPE @extschema@.time_in_force IS
 	'day: expires at the close; gtc: good till cancelled; ioc: immediate or cancel; fok: fill or kill (all at once or nothing); gtd (1.8): good till its expire_time, then expired by matchd''s sequencer; at_open, at_close (1.8): reserved for the auctions, not accepted yet (0A000).';
 COMMENT ON TYPE @extschema@.event_kind IS
-	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then expire_order (1.8: the sequencer expires a good-till-date order).';
+	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8) and expire_order (1.8: the sequencer expires a good-till-date order).';
 
 DROP FUNCTION @extschema@.submit_order(text, text, @extschema@.side, bigint, numeric,
 	@extschema@.order_type, @extschema@.time_in_force, text);

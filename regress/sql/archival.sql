@@ -136,7 +136,7 @@ SELECT exchange.journal_day_checksum('2031-03-03') = sha256(string_agg(
 			(j.seq, j.idx, j.trading_day, j.ts, j.kind, j.symbol, j.account, j.order_id, j.side,
 			 j.order_type, j.time_in_force, j.price, j.quantity, j.remaining, j.status,
 			 j.contra_order_id, j.contra_account, j.contra_remaining, j.amount, j.reason,
-			 j.client_order_id, j.detail)::exchange.journal_record]) FROM 13),
+			 j.client_order_id, j.detail, j.post_only, j.expire_time)::exchange.journal_record]) FROM 13),
 		''::bytea ORDER BY j.stream, j.seq, j.idx)) AS checksum_is_the_wire_encoding,
 	   count(*) AS records
   FROM exchange.journal_history j WHERE j.trading_day = '2031-03-03';

@@ -90,7 +90,7 @@ SELECT function_privs_are('exchange', 'api_key_broker', ARRAY['text'], 'exchange
     'the REST daemon checks API keys');
 SELECT table_privs_are('exchange', 'api_keys', r, ARRAY[]::text[], r || ' cannot read the API keys')
   FROM unnest(ARRAY['exchange_broker', 'exchange_rest']) r;
-SELECT function_privs_are('exchange', 'submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text'],
+SELECT function_privs_are('exchange', 'submit_order', ARRAY['text', 'text', 'exchange.side', 'bigint', 'numeric', 'exchange.order_type', 'exchange.time_in_force', 'text', 'numeric', 'bigint', 'boolean', 'timestamptz'],
     'exchange_rest', ARRAY[]::text[], 'the REST daemon cannot enter orders as itself');
 
 -- try it: login roles in each group
