@@ -97,14 +97,7 @@ stop() { stop_daemon pgx-httpd; }
 case $cmd in
 start) start "$@" ;;
 stop) stop ;;
-kill)
-	if running; then
-		p=$(pid)
-		kill -KILL "$p" 2>/dev/null || true
-		while kill -0 "$p" 2>/dev/null; do sleep 0.02; done
-	fi
-	rm -f "$pidfile"
-	;;
+kill) kill_daemon ;;
 pid) running && pid ;;
 status)
 	if running; then echo "pgx-httpd is running (pid $(pid), port $port)"; else echo "pgx-httpd is not running"; exit 3; fi

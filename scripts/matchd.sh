@@ -98,15 +98,7 @@ start() {
 case $cmd in
 start) start "$@" ;;
 stop) stop_daemon matchd ;;
-kill)
-	if running; then
-		p=$(pid)
-		# it may be dying already (a drill killed it a moment ago)
-		kill -KILL "$p" 2>/dev/null || true
-		while kill -0 "$p" 2>/dev/null; do sleep 0.02; done
-	fi
-	rm -f "$pidfile"
-	;;
+kill) kill_daemon ;;
 signal)
 	running && kill -"${1:?usage: matchd.sh signal DIR SIG}" "$(pid)"
 	;;

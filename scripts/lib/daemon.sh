@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/matchd.sh, scripts/gatewayd.sh and scripts/pgbouncer.sh: a daemon known by the
+# Sourced by scripts/matchd.sh, scripts/gatewayd.sh, scripts/httpd.sh and scripts/pgbouncer.sh: a daemon known by the
 # pid file the sourcing script names in $pidfile (read at each call, so a script
 # may set it after sourcing this).
 
@@ -29,4 +29,16 @@ stop_daemon() {
 	kill -KILL "$p" 2>/dev/null || true
 	rm -f "$pidfile"
 	return 1
+}
+
+# kill_daemon: SIGKILL and a wait until the process is gone (it may be dying
+# already: a drill killed it a moment ago); the pid file is removed
+kill_daemon() {
+	local p
+	if running; then
+		p=$(pid)
+		kill -KILL "$p" 2>/dev/null || true
+		while kill -0 "$p" 2>/dev/null; do sleep 0.02; done
+	fi
+	rm -f "$pidfile"
 }
