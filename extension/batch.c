@@ -47,7 +47,9 @@ const char *const exchange_kind_labels[PGX_KIND__COUNT] = {
     "set_kyc", "suspend_account", "resume_account", "deposit", "withdraw",
     "credit_shares", "debit_shares", "set_account_limits", "set_symbol_limits",
     /* 1.8: a mass cancel; the sequencer's expiry of a good-till-date order */
-    "mass_cancel", "expire_order"};
+    "mass_cancel", "expire_order",
+    /* 1.9: an event, a stop order's trigger reached */
+    "triggered"};
 const char *const exchange_side_labels[PGX_SIDE__COUNT] = {NULL, "buy", "sell"};
 const char *const exchange_type_labels[PGX_TYPE__COUNT] = {NULL, "limit", "market",
                                                            "stop", "stop_limit"};

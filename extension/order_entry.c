@@ -595,10 +595,18 @@ typedef struct NewOrderArgs
 static void
 check_order_options(const NewOrderArgs *a)
 {
-	if (a->type == PGX_TYPE_STOP || a->type == PGX_TYPE_STOP_LIMIT ||
-	    a->stop_price != NULL)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("stop and stop_limit orders are not supported yet")));
+	bool stop = a->type == PGX_TYPE_STOP || a->type == PGX_TYPE_STOP_LIMIT;
+
+	if (stop && a->stop_price == NULL)
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		                errmsg("a %s order needs a stop_price",
+		                       a->type == PGX_TYPE_STOP ? "stop" : "stop_limit")));
+	if (!stop && a->stop_price != NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("stop_price is only for order types stop and stop_limit")));
+	if (a->stop_price != NULL)
+		check_price_positive(a->stop_price);
 	if (a->has_display)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("reserve (iceberg) orders with display_quantity are not "
@@ -627,21 +635,35 @@ check_order_options(const NewOrderArgs *a)
 		                       timestamptz_to_str(a->expire_time))));
 }
 
-/* The options as the new_order's detail ({"post_only": true, "expire_time": us}),
- * or NULL when there are none. */
+/* The options as the new_order's detail ({"post_only": true, "expire_time": us,
+ * "stop_price": ticks}, the keys present that apply), or NULL when there are
+ * none. */
 static char *
-order_options_detail(const NewOrderArgs *a)
+order_options_detail(const NewOrderArgs *a, int64 stop_ticks)
 {
-	if (a->post_only && a->has_expire)
-		return psprintf("{\"" PGX_DETAIL_POST_ONLY "\": true, \"" PGX_DETAIL_EXPIRE_TIME
-		                "\": " INT64_FORMAT "}",
-		                (int64)a->expire_time);
+	StringInfoData buf;
+	const char *sep = "";
+
+	if (!a->post_only && !a->has_expire && a->stop_price == NULL)
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
 	if (a->post_only)
-		return pstrdup("{\"" PGX_DETAIL_POST_ONLY "\": true}");
+	{
+		appendStringInfoString(&buf, "\"" PGX_DETAIL_POST_ONLY "\": true");
+		sep = ", ";
+	}
 	if (a->has_expire)
-		return psprintf("{\"" PGX_DETAIL_EXPIRE_TIME "\": " INT64_FORMAT "}",
-		                (int64)a->expire_time);
-	return NULL;
+	{
+		appendStringInfo(&buf, "%s\"" PGX_DETAIL_EXPIRE_TIME "\": " INT64_FORMAT, sep,
+		                 (int64)a->expire_time);
+		sep = ", ";
+	}
+	if (a->stop_price != NULL)
+		appendStringInfo(&buf, "%s\"" PGX_DETAIL_STOP_PRICE "\": " INT64_FORMAT, sep,
+		                 stop_ticks);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
 }
 
 /*
@@ -651,27 +673,37 @@ order_options_detail(const NewOrderArgs *a)
 static void
 build_new_order(Oid owner, NewOrderArgs *a, pgx_record *rec)
 {
-	int64 lot_size, ticks = 0;
+	int64 lot_size, ticks = 0, stop_ticks = 0;
 	Numeric tick_size;
+	bool limit = a->type == PGX_TYPE_LIMIT || a->type == PGX_TYPE_STOP_LIMIT;
 
 	check_quantity(a->quantity);
-	if (a->type == PGX_TYPE_LIMIT && a->price == NULL)
+	if (limit && a->price == NULL)
+		ereport(ERROR, (errcode(ERRCODE_PGX_BAD_PRICE),
+		                errmsg("a %s order needs a price",
+		                       a->type == PGX_TYPE_LIMIT ? "limit" : "stop_limit")));
+	if (!limit && a->price != NULL)
 		ereport(ERROR,
-		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a limit order needs a price")));
-	if (a->type == PGX_TYPE_MARKET && a->price != NULL)
-		ereport(ERROR,
-		        (errcode(ERRCODE_PGX_BAD_PRICE), errmsg("a market order has no price"),
-		         errhint("Leave price NULL, or send a limit order at that price.")));
+		        (errcode(ERRCODE_PGX_BAD_PRICE),
+		         errmsg("a %s order has no price",
+		                a->type == PGX_TYPE_MARKET ? "market" : "stop"),
+		         errhint(a->type == PGX_TYPE_MARKET
+		                     ? "Leave price NULL, or send a limit order at that price."
+		                     : "Leave price NULL, or send a stop_limit order with that "
+		                       "limit price.")));
 	if (a->price != NULL)
 		check_price_positive(a->price);
 	check_order_options(a);
-	if (a->type == PGX_TYPE_MARKET)
+	if (a->type == PGX_TYPE_MARKET || a->type == PGX_TYPE_STOP)
 	{
-		/* a market order never rests: it trades now or not at all */
-		if (a->tif == PGX_TIF_GTC)
+		/* a market order never rests: it trades now or not at all (a stop
+		 * waits for its trigger, then enters as a market order) */
+		if (a->tif == PGX_TIF_GTC || a->tif == PGX_TIF_GTD)
 			ereport(ERROR,
 			        (errcode(ERRCODE_PGX_BAD_PRICE),
-			         errmsg("a market order cannot be good till cancelled"),
+			         errmsg("a %s order cannot be good till %s",
+			                a->type == PGX_TYPE_MARKET ? "market" : "stop",
+			                a->tif == PGX_TIF_GTC ? "cancelled" : "date"),
 			         errhint("Market orders never rest; use time_in_force ioc or fok "
 			                 "(day, the default, is sent as ioc).")));
 		if (a->tif == PGX_TIF_DAY)
@@ -693,6 +725,8 @@ build_new_order(Oid owner, NewOrderArgs *a, pgx_record *rec)
 	oe_check_lot(a->symbol, a->quantity, lot_size);
 	if (a->price != NULL)
 		ticks = exchange_numeric_to_ticks(a->price, tick_size);
+	if (a->stop_price != NULL)
+		stop_ticks = exchange_numeric_to_ticks(a->stop_price, tick_size);
 
 	oe_record_init(rec, PGX_KIND_NEW_ORDER);
 	oe_record_str(rec, PGX_S_SYMBOL, a->symbol);
@@ -700,13 +734,13 @@ build_new_order(Oid owner, NewOrderArgs *a, pgx_record *rec)
 	rec->side = a->side;
 	rec->order_type = a->type;
 	rec->time_in_force = a->tif;
-	if (a->type == PGX_TYPE_LIMIT)
+	if (limit)
 		oe_record_int(rec, PGX_F_PRICE, ticks);
 	oe_record_int(rec, PGX_F_QUANTITY, a->quantity);
 	if (a->client_order_id != NULL)
 		oe_record_str(rec, PGX_S_CLIENT_ORDER_ID, a->client_order_id);
 	{
-		char *detail = order_options_detail(a);
+		char *detail = order_options_detail(a, stop_ticks);
 
 		if (detail != NULL)
 			oe_record_str(rec, PGX_S_DETAIL, detail);

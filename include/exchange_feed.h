@@ -233,6 +233,8 @@ pgx_feed_never_rested(const pgx_record *r)
  *	trade                         -> E
  *	amended                       -> U (priority_kept: in place)
  *	canceled (once rested), expired -> D
+ *	anything about a waiting stop, triggered -> nothing (a triggered stop
+ *	                                 shows by its trades and its accepted rest)
  *	anything else                 -> nothing
  */
 static inline int
@@ -245,6 +247,8 @@ pgx_feed_from_record(const pgx_record *r, pgx_feed_msg *out)
 
 	if (r->idx < 1)
 		return 0; /* a command changes nothing by itself: its events do */
+	if (pgx_record_is_waiting_stop(r))
+		return 0; /* a stop in the stop book: no book shows it until it triggers */
 	switch (r->kind)
 	{
 		case PGX_KIND_ACCEPTED:

@@ -99,16 +99,23 @@ typedef enum pgx_kind
 	 * matchd's sequencer (never accepted from a client): order_id, symbol and
 	 * the order's account */
 	PGX_KIND_EXPIRE_ORDER,
+	/* event (1.9): a stop order's trigger was reached by the last trade
+	 * price; it leaves the stop book and enters as a market (stop) or limit
+	 * (stop_limit) order: order_id, price = its stop price, quantity =
+	 * remaining = what enters; its trades, rest or cancel follow */
+	PGX_KIND_TRIGGERED,
 	PGX_KIND__COUNT
 } pgx_kind;
 
+/* The events of 1.0 in one range; later events follow the commands. */
 #define PGX_KIND_FIRST_EVENT PGX_KIND_ACCEPTED
 #define PGX_KIND_LAST_EVENT  PGX_KIND_EXPIRED
 
 static inline bool
 pgx_kind_is_event(int kind)
 {
-	return kind >= PGX_KIND_FIRST_EVENT && kind <= PGX_KIND_LAST_EVENT;
+	return (kind >= PGX_KIND_FIRST_EVENT && kind <= PGX_KIND_LAST_EVENT) ||
+	       kind == PGX_KIND_TRIGGERED;
 }
 
 static inline bool
@@ -139,8 +146,8 @@ enum
 {
 	PGX_TYPE_LIMIT = 1,
 	PGX_TYPE_MARKET,
-	PGX_TYPE_STOP,       /* 1.8 label; not accepted yet (0A000) */
-	PGX_TYPE_STOP_LIMIT, /* 1.8 label; not accepted yet (0A000) */
+	PGX_TYPE_STOP,       /* 1.9: detail "stop_price"; market once triggered */
+	PGX_TYPE_STOP_LIMIT, /* 1.9: detail "stop_price"; limit once triggered */
 	PGX_TYPE__COUNT
 };
 enum
@@ -169,10 +176,18 @@ enum
  * Options of a new_order (1.8) travel in its detail, a flat JSON object,
  * and stay there in the journal: "post_only": true (never takes liquidity;
  * refused when it would cross), "expire_time": microseconds since
- * 2000-01-01 UTC as an integer (time_in_force gtd only, required there).
+ * 2000-01-01 UTC as an integer (time_in_force gtd only, required there),
+ * and (1.9) "stop_price": ticks, an integer (order types stop and stop_limit
+ * only, required there).  The events about a stop that waits in the stop
+ * book (accepted, amended, canceled, expired before its trigger) carry the
+ * detail {"stop": true}: no book ever shows it, so feeds leave it alone.
  */
 #define PGX_DETAIL_POST_ONLY   "post_only"
 #define PGX_DETAIL_EXPIRE_TIME "expire_time"
+#define PGX_DETAIL_STOP_PRICE  "stop_price"
+#define PGX_DETAIL_STOP        "stop"
+/* the whole detail of such an event, byte for byte as matchd writes it */
+#define PGX_DETAIL_STOP_EVENT "{\"" PGX_DETAIL_STOP "\": true}"
 
 /* The nullable integer fields, in wire order; bit i of `present`. */
 enum
@@ -222,6 +237,18 @@ typedef struct pgx_record
 	int64_t ints[PGX_F__COUNT];
 	pgx_str strs[PGX_S__COUNT];
 } pgx_record;
+
+/* Is r an event about a stop waiting in the stop book (never in a book)? */
+static inline bool
+pgx_record_is_waiting_stop(const pgx_record *r)
+{
+	return r->idx >= 1 &&
+	       r->strs[PGX_S_DETAIL].len == sizeof(PGX_DETAIL_STOP_EVENT) - 1 &&
+	       memcmp(r->strs[PGX_S_DETAIL].ptr, PGX_DETAIL_STOP_EVENT,
+	              sizeof(PGX_DETAIL_STOP_EVENT) - 1) == 0 &&
+	       (r->kind == PGX_KIND_ACCEPTED || r->kind == PGX_KIND_AMENDED ||
+	        r->kind == PGX_KIND_CANCELED || r->kind == PGX_KIND_EXPIRED);
+}
 
 /* Why a batch failed to decode; pgx_decode_error() names it. */
 typedef enum pgx_decode_status

@@ -76,6 +76,9 @@ BEGIN
 			) AS x (maker, oid, qty, acct)
 		 WHERE j.trading_day <= last_day AND j.idx > 0 AND j.order_id IS NOT NULL
 		   AND j.kind IN ('accepted', 'amended', 'trade', 'canceled', 'expired')
+		   -- (1.9) a stop waiting in the stop book is in no book: its
+		   -- records alone carry a detail among these kinds
+		   AND (j.kind = 'trade' OR j.detail IS NULL)
 		   AND (only_symbol IS NULL OR j.symbol = only_symbol)
 		   AND (NOT x.maker OR j.kind = 'trade')
 		   AND (NOT x.maker AND (j.kind IN ('accepted', 'canceled', 'expired')
@@ -101,7 +104,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.resting_orders(date, date, text) IS
-	'Every episode of an order in the book that overlaps trading days start_day..end_day (end_day NULL: start_day alone), rebuilt from journal_history alone: an episode begins when the order rests (`accepted`: priority = that record''s seq/idx) or is re-priced (an amend with reason priority_lost: the back of the queue at the amend''s seq/idx; a re-priced order may trade as the taker and rest without a new `accepted`) and ends at its next re-pricing or when it leaves the book (a trade as taker or maker that leaves 0, a cancel, an expiry).  Amends that keep priority and partial fills do not end an episode; IOC/FOK/market remainders never rest.  Orders resting from earlier days (gtc) are found by reading the days before start_day.  Columns: price in ticks and numeric, quantity open when the episode began, priority_seq/idx (= where it began), left_seq/idx/at/day/by/reason (the record that ended it: trade (left_reason filled), canceled or expired with their reason, amended = re-priced; NULL: still resting after end_day).  only_symbol NULL: every symbol.  Errors: 22004 start_day NULL, 22023 end_day before start_day, PX020 unknown symbol.  Compliance, admin and dba only.';
+	'Every episode of an order in the book that overlaps trading days start_day..end_day (end_day NULL: start_day alone), rebuilt from journal_history alone: an episode begins when the order rests (`accepted`: priority = that record''s seq/idx) or is re-priced (an amend with reason priority_lost: the back of the queue at the amend''s seq/idx; a re-priced order may trade as the taker and rest without a new `accepted`) and ends at its next re-pricing or when it leaves the book (a trade as taker or maker that leaves 0, a cancel, an expiry).  Amends that keep priority and partial fills do not end an episode; IOC/FOK/market remainders never rest; a stop order waiting for its trigger is in no book (its records carry the detail {"stop": true}), and a triggered stop-limit that rests begins an episode at its accepted record.  Orders resting from earlier days (gtc) are found by reading the days before start_day.  Columns: price in ticks and numeric, quantity open when the episode began, priority_seq/idx (= where it began), left_seq/idx/at/day/by/reason (the record that ended it: trade (left_reason filled), canceled or expired with their reason, amended = re-priced; NULL: still resting after end_day).  only_symbol NULL: every symbol.  Errors: 22004 start_day NULL, 22023 end_day before start_day, PX020 unknown symbol.  Compliance, admin and dba only.';
 
 REVOKE ALL ON FUNCTION @extschema@.surveillance_period(date, date, text),
 	@extschema@.resting_orders(date, date, text) FROM PUBLIC;

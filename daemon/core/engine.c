@@ -170,6 +170,8 @@ emit_order_event(mc_engine *e, int kind, const mc_order *o, int64_t qty, int rea
 	ev->price = o->price;
 	ev->qty = qty;
 	ev->reason = (uint8_t)reason;
+	/* what happens to a stop still in the stop book never touches the book */
+	ev->flags = o->waiting ? MC_EVF_STOP : 0;
 	return ev;
 }
 
@@ -638,7 +640,7 @@ emit_amended(mc_engine *e, const mc_order *o, int flags)
 	mc_event *ev = emit_order_event(e, MC_EV_AMENDED, o, o->leaves, MC_R_NONE);
 
 	ev->leaves = o->leaves;
-	ev->flags = (uint8_t)flags;
+	ev->flags |= (uint8_t)flags;
 }
 
 static void amend_order(mc_engine *e, const mc_command *c);

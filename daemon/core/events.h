@@ -97,7 +97,9 @@ enum mc_reason
 /* MC_EV_AMENDED flags */
 #define MC_EVF_PRIORITY_KEPT 0x01 /* quantity down: same place in the queue */
 #define MC_EVF_PRIORITY_LOST 0x02 /* price change or quantity up: last at its level */
-/* MC_EV_ACCEPTED flag: a stop order rests, invisible, until it triggers */
+/* A stop order waiting in the stop book, invisible, until it triggers: set on
+ * every event about it while it waits (ACCEPTED, AMENDED, CANCELED, EXPIRED),
+ * so that whoever keeps a book from the events knows to leave it alone */
 #define MC_EVF_STOP 0x04
 
 /*

@@ -185,7 +185,7 @@ struct om
 	uint64_t cached_id;
 	uint32_t cached_slot;
 	uint32_t new_tag;   /* om_order_tag: slot + 1 of the last registered order */
-	uint64_t rested_id; /* the last order the core accepted into the book */
+	uint64_t rested_id; /* the first order the core accepted since om_new_order */
 	cl_set clordids;    /* (account, client order id) used this trading day */
 };
 

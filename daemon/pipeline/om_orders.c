@@ -48,14 +48,21 @@ take_clordid(om *m, const mc_command *c, int64_t seq, om_refusal *f)
 
 /*
  * The price a new order may trade at, at worst: what it holds and counts (a
- * limit, the collar of a market order, 0 for a market sell without one).  1
- * with *price set; 0 when the core will reject the order, so there is nothing
- * to hold; -1 with *f when the order manager refuses it.
+ * limit, the collar of a market order, 0 for a market sell without one).  A
+ * stop's collar is taken around its stop price, the price it enters at; a
+ * stop-limit holds its limit.  1 with *price set; 0 when the core will reject
+ * the order, so there is nothing to hold; -1 with *f when the order manager
+ * refuses it.
  */
 static int
 worst_price(const om_symbol *s, const mc_command *c, int market, int64_t *price,
             om_refusal *f)
 {
+	int stop = c->type == MC_STOP || c->type == MC_STOP_LIMIT;
+	int64_t around = c->type == MC_STOP ? c->stop_price : s->reference;
+
+	if (stop && (c->stop_price <= 0 || c->stop_price > MC_MAX_PRICE))
+		return 0; /* the core rejects it */
 	if (!market)
 	{
 		if (c->price <= 0 || c->price > MC_MAX_PRICE)
@@ -64,18 +71,22 @@ worst_price(const om_symbol *s, const mc_command *c, int market, int64_t *price,
 			return -1;
 		*price = c->price;
 	}
-	else if (s->reference > 0 && s->collar_bps > 0)
+	else if (around > 0 && s->collar_bps > 0)
 	{
-		int64_t width = fee_of(s->reference, s->collar_bps, 0);
+		int64_t width = fee_of(around, s->collar_bps, 0);
 
-		*price = c->side == MC_BUY ? s->reference + width : s->reference - width;
+		*price = c->side == MC_BUY ? around + width : around - width;
 		if (*price < 1)
 			*price = 1;
 	}
 	else if (c->side == MC_BUY)
-		return om_refuse(f, MC_R_NO_COLLAR, "no_collar", PGX_SQLSTATE_NO_COLLAR,
-		                 "a market buy needs a collar: the symbol has no reference price "
-		                 "or no market collar; send a limit order");
+		return stop ? om_refuse(f, MC_R_NO_COLLAR, "no_collar", PGX_SQLSTATE_NO_COLLAR,
+		                        "a stop buy needs a collar: the symbol has no market "
+		                        "collar; send a stop_limit order")
+		            : om_refuse(f, MC_R_NO_COLLAR, "no_collar", PGX_SQLSTATE_NO_COLLAR,
+		                        "a market buy needs a collar: the symbol has no "
+		                        "reference price or no market collar; send a limit "
+		                        "order");
 	else
 		*price = 0; /* a market sell without a collar: shares are all it risks */
 	return 1;
@@ -113,10 +124,11 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	om_account *a;
 	om_symbol *s;
 	int64_t price = 0, n, hold;
-	int market = c->type == MC_MARKET;
+	int market = c->type == MC_MARKET || c->type == MC_STOP;
 	int rc;
 
 	m->new_tag = 0;
+	m->rested_id = 0; /* the first order the core accepts from now on is this one */
 	if (c->account >= m->cfg.max_accounts || c->symbol >= m->cfg.max_symbols ||
 	    !m->accounts[c->account].opened || !m->symbols[c->symbol].listed)
 		return om_refuse(f, MC_R_BAD_COMMAND, "bad_command", PGX_SQLSTATE_PROTOCOL,
@@ -148,10 +160,12 @@ om_new_order(om *m, mc_command *c, int64_t seq, om_refusal *f)
 	m->account_orders[c->account].open++;
 	a->open_notional += n;
 
-	/* the core sees a market order with a collar as a limit at the collar */
+	/* the core sees a market order with a collar as a limit at the collar,
+	 * and a stop with one as a stop-limit there: it never trades beyond
+	 * what it holds */
 	if (market && price > 0)
 	{
-		c->type = MC_LIMIT;
+		c->type = c->type == MC_STOP ? MC_STOP_LIMIT : MC_LIMIT;
 		c->price = price;
 	}
 	return 0;
@@ -198,7 +212,9 @@ om_check_amend(om *m, const mc_command *c, om_refusal *f)
 	s = &m->symbols[o->symbol];
 	if (om_check_trading(m, a, s, f) != 0)
 		return -1;
-	if (c->qty <= 0 || c->qty > MC_MAX_QTY || c->price <= 0 || c->price > MC_MAX_PRICE)
+	/* a market sell stop without a collar has no price (0), and keeps none */
+	if (c->qty <= 0 || c->qty > MC_MAX_QTY || c->price < 0 || c->price > MC_MAX_PRICE ||
+	    (c->price == 0 && !(o->market && o->price == 0)))
 		return 0; /* the core rejects it */
 	if (om_check_quantity(a, c->qty, f) != 0 ||
 	    (c->price != o->price && om_check_band(s, c->price, f) != 0))

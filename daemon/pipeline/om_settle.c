@@ -159,7 +159,10 @@ om_on_event(om *m, const mc_event *ev, int64_t seq, om_fill *fill)
 				rehold(m, o, ev->leaves, ev->price, seq);
 			break;
 		case MC_EV_ACCEPTED:
-			m->rested_id = ev->order_id;
+			/* the new order rests (or waits, a stop) before any stop it
+			 * triggers does: the first one accepted is it */
+			if (m->rested_id == 0)
+				m->rested_id = ev->order_id;
 			break;
 		case MC_EV_CANCELED:
 		case MC_EV_EXPIRED:

@@ -496,23 +496,21 @@ to_new_order(pipeline *pl, const pgx_record *req, int64_t ts, pgx_record *cmd,
 	      memchr(req->strs[PGX_S_CLIENT_ORDER_ID].ptr, 0,
 	             req->strs[PGX_S_CLIENT_ORDER_ID].len))))
 		return set_error(err, PGX_SQLSTATE_PROTOCOL, "malformed new_order request"), -1;
-	if (req->order_type == PGX_TYPE_STOP || req->order_type == PGX_TYPE_STOP_LIMIT ||
-	    req->time_in_force == PGX_TIF_AT_OPEN || req->time_in_force == PGX_TIF_AT_CLOSE)
+	if (req->time_in_force == PGX_TIF_AT_OPEN || req->time_in_force == PGX_TIF_AT_CLOSE)
 		return set_error(err, "0A000", "%s orders are not supported yet",
-		                 req->time_in_force == PGX_TIF_AT_OPEN    ? "at_open"
-		                 : req->time_in_force == PGX_TIF_AT_CLOSE ? "at_close"
-		                 : req->order_type == PGX_TYPE_STOP       ? "stop"
-		                                                          : "stop_limit"),
+		                 req->time_in_force == PGX_TIF_AT_OPEN ? "at_open" : "at_close"),
 		       -1;
 	{
-		int post_only;
-		int64_t expire_time;
+		mj_order_options o;
+		int stop =
+		    req->order_type == PGX_TYPE_STOP || req->order_type == PGX_TYPE_STOP_LIMIT;
 
 		/* what the journal keeps must read back (mj_record_command) */
-		if (mj_new_order_options(req->strs[PGX_S_DETAIL], &post_only, &expire_time) !=
-		    MJ_OK)
+		if (mj_new_order_options(req->strs[PGX_S_DETAIL], &o) != MJ_OK ||
+		    (stop && o.stop_price == 0) || (!stop && o.stop_price != 0))
 			return set_error(err, PGX_SQLSTATE_PROTOCOL,
-			                 "malformed new_order options (post_only, expire_time)"),
+			                 "malformed new_order options (post_only, expire_time, "
+			                 "stop_price)"),
 			       -1;
 	}
 	if (om_rate_check(pl->om, acct, ts, &f) != 0)
@@ -554,6 +552,13 @@ to_order_change(pipeline *pl, const pgx_record *req, int64_t ts, pgx_record *cmd
 		                 "order %lld is not an open order of account \"%.*s\"",
 		                 (long long)req->ints[PGX_F_ORDER_ID],
 		                 STR_ARG(req->strs[PGX_S_ACCOUNT])),
+		       -1;
+	/* a stop (market) has no limit price: it keeps its collar (or none) */
+	if (req->kind == PGX_KIND_AMEND_ORDER && info.waiting && has_int(req, PGX_F_PRICE) &&
+	    req->ints[PGX_F_PRICE] != info.price && om_order_is_market(pl->om, info.id))
+		return set_error(err, "22023",
+		                 "order %lld is a stop order: it has no limit price to amend",
+		                 (long long)info.id),
 		       -1;
 	/* cancels are never rate limited: they only take risk away */
 	if (req->kind == PGX_KIND_AMEND_ORDER && om_rate_check(pl->om, acct, ts, &f) != 0)

@@ -43,6 +43,8 @@ static const char *const reason_texts[] = {
     [MC_R_POST_ONLY_WOULD_CROSS] = "post_only_would_cross",
     [MC_R_BAD_EXPIRE_TIME] = "bad_expire_time",
     [MC_R_NOT_EXPIRED] = "not_expired",
+    [MC_R_BAD_STOP_PRICE] = "bad_stop_price",
+    [MC_R_STOP_WOULD_TRIGGER] = "stop_would_trigger",
     [MC_R_USER_CANCEL] = "user_cancel",
     [MC_R_IOC_REMAINDER] = "ioc_remainder",
     [MC_R_MARKET_REMAINDER] = "market_remainder",
@@ -52,6 +54,7 @@ static const char *const reason_texts[] = {
     [MC_R_STP_CANCEL_NEWEST] = "stp_cancel_newest",
     [MC_R_DAY_EXPIRED] = "day_expired",
     [MC_R_GTD_EXPIRED] = "gtd_expired",
+    [MC_R_STOP_NO_LEVEL] = "stop_no_level",
     [MC_R_MARKET_CLOSED] = "market_closed",
     [MC_R_SYMBOL_HALTED] = "symbol_halted",
     [MC_R_KYC_NOT_VERIFIED] = "kyc_not_verified",
@@ -204,14 +207,15 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 	{
 		case MC_CMD_NEW:
 			if (c->side < MC_BUY || c->side > MC_SELL || c->type < MC_LIMIT ||
-			    c->type > MC_MARKET || c->tif < MC_DAY || c->tif > MC_GTD || c->session)
+			    c->type > MC_STOP_LIMIT || c->tif < MC_DAY || c->tif > MC_GTD ||
+			    c->session)
 				return MJ_BAD_FIELD;
 			mj_record_init(r, PGX_KIND_NEW_ORDER, c->seq, 0, c->timestamp, day);
 			r->side = c->side;
 			r->order_type = c->type;
 			r->time_in_force = c->tif;
 			mj_set_int(r, PGX_F_ORDER_ID, (int64_t)c->order_id);
-			if (!(c->type == MC_MARKET && c->price == 0))
+			if (!((c->type == MC_MARKET || c->type == MC_STOP) && c->price == 0))
 				mj_set_int(r, PGX_F_PRICE, c->price);
 			mj_set_int(r, PGX_F_QUANTITY, c->qty);
 			r->strs[PGX_S_CLIENT_ORDER_ID].ptr = c->client_order_id;
@@ -230,7 +234,7 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 		case MC_CMD_EXPIRE:
 			/* the symbol is the order's, so that a rejection is journaled under it */
 			if (c->side || c->type || c->tif || c->session || c->client_order_id[0] ||
-			    c->flags || c->expire_time ||
+			    c->flags || c->expire_time || c->stop_price ||
 			    (c->kind != MC_CMD_AMEND && (c->price || c->qty)))
 				return MJ_BAD_FIELD;
 			mj_record_init(r,
@@ -252,7 +256,8 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 			if (c->session < MC_SESSION_OPEN || c->session > MC_SESSION_RESUME)
 				return MJ_UNKNOWN_KIND;
 			if (c->order_id || c->price || c->qty || c->account || c->side || c->type ||
-			    c->tif || c->client_order_id[0] || c->flags || c->expire_time)
+			    c->tif || c->client_order_id[0] || c->flags || c->expire_time ||
+			    c->stop_price)
 				return MJ_BAD_FIELD;
 			mj_record_init(r, session_kinds[c->session], c->seq, 0, c->timestamp, day);
 			return set_symbol(r, n, c->symbol);
@@ -263,44 +268,48 @@ mj_command_record(const mc_command *c, int32_t day, const mj_names *n, pgx_recor
 int
 mj_new_order_detail(const mc_command *c, char *buf, size_t cap, pgx_str *out)
 {
-	int n;
+	size_t used = 0;
+	int n = 0;
 
-	if (!c->flags && !c->expire_time)
+	if (!c->flags && !c->expire_time && !c->stop_price)
 	{
 		*out = mj_str(NULL);
 		return MJ_OK;
 	}
-	if (c->flags & ~MC_CMDF_POST_ONLY)
+	if ((c->flags & ~MC_CMDF_POST_ONLY) || c->stop_price < 0 || cap < 2)
 		return MJ_BAD_FIELD;
-	if (c->flags && c->expire_time)
-		n = snprintf(buf, cap,
-		             "{\"" PGX_DETAIL_POST_ONLY "\": true, \"" PGX_DETAIL_EXPIRE_TIME
-		             "\": %llu}",
-		             (unsigned long long)c->expire_time);
-	else if (c->flags)
-		n = snprintf(buf, cap, "{\"" PGX_DETAIL_POST_ONLY "\": true}");
+	buf[used++] = '{';
+	if (c->flags)
+		n = snprintf(buf + used, cap - used, "\"" PGX_DETAIL_POST_ONLY "\": true");
+	if (n >= 0 && (used += (size_t)n) < cap && c->expire_time)
+		n = snprintf(buf + used, cap - used, "%s\"" PGX_DETAIL_EXPIRE_TIME "\": %llu",
+		             used > 1 ? ", " : "", (unsigned long long)c->expire_time);
 	else
-		n = snprintf(buf, cap, "{\"" PGX_DETAIL_EXPIRE_TIME "\": %llu}",
-		             (unsigned long long)c->expire_time);
-	if (n < 0 || (size_t)n >= cap)
+		n = 0;
+	if (n >= 0 && (used += (size_t)n) < cap && c->stop_price)
+		n = snprintf(buf + used, cap - used, "%s\"" PGX_DETAIL_STOP_PRICE "\": %lld",
+		             used > 1 ? ", " : "", (long long)c->stop_price);
+	else
+		n = 0;
+	if (n < 0 || (used += (size_t)n) + 1 >= cap)
 		return MJ_BAD_FIELD;
+	buf[used++] = '}';
+	buf[used] = '\0';
 	out->ptr = buf;
-	out->len = (uint16_t)n;
+	out->len = (uint16_t)used;
 	return MJ_OK;
 }
 
 int
-mj_new_order_options(pgx_str detail, int *post_only, int64_t *expire_time)
+mj_new_order_options(pgx_str detail, mj_order_options *o)
 {
-	int rc;
-
-	*post_only = 0;
-	*expire_time = 0;
+	memset(o, 0, sizeof(*o));
 	if (detail.len == PGX_STR_NULL)
 		return MJ_OK;
-	if ((rc = jkv_bool(detail, PGX_DETAIL_POST_ONLY, post_only)) == JKV_MALFORMED ||
-	    (rc = jkv_int(detail, PGX_DETAIL_EXPIRE_TIME, expire_time)) == JKV_MALFORMED ||
-	    *expire_time < 0)
+	if (jkv_bool(detail, PGX_DETAIL_POST_ONLY, &o->post_only) == JKV_MALFORMED ||
+	    jkv_int(detail, PGX_DETAIL_EXPIRE_TIME, &o->expire_time) == JKV_MALFORMED ||
+	    jkv_int(detail, PGX_DETAIL_STOP_PRICE, &o->stop_price) == JKV_MALFORMED ||
+	    o->expire_time < 0 || o->stop_price < 0)
 		return MJ_BAD_FIELD;
 	return MJ_OK;
 }
@@ -309,13 +318,13 @@ mj_new_order_options(pgx_str detail, int *post_only, int64_t *expire_time)
 static int
 new_order_options(pgx_str detail, mc_command *c)
 {
-	int post_only;
-	int64_t expire_time;
+	mj_order_options o;
 
-	if (mj_new_order_options(detail, &post_only, &expire_time) != MJ_OK)
+	if (mj_new_order_options(detail, &o) != MJ_OK)
 		return MJ_BAD_FIELD;
-	c->flags = post_only ? MC_CMDF_POST_ONLY : 0;
-	c->expire_time = (uint64_t)expire_time;
+	c->flags = o.post_only ? MC_CMDF_POST_ONLY : 0;
+	c->expire_time = (uint64_t)o.expire_time;
+	c->stop_price = o.stop_price;
 	return MJ_OK;
 }
 
@@ -393,9 +402,14 @@ status_after(const mc_event *ev)
 			return PGX_STATUS_CANCELED;
 		case MC_EV_EXPIRED:
 			return PGX_STATUS_EXPIRED;
+		case MC_EV_TRIGGERED: /* nothing fills while a stop waits */
+			return PGX_STATUS_NEW;
 	}
 	return 0;
 }
+
+/* The detail of an event about a stop waiting in the stop book. */
+static const char STOP_DETAIL[] = PGX_DETAIL_STOP_EVENT;
 
 int
 mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *r)
@@ -404,10 +418,10 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 	    [MC_EV_ACCEPTED] = PGX_KIND_ACCEPTED, [MC_EV_REJECTED] = PGX_KIND_REJECTED,
 	    [MC_EV_TRADE] = PGX_KIND_TRADE,       [MC_EV_CANCELED] = PGX_KIND_CANCELED,
 	    [MC_EV_AMENDED] = PGX_KIND_AMENDED,   [MC_EV_EXPIRED] = PGX_KIND_EXPIRED,
-	    [MC_EV_SESSION] = PGX_KIND_ACCEPTED};
+	    [MC_EV_SESSION] = PGX_KIND_ACCEPTED,  [MC_EV_TRIGGERED] = PGX_KIND_TRIGGERED};
 	int rc;
 
-	if (ev->kind < MC_EV_ACCEPTED || ev->kind > MC_EV_SESSION)
+	if (ev->kind < MC_EV_ACCEPTED || ev->kind > MC_EV_TRIGGERED)
 		return MJ_UNKNOWN_KIND;
 	if (ev->pad != 0 || ev->side > MC_SELL || ev->idx >= INT32_MAX)
 		return MJ_BAD_FIELD;
@@ -446,18 +460,26 @@ mj_event_record(const mc_event *ev, int32_t day, const mj_names *n, pgx_record *
 	}
 	if (ev->maker_order_id || ev->maker_account || ev->maker_leaves)
 		return MJ_BAD_FIELD;
+	if (ev->flags & MC_EVF_STOP)
+	{
+		if (ev->kind == MC_EV_REJECTED || ev->kind == MC_EV_TRIGGERED)
+			return MJ_BAD_FIELD;
+		r->strs[PGX_S_DETAIL] = mj_str(STOP_DETAIL);
+	}
 	if (ev->kind == MC_EV_AMENDED)
 	{
+		int priority = ev->flags & ~MC_EVF_STOP;
+
 		if (ev->reason ||
-		    (ev->flags != MC_EVF_PRIORITY_KEPT && ev->flags != MC_EVF_PRIORITY_LOST))
+		    (priority != MC_EVF_PRIORITY_KEPT && priority != MC_EVF_PRIORITY_LOST))
 			return MJ_BAD_FIELD;
 		r->strs[PGX_S_REASON] =
-		    mj_str(ev->flags == MC_EVF_PRIORITY_KEPT ? PRIORITY_KEPT : PRIORITY_LOST);
+		    mj_str(priority == MC_EVF_PRIORITY_KEPT ? PRIORITY_KEPT : PRIORITY_LOST);
 		return MJ_OK;
 	}
-	if (ev->flags)
+	if (ev->flags & ~MC_EVF_STOP)
 		return MJ_BAD_FIELD;
-	if (ev->kind == MC_EV_ACCEPTED)
+	if (ev->kind == MC_EV_ACCEPTED || ev->kind == MC_EV_TRIGGERED)
 		return ev->reason ? MJ_BAD_FIELD : MJ_OK;
 	/* rejected, canceled, expired say why */
 	if (mj_reason_text(ev->reason) == NULL)
@@ -513,8 +535,20 @@ mj_record_event(const pgx_record *r, const mj_names *n, mc_event *ev)
 		case PGX_KIND_EXPIRED:
 			ev->kind = MC_EV_EXPIRED;
 			break;
+		case PGX_KIND_TRIGGERED:
+			ev->kind = MC_EV_TRIGGERED;
+			break;
 		default:
 			return MJ_UNKNOWN_KIND;
+	}
+	if (ev->kind != MC_EV_TRADE && r->strs[PGX_S_DETAIL].len != PGX_STR_NULL)
+	{
+		int stop = 0;
+
+		if (jkv_bool(r->strs[PGX_S_DETAIL], PGX_DETAIL_STOP, &stop) == JKV_MALFORMED)
+			return MJ_BAD_FIELD;
+		if (stop)
+			ev->flags = MC_EVF_STOP;
 	}
 	ev->side = r->side;
 	ev->order_id = (uint64_t)get_int(r, PGX_F_ORDER_ID);
@@ -532,13 +566,14 @@ mj_record_event(const pgx_record *r, const mj_names *n, mc_event *ev)
 			return get_account(r, PGX_S_CONTRA_ACCOUNT, n, &ev->maker_account);
 		case MC_EV_AMENDED:
 			if (str_is(reason, PRIORITY_KEPT))
-				ev->flags = MC_EVF_PRIORITY_KEPT;
+				ev->flags |= MC_EVF_PRIORITY_KEPT;
 			else if (str_is(reason, PRIORITY_LOST))
-				ev->flags = MC_EVF_PRIORITY_LOST;
+				ev->flags |= MC_EVF_PRIORITY_LOST;
 			else
 				return MJ_UNKNOWN_REASON;
 			return MJ_OK;
 		case MC_EV_ACCEPTED:
+		case MC_EV_TRIGGERED:
 			return MJ_OK;
 		default:
 		{

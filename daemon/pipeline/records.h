@@ -59,16 +59,25 @@ int mj_command_record(const mc_command *c, int32_t trading_day, const mj_names *
 /* Event -> its record (idx = ev->idx + 1: the command holds idx 0). */
 int mj_event_record(const mc_event *ev, int32_t trading_day, const mj_names *names,
                     pgx_record *out);
+/* A new order's options (1.8, 1.9), as its detail carries them. */
+typedef struct mj_order_options
+{
+	int post_only;       /* never takes liquidity */
+	int64_t expire_time; /* gtd: sequencer microseconds; 0: none */
+	int64_t stop_price;  /* stop, stop_limit: ticks; 0: none */
+} mj_order_options;
+
 /*
- * A new order's options (post-only flag, GTD expire time) as the detail
- * that carries them in the journal (PGX_DETAIL_* in exchange_wire.h), in buf;
- * NULL when it has none.  The sequencer journals the request's detail
- * (with the role); this gives the same keys for records built from commands.
+ * A new order's options (post-only flag, GTD expire time, stop price) as
+ * the detail that carries them in the journal (PGX_DETAIL_* in
+ * exchange_wire.h), in buf; NULL when it has none.  The sequencer journals
+ * the request's detail (with the role); this gives the same keys for
+ * records built from commands.
  */
 int mj_new_order_detail(const mc_command *c, char *buf, size_t cap, pgx_str *out);
 /* Reads those options from a detail: MJ_OK (absent ones are 0/false) or
- * MJ_BAD_FIELD when a key has the wrong type or a negative time. */
-int mj_new_order_options(pgx_str detail, int *post_only, int64_t *expire_time);
+ * MJ_BAD_FIELD when a key has the wrong type or a negative value. */
+int mj_new_order_options(pgx_str detail, mj_order_options *o);
 /* Record (idx 0) -> the command to replay. */
 int mj_record_command(const pgx_record *r, const mj_names *names, mc_command *out);
 /* Record (idx > 0) -> the event it journals, to compare with a replay's. */

@@ -788,6 +788,8 @@ apply_cancel_or_expire(naive *n, const mc_command *c)
 	             expire ? MC_R_GTD_EXPIRED : MC_R_USER_CANCEL,
 	             expire ? MC_EV_EXPIRED : MC_EV_CANCELED);
 	if (stop)
+		n->out->ev[n->out->n - 1].flags = MC_EVF_STOP; /* never in the book */
+	if (stop)
 		s->st[i] = s->st[--s->n_st];
 	else
 		erase(s, (size_t)i);
@@ -836,7 +838,7 @@ amend_order(naive *n, const mc_command *c)
 		ev->price = x.o.price;
 		ev->qty = x.o.leaves;
 		ev->leaves = x.o.leaves;
-		ev->flags = kept ? MC_EVF_PRIORITY_KEPT : MC_EVF_PRIORITY_LOST;
+		ev->flags = MC_EVF_STOP | (kept ? MC_EVF_PRIORITY_KEPT : MC_EVF_PRIORITY_LOST);
 		return 0;
 	}
 	if (c->price <= 0 || c->price > MC_MAX_PRICE)
@@ -947,6 +949,7 @@ apply_session(naive *n, const mc_command *c)
 			cancel_event(n, c->symbol, s->st[best].o.id, s->st[best].o.account,
 			             s->st[best].o.side, s->st[best].o.price, s->st[best].o.leaves,
 			             MC_R_DAY_EXPIRED, MC_EV_EXPIRED);
+			n->out->ev[n->out->n - 1].flags = MC_EVF_STOP;
 			s->st[best] = s->st[--s->n_st];
 		}
 	return 0;

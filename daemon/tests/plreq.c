@@ -46,7 +46,7 @@ req_new(const char *sym, const char *acct, int side, int type, int tif, int64_t 
 	r.side = (uint8_t)side;
 	r.order_type = (uint8_t)type;
 	r.time_in_force = (uint8_t)tif;
-	if (type == PGX_TYPE_LIMIT)
+	if (type == PGX_TYPE_LIMIT || type == PGX_TYPE_STOP_LIMIT)
 		put(&r, PGX_F_PRICE, price);
 	put(&r, PGX_F_QUANTITY, qty);
 	return r;
@@ -190,6 +190,17 @@ req_random(uint64_t *seed, const req_mix *mix, const int64_t *ids, int nids)
 		 * same account reuses one within a day (duplicate_client_order_id) */
 		if (rng_below(seed, 4) == 0)
 			r.strs[PGX_S_CLIENT_ORDER_ID] = s_(clordids[rng_below(seed, 40)]);
+		/* one in eight is a stop (market) or a stop-limit around the prices
+		 * traded, so that stops wait, trigger, cascade and are amended */
+		if (rng_below(seed, 8) == 0)
+		{
+			static char stop_detail[64];
+
+			r.order_type = market ? PGX_TYPE_STOP : PGX_TYPE_STOP_LIMIT;
+			snprintf(stop_detail, sizeof(stop_detail), "{\"stop_price\": %lld}",
+			         (long long)(9960 + (int64_t)rng_below(seed, 80)));
+			r.strs[PGX_S_DETAIL] = s_(stop_detail);
+		}
 		return r;
 	}
 	if (dice < mix->cancel)

@@ -884,9 +884,10 @@ test_stop_cancel_and_amend_before_trigger(void **state)
 	/* quantity down keeps 2 ahead of 3; a new limit price sends 2 behind */
 	l = do_amend(2, 11, 101, 2);
 	expect_event(&l->ev[0], MC_EV_AMENDED, 2, MC_R_NONE);
-	assert_int_equal(l->ev[0].flags, MC_EVF_PRIORITY_KEPT);
+	/* every event of a waiting stop says so: it never touches the book */
+	assert_int_equal(l->ev[0].flags, MC_EVF_STOP | MC_EVF_PRIORITY_KEPT);
 	l = do_amend(2, 11, 102, 2);
-	assert_int_equal(l->ev[0].flags, MC_EVF_PRIORITY_LOST);
+	assert_int_equal(l->ev[0].flags, MC_EVF_STOP | MC_EVF_PRIORITY_LOST);
 	assert_int_equal(mc_engine_order(F.e, 2, &oi), 1);
 	assert_int_equal(oi.price, 102);
 	assert_int_equal(oi.waiting, 1);
@@ -899,6 +900,7 @@ test_stop_cancel_and_amend_before_trigger(void **state)
 	/* canceled before the trigger: it never fires */
 	l = do_cancel(3, 12);
 	expect_event(&l->ev[0], MC_EV_CANCELED, 3, MC_R_USER_CANCEL);
+	assert_int_equal(l->ev[0].flags, MC_EVF_STOP);
 	l = do_new(0, 5, 14, BUY, LIM, MC_IOC, 101, 1);
 	/* 5 trades @101; then the stops at 101 in time order: 2 (it lost its
 	 * place by its amend, but 3 is gone) was first, then 4 */

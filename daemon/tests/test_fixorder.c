@@ -196,7 +196,8 @@ new_order_refusals(void **state)
 	     "11=C1234567890123456|1=ACC1|55=ACME|54=1|60=20261207-09:30:00|38=1|40=1|",
 	     FIXO_REJ_SESSION, 5, 11, NULL, "ClOrdID(11) is longer than 16 bytes"},
 	    /* found by fuzz/fix: matchd refuses a request whose strings are not text */
-	    {"35=D|" HDR "11=C1|1=\xff\xc5" "C1|55=ACME|54=1|60=20261207-09:30:00|38=1|40=1|",
+	    {"35=D|" HDR "11=C1|1=\xff\xc5"
+	     "C1|55=ACME|54=1|60=20261207-09:30:00|38=1|40=1|",
 	     FIXO_REJ_SESSION, 6, 1, NULL, "Account(1) is not UTF-8 text"},
 	    {"35=D|" HDR "11=C\x80|1=ACC1|55=ACME|54=1|60=20261207-09:30:00|38=1|40=1|",
 	     FIXO_REJ_SESSION, 6, 11, NULL, "ClOrdID(11) is not UTF-8 text"},

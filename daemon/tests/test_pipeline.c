@@ -576,6 +576,135 @@ with_detail(pgx_record r, const char *detail)
 	return r;
 }
 
+/* The journal records of one order id, of one kind, after `from` records;
+ * waiting: those about a stop in the stop book (or the others). */
+static int
+count_records(batchbuf *bb, uint32_t from, int64_t order_id, int kind, int waiting)
+{
+	const uint8_t *p;
+	size_t left, used;
+	uint32_t count = 0;
+	pgx_record r;
+	int n = 0;
+
+	bb_finish(bb);
+	assert_int_equal(pgx_decode_header(bb->buf, bb->len, &count), PGX_DECODE_OK);
+	p = bb->buf + PGX_BATCH_HEADER;
+	left = bb->len - PGX_BATCH_HEADER;
+	for (uint32_t i = 0; i < count; i++, p += used, left -= used)
+	{
+		assert_int_equal(pgx_decode_record(p, left, &r, &used), PGX_DECODE_OK);
+		if (i >= from && r.kind == kind && (r.present & 1) &&
+		    r.ints[PGX_F_ORDER_ID] == order_id &&
+		    pgx_record_is_waiting_stop(&r) == (waiting != 0))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Stop and stop-limit orders through the order manager: held at entry (a
+ * stop-limit at its limit, a stop at the collar around its stop price, a sell
+ * in shares), invisible until the last trade reaches the stop, then entering
+ * as a limit (at the collar, for a stop) within what it holds; amended and
+ * canceled while waiting; every event about a waiting stop says so in the
+ * journal, and a replay gives the same wallets.
+ */
+static void
+test_stop_orders(void **state)
+{
+	batchbuf bb;
+	pl_result res;
+	pl_error err;
+	pipeline *pl;
+	pgx_record r;
+	int64_t stop_limit, stop_buy, stop_sell;
+	uint32_t from;
+
+	(void)state;
+	assert_int_equal(bb_init(&bb, 0), 0);
+	pl = setup_market(&bb);
+	/* a first trade at 10000 gives the last price (and the reference) */
+	ok(pl, &bb,
+	   req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_LIMIT, PGX_TIF_GTC, 10000, 1),
+	   T0 + 1);
+	r = req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_IOC, 10000, 1);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 2, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_FILLED);
+	assert_cash(pl, "A1", 10000000 - 10000, 0);
+
+	/* buy stop-limit: stop 10100, limit 10200, 10 shares: holds 102,000 */
+	r = with_detail(
+	    req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_STOP_LIMIT, PGX_TIF_GTC, 10200, 10),
+	    "{\"stop_price\": 10100}");
+	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_NEW);
+	assert_int_equal(res.remaining, 10);
+	stop_limit = res.order_id;
+	assert_cash(pl, "A1", 9990000 - 102000, 102000);
+	/* buy stop (market), stop 10150, 4 shares: the collar 10150 + 5% = 10657 */
+	r = with_detail(req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_STOP, PGX_TIF_IOC, 0, 4),
+	                "{\"stop_price\": 10150}");
+	assert_int_equal(submit(pl, &bb, &r, T0 + 4, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_NEW);
+	stop_buy = res.order_id;
+	assert_cash(pl, "A1", 9990000 - 102000 - 4 * 10657, 102000 + 4 * 10657);
+	/* a stop has no limit price to amend; its quantity it has */
+	r = req_amend("A1", stop_buy, 4, 10300);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 5, &res, &err), -1);
+	assert_string_equal(err.sqlstate, "22023");
+	r = req_amend("A1", stop_buy, 3, 0);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 5, &res, &err), 0);
+	assert_cash(pl, "A1", 9990000 - 102000 - 3 * 10657, 102000 + 3 * 10657);
+	/* sell stop, stop 9900: holds its shares; then canceled before it fires */
+	r = with_detail(
+	    req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_STOP, PGX_TIF_IOC, 0, 7),
+	    "{\"stop_price\": 9900}");
+	assert_int_equal(submit(pl, &bb, &r, T0 + 6, &res, &err), 0);
+	stop_sell = res.order_id;
+	assert_shares(pl, "B1", 1000 - 1 - 7, 7);
+	r = req_cancel("B1", stop_sell);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 7, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_CANCELED);
+	assert_shares(pl, "B1", 999, 0);
+	/* a buy stop at or below the last price would trigger at once: rejected */
+	r = with_detail(
+	    req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_STOP_LIMIT, PGX_TIF_DAY, 10000, 1),
+	    "{\"stop_price\": 10000}");
+	assert_int_equal(submit(pl, &bb, &r, T0 + 8, &res, &err), 0);
+	assert_int_equal(res.status, PGX_STATUS_REJECTED);
+	assert_string_equal(res.reason, "stop_would_trigger");
+	assert_cash(pl, "A1", 9990000 - 102000 - 3 * 10657, 102000 + 3 * 10657);
+	assert_invariants(pl);
+
+	/* asks at 10100 (5) and 10160 (20); a buy of 5 at 10100 takes the first
+	 * and the last price reaches 10100: the stop-limit fires and buys 10 at
+	 * 10160 (its limit is 10200), and that trade fires the stop at 10150 in
+	 * the same command (a cascade), which buys 3 at 10160 */
+	ok(pl, &bb,
+	   req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_LIMIT, PGX_TIF_GTC, 10100, 5),
+	   T0 + 9);
+	ok(pl, &bb,
+	   req_new("AAPL", "B1", PGX_SIDE_SELL, PGX_TYPE_LIMIT, PGX_TIF_GTC, 10160, 20),
+	   T0 + 10);
+	from = bb.records;
+	r = req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_IOC, 10100, 5);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 11, &res, &err), 0);
+	assert_int_equal(res.filled, 5);
+	/* A1 bought 5 @10100, 10 @10160 (stop-limit), 3 @10160 (stop): both done */
+	assert_cash(pl, "A1", 9990000 - 5 * 10100 - 13 * 10160, 0);
+	assert_shares(pl, "B1", 999 - 5 - 20, 20 - 13);
+	assert_int_equal(count_records(&bb, from, stop_limit, PGX_KIND_TRIGGERED, 0), 1);
+	assert_int_equal(count_records(&bb, from, stop_buy, PGX_KIND_TRIGGERED, 0), 1);
+	assert_int_equal(count_records(&bb, 0, stop_limit, PGX_KIND_ACCEPTED, 1), 1);
+	assert_int_equal(count_records(&bb, 0, stop_buy, PGX_KIND_AMENDED, 1), 1);
+	assert_int_equal(count_records(&bb, 0, stop_sell, PGX_KIND_CANCELED, 1), 1);
+	assert_invariants(pl);
+	assert_int_equal(replayed_om_hash(&bb), pl_om_hash(pl));
+	pl_destroy(pl);
+	bb_free(&bb);
+}
+
 /*
  * Post-only and good-till-date through the sequencer: the options travel in
  * the detail and stay in the journal, a post-only that would cross is
@@ -617,8 +746,12 @@ test_post_only_and_gtd(void **state)
 	r = with_detail(r, "{\"post_only\": 1}");
 	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), -1);
 	assert_string_equal(err.sqlstate, PGX_SQLSTATE_PROTOCOL);
-	/* not supported yet: stop orders and the auctions' times in force */
-	r = req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_STOP, PGX_TIF_DAY, 10000, 5);
+	/* a stop without its stop price is malformed; the auctions' times in
+	 * force are not supported yet */
+	r = req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_STOP, PGX_TIF_IOC, 0, 5);
+	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), -1);
+	assert_string_equal(err.sqlstate, PGX_SQLSTATE_PROTOCOL);
+	r = req_new("AAPL", "A1", PGX_SIDE_BUY, PGX_TYPE_LIMIT, PGX_TIF_AT_OPEN, 10000, 5);
 	assert_int_equal(submit(pl, &bb, &r, T0 + 3, &res, &err), -1);
 	assert_string_equal(err.sqlstate, "0A000");
 
@@ -1054,6 +1187,7 @@ main(void)
 	    cmocka_unit_test(test_client_order_ids),
 	    cmocka_unit_test(test_mass_cancel),
 	    cmocka_unit_test(test_post_only_and_gtd),
+	    cmocka_unit_test(test_stop_orders),
 	    cmocka_unit_test(test_random_session_conserves_and_replays),
 	};
 

@@ -96,16 +96,26 @@ SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'sell', 10, NULL, 'market', 'fok')$$) AS market_fok_is_sent;
 -- 1.8 options, checked before anything is sent: post-only needs a limit order
 -- that may rest (22023), gtd needs an expire_time in the future and only gtd
--- has one (22004, 22023); stop orders, reserve orders and the auctions' times
--- in force are not supported yet (0A000)
+-- has one (22004, 22023); reserve orders and the auctions' times in force
+-- are not supported yet (0A000)
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'ioc', post_only => true)$$) AS post_only_ioc;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'market', 'ioc', post_only => true)$$) AS post_only_market;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, post_only => NULL)$$) AS post_only_null;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'gtd')$$) AS gtd_without_expire_time;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, expire_time => now() + interval '1 hour')$$) AS expire_time_on_day;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'gtd', expire_time => '2000-01-01 00:00+00')$$) AS expire_time_passed;
+-- 1.9 stop orders: a stop has no price and a stop_limit needs one (PX011),
+-- both need a stop_price on the tick (22004, PX010) and only they have one
+-- (22023); a stop enters as a market order, so never gtc or gtd (PX011)
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, 'stop')$$) AS stop_order;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, stop_price => 12.00)$$) AS stop_price;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'stop')$$) AS stop_without_stop_price;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'stop_limit', stop_price => 12.00)$$) AS stop_limit_without_price;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'stop', stop_price => 12.02)$$) AS stop_price_off_tick;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'stop', stop_price => 0)$$) AS stop_price_zero;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'stop', 'gtc', stop_price => 12.00)$$) AS stop_gtc;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, NULL, 'stop', stop_price => 12.00)$$) AS stop_is_sent;
+SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'sell', 10, 11.50, 'stop_limit', 'gtc', stop_price => 11.55)$$) AS stop_limit_is_sent;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, display_quantity => 5)$$) AS display_quantity;
 SELECT pg_temp.try($$SELECT * FROM exchange.submit_order('oe-a1', 'OEA', 'buy', 10, 12.50, time_in_force => 'at_close')$$) AS at_close;
 -- client_order_id: at most 16 bytes (22001), not empty (22023)

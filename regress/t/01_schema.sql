@@ -21,7 +21,7 @@ SELECT enum_has_labels('exchange', 'event_kind',
           'market_open', 'market_close', 'halt', 'resume', 'accepted', 'rejected', 'trade',
           'canceled', 'amended', 'expired', 'set_kyc', 'suspend_account', 'resume_account',
           'deposit', 'withdraw', 'credit_shares', 'debit_shares', 'set_account_limits',
-          'set_symbol_limits', 'mass_cancel', 'expire_order']);
+          'set_symbol_limits', 'mass_cancel', 'expire_order', 'triggered']);
 SELECT enum_has_labels('exchange', 'trading_status', ARRAY['active', 'suspended']);
 
 SELECT has_table('exchange', t, 'table exchange.' || t)
@@ -96,8 +96,8 @@ SELECT has_function('exchange', f, 'function exchange.' || f)
   FROM unnest(ARRAY['rest_enable', 'rest_disable', 'issue_api_key', 'revoke_api_key',
                     'api_key_broker']) f;
 SELECT has_role('exchange_rest', 'role exchange_rest (the REST daemon)');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.8',
-          'CREATE EXTENSION installs version 1.8');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'exchange'), '1.9',
+          'CREATE EXTENSION installs version 1.9');
 SELECT is(
     (SELECT pg_get_function_result('exchange.submit_orders(exchange.order_request[])'::regprocedure)),
     'TABLE(ordinal integer, id bigint, creation_time timestamp with time zone, filled_quantity bigint, remaining_quantity bigint, status exchange.order_status, reject_reason text, sqlstate text, message text)',

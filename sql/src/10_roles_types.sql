@@ -56,9 +56,11 @@ CREATE TYPE @extschema@.event_kind AS ENUM (
 	-- 1.8: every open order of an account (of one symbol), one command (25)
 	'mass_cancel',
 	-- 1.8: matchd's sequencer expires a good-till-date order (26)
-	'expire_order');
+	'expire_order',
+	-- 1.9: an event: a stop order's trigger was reached, it enters (27)
+	'triggered');
 COMMENT ON TYPE @extschema@.event_kind IS
-	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8) and expire_order (1.8: the sequencer expires a good-till-date order).';
+	'Kind of a journal record.  Commands are sequenced input (idx 0); events are the engine''s output for that command (idx 1..n).  The order manager''s commands (1.2: set_kyc .. set_symbol_limits) follow the events in label order, then mass_cancel (1.8), expire_order (1.8: the sequencer expires a good-till-date order) and the event triggered (1.9: the last trade price reached a stop order''s stop price, which is the record''s price; the order''s trades, rest or cancel follow).';
 
 CREATE TYPE @extschema@.kyc_status AS ENUM ('pending', 'verified', 'rejected', 'suspended');
 COMMENT ON TYPE @extschema@.kyc_status IS 'Know-your-client state of an account; only verified accounts may trade.';

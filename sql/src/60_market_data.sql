@@ -483,6 +483,9 @@ AS $$
 		 WHERE j.symbol = p_symbol AND j.seq <= p_as_of_seq AND j.idx > 0
 		   AND j.order_id IS NOT NULL
 		   AND j.kind IN ('accepted', 'amended', 'trade', 'canceled', 'expired')
+		   -- (1.9) not about a stop waiting in the stop book: such records
+		   -- alone carry a detail ({"stop": true}) among these kinds
+		   AND (j.kind = 'trade' OR j.detail IS NULL)
 		UNION ALL
 		SELECT j.contra_order_id, j.seq, j.idx, 'trade', NULL, j.price, j.contra_remaining,
 			   NULL, j.contra_account, j.ts
@@ -512,7 +515,7 @@ AS $$
 	   AND o.queue_key IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.journal_book(text, bigint) IS
-	'Every order of a symbol resting after seq p_as_of_seq of the symbol''s stream, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  The building block of order_book_l3_at/order_book_l2_at.';
+	'Every order of a symbol resting after seq p_as_of_seq of the symbol''s stream, rebuilt from the journal alone (no matchd): side, price in ticks, open quantity, entry time, account and its time priority (the seq/idx of its latest accepted or priority-losing amend).  Stop orders waiting for their trigger are in no book (their records carry the detail {"stop": true}); a triggered stop-limit that rests enters at its accepted record.  The building block of order_book_l3_at/order_book_l2_at.';
 
 CREATE FUNCTION @extschema@.order_book_l3_at(symbol text, at_seq bigint, depth int DEFAULT 10)
 RETURNS TABLE (side @extschema@.side, level int, queue_position int, price numeric,
