@@ -18,11 +18,10 @@
  *   core_replay_10m_*     all 10M commands, one clock read before and after
  *   naive_throughput      the test-only naive engine on the same 1M commands
  *   core_newtypes_*       a second stream of 1M commands, the same mix but
- *                         with 10% of the new orders of the 1.8 types (half
- *                         post-only, half good-till-date, whose expiries the
- *                         generator injects as MC_CMD_EXPIRE the way matchd's
- *                         sequencer does): throughput and latency, and
- *                         core_newtypes_ratio = its throughput / core_throughput
+ *                         with 10% of the new orders of the 1.8 types (a third
+ *                         post-only, a third stop-limit, a third good-till-date, whose
+ * expiries the generator injects as MC_CMD_EXPIRE the way matchd's sequencer does):
+ * throughput and latency, and core_newtypes_ratio = its throughput / core_throughput
  *   core_om_throughput    the same 1M commands through matchd's order manager
  *                         and the core together, as matchd's pipeline runs them
  *                         (risk checks, rate limit, holds before the core; wallet
@@ -104,6 +103,7 @@ typedef struct gen
 	uint64_t seq;
 	int newtypes; /* 10% of new GTC orders post-only or GTD */
 	uint64_t n_new, n_newtypes;
+	uint64_t n_stops_waiting, n_triggered; /* stop-limits accepted, fired */
 	mc_event buf[4096];
 } gen;
 
@@ -146,6 +146,10 @@ shadow_apply(gen *g, const mc_command *c)
 		{
 			case MC_EV_ACCEPTED:
 				live_add(g, ev->order_id);
+				g->n_stops_waiting += (ev->flags & MC_EVF_STOP) != 0;
+				break;
+			case MC_EV_TRIGGERED:
+				g->n_triggered++;
 				break;
 			case MC_EV_TRADE:
 				traded = 1;
@@ -235,13 +239,27 @@ gen_command(gen *g)
 			 * prints the fraction reached) */
 			if (g->newtypes && !ioc && rng_below(&g->rng, 15) < 2)
 			{
+				uint64_t k = rng_below(&g->rng, 3);
+
 				g->n_newtypes++;
-				if (rng_below(&g->rng, 2))
+				if (k == 0)
 					c.flags = MC_CMDF_POST_ONLY; /* a crossing one is rejected */
-				else
+				else if (k == 1)
 				{
 					c.tif = MC_GTD; /* lives up to 20,000 commands */
 					c.expire_time = c.timestamp + 10 * (1 + rng_below(&g->rng, 20000));
+				}
+				else
+				{
+					/* a stop-limit a few ticks through the opposite best: it
+					 * waits, or is refused when the last trade reached it */
+					int64_t o = best(g, opp), d = 1 + (int64_t)rng_below(&g->rng, 3);
+
+					c.type = MC_STOP_LIMIT;
+					c.stop_price = side == MC_BUY ? o + d : o - d;
+					c.price = side == MC_BUY ? c.stop_price + 2 : c.stop_price - 2;
+					if (c.price <= 0 || c.stop_price <= 0)
+						c.price = c.stop_price = 1;
 				}
 			}
 			return c;
@@ -342,8 +360,13 @@ make_workload(workload *w, size_t n_cmds, uint64_t seed, int newtypes)
 		w->trading += (uint64_t)shadow_apply(g, &w->cmds[w->n++]);
 	}
 	if (newtypes)
-		printf("# workload: %.1f%% of the new orders of the new types (post-only, gtd)\n",
+		printf("# workload: %.1f%% of the new orders of the new types (post-only, gtd, "
+		       "stop-limit)\n",
 		       100.0 * (double)g->n_newtypes / (double)g->n_new);
+	if (newtypes)
+		printf("# workload: %llu stop-limits waited in the stop book, %llu triggered\n",
+		       (unsigned long long)g->n_stops_waiting,
+		       (unsigned long long)g->n_triggered);
 	printf("# workload: %zu commands, %.2f%% traded; at the end %u resting orders on "
 	       "%u levels\n",
 	       n_cmds, 100.0 * (double)w->trading / (double)n_cmds,
