@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: baskets.sh STACKDIR}
-if [ "${BENCH_MODE:-short}" = long ]; then secs=20; else secs=5; fi
+if [ "${BENCH_MODE:-short}" = long ]; then secs=20; else secs=3; fi
 
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -v broker=basket_broker -v symbol=BSK \
 	-v buyer=BK-B -v seller=BK-S -f bench/two_accounts.sql
@@ -51,9 +51,11 @@ single=$(tps "$dir/single.sql" "$secs")
 echo "BENCH basket_single_call_orders_per_s $single orders/s"
 # cpu_of PID...: user+system clock ticks of the processes (all their threads)
 cpu_of() {
-	local p t=0
+	local p t=0 v
 	for p in "$@"; do
-		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+		# a process may end between the listing and the read: it counts 0
+		v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) || v=0
+		t=$((t + ${v:-0}))
 	done
 	echo "$t"
 }

@@ -4,7 +4,7 @@
 # each) trade at 10 orders/s each, while one more account floods at 10 times its
 # rate limit (orders_per_second = burst = BENCH_DDOS_LIMIT, default 100: 1,000
 # calls/s) from 200 connections of its own broker role.  The run alternates
-# windows without and with the flood (3 pairs of 8 s in short mode, 5 of 20 s in
+# windows without and with the flood (3 pairs of 5 s in short mode, 5 of 20 s in
 # long mode), so that both see the same machine; the figure is the 50 accounts'
 # p99 acknowledgement latency, the median of the flood windows' p99 over the
 # median of the quiet windows' (goal: moves by less than 10%).  Then the journal:
@@ -21,7 +21,7 @@ accounts=50 brokers=5 rate=500
 if [ "${BENCH_MODE:-short}" = long ]; then
 	rounds=5 window=20 warmup=3
 else
-	rounds=3 window=8 warmup=2
+	rounds=3 window=5 warmup=1
 fi
 symbols=BDA,BDB
 seed=${PGX_SEED:-$RANDOM}

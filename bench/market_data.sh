@@ -7,7 +7,7 @@
 # (PG* set, matchd running); BENCH_MODE=long runs longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=5
+secs=3
 [ "${BENCH_MODE:-short}" = long ] && secs=20
 orders=${BENCH_MD_ORDERS:-4000}
 

@@ -14,8 +14,19 @@ make -s -C bench >/dev/null
 long=false
 [ "${BENCH_MODE:-short}" = long ] && long=true
 
+# section NAME: the time of the section before it, so that where make bench
+# spends its minutes shows in every run ("# bench section ... took N s")
+section_name="" section_start=$SECONDS
+section() {
+	if [ -n "$section_name" ]; then
+		echo "# bench section $section_name took $((SECONDS - section_start)) s"
+	fi
+	section_name=$1 section_start=$SECONDS
+}
+
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), mode ${BENCH_MODE:-short}"
 
+section core
 # the matching core (no database)
 if [ -f daemon/Makefile ]; then
 	make -s -C daemon bench | grep '^BENCH'
@@ -31,6 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+section journal_append
 # the journal, against a throwaway cluster
 scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
 scratches+=("$scratch")
@@ -44,8 +56,9 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+section candles
 # Candles (bench/candles.sql), against a throwaway cluster: candle_agg against the
-# fastest plain SQL over generated executions (3M in short mode, 10M in long mode),
+# fastest plain SQL over generated executions (1M in short mode, 10M in long mode),
 # candles() over a day appended through append_batch against the journal's trades,
 # and what the 1-minute projection costs an append.
 scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
@@ -54,7 +67,7 @@ scratches+=("$scratch")
 	if $long; then
 		rows=10000000 runs=5
 	else
-		rows=3000000 runs=3
+		rows=1000000 runs=3
 	fi
 	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
 	# shellcheck disable=SC1091
@@ -65,6 +78,7 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+section archival
 # Archival (bench/archival.sh): archive_trading_day() against copy + delete of a
 # day, and the DBA script's export with its verification by restore.
 scratch=$(mktemp -d /tmp/pgx-bench.XXXXXX)
@@ -73,7 +87,7 @@ scratches+=("$scratch")
 	if $long; then
 		records=1000000 runs=5
 	else
-		records=200000 runs=3
+		records=100000 runs=3
 	fi
 	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
 	# shellcheck disable=SC1091
@@ -84,6 +98,7 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+section market_data
 # Market-data queries (bench/market_data.sh): a cluster with matchd beside it, a
 # resting book; the live L1/L2/L3 against a trivial SQL function, and the book
 # rebuilt from the journal.
@@ -102,6 +117,7 @@ scratches+=("$scratch")
 )
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+section order_load
 # Order entry through libpq (bench/order_load.c): a cluster of its own with matchd
 # beside it, two broker roles with one account per connection, a few symbols;
 # order functions against a trivial SQL function, then the step mode.
@@ -114,9 +130,9 @@ scratches+=("$scratch")
 		steps=1000,2000,3000,4000,5000,6000,7000,8000,9000,10000,12000,15000,20000,30000,43000
 		step_warmup=2 step_duration=10 slices=5 after=3
 	else
-		conns=64 rate=43000 warmup=2 duration=8
-		steps=1000,2000,4000,6000,8000,10000,12000,15000,20000,30000,43000
-		step_warmup=1 step_duration=4.5 slices=3 after=2
+		conns=64 rate=43000 warmup=1 duration=5
+		steps=1000,2000,4000,8000,15000,30000,43000
+		step_warmup=1 step_duration=3 slices=3 after=2
 	fi
 	symbols=BNA,BNB,BNC,BND
 	PGX_DATABASE=exchange bash scripts/cluster.sh start "$scratch" >/dev/null
@@ -196,20 +212,24 @@ with_matchd_stack() {
 	bash scripts/cluster.sh destroy "$scratch" >/dev/null
 }
 
+section baskets
 # Baskets (bench/baskets.sh): submit_orders at 1 to 10,000 orders per call
 # against submit_order one at a time
 with_matchd_stack bench/baskets.sh
 
+section lone_order
 # The lone order (bench/lone_order.sh): p50/p99 of one submit_order at a time
 # against a trivial call, a durable commit and matchd's old group-commit timer
 with_matchd_stack bench/lone_order.sh
 
+section ddos
 # A flood beside normal trading (bench/ddos.sh): one account at 10x its rate
 # limit from 200 connections while 50 accounts trade, through PgBouncer; the 50
 # accounts' p99 with and without the flood in the same run, and the flood's
 # journal rows against its requests.
 with_matchd_stack bench/ddos.sh
 
+section fix
 # The FIX gateway (bench/fix.sh, bench/fix_load.c): open-loop orders over 16
 # FIX sessions through gatewayd to matchd at the goal's 43,000 orders/s, latency
 # from each order's intended send time; then the SQL path (submit_order over
@@ -220,10 +240,11 @@ scratches+=("$scratch")
 if $long; then
 	DURATION=30 WARMUP=5 bash bench/fix.sh "$scratch"
 else
-	DURATION=8 WARMUP=2 bash bench/fix.sh "$scratch"
+	DURATION=5 WARMUP=1 bash bench/fix.sh "$scratch"
 fi
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
 
+section rest
 # The REST API (bench/rest.sh, bench/rest_load.c): POST /v1/order round trip
 # (p50, p99) and saturated orders/s, each against the SQL path (submit_order over
 # libpq) measured by the same client code in the same cluster; and the fan-out
@@ -234,6 +255,8 @@ scratches+=("$scratch")
 if $long; then
 	DURATION=30 WARMUP=5 ORDERS=100 bash bench/rest.sh "$scratch"
 else
-	DURATION=5 WARMUP=1 ORDERS=20 bash bench/rest.sh "$scratch"
+	DURATION=3 WARMUP=1 ORDERS=20 bash bench/rest.sh "$scratch"
 fi
 bash scripts/cluster.sh destroy "$scratch" >/dev/null
+section end
+echo "# bench total $SECONDS s"
