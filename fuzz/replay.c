@@ -63,6 +63,7 @@ records_round_trip(const uint8_t *data, size_t size)
 		if (r.idx == 0)
 		{
 			mc_command c, c2;
+			char detail[128];
 			int rc;
 
 			if (mj_record_command(&r, &names, &c) != MJ_OK)
@@ -71,6 +72,10 @@ records_round_trip(const uint8_t *data, size_t size)
 			 * without a side is journaled, then rejected: bad_side), which
 			 * no mc_command encodes: the identity is for those that do */
 			rc = mj_command_record(&c, r.trading_day, &names, &back);
+			/* a new order's options travel in its detail, as matchd writes it */
+			if (rc == MJ_OK && c.kind == MC_CMD_NEW)
+				rc = mj_new_order_detail(&c, detail, sizeof(detail),
+				                         &back.strs[PGX_S_DETAIL]);
 			if (rc != MJ_OK)
 				continue;
 			FZ_CHECK(mj_record_command(&back, &names, &c2) == MJ_OK &&

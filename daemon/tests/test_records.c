@@ -101,7 +101,7 @@ static void
 journal(wire *w, const mc_command *c, const evlog *log)
 {
 	pgx_record r;
-	char detail[64];
+	char detail[96];
 
 	assert_int_equal(mj_command_record(c, DAY, &names, &r), MJ_OK);
 	if (c->kind == MC_CMD_NEW)
@@ -163,6 +163,13 @@ random_command(uint64_t *rng, uint64_t seq, uint64_t *next_id, const mc_engine *
 			c.flags = MC_CMDF_POST_ONLY;
 		if (tif == MC_GTD)
 			c.expire_time = c.timestamp + 10 * (1 + rng_below(rng, 500));
+		/* one in eight a stop (the market ones) or a stop-limit, its stop a
+		 * few ticks around the prices traded: they wait, fire and cascade */
+		if (!c.flags && rng_below(rng, 8) == 0)
+		{
+			c.type = market ? MC_STOP : MC_STOP_LIMIT;
+			c.stop_price = 995 + (int64_t)rng_below(rng, 10);
+		}
 		recent[nrecent++ % 64] = id;
 		return c;
 	}
