@@ -71,7 +71,11 @@ CREATE VIEW @extschema@.order_records WITH (security_barrier) AS
 		   r.execution_id,
 		   CASE WHEN (SELECT @extschema@.is_staff()) OR @extschema@.is_account_owner(ca.broker)
 				THEN r.counterparty END AS counterparty,
-		   r.client_order_id
+		   r.client_order_id,
+		   -- (1.9) the options of a new order, from its command's detail; a
+		   -- triggered event's price is its stop price
+		   @extschema@.ticks_to_price(r.stop_ticks, s.tick_size) AS stop_price,
+		   r.post_only, r.expire_time
 	  FROM (
 			-- the order's commands (new_order: order_id = its seq; cancel_order,
 			-- amend_order) and the events about it, as the taker in trades
@@ -82,7 +86,12 @@ CREATE VIEW @extschema@.order_records WITH (security_barrier) AS
 				   CASE WHEN j.kind = 'trade' THEN 'taker' END AS liquidity,
 				   CASE WHEN j.kind = 'trade' THEN j.seq * 2097152 + j.idx * 2 END AS execution_id,
 				   CASE WHEN j.kind = 'trade' THEN j.contra_account END AS counterparty,
-				   j.client_order_id
+				   j.client_order_id,
+				   CASE WHEN j.kind = 'new_order' THEN (j.detail ->> 'stop_price')::bigint
+						-- as text: ALTER EXTENSION UPDATE adds the label in this
+						-- same transaction, where it cannot be used as a value yet
+						WHEN j.kind::text = 'triggered' THEN j.price END AS stop_ticks,
+				   j.post_only, j.expire_time
 			  FROM @extschema@.journal_history j
 			 WHERE j.order_id IS NOT NULL
 			UNION ALL
@@ -95,7 +104,8 @@ CREATE VIEW @extschema@.order_records WITH (security_barrier) AS
 				   j.contra_remaining,
 				   CASE WHEN j.contra_remaining = 0 THEN 'filled'::@extschema@.order_status
 						ELSE 'partially_filled'::@extschema@.order_status END,
-				   NULL, 'maker', j.seq * 2097152 + j.idx * 2 + 1, j.account, NULL
+				   NULL, 'maker', j.seq * 2097152 + j.idx * 2 + 1, j.account, NULL,
+				   NULL::bigint, NULL::boolean, NULL::timestamptz
 			  FROM @extschema@.journal_history j
 			 WHERE j.contra_order_id IS NOT NULL AND j.kind = 'trade'
 		   ) r
@@ -118,7 +128,7 @@ COMMENT ON COLUMN @extschema@.order_records.account IS 'Account of the order.';
 COMMENT ON COLUMN @extschema@.order_records.requested_by IS 'Commands only: the role that sent the command (recorded by matchd in the command''s detail); NULL for events.';
 COMMENT ON COLUMN @extschema@.order_records.symbol IS 'Symbol of the order.';
 COMMENT ON COLUMN @extschema@.order_records.side IS 'Side of the order (maker rows: the opposite of the trade''s taker side).';
-COMMENT ON COLUMN @extschema@.order_records.order_type IS 'Order type as the record states it (maker rows: limit, the only type that rests).';
+COMMENT ON COLUMN @extschema@.order_records.order_type IS 'Order type as the record states it (maker rows: limit, the type of every resting order; a triggered stop_limit rests as a limit).';
 COMMENT ON COLUMN @extschema@.order_records.time_in_force IS 'Time in force as the record states it (new_order commands and the events that carry it).';
 COMMENT ON COLUMN @extschema@.order_records.price IS 'Price in the symbol''s currency: the limit price of commands, accepted and amended events, the execution price of trades.';
 COMMENT ON COLUMN @extschema@.order_records.price_ticks IS 'The same price in ticks of the symbol, as journaled.';
@@ -130,6 +140,9 @@ COMMENT ON COLUMN @extschema@.order_records.liquidity IS 'Trades: taker (the ord
 COMMENT ON COLUMN @extschema@.order_records.execution_id IS 'Trades: the execution id of the order''s side, seq * 2^21 + idx * 2 + (0 taker, 1 maker), as exchange.execution_log.id.';
 COMMENT ON COLUMN @extschema@.order_records.counterparty IS 'Trades: the other side''s account, when the caller may see that account (staff, or the broker owning it); else NULL.';
 COMMENT ON COLUMN @extschema@.order_records.client_order_id IS 'The broker''s own id as this record carries it (new_order commands); order_audit_trail() shows the order''s on every row.';
+COMMENT ON COLUMN @extschema@.order_records.stop_price IS '(1.9) Stop price in the symbol''s currency: of a stop or stop_limit new_order command (its detail), and of its triggered event; else NULL.';
+COMMENT ON COLUMN @extschema@.order_records.post_only IS '(1.9) new_order commands: true for a post-only order, else NULL.';
+COMMENT ON COLUMN @extschema@.order_records.expire_time IS '(1.9) new_order commands: the expire time of a good-till-date order, else NULL.';
 
 -- Answers an empty audit trail with the reason, as the caller.
 CREATE FUNCTION @extschema@.report_order_exists(p_order_id bigint, p_stream text)

@@ -9,6 +9,10 @@
 -- journal (journal_book, resting_orders and the reports built on them, the
 -- priority audit among them) leave waiting stops out.  The one current
 -- definition is in sql/src/ (10, 40, 60) and reporting/70_resting_orders.sql.
+--
+-- order_records (reporting/10_order_audit_trail.sql), the brokers' view of
+-- their orders' records, gains stop_price, post_only and expire_time (at the
+-- end, so CREATE OR REPLACE keeps its grants and dependents).
 
 ALTER TYPE @extschema@.event_kind ADD VALUE 'triggered';
 COMMENT ON TYPE @extschema@.event_kind IS
@@ -135,3 +139,84 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.resting_orders(date, date, text) IS
 	'Every episode of an order in the book that overlaps trading days start_day..end_day (end_day NULL: start_day alone), rebuilt from journal_history alone: an episode begins when the order rests (`accepted`: priority = that record''s seq/idx) or is re-priced (an amend with reason priority_lost: the back of the queue at the amend''s seq/idx; a re-priced order may trade as the taker and rest without a new `accepted`) and ends at its next re-pricing or when it leaves the book (a trade as taker or maker that leaves 0, a cancel, an expiry).  Amends that keep priority and partial fills do not end an episode; IOC/FOK/market remainders never rest; a stop order waiting for its trigger is in no book (its records carry the detail {"stop": true}), and a triggered stop-limit that rests begins an episode at its accepted record.  Orders resting from earlier days (gtc) are found by reading the days before start_day.  Columns: price in ticks and numeric, quantity open when the episode began, priority_seq/idx (= where it began), left_seq/idx/at/day/by/reason (the record that ended it: trade (left_reason filled), canceled or expired with their reason, amended = re-priced; NULL: still resting after end_day).  only_symbol NULL: every symbol.  Errors: 22004 start_day NULL, 22023 end_day before start_day, PX020 unknown symbol.  Compliance, admin and dba only.';
+
+CREATE OR REPLACE VIEW @extschema@.order_records WITH (security_barrier) AS
+	SELECT r.stream, st.name AS stream_name, r.order_id, r.seq, r.idx, r.trading_day, r.ts,
+		   r.kind, r.account, r.requested_by, r.symbol, r.side, r.order_type,
+		   r.time_in_force, @extschema@.ticks_to_price(r.price, s.tick_size) AS price,
+		   r.price AS price_ticks, r.quantity, r.remaining, r.status, r.reason, r.liquidity,
+		   r.execution_id,
+		   CASE WHEN (SELECT @extschema@.is_staff()) OR @extschema@.is_account_owner(ca.broker)
+				THEN r.counterparty END AS counterparty,
+		   r.client_order_id,
+		   -- (1.9) the options of a new order, from its command's detail; a
+		   -- triggered event's price is its stop price
+		   @extschema@.ticks_to_price(r.stop_ticks, s.tick_size) AS stop_price,
+		   r.post_only, r.expire_time
+	  FROM (
+			-- the order's commands (new_order: order_id = its seq; cancel_order,
+			-- amend_order) and the events about it, as the taker in trades
+			SELECT j.stream, j.order_id, j.seq, j.idx, j.trading_day, j.ts, j.kind,
+				   j.account, CASE WHEN j.idx = 0 THEN j.detail ->> 'role' END AS requested_by,
+				   j.symbol, j.side, j.order_type, j.time_in_force, j.price, j.quantity,
+				   j.remaining, j.status, j.reason,
+				   CASE WHEN j.kind = 'trade' THEN 'taker' END AS liquidity,
+				   CASE WHEN j.kind = 'trade' THEN j.seq * 2097152 + j.idx * 2 END AS execution_id,
+				   CASE WHEN j.kind = 'trade' THEN j.contra_account END AS counterparty,
+				   j.client_order_id,
+				   CASE WHEN j.kind = 'new_order' THEN (j.detail ->> 'stop_price')::bigint
+						-- as text: ALTER EXTENSION UPDATE adds the label in this
+						-- same transaction, where it cannot be used as a value yet
+						WHEN j.kind::text = 'triggered' THEN j.price END AS stop_ticks,
+				   j.post_only, j.expire_time
+			  FROM @extschema@.journal_history j
+			 WHERE j.order_id IS NOT NULL
+			UNION ALL
+			-- the trades in which it was the resting (maker) order
+			SELECT j.stream, j.contra_order_id, j.seq, j.idx, j.trading_day, j.ts, j.kind,
+				   j.contra_account, NULL, j.symbol,
+				   CASE j.side WHEN 'buy' THEN 'sell'::@extschema@.side
+							   WHEN 'sell' THEN 'buy'::@extschema@.side END,
+				   'limit'::@extschema@.order_type, NULL, j.price, j.quantity,
+				   j.contra_remaining,
+				   CASE WHEN j.contra_remaining = 0 THEN 'filled'::@extschema@.order_status
+						ELSE 'partially_filled'::@extschema@.order_status END,
+				   NULL, 'maker', j.seq * 2097152 + j.idx * 2 + 1, j.account, NULL,
+				   NULL::bigint, NULL::boolean, NULL::timestamptz
+			  FROM @extschema@.journal_history j
+			 WHERE j.contra_order_id IS NOT NULL AND j.kind = 'trade'
+		   ) r
+	  JOIN @extschema@.streams st ON st.stream = r.stream
+	  LEFT JOIN @extschema@.symbols s ON s.symbol = r.symbol
+	  LEFT JOIN @extschema@.accounts a ON a.account = r.account
+	  LEFT JOIN @extschema@.accounts ca ON ca.account = r.counterparty
+	 WHERE (SELECT @extschema@.is_staff()) OR @extschema@.is_account_owner(a.broker);
+COMMENT ON VIEW @extschema@.order_records IS
+	'Every journal record of every order''s life, one row per record (order_audit_trail() shows one order''s): its new_order command (order_id = the command''s seq), the cancel_order and amend_order commands for it, every event with its order_id (accepted, rejected, amended, canceled, expired, and the trades in which it was the incoming, taker order), and the trades in which it was the resting, maker order (from the trade''s contra columns).  A broker sees only the rows of the accounts its role owns, and a counterparty only when it owns that account too; staff see all.';
+COMMENT ON COLUMN @extschema@.order_records.stream IS 'Stream (matching daemon log) of the record; order ids are unique within a stream.';
+COMMENT ON COLUMN @extschema@.order_records.stream_name IS 'Name of the stream (exchange.streams.name), e.g. main.';
+COMMENT ON COLUMN @extschema@.order_records.order_id IS 'The order the record belongs to (the seq of its new_order command).';
+COMMENT ON COLUMN @extschema@.order_records.seq IS 'Seq of the record: the command''s sequence number.';
+COMMENT ON COLUMN @extschema@.order_records.idx IS 'idx of the record within its seq: 0 the command, 1.. its events.';
+COMMENT ON COLUMN @extschema@.order_records.trading_day IS 'Trading day of the record.';
+COMMENT ON COLUMN @extschema@.order_records.ts IS 'Sequencer time of the record''s command.';
+COMMENT ON COLUMN @extschema@.order_records.kind IS 'Record kind: new_order, cancel_order, amend_order (commands), accepted, rejected, trade, canceled, amended, expired (events).';
+COMMENT ON COLUMN @extschema@.order_records.account IS 'Account of the order.';
+COMMENT ON COLUMN @extschema@.order_records.requested_by IS 'Commands only: the role that sent the command (recorded by matchd in the command''s detail); NULL for events.';
+COMMENT ON COLUMN @extschema@.order_records.symbol IS 'Symbol of the order.';
+COMMENT ON COLUMN @extschema@.order_records.side IS 'Side of the order (maker rows: the opposite of the trade''s taker side).';
+COMMENT ON COLUMN @extschema@.order_records.order_type IS 'Order type as the record states it (maker rows: limit, the type of every resting order; a triggered stop_limit rests as a limit).';
+COMMENT ON COLUMN @extschema@.order_records.time_in_force IS 'Time in force as the record states it (new_order commands and the events that carry it).';
+COMMENT ON COLUMN @extschema@.order_records.price IS 'Price in the symbol''s currency: the limit price of commands, accepted and amended events, the execution price of trades.';
+COMMENT ON COLUMN @extschema@.order_records.price_ticks IS 'The same price in ticks of the symbol, as journaled.';
+COMMENT ON COLUMN @extschema@.order_records.quantity IS 'Shares: ordered (commands), executed (trades), affected (amended, canceled, expired).';
+COMMENT ON COLUMN @extschema@.order_records.remaining IS 'Open quantity of the order after the record (maker rows: the trade''s contra_remaining).';
+COMMENT ON COLUMN @extschema@.order_records.status IS 'Status of the order after the record (maker rows: filled when nothing remains, else partially_filled).';
+COMMENT ON COLUMN @extschema@.order_records.reason IS 'Reason code of a rejection, cancel or expiry, or priority_kept / priority_lost of an amend.';
+COMMENT ON COLUMN @extschema@.order_records.liquidity IS 'Trades: taker (the order was the incoming one) or maker (it was resting); NULL for other records.';
+COMMENT ON COLUMN @extschema@.order_records.execution_id IS 'Trades: the execution id of the order''s side, seq * 2^21 + idx * 2 + (0 taker, 1 maker), as exchange.execution_log.id.';
+COMMENT ON COLUMN @extschema@.order_records.counterparty IS 'Trades: the other side''s account, when the caller may see that account (staff, or the broker owning it); else NULL.';
+COMMENT ON COLUMN @extschema@.order_records.client_order_id IS 'The broker''s own id as this record carries it (new_order commands); order_audit_trail() shows the order''s on every row.';
+COMMENT ON COLUMN @extschema@.order_records.stop_price IS '(1.9) Stop price in the symbol''s currency: of a stop or stop_limit new_order command (its detail), and of its triggered event; else NULL.';
+COMMENT ON COLUMN @extschema@.order_records.post_only IS '(1.9) new_order commands: true for a post-only order, else NULL.';
+COMMENT ON COLUMN @extschema@.order_records.expire_time IS '(1.9) new_order commands: the expire time of a good-till-date order, else NULL.';

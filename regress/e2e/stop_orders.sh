@@ -43,6 +43,8 @@ sl=$(as_broker "SELECT id FROM exchange.submit_order('B1', 'STP', 'buy', 12, 10.
 	fail "the journal's stop price (ticks) of the new order"
 [ "$(q "SELECT detail->>'stop' FROM exchange.journal WHERE order_id = $sl AND kind = 'accepted'")" = true ] ||
 	fail "the accepted record of a waiting stop does not say so"
+[ "$(as_broker "SELECT stop_price FROM exchange.order_records WHERE order_id = $sl AND kind = 'new_order'")" = 10.10 ] ||
+	fail "order_records does not show the broker its stop price"
 # quantity down while it waits: it keeps its place, the hold shrinks
 row=$(as_broker "SELECT status || ' ' || remaining_quantity FROM exchange.amend_order('B1', $sl, 10)")
 [ "$row" = "new 10" ] || fail "amend of the waiting stop-limit: $row"
@@ -87,6 +89,8 @@ seq=$(q "SELECT seq FROM exchange.journal WHERE kind = 'triggered' AND order_id 
 [ "$(bal B1 STP)" = "20/0" ] || fail "B1's shares: $(bal B1 STP)"
 [ "$(bal S1 STP)" = "974/6" ] || fail "S1's shares: $(bal S1 STP)"
 
+[ "$(as_broker "SELECT string_agg(kind || ' ' || stop_price, ', ' ORDER BY seq, idx) FROM exchange.order_records WHERE order_id = $st AND stop_price IS NOT NULL")" = "new_order 10.15, triggered 10.15" ] ||
+	fail "order_records' stop prices of the stop"
 # the journal's books and the priority audit leave the waiting stops out
 [ "$(q "SELECT count(*) FROM exchange.journal_book('STP', $seq - 1) WHERE order_id IN ($sl, $st, $ss)")" = 0 ] ||
 	fail "journal_book shows a waiting stop"
