@@ -8,10 +8,13 @@
  *
  * Invariants beyond "no crash, no leak, no UB", checked against the
  * independent references of fuzzutil.c (RFC 8259 JSON, RFC 3629 UTF-8):
- *   - a body the parser accepts is a JSON text (fz_json_valid) and an object;
- *     every value it returns is UTF-8 without NUL, of at most
- *     JSONP_VALUE_MAX bytes, and of its declared kind (an integer: -?digits;
- *     a decimal: -?digits[.digits], never an exponent);
+ *   - a body the parser accepts (the order body's fields, order_body) is a
+ *     JSON text (fz_json_valid) and an object; every value it returns is
+ *     UTF-8 without NUL, of at most JSONP_VALUE_MAX bytes, and of its
+ *     declared kind (an integer: -?digits; a decimal: -?digits[.digits],
+ *     never an exponent; a boolean: true or false); an accepted order body
+ *     has its required fields and an expireTime, if any, in RFC 3339 with T
+ *     and an upper-case Z or an offset;
  *   - a refusal always says why (a non-empty message);
  *   - an accepted time parameter is ISO 8601 with a zone (Z or +HH:MM), a
  *     resolution is 1..86400 seconds;
@@ -27,12 +30,6 @@
 #include "json.h"
 #include "route.h"
 
-static const jsonp_field FIELDS[] = {
-    {"account", JSONP_STRING},     {"symbol", JSONP_STRING},
-    {"side", JSONP_STRING},        {"quantity", JSONP_INTEGER},
-    {"price", JSONP_DECIMAL},      {"orderType", JSONP_STRING},
-    {"timeInForce", JSONP_STRING}, {"clientOrderId", JSONP_STRING},
-};
 
 static bool
 number_text(const char *s, bool frac)
@@ -62,31 +59,45 @@ body(const char *p, size_t n)
 	static jsonp_result r;
 	char err[256];
 	size_t first = 0;
+	const char *state, *t;
 
 	err[0] = '\0';
-	if (jsonp_parse(p, n, FIELDS, 8, &r, err, sizeof(err)) < 0)
+	if (order_body(p, n, &r, &state, err, sizeof(err)) < 0)
 	{
 		FZ_CHECK(err[0] != '\0' && memchr(err, '\0', sizeof(err)),
 		         "a refusal without a reason");
+		/* a body the parser took was refused for a missing field or the time */
+		if (state == NULL || strcmp(state, "22007") == 0)
+			FZ_CHECK(fz_json_valid(p, n), "a refusal after the parser took no JSON");
 		return;
 	}
+	for (size_t f = 0; f <= OF_QUANTITY; f++)
+		FZ_CHECK(r.value[f] != NULL && r.value[f][0] != '\0', "%s missing",
+		         order_fields[f].name);
+	if ((t = r.value[OF_EXPIRE_TIME]) != NULL)
+		FZ_CHECK(strlen(t) >= 20 && t[10] == 'T' && t[4] == '-' && t[16] == ':' &&
+		             (t[strlen(t) - 1] == 'Z' || t[strlen(t) - 3] == ':'),
+		         "expireTime %s", t);
 	FZ_CHECK(fz_json_valid(p, n), "accepted a body that is not JSON: %.*s", (int)n, p);
 	while (first < n &&
 	       (p[first] == ' ' || p[first] == '\t' || p[first] == '\n' || p[first] == '\r'))
 		first++;
 	FZ_CHECK(first < n && p[first] == '{', "accepted a JSON value that is not an object");
-	for (size_t f = 0; f < 8; f++)
+	for (size_t f = 0; f < ORDER_FIELDS; f++)
 	{
 		const char *v = r.value[f];
 
 		if (v == NULL)
 			continue;
-		FZ_CHECK(strlen(v) <= JSONP_VALUE_MAX, "value of %s too long", FIELDS[f].name);
-		FZ_CHECK(fz_utf8_valid(v, strlen(v)), "value of %s is not UTF-8", FIELDS[f].name);
-		if (FIELDS[f].type == JSONP_INTEGER)
-			FZ_CHECK(number_text(v, false), "integer %s is %s", FIELDS[f].name, v);
-		if (FIELDS[f].type == JSONP_DECIMAL)
-			FZ_CHECK(number_text(v, true), "decimal %s is %s", FIELDS[f].name, v);
+		FZ_CHECK(strlen(v) <= JSONP_VALUE_MAX, "value of %s too long", order_fields[f].name);
+		FZ_CHECK(fz_utf8_valid(v, strlen(v)), "value of %s is not UTF-8", order_fields[f].name);
+		if (order_fields[f].type == JSONP_INTEGER)
+			FZ_CHECK(number_text(v, false), "integer %s is %s", order_fields[f].name, v);
+		if (order_fields[f].type == JSONP_DECIMAL)
+			FZ_CHECK(number_text(v, true), "decimal %s is %s", order_fields[f].name, v);
+		if (order_fields[f].type == JSONP_BOOLEAN)
+			FZ_CHECK(strcmp(v, "true") == 0 || strcmp(v, "false") == 0,
+			         "boolean %s is %s", order_fields[f].name, v);
 	}
 }
 

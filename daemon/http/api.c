@@ -221,41 +221,37 @@ symbol_arg(const api_request *rq, http_answer *a, const char *const *allowed)
 static void
 order_new(const api_request *rq, http_answer *a)
 {
-	static const jsonp_field fields[] = {
-	    {"account", JSONP_STRING},     {"symbol", JSONP_STRING},
-	    {"side", JSONP_STRING},        {"quantity", JSONP_INTEGER},
-	    {"price", JSONP_DECIMAL},      {"orderType", JSONP_STRING},
-	    {"timeInForce", JSONP_STRING}, {"clientOrderId", JSONP_STRING},
-	};
 	jsonp_result *res; /* 4 KiB: on the heap, not a connection thread's stack */
 	char err[256];
-	const char *p[8];
+	const char *p[ORDER_FIELDS], *state;
 	static const char *const none[] = {NULL};
 
 	if (api_check_args(rq, none, a) < 0)
 		return;
 	if ((res = malloc(sizeof(*res))) == NULL)
 		return answer_error(a, 503, NULL, "out of memory");
-	if (jsonp_parse(rq->body, rq->body_len, fields, 8, res, err, sizeof(err)) < 0)
+	if (order_body(rq->body, rq->body_len, res, &state, err, sizeof(err)) < 0)
 	{
-		answer_error(a, 400, "22P02", err);
-		free(res);
-		return;
-	}
-	if (need(a, res->value[0], "account") < 0 || need(a, res->value[1], "symbol") < 0 ||
-	    need(a, res->value[2], "side") < 0 || need(a, res->value[3], "quantity") < 0)
+		answer_error(a, 400, state, err);
 		return free(res);
-	for (int i = 0; i < 8; i++)
+	}
+	for (int i = 0; i < ORDER_FIELDS; i++)
 		p[i] = res->value[i];
-	if (p[5] == NULL)
-		p[5] = "limit";
-	if (p[6] == NULL)
-		p[6] = "day";
+	if (p[OF_ORDER_TYPE] == NULL)
+		p[OF_ORDER_TYPE] = "limit";
+	if (p[OF_TIME_IN_FORCE] == NULL)
+		p[OF_TIME_IN_FORCE] = "day";
+	/* by name, so that the call means the same whatever arguments
+	 * submit_order gains; post_only must not be NULL there */
 	run(rq, a,
 	    "SELECT " ORDER_ROW_JSON
-	    " FROM exchange.submit_order($1, $2, $3::exchange.side, $4::bigint, $5::numeric, "
-	    "$6::exchange.order_type, $7::exchange.time_in_force, $8) o",
-	    8, p, NULL);
+	    " FROM exchange.submit_order(account => $1, symbol => $2, "
+	    "side => $3::exchange.side, quantity => $4::bigint, price => $5::numeric, "
+	    "order_type => $6::exchange.order_type, "
+	    "time_in_force => $7::exchange.time_in_force, client_order_id => $8, "
+	    "stop_price => $9::numeric, post_only => coalesce($10::boolean, false), "
+	    "expire_time => $11::timestamptz) o",
+	    ORDER_FIELDS, p, NULL);
 	free(res);
 }
 
@@ -316,6 +312,30 @@ order_amend(const api_request *rq, http_answer *a)
 	free(res);
 }
 
+/*
+ * An order's triggered record (a stop's trigger reached: price = the stop
+ * price, ts = the command that fired it), in order_records t.  The broker's
+ * view of the journal has no new_order detail, so a stop's price is not known
+ * here before it fires.  kind = 'triggered' alone is checked only after
+ * order_records' row scoping, on every record of the orders: an enum
+ * comparison is not leakproof, so it does not reach the journal's scan
+ * through the security-barrier view.  The other tests do (no function, or
+ * int8ne), and let through only what a triggered record is among an order's
+ * records: in another command than its new_order (a stop that the last trade
+ * reached at entry is rejected), no reason, not a trade (liquidity is set for
+ * trades; the maker rows are pruned by it).  Measured on one symbol's 60,000
+ * execution sides of 60,000 orders (EXPLAIN ANALYZE, 3 runs): the whole day's
+ * executions took 0.79 s without stopPrice, 1.0 s with it (+25 %), 1.55 s
+ * with the kind alone (+95 %).
+ */
+#define TRIGGERED_RECORD                                                                 \
+	"t.seq <> t.order_id AND t.reason IS NULL AND t.liquidity IS NULL AND "              \
+	"t.kind = 'triggered' "
+#define ORDER_TRIGGER                                                                    \
+	"LEFT JOIN LATERAL (SELECT t.price, t.ts FROM exchange.order_records t "             \
+	"  WHERE t.order_id = $1::bigint AND " TRIGGERED_RECORD                              \
+	"  ORDER BY t.seq, t.idx LIMIT 1) tg ON true "
+
 static void
 order_get(const api_request *rq, http_answer *a)
 {
@@ -327,30 +347,34 @@ order_get(const api_request *rq, http_answer *a)
 		return;
 	snprintf(id, sizeof(id), "%" PRId64, rq->rt.order_id);
 	run(rq, a,
-	    "SELECT json_build_object('id', c.order_id, 'account', c.account, 'symbol', "
-	    "c.symbol, "
-	    "'side', c.side, 'orderType', c.order_type, 'timeInForce', c.time_in_force, "
-	    "'price', c.price::text, 'quantity', c.quantity, 'clientOrderId', "
-	    "c.client_order_id, "
+	    "SELECT json_build_object('id', c.order_id, 'account', c.account, "
+	    "'symbol', c.symbol, 'side', c.side, 'orderType', c.order_type, "
+	    "'timeInForce', c.time_in_force, 'price', c.price::text, "
+	    "'quantity', c.quantity, 'clientOrderId', c.client_order_id, "
 	    "'creationTime', " ISO(
 	        "c.ts") ", 'status', lr.status, "
-	                "'filledQuantity', (SELECT coalesce(sum(t.quantity), 0) FROM "
-	                "exchange.order_records t "
+	                "'filledQuantity', (SELECT coalesce(sum(t.quantity), 0) "
+	                "  FROM exchange.order_records t "
 	                "  WHERE t.order_id = $1::bigint AND t.kind = 'trade'), "
-	                "'remainingQuantity', CASE WHEN lr.status = 'rejected' THEN 0 ELSE "
-	                "lr.remaining END, "
+	                "'remainingQuantity', "
+	                "  CASE WHEN lr.status = 'rejected' THEN 0 ELSE lr.remaining END, "
 	                "'rejectReason', (SELECT e.reason FROM exchange.order_records e "
-	                "WHERE e.order_id = "
-	                "  $1::bigint AND e.seq = $1::bigint AND e.idx = 1 AND e.kind = "
-	                "'rejected'))::text "
-	                "FROM exchange.order_records c "
-	                "LEFT JOIN LATERAL (SELECT e.status, e.remaining FROM "
-	                "exchange.order_records e "
-	                "  WHERE e.order_id = $1::bigint AND e.idx > 0 AND e.status IS NOT "
-	                "NULL "
-	                "  ORDER BY e.seq DESC, e.idx DESC LIMIT 1) lr ON true "
-	                "WHERE c.order_id = $1::bigint AND c.seq = $1::bigint AND c.idx = 0 "
-	                "AND c.kind = 'new_order'",
+	                "  WHERE e.order_id = $1::bigint AND e.seq = $1::bigint AND e.idx = "
+	                "1 "
+	                "  AND e.kind = 'rejected'), "
+	                "'stopPrice', tg.price::text, "
+	                "'triggeredTime', CASE WHEN tg.ts IS NOT NULL THEN " ISO(
+	                    "tg.ts") " END)::text "
+	                             "FROM exchange.order_records c "
+	                             "LEFT JOIN LATERAL (SELECT e.status, e.remaining FROM "
+	                             "exchange.order_records e "
+	                             "  WHERE e.order_id = $1::bigint AND e.idx > 0 AND "
+	                             "e.status IS NOT NULL "
+	                             "  ORDER BY e.seq DESC, e.idx DESC LIMIT 1) lr ON "
+	                             "true " ORDER_TRIGGER
+	                             "WHERE c.order_id = $1::bigint AND c.seq = $1::bigint "
+	                             "AND c.idx = 0 "
+	                             "AND c.kind = 'new_order'",
 	    1, p, "no such order of yours");
 }
 
@@ -390,16 +414,29 @@ executions(const api_request *rq, http_answer *a)
 	    check_time(a, api_arg(rq, "startTime"), "startTime", t1, sizeof(t1), &p[2]) < 0 ||
 	    check_time(a, api_arg(rq, "endTime"), "endTime", t2, sizeof(t2), &p[3]) < 0)
 		return;
+	/*
+	 * stopPrice: an execution of a stop order comes after its trigger, so its
+	 * triggered record has the stop price.  Looked up once for all the
+	 * executions' order ids (the journal's order_id index), not per row;
+	 * execution_log's order_type cannot tell a stop (a stop fired by another
+	 * order's command shows that command's type).
+	 */
 	run(rq, a,
+	    "WITH e AS MATERIALIZED (SELECT * FROM exchange.executions($1, $2::bigint, "
+	    "  $3::timestamptz, $4::timestamptz)), "
+	    "tg AS (SELECT DISTINCT ON (t.order_id) t.order_id, t.price "
+	    "  FROM exchange.order_records t "
+	    "  WHERE t.order_id = ANY (ARRAY(SELECT DISTINCT e.order_id FROM e)) "
+	    "  AND " TRIGGERED_RECORD "ORDER BY t.order_id, t.seq, t.idx) "
 	    "SELECT json_build_object('executions', coalesce(json_agg(json_build_object("
 	    "'id', e.id, 'orderId', e.order_id, 'symbol', e.symbol, 'side', e.side, "
 	    "'price', e.price::text, 'orderType', e.order_type, 'quantity', e.quantity, "
 	    "'time', " ISO("e.executed_at") ", 'timeMs', " MS(
 	        "e.executed_at") ", "
-	                         "'account', e.account, 'seq', e.seq) ORDER BY e.seq, e.id), "
-	                         "'[]'::json))::text "
-	                         "FROM exchange.executions($1, $2::bigint, $3::timestamptz, "
-	                         "$4::timestamptz) e",
+	                         "'account', e.account, 'seq', e.seq, 'stopPrice', "
+	                         "tg.price::text) "
+	                         "ORDER BY e.seq, e.id), '[]'::json))::text "
+	                         "FROM e LEFT JOIN tg ON tg.order_id = e.order_id",
 	    4, p, NULL);
 }
 

@@ -249,6 +249,7 @@ type_name(jsonp_type t)
 {
 	return t == JSONP_STRING    ? "a string"
 	       : t == JSONP_DECIMAL ? "a decimal"
+	       : t == JSONP_BOOLEAN ? "true or false"
 	                            : "an integer";
 }
 
@@ -300,6 +301,9 @@ jsonp_parse(const char *body, size_t len, const jsonp_field *fields, size_t nfie
 			if (ps.p >= ps.end)
 				return fail(&ps, "field \"%s\": no value", name);
 			dst = out->store + f * (JSONP_VALUE_MAX + 1);
+			if (*ps.p == '"' && fields[f].type == JSONP_BOOLEAN)
+				return fail(&ps, "field \"%s\" must be true or false (not a string)",
+				            fields[f].name);
 			if (*ps.p == '"')
 			{
 				if (parse_string(&ps, dst, JSONP_VALUE_MAX, &vlen, fields[f].name) < 0)
@@ -323,8 +327,9 @@ jsonp_parse(const char *body, size_t len, const jsonp_field *fields, size_t nfie
 				        *ps.p == 'E' || (*ps.p >= '0' && *ps.p <= '9')))
 					ps.p++;
 				vlen = (size_t)(ps.p - s);
-				if (fields[f].type == JSONP_STRING)
-					return fail(&ps, "field \"%s\" must be a string", fields[f].name);
+				if (fields[f].type == JSONP_STRING || fields[f].type == JSONP_BOOLEAN)
+					return fail(&ps, "field \"%s\" must be %s", fields[f].name,
+					            type_name(fields[f].type));
 				if (vlen > JSONP_VALUE_MAX)
 					return fail(&ps, "field \"%s\": longer than %d bytes", fields[f].name,
 					            JSONP_VALUE_MAX);
@@ -342,6 +347,18 @@ jsonp_parse(const char *body, size_t len, const jsonp_field *fields, size_t nfie
 			}
 			else if (ps.end - ps.p >= 4 && memcmp(ps.p, "null", 4) == 0)
 				ps.p += 4; /* not given */
+			else if (fields[f].type == JSONP_BOOLEAN &&
+			         ((ps.end - ps.p >= 4 && memcmp(ps.p, "true", 4) == 0) ||
+			          (ps.end - ps.p >= 5 && memcmp(ps.p, "false", 5) == 0)))
+			{
+				/* a literal followed by more letters ("truex") is caught below:
+				 * neither ',' nor '}' follows it */
+				vlen = *ps.p == 't' ? 4 : 5;
+				memcpy(dst, ps.p, vlen);
+				dst[vlen] = '\0';
+				ps.p += vlen;
+				out->value[f] = dst;
+			}
 			else
 				return fail(&ps, "field \"%s\" must be %s", fields[f].name,
 				            type_name(fields[f].type));

@@ -6,7 +6,10 @@
  * A body is one flat JSON object whose fields the endpoint declares: each
  * field a string, a decimal (a JSON string or number of the form
  * -?digits[.digits], never an exponent: it is passed on as text, so no float
- * ever touches a price) or an integer (digits, as a number or a string).
+ * ever touches a price), an integer (digits, as a number or a string) or a
+ * boolean (the JSON literals true and false only, returned as "true" and
+ * "false": a string "true" or a 1 is refused, so that a flag such as
+ * postOnly never depends on how a client happens to spell it).
  * Refused, with a message naming the field: anything but one object, an
  * unknown field, a duplicate, a wrong type, nesting, a string that is not
  * UTF-8 or holds a control character, a value over JSONP_VALUE_MAX bytes, a
@@ -27,7 +30,8 @@ typedef enum
 {
 	JSONP_STRING = 0,
 	JSONP_DECIMAL = 1,
-	JSONP_INTEGER = 2
+	JSONP_INTEGER = 2,
+	JSONP_BOOLEAN = 3
 } jsonp_type;
 
 typedef struct
@@ -38,7 +42,8 @@ typedef struct
 
 typedef struct
 {
-	/* NULL when absent or null; else NUL-terminated (an integer: digits only) */
+	/* NULL when absent or null; else NUL-terminated (an integer: digits only; a
+	 * boolean: "true" or "false") */
 	const char *value[JSONP_FIELDS_MAX];
 	char store[JSONP_FIELDS_MAX * (JSONP_VALUE_MAX + 1)];
 } jsonp_result;

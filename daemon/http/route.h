@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
+
 typedef enum
 {
 	R_NONE = 0,         /* no such path: 404 */
@@ -53,6 +55,38 @@ int http_status_for_sqlstate(const char *sqlstate);
 const char *http_error_name(int status);
 
 /*
+ * The body of POST /v1/order: its fields, in the order of submit_order's
+ * arguments (res->value[OF_...]).
+ */
+enum
+{
+	OF_ACCOUNT,
+	OF_SYMBOL,
+	OF_SIDE,
+	OF_QUANTITY,
+	OF_PRICE,
+	OF_ORDER_TYPE,
+	OF_TIME_IN_FORCE,
+	OF_CLIENT_ORDER_ID,
+	OF_STOP_PRICE,
+	OF_POST_ONLY,
+	OF_EXPIRE_TIME,
+	ORDER_FIELDS
+};
+extern const jsonp_field order_fields[ORDER_FIELDS];
+
+/*
+ * Parses and checks an order body: the JSON (jsonp_parse against
+ * order_fields), the required fields, and expireTime (param_rfc3339, written
+ * back normalized).  0; or -1 with the client's message in err and its
+ * SQLSTATE in *sqlstate (22P02 a body the parser refused, 22007 a bad
+ * expireTime, NULL a missing field).  What only the exchange can judge (the
+ * enums, the tick, which options go together) is submit_order's.
+ */
+int order_body(const char *body, size_t len, jsonp_result *res, const char **sqlstate,
+               char *err, size_t errsize);
+
+/*
  * A time parameter: epoch milliseconds (digits) or ISO 8601
  * (YYYY-MM-DDTHH:MM[:SS[.fraction]] with Z or +HH:MM/-HH:MM; a space may
  * stand for the T).  Writes what PostgreSQL's timestamptz input reads
@@ -60,6 +94,14 @@ const char *http_error_name(int status);
  * "@<seconds>.<ms>" turned into an ISO UTC time for epoch ms).  false: bad.
  */
 bool param_time(const char *in, char *out, size_t size);
+/*
+ * A time of a request body (expireTime): an RFC 3339 date-time only,
+ * YYYY-MM-DDTHH:MM:SS[.fraction] with Z or +HH:MM/-HH:MM (offsets up to
+ * 15:59, as PostgreSQL takes them); the date must exist (2027-02-29 is
+ * refused), no leap second, no epoch milliseconds.  Writes it with T and Z in
+ * upper case into out; false: bad.
+ */
+bool param_rfc3339(const char *in, char *out, size_t size);
 /* resolution: seconds ("60") or a short interval ("1s", "5m", "1h", "1d"): seconds */
 bool param_resolution(const char *in, int64_t *seconds);
 /* positive decimal integer up to 2^63-1 */

@@ -2,7 +2,9 @@
  * test_rest.c - the REST daemon's pure modules (daemon/http/json.c, route.c):
  * the strict body parser (types, unknown fields, duplicates, nesting,
  * escapes, UTF-8, sizes, trailing bytes), the writer's quoting, the routes,
- * the SQLSTATE -> HTTP status table, time and resolution parameters, base64.
+ * the SQLSTATE -> HTTP status table, time and resolution parameters, base64;
+ * the order body of POST /v1/order (order_body: its stop, post-only and
+ * good-till-date fields and every refusal of them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,6 +218,7 @@ statuses(void **state)
 	assert_int_equal(http_status_for_sqlstate("08006"), 503);
 	assert_int_equal(http_status_for_sqlstate("PX041"), 504);
 	assert_int_equal(http_status_for_sqlstate("57014"), 504);
+	assert_int_equal(http_status_for_sqlstate("0A000"), 400); /* not supported yet */
 	assert_int_equal(http_status_for_sqlstate("XX000"), 500);
 	assert_int_equal(http_status_for_sqlstate(NULL), 500);
 	assert_int_equal(http_status_for_sqlstate("2"), 500);
@@ -281,6 +284,181 @@ base64(void **state)
 	assert_int_equal(base64_decode("ZGVtbzpzZWNyZXQ=", out, 4), -1); /* too long */
 }
 
+/* an order body: 0, or -1 with the SQLSTATE in *state and the message in err */
+static int
+order(const char *body, jsonp_result *r, const char **state, char *err)
+{
+	return order_body(body, strlen(body), r, state, err, 256);
+}
+
+#define BASE "\"account\":\"A1\",\"symbol\":\"AAPL\",\"side\":\"buy\",\"quantity\":10"
+
+static void
+order_body_new_fields(void **state)
+{
+	jsonp_result r;
+	char err[256];
+	const char *st;
+
+	(void)state;
+	assert_int_equal(order("{" BASE ",\"price\":\"10.20\",\"orderType\":\"stop_limit\","
+	                       "\"timeInForce\":\"gtd\",\"stopPrice\":\"10.10\","
+	                       "\"postOnly\":false,\"expireTime\":\"2026-12-08T21:00:00Z\"}",
+	                       &r, &st, err),
+	                 0);
+	assert_string_equal(r.value[OF_ACCOUNT], "A1");
+	assert_string_equal(r.value[OF_QUANTITY], "10");
+	assert_string_equal(r.value[OF_ORDER_TYPE], "stop_limit");
+	assert_string_equal(r.value[OF_STOP_PRICE], "10.10");
+	assert_string_equal(r.value[OF_POST_ONLY], "false");
+	assert_string_equal(r.value[OF_EXPIRE_TIME], "2026-12-08T21:00:00Z");
+	/* like price: an exact JSON number is passed on as its text */
+	assert_int_equal(
+	    order("{" BASE ",\"stopPrice\":10.1,\"postOnly\":true}", &r, &st, err), 0);
+	assert_string_equal(r.value[OF_STOP_PRICE], "10.1");
+	assert_string_equal(r.value[OF_POST_ONLY], "true");
+	/* null is "not given", as for every field */
+	assert_int_equal(order("{" BASE ",\"stopPrice\":null,\"postOnly\":null,"
+	                       "\"expireTime\":null}",
+	                       &r, &st, err),
+	                 0);
+	assert_null(r.value[OF_STOP_PRICE]);
+	assert_null(r.value[OF_POST_ONLY]);
+	assert_null(r.value[OF_EXPIRE_TIME]);
+	/* RFC 3339's lower-case t and z reach PostgreSQL in upper case; an offset and
+	 * a fraction pass as they are */
+	assert_int_equal(
+	    order("{" BASE ",\"expireTime\":\"2026-12-08t21:00:00.123456z\"}", &r, &st, err),
+	    0);
+	assert_string_equal(r.value[OF_EXPIRE_TIME], "2026-12-08T21:00:00.123456Z");
+	assert_int_equal(
+	    order("{" BASE ",\"expireTime\":\"2026-12-08T22:00:00.5+01:00\"}", &r, &st, err),
+	    0);
+	assert_string_equal(r.value[OF_EXPIRE_TIME], "2026-12-08T22:00:00.5+01:00");
+}
+
+/* body must be refused with sqlstate (NULL: none) and a message containing msg */
+static void
+refused(const char *body, const char *sqlstate, const char *msg)
+{
+	jsonp_result r;
+	char err[256];
+	const char *st = "unset";
+
+	err[0] = '\0';
+	if (order(body, &r, &st, err) != -1)
+		fail_msg("accepted: %s", body);
+	if (sqlstate == NULL)
+		assert_null(st);
+	else
+		assert_string_equal(st, sqlstate);
+	if (strstr(err, msg) == NULL)
+		fail_msg("%s: message \"%s\" does not say \"%s\"", body, err, msg);
+}
+
+static void
+order_body_refusals(void **state)
+{
+	(void)state;
+	/* stopPrice: a decimal, as price */
+	refused("{" BASE ",\"stopPrice\":1e1}", "22P02", "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":\"1e1\"}", "22P02",
+	        "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":\"10,10\"}", "22P02",
+	        "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":\"\"}", "22P02", "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":\"NaN\"}", "22P02",
+	        "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":.5}", "22P02", "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":true}", "22P02", "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":[10]}", "22P02", "\"stopPrice\" must be a decimal");
+	refused("{" BASE ",\"stopPrice\":\"1\",\"stopPrice\":\"2\"}", "22P02", "given twice");
+	/* postOnly: the literals true and false only */
+	refused("{" BASE ",\"postOnly\":\"true\"}", "22P02",
+	        "\"postOnly\" must be true or false (not a string)");
+	refused("{" BASE ",\"postOnly\":1}", "22P02", "\"postOnly\" must be true or false");
+	refused("{" BASE ",\"postOnly\":0}", "22P02", "\"postOnly\" must be true or false");
+	refused("{" BASE ",\"postOnly\":True}", "22P02",
+	        "\"postOnly\" must be true or false");
+	refused("{" BASE ",\"postOnly\":tru}", "22P02", "\"postOnly\" must be true or false");
+	refused("{" BASE ",\"postOnly\":truex}", "22P02", "after field \"postOnly\"");
+	refused("{" BASE ",\"postOnly\":falsey}", "22P02", "after field \"postOnly\"");
+	refused("{" BASE ",\"postOnly\":{}}", "22P02", "\"postOnly\" must be true or false");
+	refused("{" BASE ",\"postOnly\":true,\"postOnly\":false}", "22P02", "given twice");
+	/* the literal of a boolean for fields of other kinds */
+	refused("{\"symbol\":true}", "22P02", "\"symbol\" must be a string");
+	refused("{\"quantity\":false}", "22P02", "\"quantity\" must be an integer");
+	/* expireTime: a string, an RFC 3339 date-time with its zone */
+	refused("{" BASE ",\"expireTime\":1796763600000}", "22P02",
+	        "\"expireTime\" must be a string");
+	refused("{" BASE ",\"expireTime\":true}", "22P02", "\"expireTime\" must be a string");
+	refused("{" BASE ",\"expireTime\":\"1796763600000\"}", "22007", "RFC 3339");
+	refused("{" BASE ",\"expireTime\":\"2026-12-08T21:00:00\"}", "22007", "RFC 3339");
+	refused("{" BASE ",\"expireTime\":\"\"}", "22007", "RFC 3339");
+	/* the names of the SQL function and of other APIs are not aliases */
+	refused("{" BASE ",\"stop_price\":\"1\"}", "22P02", "unknown field \"stop_price\"");
+	refused("{" BASE ",\"displayQuantity\":5}", "22P02",
+	        "unknown field \"displayQuantity\"");
+	/* the required fields, after a valid body */
+	refused("{\"symbol\":\"AAPL\",\"side\":\"buy\",\"quantity\":1,\"postOnly\":true}",
+	        NULL, "account is required");
+	refused("{\"account\":\"A1\",\"side\":\"buy\",\"quantity\":1}", NULL,
+	        "symbol is required");
+	refused("{\"account\":\"A1\",\"symbol\":\"AAPL\",\"quantity\":1}", NULL,
+	        "side is required");
+	refused("{\"account\":\"A1\",\"symbol\":\"AAPL\",\"side\":\"buy\"}", NULL,
+	        "quantity is required");
+	refused("{\"account\":\"\",\"symbol\":\"AAPL\",\"side\":\"buy\",\"quantity\":1}",
+	        NULL, "account is required");
+}
+
+static void
+rfc3339_times(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_true(param_rfc3339("2026-12-08T21:00:00Z", out, sizeof(out)));
+	assert_string_equal(out, "2026-12-08T21:00:00Z");
+	assert_true(param_rfc3339("2026-12-08T21:00:00.000001-05:30", out, sizeof(out)));
+	assert_string_equal(out, "2026-12-08T21:00:00.000001-05:30");
+	assert_true(param_rfc3339("2026-12-08t21:00:00z", out, sizeof(out)));
+	assert_string_equal(out, "2026-12-08T21:00:00Z");
+	assert_true(param_rfc3339("2028-02-29T00:00:00Z", out, sizeof(out))); /* leap year */
+	assert_true(param_rfc3339("2000-02-29T00:00:00Z", out, sizeof(out)));
+	assert_true(param_rfc3339("2026-12-31T23:59:59.999999999+15:59", out, sizeof(out)));
+	assert_true(param_rfc3339("0001-01-01T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2027-02-29T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("1900-02-29T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-04-31T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-00-10T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-13-10T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-00T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("0000-01-01T00:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T24:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:60:00Z", out, sizeof(out)));
+	assert_false(
+	    param_rfc3339("2026-12-08T23:59:60Z", out, sizeof(out)));       /* leap second */
+	assert_false(param_rfc3339("2026-12-08T21:00Z", out, sizeof(out))); /* no seconds */
+	assert_false(param_rfc3339("2026-12-08 21:00:00Z", out, sizeof(out))); /* a space */
+	assert_false(param_rfc3339("2026-12-08T21:00:00", out, sizeof(out)));  /* no zone */
+	assert_false(param_rfc3339("2026-12-08T21:00:00+01", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00+0100", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00+16:00", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00+01:60", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00.Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00.1234567890Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00ZZ", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00Z ", out, sizeof(out)));
+	assert_false(param_rfc3339("+2026-12-08T21:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("2026-1-08T21:00:00Z", out, sizeof(out)));
+	assert_false(param_rfc3339("1796763600000", out, sizeof(out)));
+	assert_false(param_rfc3339("tomorrow", out, sizeof(out)));
+	assert_false(param_rfc3339("", out, sizeof(out)));
+	assert_false(param_rfc3339(NULL, out, sizeof(out)));
+	assert_false(param_rfc3339("2026-12-08T21:00:00Z", out, 20)); /* no room for it */
+}
+
 int
 main(void)
 {
@@ -294,6 +472,9 @@ main(void)
 	    cmocka_unit_test(statuses),
 	    cmocka_unit_test(times_and_resolutions),
 	    cmocka_unit_test(base64),
+	    cmocka_unit_test(order_body_new_fields),
+	    cmocka_unit_test(order_body_refusals),
+	    cmocka_unit_test(rfc3339_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

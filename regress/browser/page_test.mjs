@@ -230,6 +230,71 @@ try {
 	if (left !== '0') throw new Error(`the book in SQL still has ${left} bid(s)`);
 	ok('the book in SQL has no bids either');
 
+	// a stop-limit through the ticket: its stop price is checked against the
+	// tick like the price, sent as the string typed, and the order waits outside
+	// the book (the last trade, 189.57, is below its stop)
+	await page.select('#t-type', 'stop_limit');
+	await page.$eval('#t-price', (e) => (e.value = ''));
+	await page.type('#t-price', '189.80');
+	await page.type('#t-stop', '189.755');
+	const before = posts.length;
+	await page.click('#t-submit');
+	await until('a stop price finer than the tick is refused in the page', () =>
+		/stop price has more than 2 decimals/.test(document.getElementById('ticket-status').textContent));
+	if (posts.length !== before) throw new Error('the refused stop-limit sent a request');
+	await page.$eval('#t-stop', (e) => (e.value = ''));
+	await page.type('#t-stop', '189.75');
+	await page.click('#t-submit');
+	await until('the ticket places the stop-limit', () => /^order \d+: new/.test(document.getElementById('ticket-status').textContent));
+	const stopId = (await text('#ticket-status')).match(/^order (\d+)/)[1];
+	const stopBody = posts[posts.length - 1];
+	if (posts.length !== before + 1 || !stopBody.includes('"orderType":"stop_limit"') || !stopBody.includes('"price":"189.80"') ||
+		!stopBody.includes('"stopPrice":"189.75"') || stopBody.includes('postOnly') || stopBody.includes('expireTime'))
+		throw new Error(`the stop-limit's body was ${stopBody}`);
+	ok(`the stop-limit's body carries "stopPrice":"189.75" as a string: ${stopBody}`);
+	await until(`the open orders list the waiting stop-limit ${stopId} with its stop`, (id) => {
+		const r = document.querySelector(`#orders tr[data-order-id="${id}"]`);
+		return r !== null && r.cells[3].textContent === '189.80 stop 189.75';
+	}, stopId);
+	if (sql(`SELECT count(*) FROM exchange.order_book_l3('${SYMBOL}', 100) WHERE order_id = ${stopId}`) !== '0')
+		throw new Error('the waiting stop-limit is in the book');
+	await page.click(`#orders tr[data-order-id="${stopId}"] button`);
+	await until(`the stop-limit ${stopId} is canceled and leaves the open orders`, (id) =>
+		document.querySelector(`#orders tr[data-order-id="${id}"]`) === null, stopId);
+
+	// a post-only, good-till-date limit: the expiry typed in local time goes as
+	// RFC 3339 UTC, the flag as a JSON true
+	await page.select('#t-type', 'limit');
+	await page.$eval('#t-price', (e) => (e.value = ''));
+	await page.type('#t-price', '189.50');
+	await page.select('#t-tif', 'gtd');
+	await page.click('#t-submit');
+	await until('a good-till-date order without its expiry is refused in the page', () =>
+		/needs its expiry/.test(document.getElementById('ticket-status').textContent));
+	const expiry = await page.evaluate(() => {
+		const t = new Date(Date.now() + 3600e3);
+		const p = (x) => String(x).padStart(2, '0');
+		const local = `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}`;
+		document.getElementById('t-expire').value = local;
+		return new Date(local).toISOString();
+	});
+	await page.click('#t-post');
+	await page.click('#t-submit');
+	await until('the ticket places the post-only gtd order', () => /^order \d+: new/.test(document.getElementById('ticket-status').textContent));
+	const gtdId = (await text('#ticket-status')).match(/^order (\d+)/)[1];
+	const gtdBody = posts[posts.length - 1];
+	if (!gtdBody.includes('"postOnly":true') || !gtdBody.includes(`"expireTime":"${expiry}"`) || !gtdBody.includes('"timeInForce":"gtd"'))
+		throw new Error(`the post-only gtd order's body was ${gtdBody}`);
+	const journaled = sql(`SELECT post_only || ' ' || (expire_time = '${expiry}'::timestamptz) FROM exchange.journal WHERE seq = ${gtdId} AND idx = 0`);
+	if (journaled !== 'true true') throw new Error(`order ${gtdId} was journaled with post_only, expire_time: ${journaled}`);
+	ok(`the post-only gtd order's body carries "postOnly":true and "expireTime":"${expiry}", journaled as such`);
+	await until('the book shows the post-only bid 100 @ 189.50', bookHas('189.50', QTY));
+	await page.click(`#orders tr[data-order-id="${gtdId}"] button`);
+	await until(`the gtd order ${gtdId} is canceled and the book has no bids again`, (id) =>
+		document.querySelector(`#orders tr[data-order-id="${id}"]`) === null && document.querySelectorAll('#bids tr').length === 0, gtdId);
+	await page.click('#t-post');
+	await page.select('#t-tif', 'day');
+
 	// the server restarts under the page: both streams drop and reconnect, and
 	// the page is live again, still without a reload
 	if (RESTART) {

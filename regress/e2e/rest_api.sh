@@ -7,7 +7,10 @@
 # {error, sqlstate, message} body (400 bad JSON, wrong types, unknown and
 # duplicate fields, floats with exponents, bad parameters; 401; 403; 404; 405;
 # 409 a reused clientOrderId; 413 a huge body; 415; 422 the order manager's
-# refusal; 429 rate limited; 503 matchd down; 504 matchd silent); times as ISO 8601 and epoch
+# refusal; 429 rate limited; 503 matchd down; 504 matchd silent); the order
+# options (a stop-limit that waits outside the book until a trade fires it, its
+# stop price and fill; a post-only that would cross, rejected; good till date;
+# each option's refusals, with nothing journaled); times as ISO 8601 and epoch
 # ms; the Server-Sent Events streams (book, increments, trades, candles, a
 # broker's own executions only); static files; and every answer checked
 # against docs/openapi.json, which is the document served at /v1/openapi.json.
@@ -149,6 +152,83 @@ jq_is '.sqlstate == "PX030"'
 expect 200 /v1/order/{id} GET "/v1/order/$sell" "${A[@]}"
 jq_is '.status == "canceled"'
 
+# ---- stop-limit, post-only, good-till-date (submit_order's 1.9 options) --------------
+# buy stop-limit 5 at 10.30, stop 10.20: it waits, in no book, while the last
+# trade (10.00) is below its stop
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":5,"price":"10.30","orderType":"stop_limit","timeInForce":"gtc","stopPrice":"10.20","clientOrderId":"a-stop"}'
+jq_is '.status == "new" and .filledQuantity == 0 and .remainingQuantity == 5 and .rejectReason == null'
+stop=$(jq -r .id <<<"$BODY")
+expect 200 /v1/order/{id} GET "/v1/order/$stop" "${A[@]}"
+jq_is '.orderType == "stop_limit" and .timeInForce == "gtc" and .price == "10.30" and .status == "new" and .remainingQuantity == 5 and .stopPrice == null and .triggeredTime == null'
+expect 200 /v1/marketdata/orderBook/L2 GET "/v1/marketdata/orderBook/L2?symbol=RST"
+jq_is '.bids == []'
+expect 200 /v1/marketdata/orderBook/L3 GET "/v1/marketdata/orderBook/L3?symbol=RST" "${A[@]}"
+jq_is '[.bids[], .asks[] | .orderId] | index('"$stop"') == null'
+expect 200 /v1/orders GET "/v1/orders?symbol=RST" "${A[@]}"
+jq_is '[.orders[].id] | index('"$stop"') == null'
+# broker B rests 10 at 10.20; A's other account takes 2 of them: the last trade
+# reaches the stop, which fires in that command and takes 5 more at 10.20
+expect 200 /v1/order POST /v1/order "${B[@]}" "${JSON[@]}" \
+	-d '{"account":"RB1","symbol":"RST","side":"sell","quantity":10,"price":"10.20","timeInForce":"gtc"}'
+ask=$(jq -r .id <<<"$BODY")
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA2","symbol":"RST","side":"buy","quantity":2,"price":"10.20","timeInForce":"ioc"}'
+jq_is '.status == "filled"'
+trigger=$(jq -r .id <<<"$BODY")
+expect 200 /v1/order/{id} GET "/v1/order/$stop" "${A[@]}"
+jq_is '.status == "filled" and .filledQuantity == 5 and .remainingQuantity == 0 and .stopPrice == "10.20" and (.triggeredTime | test("Z$"))'
+expect 200 /v1/execution GET "/v1/execution?symbol=RST&orderId=$stop" "${A[@]}"
+jq_is '[.executions[] | [.orderId, .account, .side, .price, .quantity, .stopPrice, .seq]] == [['"$stop"', "RA1", "buy", "10.20", 5, "10.20", '"$trigger"']]'
+expect 200 /v1/execution GET "/v1/execution?symbol=RST&orderId=$trigger" "${A[@]}"
+jq_is '[.executions[] | [.quantity, .stopPrice]] == [[2, null]]'
+# broker B: not A's stop order, and its own side of the trade carries no stop price
+expect 404 /v1/order/{id} GET "/v1/order/$stop" "${B[@]}"
+expect 200 /v1/execution GET "/v1/execution?symbol=RST&orderId=$ask" "${B[@]}"
+jq_is '[.executions[] | [.account, .quantity, .stopPrice]] == [["RB1", 2, null], ["RB1", 5, null]]'
+expect 200 /v1/order/{id} GET "/v1/order/$ask" "${B[@]}"
+jq_is '.status == "partially_filled" and .remainingQuantity == 3 and .stopPrice == null and .triggeredTime == null'
+# a stop whose trigger the last trade (10.20) has reached already: rejected by matchd
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"10.30","orderType":"stop_limit","stopPrice":"10.10"}'
+jq_is '.status == "rejected" and .rejectReason == "stop_would_trigger"'
+# post-only: one that would take B's ask is rejected and changes nothing, one
+# below it rests
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"10.20","timeInForce":"gtc","postOnly":true}'
+jq_is '.status == "rejected" and .rejectReason == "post_only_would_cross" and .filledQuantity == 0'
+expect 200 /v1/marketdata/orderBook/L2 GET "/v1/marketdata/orderBook/L2?symbol=RST"
+jq_is '.asks == [["10.20", 3]] and .bids == []'
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"10.10","postOnly":true}'
+jq_is '.status == "new"'
+post=$(jq -r .id <<<"$BODY")
+expect 200 /v1/marketdata/orderBook/L2 GET "/v1/marketdata/orderBook/L2?symbol=RST"
+jq_is '.bids == [["10.10", 1]]'
+# good till date: an expire time with an offset; the order says gtd
+expire=$(python3 -c "import datetime as d; print((d.datetime.now(d.timezone(d.timedelta(hours=2))) + d.timedelta(hours=1)).isoformat(timespec='milliseconds'))")
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA1","symbol":"RST","side":"sell","quantity":1,"price":"11.00","timeInForce":"gtd","expireTime":"'"$expire"'"}'
+jq_is '.status == "new"'
+gtd=$(jq -r .id <<<"$BODY")
+expect 200 /v1/order/{id} GET "/v1/order/$gtd" "${A[@]}"
+jq_is '.timeInForce == "gtd" and .status == "new" and .stopPrice == null'
+[ "$(q "SELECT expire_time = '$expire'::timestamptz FROM exchange.journal WHERE seq = $gtd AND idx = 0")" = t ] ||
+	fail "the journal's expire time of $gtd is not $expire"
+# what is left of these would trade with the orders below
+expect 200 /v1/order/{id} DELETE "/v1/order/$ask" "${B[@]}"
+for id in "$post" "$gtd"; do
+	expect 200 /v1/order/{id} DELETE "/v1/order/$id" "${A[@]}"
+	jq_is '.status == "canceled"'
+done
+# a last trade at 10.00 again: the price band (around the last trade) of the
+# orders below is what it was
+expect 200 /v1/order POST /v1/order "${B[@]}" "${JSON[@]}" \
+	-d '{"account":"RB1","symbol":"RST","side":"sell","quantity":1,"price":"10.00","timeInForce":"gtc"}'
+expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
+	-d '{"account":"RA2","symbol":"RST","side":"buy","quantity":1,"price":"10.00","timeInForce":"ioc"}'
+jq_is '.status == "filled"'
+
 # ---- 400: bad JSON, wrong types, unknown fields, bad parameters ---------------------
 bad400() {
 	expect 400 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" -d "$1"
@@ -174,6 +254,42 @@ bad400 '{"account":"RA1","symbol":"RST","side":"buy","quantity":0,"price":"9"}' 
 jq_is '.sqlstate == "PX012"'
 bad400 '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"-9"}' 'price'
 jq_is '.sqlstate == "PX011"'
+# the order options: refused before matchd, with the usual SQLSTATEs; bad input
+# sends nothing (the journal does not grow)
+journal_rows=$(q "SELECT count(*) FROM exchange.journal")
+O='"account":"RA1","symbol":"RST","side":"buy","quantity":1'
+bad400 '{'"$O"',"price":"9","orderType":"stop_limit","stopPrice":"9.0.0"}' 'stopPrice. must be a decimal'
+jq_is '.sqlstate == "22P02"'
+bad400 '{'"$O"',"price":"9","orderType":"stop_limit","stopPrice":1e1}' 'stopPrice. must be a decimal'
+bad400 '{'"$O"',"price":"9","postOnly":"true"}' 'postOnly. must be true or false'
+jq_is '.sqlstate == "22P02"'
+bad400 '{'"$O"',"price":"9","postOnly":1}' 'postOnly. must be true or false'
+bad400 '{'"$O"',"price":"9","timeInForce":"gtd","expireTime":"2030-02-29T10:00:00Z"}' 'expireTime must be an RFC 3339 date-time'
+jq_is '.sqlstate == "22007"'
+bad400 '{'"$O"',"price":"9","timeInForce":"gtd","expireTime":"2030-01-02T10:00:00"}' 'RFC 3339'
+bad400 '{'"$O"',"price":"9","timeInForce":"gtd","expireTime":1893578400000}' 'expireTime. must be a string'
+bad400 '{'"$O"',"price":"9","displayQuantity":1}' 'unknown field .displayQuantity.'
+# ... and submit_order's own checks of them
+bad400 '{'"$O"',"orderType":"stop"}' 'needs a stop_price'
+jq_is '.sqlstate == "22004"'
+bad400 '{'"$O"',"price":"9","stopPrice":"9"}' 'stop_price is only for order types stop and stop_limit'
+jq_is '.sqlstate == "22023"'
+bad400 '{'"$O"',"price":"9","orderType":"stop_limit","stopPrice":"10.205"}' 'tick size'
+jq_is '.sqlstate == "PX010"'
+bad400 '{'"$O"',"orderType":"market","postOnly":true}' 'post-only order must be a limit order'
+jq_is '.sqlstate == "22023"'
+bad400 '{'"$O"',"price":"9","timeInForce":"ioc","postOnly":true}' 'post-only'
+bad400 '{'"$O"',"price":"9","timeInForce":"gtd"}' 'needs an expire_time'
+jq_is '.sqlstate == "22004"'
+bad400 '{'"$O"',"price":"9","timeInForce":"gtc","expireTime":"2030-01-02T10:00:00Z"}' 'expire_time is only for time_in_force gtd'
+jq_is '.sqlstate == "22023"'
+bad400 '{'"$O"',"price":"9","timeInForce":"gtd","expireTime":"2020-01-02T10:00:00+01:00"}' 'has passed already'
+jq_is '.sqlstate == "22023"'
+bad400 '{'"$O"',"price":"9","timeInForce":"at_open"}' 'not supported yet'
+jq_is '.sqlstate == "0A000"'
+bad400 '{'"$O"',"price":"9","orderType":"stop_loss","stopPrice":"9"}' 'enum'
+[ "$(q "SELECT count(*) FROM exchange.journal")" = "$journal_rows" ] ||
+	fail "refused order options reached the journal"
 expect 400 /v1/order/{id} PATCH "/v1/order/$buy" "${A[@]}" "${JSON[@]}" -d '{"price":"9"}'
 jq_is '.message == "quantity is required"'
 expect 400 /v1/execution GET "/v1/execution?symbol=RST&startTime=yesterday" "${A[@]}"

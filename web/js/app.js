@@ -437,7 +437,9 @@ async function loadOpenOrders() {
 function upsertOrder(o) {
 	const id = String(o.id ?? o.orderId);
 	const prev = state.orders.get(id) || {};
-	state.orders.set(id, { ...prev, ...o, id });
+	// the server shows a stop's price only once it fired: the one the ticket
+	// sent stays until then
+	state.orders.set(id, { ...prev, ...o, id, stopPrice: o.stopPrice ?? prev.stopPrice });
 }
 
 const OPEN = new Set(['open', 'new', 'partially_filled']);
@@ -456,7 +458,7 @@ function renderOrders() {
 				el('td', { text: o.id }),
 				el('td', { text: o.account || '' }),
 				el('td', { class: o.side, text: o.side }),
-				el('td', { text: o.price ?? 'market' }),
+				el('td', { text: (o.price ?? 'market') + (o.stopPrice ? ` stop ${o.stopPrice}` : '') }),
 				el('td', { text: String(o.remainingQuantity ?? '') }),
 				el('td', { text: String(o.filledQuantity ?? 0) }),
 				el('td', { text: String(o.status).replace('_', ' ') }),
@@ -480,6 +482,22 @@ async function cancelOrder(id, button) {
 	renderOrders();
 }
 
+// a datetime-local value (the browser's local time, no zone) as the RFC 3339
+// UTC time the server takes; the server judges whether it is in the future
+function expireTime(local) {
+	const t = local ? new Date(local) : null;
+	if (!t || Number.isNaN(t.getTime())) throw new Error('a good-till-date order needs its expiry date and time');
+	return t.toISOString();
+}
+
+// the ticket's inputs that the order type and time in force allow
+function ticketInputs() {
+	const type = $('t-type').value;
+	$('t-price').disabled = type === 'market' || type === 'stop';
+	$('t-stop').disabled = type !== 'stop' && type !== 'stop_limit';
+	$('t-expire').disabled = $('t-tif').value !== 'gtd';
+}
+
 async function placeOrder(ev) {
 	ev.preventDefault();
 	const type = $('t-type').value;
@@ -495,7 +513,13 @@ async function placeOrder(ev) {
 			timeInForce: $('t-tif').value,
 			account: $('t-account').value.trim(),
 		};
-		if (type === 'limit') fields.price = dec.ticketPrice($('t-price').value, state.scale, state.tickUnits);
+		if (type === 'limit' || type === 'stop_limit')
+			fields.price = dec.ticketPrice($('t-price').value, state.scale, state.tickUnits);
+		// the stop price goes as the decimal string typed too, checked against the tick
+		if (type === 'stop' || type === 'stop_limit')
+			fields.stopPrice = dec.ticketPrice($('t-stop').value, state.scale, state.tickUnits, 'stop price');
+		if ($('t-post').checked) fields.postOnly = true;
+		if (fields.timeInForce === 'gtd') fields.expireTime = expireTime($('t-expire').value);
 		const clordid = $('t-clordid').value.trim();
 		if (clordid) fields.clientOrderId = clordid;
 		if (!fields.symbol) throw new Error('pick a symbol first');
@@ -611,7 +635,8 @@ async function main() {
 	});
 	$('logout').addEventListener('click', logout);
 	$('ticket').addEventListener('submit', placeOrder);
-	$('t-type').addEventListener('change', () => ($('t-price').disabled = $('t-type').value === 'market'));
+	$('t-type').addEventListener('change', ticketInputs);
+	$('t-tif').addEventListener('change', ticketInputs);
 	const first = decodeURIComponent(location.hash.slice(1)) || (symbols[0] && symbols[0].symbol) || '';
 	input.value = first;
 	if (first) await selectSymbol(first, symbols);

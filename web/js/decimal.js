@@ -58,13 +58,13 @@ export function compare(a, b) {
 // an order ticket's price: a positive decimal with at most `scale` decimals
 // and a multiple of the tick (tickUnits at that scale); returns the canonical
 // string to send, or throws with a message for the form
-export function ticketPrice(text, scale, tickUnits = 1n) {
+export function ticketPrice(text, scale, tickUnits = 1n, what = 'price') {
 	const t = text.trim();
 	const d = parse(t);
-	if (!d || d.units <= 0n) throw new Error('price must be a positive decimal, e.g. 189.50');
+	if (!d || d.units <= 0n) throw new Error(`${what} must be a positive decimal, e.g. 189.50`);
 	const units = toUnits(t, scale);
-	if (units === null) throw new Error(`price has more than ${scale} decimals`);
-	if (units % tickUnits !== 0n) throw new Error(`price is not a multiple of the tick ${format(tickUnits, scale)}`);
+	if (units === null) throw new Error(`${what} has more than ${scale} decimals`);
+	if (units % tickUnits !== 0n) throw new Error(`${what} is not a multiple of the tick ${format(tickUnits, scale)}`);
 	return format(units, scale);
 }
 
