@@ -314,10 +314,10 @@ order_amend(const api_request *rq, http_answer *a)
 
 /*
  * An order's triggered record (a stop's trigger reached: price = the stop
- * price, ts = the command that fired it), in order_records t.  The broker's
- * view of the journal has no new_order detail, so a stop's price is not known
- * here before it fires.  kind = 'triggered' alone is checked only after
- * order_records' row scoping, on every record of the orders: an enum
+ * price, ts = the command that fired it), in order_records t.  (A stop's
+ * price is also on its new_order row since extension 1.9's order_records:
+ * order_get reads it there, so a waiting stop shows it too.)  kind = 'triggered' alone is
+ * checked only after order_records' row scoping, on every record of the orders: an enum
  * comparison is not leakproof, so it does not reach the journal's scan
  * through the security-barrier view.  The other tests do (no function, or
  * int8ne), and let through only what a triggered record is among an order's
@@ -362,19 +362,27 @@ order_get(const api_request *rq, http_answer *a)
 	                "  WHERE e.order_id = $1::bigint AND e.seq = $1::bigint AND e.idx = "
 	                "1 "
 	                "  AND e.kind = 'rejected'), "
-	                "'stopPrice', tg.price::text, "
-	                "'triggeredTime', CASE WHEN tg.ts IS NOT NULL THEN " ISO(
-	                    "tg.ts") " END)::text "
-	                             "FROM exchange.order_records c "
-	                             "LEFT JOIN LATERAL (SELECT e.status, e.remaining FROM "
-	                             "exchange.order_records e "
-	                             "  WHERE e.order_id = $1::bigint AND e.idx > 0 AND "
-	                             "e.status IS NOT NULL "
-	                             "  ORDER BY e.seq DESC, e.idx DESC LIMIT 1) lr ON "
-	                             "true " ORDER_TRIGGER
-	                             "WHERE c.order_id = $1::bigint AND c.seq = $1::bigint "
-	                             "AND c.idx = 0 "
-	                             "AND c.kind = 'new_order'",
+	                "'stopPrice', coalesce(c.stop_price, tg.price)::text, "
+	                "'postOnly', coalesce(c.post_only, false), "
+	                "'expireTime', CASE WHEN c.expire_time IS NOT NULL THEN " ISO(
+	                    "c.expire_time") " END, "
+	                                     "'triggeredTime', CASE WHEN tg.ts IS NOT NULL "
+	                                     "THEN " ISO(
+	                                         "tg.ts") " END)::text "
+	                                                  "FROM exchange.order_records c "
+	                                                  "LEFT JOIN LATERAL (SELECT "
+	                                                  "e.status, e.remaining FROM "
+	                                                  "exchange.order_records e "
+	                                                  "  WHERE e.order_id = $1::bigint "
+	                                                  "AND e.idx > 0 AND "
+	                                                  "e.status IS NOT NULL "
+	                                                  "  ORDER BY e.seq DESC, e.idx DESC "
+	                                                  "LIMIT 1) lr ON "
+	                                                  "true " ORDER_TRIGGER
+	                                                  "WHERE c.order_id = $1::bigint AND "
+	                                                  "c.seq = $1::bigint "
+	                                                  "AND c.idx = 0 "
+	                                                  "AND c.kind = 'new_order'",
 	    1, p, "no such order of yours");
 }
 

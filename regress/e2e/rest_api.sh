@@ -160,7 +160,7 @@ expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
 jq_is '.status == "new" and .filledQuantity == 0 and .remainingQuantity == 5 and .rejectReason == null'
 stop=$(jq -r .id <<<"$BODY")
 expect 200 /v1/order/{id} GET "/v1/order/$stop" "${A[@]}"
-jq_is '.orderType == "stop_limit" and .timeInForce == "gtc" and .price == "10.30" and .status == "new" and .remainingQuantity == 5 and .stopPrice == null and .triggeredTime == null'
+jq_is '.orderType == "stop_limit" and .timeInForce == "gtc" and .price == "10.30" and .status == "new" and .remainingQuantity == 5 and .stopPrice == "10.20" and .triggeredTime == null and .postOnly == false and .expireTime == null'
 expect 200 /v1/marketdata/orderBook/L2 GET "/v1/marketdata/orderBook/L2?symbol=RST"
 jq_is '.bids == []'
 expect 200 /v1/marketdata/orderBook/L3 GET "/v1/marketdata/orderBook/L3?symbol=RST" "${A[@]}"
@@ -203,6 +203,8 @@ expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
 	-d '{"account":"RA1","symbol":"RST","side":"buy","quantity":1,"price":"10.10","postOnly":true}'
 jq_is '.status == "new"'
 post=$(jq -r .id <<<"$BODY")
+expect 200 /v1/order/{id} GET "/v1/order/$post" "${A[@]}"
+jq_is '.postOnly == true and .expireTime == null and .stopPrice == null'
 expect 200 /v1/marketdata/orderBook/L2 GET "/v1/marketdata/orderBook/L2?symbol=RST"
 jq_is '.bids == [["10.10", 1]]'
 # good till date: an expire time with an offset; the order says gtd
@@ -212,7 +214,9 @@ expect 200 /v1/order POST /v1/order "${A[@]}" "${JSON[@]}" \
 jq_is '.status == "new"'
 gtd=$(jq -r .id <<<"$BODY")
 expect 200 /v1/order/{id} GET "/v1/order/$gtd" "${A[@]}"
-jq_is '.timeInForce == "gtd" and .status == "new" and .stopPrice == null'
+jq_is '.timeInForce == "gtd" and .status == "new" and .stopPrice == null and .postOnly == false and (.expireTime | test("Z$"))'
+[ "$(q "SELECT '$(jq -r .expireTime <<<"$BODY")'::timestamptz = '$expire'::timestamptz")" = t ] ||
+	fail "GET /v1/order's expireTime of $gtd is not $expire: $BODY"
 [ "$(q "SELECT expire_time = '$expire'::timestamptz FROM exchange.journal WHERE seq = $gtd AND idx = 0")" = t ] ||
 	fail "the journal's expire time of $gtd is not $expire"
 # what is left of these would trade with the orders below
