@@ -206,7 +206,7 @@ test_round_trip_and_replay(void **state)
 	mc_command *cmds = calloc((size_t)n, sizeof(mc_command));
 	evlog log = {0}, all = {0};
 	wire w = {0}, again = {0};
-	int seen[MC_EV_SESSION + 1] = {0}, amended_kept = 0, amended_lost = 0;
+	int seen[MC_EV_TRIGGERED + 1] = {0}, amended_kept = 0, amended_lost = 0;
 	uint32_t count;
 	size_t off = PGX_BATCH_HEADER, used = 0;
 	int ncmd = 0, nev = 0;
@@ -242,7 +242,7 @@ test_round_trip_and_replay(void **state)
 	pgx_encode_header(w.buf, w.count);
 
 	/* the test means something only if every kind of event occurred */
-	for (int k = MC_EV_ACCEPTED; k <= MC_EV_SESSION; k++)
+	for (int k = MC_EV_ACCEPTED; k <= MC_EV_TRIGGERED; k++)
 		if (seen[k] == 0)
 			fail_msg("event kind %s never occurred", mc_event_kind_name(k));
 	assert_true(amended_kept > 0 && amended_lost > 0);
