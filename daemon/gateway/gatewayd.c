@@ -1401,6 +1401,10 @@ on_events(const uint8_t *batch, size_t len)
 					order_event(ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_CONTRA_ORDER_ID]),
 					            &r);
 				break;
+			/* fixo_on_event decides what each is worth reporting (accepted and
+			 * amended: nothing) */
+			case PGX_KIND_ACCEPTED:
+			case PGX_KIND_AMENDED:
 			case PGX_KIND_TRIGGERED:
 			case PGX_KIND_CANCELED:
 			case PGX_KIND_EXPIRED:

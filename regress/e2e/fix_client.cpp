@@ -359,7 +359,8 @@ main(int argc, char **argv)
 					id = p.second;
 			if (cmd == "expect_next" && id.empty())
 			{
-				std::cerr << "line " << lineno << ": expect_next needs 11=ID" << std::endl;
+				std::cerr << "line " << lineno << ": expect_next needs 11=ID"
+				          << std::endl;
 				std::exit(2);
 			}
 			// expect_next: only the first unconsumed message about the order counts
