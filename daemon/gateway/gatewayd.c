@@ -1812,6 +1812,21 @@ handle_change(int c, int sess, fixo_order *fo)
 			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
 			                          response_to, FIXO_CRR_OTHER, text);
 		}
+		/* neither may a replace make an order post-only or move its expiry:
+		 * the broker would believe a protection applied that matchd never
+		 * saw (dropping them by leaving 18 or 126 out keeps the order's) */
+		if (fo->post_only && !o->st.post_only)
+			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
+			                          response_to, FIXO_CRR_OTHER,
+			                          "ExecInst(18) cannot change: the order is not "
+			                          "post-only, and a replace keeps that");
+		if (fo->has_expire && fo->expire_us != o->st.expire_us)
+			return send_cancel_reject(
+			    sess, o->st.id, fo->clordid, fo->orig_clordid,
+			    fixo_ord_status(PGX_STATUS_NEW, o->st.cum), response_to, FIXO_CRR_OTHER,
+			    "ExpireTime(126) cannot change: a replace keeps the "
+			    "order's expire time");
 		if (!fixo_amend_record(fo, o->st.id, o->st.cum, &rec, &rj))
 			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
 			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),

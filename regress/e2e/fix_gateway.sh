@@ -71,6 +71,7 @@ exit 1
 EOF
 chmod +x "$STACK/sql_is.sh"
 expire=$(date -u -d '+1 day' +%Y%m%d-%H:%M:%S)
+expire2=$(date -u -d '+2 days' +%Y%m%d-%H:%M:%S)
 
 mkdir -p "$STACK/qf"
 "$client" "$PGX_FIX_PORT" "$STACK/qf" FIX_BROKER_A:fix_broker_a:secret-a \
@@ -145,6 +146,11 @@ run $STACK/sql_is.sh fix_broker_b "rejected post_only_would_cross" "SELECT statu
 # a post-only good-till-date order below the ask rests, its options echoed
 msg FIX_BROKER_B D 11=g1 1=FB1 55=FXT 54=1 60=now 38=1 40=2 44=9.00 18=6 59=6 126=$expire
 expect FIX_BROKER_B 8 11=g1 150=0 39=0 40=2 18=6 59=6 126=*
+# a replace keeps its options; it may not move the expire time
+msg FIX_BROKER_B G 11=g1r 41=g1 1=FB1 55=FXT 54=1 60=now 38=1 40=2 44=9.00 18=6 59=6 126=$expire2
+expect FIX_BROKER_B 9 11=g1r 41=g1 434=2 102=99 58=~ExpireTime(126)+cannot+change
+msg FIX_BROKER_B G 11=g1q 41=g1 1=FB1 55=FXT 54=1 60=now 38=2 40=2 44=9.00 18=6 59=6 126=$expire
+expect FIX_BROKER_B 8 11=g1q 41=g1 150=5 39=0 38=2 151=2 18=6 59=6 126=*
 # a sell stop waits and is canceled before it fires
 msg FIX_BROKER_B D 11=st1 1=FB1 55=FXT 54=2 60=now 38=3 40=3 99=9.50
 expect FIX_BROKER_B 8 11=st1 150=0 39=0 40=3 99=9.50 59=3
