@@ -257,6 +257,13 @@ check_report(const fixo_order *o)
 		FZ_CHECK(fixo_parse_price(px, o->tick, &v) == FIX_V_OK && v == o->price,
 		         "the ExecutionReport's Price %.*s is not %lld ticks", (int)px->len,
 		         px->val, (long long)o->price);
+	px = fix_get(&m, 99);
+	FZ_CHECK(o->has_stop_px == (px != NULL), "the ExecutionReport's StopPx is %s",
+	         px ? "there" : "missing");
+	if (px != NULL)
+		FZ_CHECK(fixo_parse_price(px, o->tick, &v) == FIX_V_OK && v == o->stop_px,
+		         "the ExecutionReport's StopPx %.*s is not %lld ticks", (int)px->len,
+		         px->val, (long long)o->stop_px);
 }
 
 static void
@@ -281,6 +288,8 @@ answer_order(const fixo_order *o, const fixo_reject *r, bool ok)
 	e.leaves_qty = ok ? o->quantity : 0;
 	e.has_price = o->has_price;
 	e.price = o->price;
+	e.has_stop_px = o->has_stop_px;
+	e.stop_px = o->stop_px;
 	e.tick = o->tick.units > 0 ? o->tick : (fixo_tick){1, 2};
 	e.ord_rej_reason = ok ? -1 : r->reason;
 	e.text = ok ? NULL : r->text;
@@ -350,21 +359,43 @@ deliver(void *ctx, const fix_msg *m)
 	{
 		FZ_CHECK(o.quantity >= 1 && o.quantity <= FIXO_MAX_QTY, "quantity %lld",
 		         (long long)o.quantity);
-		FZ_CHECK(o.order_type == PGX_TYPE_LIMIT || o.order_type == PGX_TYPE_MARKET,
+		bool limit =
+		    o.order_type == PGX_TYPE_LIMIT || o.order_type == PGX_TYPE_STOP_LIMIT;
+		bool stop = o.order_type == PGX_TYPE_STOP || o.order_type == PGX_TYPE_STOP_LIMIT;
+
+		FZ_CHECK(o.order_type >= PGX_TYPE_LIMIT && o.order_type < PGX_TYPE__COUNT,
 		         "order type %d", o.order_type);
-		FZ_CHECK(o.time_in_force >= PGX_TIF_DAY && o.time_in_force < PGX_TIF__COUNT,
+		FZ_CHECK(o.time_in_force >= PGX_TIF_DAY && o.time_in_force <= PGX_TIF_GTD,
 		         "time in force %d", o.time_in_force);
-		if (o.order_type == PGX_TYPE_LIMIT)
+		if (limit)
 			FZ_CHECK(o.has_price && o.price > 0,
 			         "a limit order without a positive price");
 		else
 			FZ_CHECK(!o.has_price && o.time_in_force != PGX_TIF_GTC &&
-			             o.time_in_force != PGX_TIF_DAY,
+			             o.time_in_force != PGX_TIF_GTD && o.time_in_force != PGX_TIF_DAY,
 			         "a market order with a price, or resting");
+		FZ_CHECK(stop == (o.has_stop_px && o.stop_px > 0),
+		         "a stop without a positive stop price, or a stop price on another type");
+		FZ_CHECK(!o.post_only ||
+		             (o.order_type == PGX_TYPE_LIMIT &&
+		              (o.time_in_force == PGX_TIF_DAY || o.time_in_force == PGX_TIF_GTC ||
+		               o.time_in_force == PGX_TIF_GTD)),
+		         "post-only on an order that cannot rest");
+		FZ_CHECK((o.time_in_force == PGX_TIF_GTD) == o.has_expire,
+		         "an expire time without gtd, or gtd without one");
 	}
 	if (o.msgtype == 'D')
 	{
+		char detail[160];
+		size_t n = fixo_new_detail(&o, "DEMO_BROKER_A", detail, sizeof(detail));
+
 		fixo_new_record(&o, &rec);
+		check_record(&rec);
+		/* the options travel in a detail matchd must be able to read */
+		FZ_CHECK(n > 0, "a new order's detail does not fit");
+		rec.strs[PGX_S_DETAIL] = (pgx_str){detail, (uint16_t)n};
+		FZ_CHECK(pgx_json_is_object(rec.strs[PGX_S_DETAIL]),
+		         "a new order's detail is not a JSON object: %s", detail);
 		check_record(&rec);
 		answer_order(&o, &r, true);
 	}

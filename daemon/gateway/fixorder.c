@@ -165,13 +165,103 @@ get_price(const fix_msg *m, fixo_rej_kind kind, int reason, fixo_order *o, fixo_
 	return true;
 }
 
-/* OrdType and TimeInForce of D and G, and the rules between them and Price. */
+/* StopPx(99): a price on the grid like Price(44), never rounded. */
+static bool
+get_stop_px(const fix_msg *m, fixo_rej_kind kind, int reason, fixo_order *o,
+            fixo_reject *r)
+{
+	const fix_field *f = fix_get(m, 99);
+	char tick[32];
+	int rc;
+
+	o->has_stop_px = false;
+	if (f == NULL)
+		return true;
+	rc = fixo_parse_price(f, o->tick, &o->stop_px);
+	if (rc == FIX_V_FORMAT)
+		return fail(r, FIXO_REJ_SESSION, FIX_SRR_INCORRECT_FORMAT, 99, NULL,
+		            "StopPx(99) is not a decimal number");
+	if (rc == FIX_V_OK && o->stop_px <= 0)
+		return fail(r, kind, reason, 99, PGX_SQLSTATE_BAD_PRICE,
+		            "stop price must be positive, not %.*s",
+		            (int)(f->len > 24 ? 24 : f->len), f->val);
+	if (rc == FIX_V_RANGE)
+		return fail(r, kind, reason, 99, PGX_SQLSTATE_BAD_PRICE,
+		            "stop price %.*s is out of range", (int)(f->len > 24 ? 24 : f->len),
+		            f->val);
+	tick[fix_format_decimal(tick, o->tick.units, o->tick.scale)] = '\0';
+	if (rc == FIX_V_PRECISION)
+		return fail(r, kind, reason, 99, PGX_SQLSTATE_PRICE_OFF_TICK,
+		            "stop price %.*s is not a multiple of the tick size %s",
+		            (int)(f->len > 24 ? 24 : f->len), f->val, tick);
+	o->has_stop_px = true;
+	return true;
+}
+
+/*
+ * ExecInst(18), a MultipleValueString: values separated by single spaces.
+ * 6 (participate don't initiate) is post-only; every other instruction is
+ * refused rather than ignored, since the broker would believe it applied.
+ */
+static bool
+get_exec_inst(const fix_msg *m, fixo_rej_kind kind, int unsupported, fixo_order *o,
+              fixo_reject *r)
+{
+	const fix_field *f = fix_get(m, 18);
+
+	o->post_only = false;
+	if (f == NULL)
+		return true;
+	for (uint32_t i = 0; i < f->len; i++)
+	{
+		uint32_t j = i;
+
+		while (j < f->len && f->val[j] != ' ')
+			j++;
+		if (j == i || (j < f->len && j + 1 == f->len))
+			return fail(r, FIXO_REJ_SESSION, FIX_SRR_INCORRECT_FORMAT, 18, NULL,
+			            "ExecInst(18) must be values separated by single spaces");
+		if (j - i != 1 || f->val[i] != '6')
+			return fail(r, kind, unsupported, 18, NULL,
+			            "ExecInst(18) %.*s is not supported: only 6 (participate don't "
+			            "initiate: post-only)",
+			            (int)(j - i > 8 ? 8 : j - i), f->val + i);
+		o->post_only = true;
+		i = j;
+	}
+	return true;
+}
+
+/* ExpireTime(126), a UTCTimestamp. */
+static bool
+get_expire(const fix_msg *m, fixo_order *o, fixo_reject *r)
+{
+	const fix_field *f = fix_get(m, 126);
+
+	o->has_expire = false;
+	if (f == NULL)
+		return true;
+	if (fix_val_utc(f, &o->expire_us) != 0)
+		return fail(r, FIXO_REJ_SESSION, FIX_SRR_INCORRECT_FORMAT, 126, NULL,
+		            "ExpireTime(126) is not a UTCTimestamp (YYYYMMDD-HH:MM:SS[.sss])");
+	o->has_expire = true;
+	return true;
+}
+
+/*
+ * OrdType and TimeInForce of D and G, and the rules between them, Price,
+ * StopPx, ExecInst and ExpireTime: submit_order's rules, with its texts and
+ * SQLSTATEs where the rule is the same (a limit price, a stop that trades
+ * as a market order, post-only, good till date).
+ */
 static bool
 get_type_tif(const fix_msg *m, fixo_rej_kind kind, int unsupported, int bad_price,
              fixo_order *o, fixo_reject *r)
 {
 	const fix_field *ft = fix_get(m, 40), *fq = fix_get(m, 59);
 	char t, q = '0';
+	bool limit, stop;
+	const char *name;
 
 	if (ft == NULL)
 		return fail(r, FIXO_REJ_SESSION, FIX_SRR_REQUIRED_TAG_MISSING, 40, NULL,
@@ -179,9 +269,11 @@ get_type_tif(const fix_msg *m, fixo_rej_kind kind, int unsupported, int bad_pric
 	if (fix_val_char(ft, &t) != 0)
 		return fail(r, FIXO_REJ_SESSION, FIX_SRR_INCORRECT_FORMAT, 40, NULL,
 		            "OrdType(40) must be one character");
-	if (t != '1' && t != '2')
+	if (t < '1' || t > '4')
 		return fail(r, kind, unsupported, 40, NULL,
-		            "OrdType(40) %c is not supported: 1 (market) or 2 (limit)", t);
+		            "OrdType(40) %c is not supported: 1 (market), 2 (limit), 3 (stop) or "
+		            "4 (stop limit)",
+		            t);
 	if (fq != NULL && fix_val_char(fq, &q) != 0)
 		return fail(r, FIXO_REJ_SESSION, FIX_SRR_INCORRECT_FORMAT, 59, NULL,
 		            "TimeInForce(59) must be one character");
@@ -199,25 +291,66 @@ get_type_tif(const fix_msg *m, fixo_rej_kind kind, int unsupported, int bad_pric
 		case '4':
 			o->time_in_force = PGX_TIF_FOK;
 			break;
+		case '6':
+			o->time_in_force = PGX_TIF_GTD;
+			break;
+		case '2':
+		case '7':
+			/* FIX 4.4 values the wire has labels for (at_open, at_close), but
+			 * matchd refuses them until there are auctions */
+			return fail(r, kind, unsupported, 59, "0A000",
+			            "TimeInForce(59) %c (at the %s) is not supported: the exchange "
+			            "has no auctions yet",
+			            q, q == '2' ? "opening" : "close");
 		default:
 			return fail(r, kind, unsupported, 59, NULL,
 			            "TimeInForce(59) %c is not supported: 0 (day), 1 (good till "
-			            "cancel), 3 (immediate or cancel) or 4 (fill or kill)",
+			            "cancel), 3 (immediate or cancel), 4 (fill or kill) or 6 (good "
+			            "till date)",
 			            q);
 	}
-	o->order_type = t == '2' ? PGX_TYPE_LIMIT : PGX_TYPE_MARKET;
-	if (o->order_type == PGX_TYPE_LIMIT && !o->has_price)
+	o->order_type = t == '1'   ? PGX_TYPE_MARKET
+	                : t == '2' ? PGX_TYPE_LIMIT
+	                : t == '3' ? PGX_TYPE_STOP
+	                           : PGX_TYPE_STOP_LIMIT;
+	limit = o->order_type == PGX_TYPE_LIMIT || o->order_type == PGX_TYPE_STOP_LIMIT;
+	stop = o->order_type == PGX_TYPE_STOP || o->order_type == PGX_TYPE_STOP_LIMIT;
+	name = o->order_type == PGX_TYPE_MARKET  ? "market"
+	       : o->order_type == PGX_TYPE_LIMIT ? "limit"
+	       : o->order_type == PGX_TYPE_STOP  ? "stop"
+	                                         : "stop_limit";
+	if (limit && !o->has_price)
 		return fail(r, kind, bad_price, 44, PGX_SQLSTATE_BAD_PRICE,
-		            "a limit order needs a price");
-	if (o->order_type == PGX_TYPE_MARKET)
+		            "a %s order needs a price", name);
+	if (!limit && o->has_price)
+		return fail(r, kind, bad_price, 44, PGX_SQLSTATE_BAD_PRICE,
+		            "a %s order has no price", name);
+	if (stop && !o->has_stop_px)
+		return fail(r, kind, bad_price, 99, "22004",
+		            "a %s order needs a stop price: StopPx(99)", name);
+	if (!stop && o->has_stop_px)
+		return fail(r, kind, bad_price, 99, "22023",
+		            "StopPx(99) is only for OrdType(40) 3 (stop) and 4 (stop limit)");
+	if (o->post_only &&
+	    (o->order_type != PGX_TYPE_LIMIT ||
+	     (o->time_in_force != PGX_TIF_DAY && o->time_in_force != PGX_TIF_GTC &&
+	      o->time_in_force != PGX_TIF_GTD)))
+		return fail(r, kind, bad_price, 18, "22023",
+		            "a post-only order must be a limit order that may rest");
+	if (o->time_in_force == PGX_TIF_GTD && !o->has_expire)
+		return fail(r, kind, bad_price, 126, "22004",
+		            "a good-till-date order needs an expire time: ExpireTime(126)");
+	if (o->time_in_force != PGX_TIF_GTD && o->has_expire)
+		return fail(r, kind, bad_price, 126, "22023",
+		            "ExpireTime(126) is only for TimeInForce(59) 6 (good till date)");
+	if (!limit)
 	{
-		if (o->has_price)
-			return fail(r, kind, bad_price, 44, PGX_SQLSTATE_BAD_PRICE,
-			            "a market order has no price");
-		/* a market order never rests: it trades now or not at all */
-		if (o->time_in_force == PGX_TIF_GTC)
+		/* a market order never rests: it trades now or not at all (a stop
+		 * waits for its trigger, then enters as a market order) */
+		if (o->time_in_force == PGX_TIF_GTC || o->time_in_force == PGX_TIF_GTD)
 			return fail(r, kind, bad_price, 59, PGX_SQLSTATE_BAD_PRICE,
-			            "a market order cannot be good till cancelled");
+			            "a %s order cannot be good till %s", name,
+			            o->time_in_force == PGX_TIF_GTC ? "cancelled" : "date");
 		if (o->time_in_force == PGX_TIF_DAY)
 			o->time_in_force = PGX_TIF_IOC;
 	}
@@ -263,6 +396,9 @@ fixo_decode(const fix_msg *m, fixo_tick_lookup lookup, void *ctx, fixo_order *o,
 			       get_time(m, o, r) &&
 			       get_qty(m, FIXO_REJ_ORDER, FIXO_ORR_INCORRECT_QTY, o, r) &&
 			       get_price(m, FIXO_REJ_ORDER, FIXO_ORR_OTHER, o, r) &&
+			       get_stop_px(m, FIXO_REJ_ORDER, FIXO_ORR_OTHER, o, r) &&
+			       get_exec_inst(m, FIXO_REJ_ORDER, FIXO_ORR_UNSUPPORTED, o, r) &&
+			       get_expire(m, o, r) &&
 			       get_type_tif(m, FIXO_REJ_ORDER, FIXO_ORR_UNSUPPORTED, FIXO_ORR_OTHER,
 			                    o, r);
 		case 'F':
@@ -278,6 +414,9 @@ fixo_decode(const fix_msg *m, fixo_tick_lookup lookup, void *ctx, fixo_order *o,
 			       get_time(m, o, r) &&
 			       get_qty(m, FIXO_REJ_CANCEL, FIXO_CRR_OTHER, o, r) &&
 			       get_price(m, FIXO_REJ_CANCEL, FIXO_CRR_OTHER, o, r) &&
+			       get_stop_px(m, FIXO_REJ_CANCEL, FIXO_CRR_OTHER, o, r) &&
+			       get_exec_inst(m, FIXO_REJ_CANCEL, FIXO_CRR_OTHER, o, r) &&
+			       get_expire(m, o, r) &&
 			       get_type_tif(m, FIXO_REJ_CANCEL, FIXO_CRR_OTHER, FIXO_CRR_OTHER, o, r);
 		default: /* 'H' */
 			return get_str(m, 55, "Symbol", FIXO_SYMBOL_MAX, true, &o->symbol, r) &&
@@ -312,10 +451,69 @@ fixo_new_record(const fixo_order *o, pgx_record *rec)
 	rec->side = o->side;
 	rec->order_type = o->order_type;
 	rec->time_in_force = o->time_in_force;
-	if (o->order_type == PGX_TYPE_LIMIT)
+	if (o->order_type == PGX_TYPE_LIMIT || o->order_type == PGX_TYPE_STOP_LIMIT)
 		record_int(rec, PGX_F_PRICE, o->price);
 	record_int(rec, PGX_F_QUANTITY, o->quantity);
 	rec->strs[PGX_S_CLIENT_ORDER_ID] = o->clordid;
+}
+
+size_t
+fixo_new_detail(const fixo_order *o, const char *session, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int n;
+
+	for (const char *p = session; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+			return 0;
+	/* the keys and formats of the extension's order_options_detail */
+	n = snprintf(buf, cap, "{\"fix_session\": \"%s\"", session);
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	len = (size_t)n;
+	if (o->post_only)
+	{
+		n = snprintf(buf + len, cap - len, ", \"" PGX_DETAIL_POST_ONLY "\": true");
+		if (n < 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+	}
+	if (o->has_expire)
+	{
+		n = snprintf(buf + len, cap - len, ", \"" PGX_DETAIL_EXPIRE_TIME "\": %lld",
+		             (long long)(o->expire_us - FIXO_PG_EPOCH_US));
+		if (n < 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+	}
+	if (o->has_stop_px)
+	{
+		n = snprintf(buf + len, cap - len, ", \"" PGX_DETAIL_STOP_PRICE "\": %lld",
+		             (long long)o->stop_px);
+		if (n < 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+	}
+	if (len + 2 > cap)
+		return 0;
+	buf[len++] = '}';
+	buf[len] = '\0';
+	return len;
+}
+
+bool
+fixo_check_expire(const fixo_order *o, int64_t now_us, fixo_reject *r)
+{
+	char when[32];
+	size_t n;
+
+	if (!o->has_expire || o->expire_us > now_us)
+		return true;
+	n = fix_format_utc(when, o->expire_us);
+	when[n] = '\0';
+	return fail(r, FIXO_REJ_ORDER, FIXO_ORR_OTHER, 126, "22023",
+	            "ExpireTime(126) %s has passed already", n ? when : "(out of range)");
 }
 
 bool
@@ -379,6 +577,46 @@ fixo_format_price(char *buf, int64_t ticks, fixo_tick tick)
 }
 
 /* ---- outgoing ---------------------------------------------------------------------- */
+
+char
+fixo_ord_type_char(int pgx_type)
+{
+	switch (pgx_type)
+	{
+		case PGX_TYPE_MARKET:
+			return '1';
+		case PGX_TYPE_LIMIT:
+			return '2';
+		case PGX_TYPE_STOP:
+			return '3';
+		case PGX_TYPE_STOP_LIMIT:
+			return '4';
+	}
+	return 0;
+}
+
+char
+fixo_tif_char(int pgx_tif)
+{
+	switch (pgx_tif)
+	{
+		case PGX_TIF_DAY:
+			return '0';
+		case PGX_TIF_GTC:
+			return '1';
+		case PGX_TIF_IOC:
+			return '3';
+		case PGX_TIF_FOK:
+			return '4';
+		case PGX_TIF_GTD:
+			return '6';
+		case PGX_TIF_AT_OPEN:
+			return '2';
+		case PGX_TIF_AT_CLOSE:
+			return '7';
+	}
+	return 0;
+}
 
 char
 fixo_ord_status(int pgx_status, int64_t cum_qty)
@@ -470,8 +708,20 @@ fixo_exec_report(fix_builder *b, const fixo_exec *e)
 	fix_add_char(b, 54, e->side == PGX_SIDE_SELL ? '2' : '1');
 	if (e->order_qty > 0)
 		fix_add_int(b, 38, e->order_qty);
+	if (e->ord_type)
+		fix_add_char(b, 40, e->ord_type);
 	if (e->has_price && !add_price(b, 44, e->price, e->tick))
 		return false;
+	if (e->has_stop_px && !add_price(b, 99, e->stop_px, e->tick))
+		return false;
+	if (e->tif)
+		fix_add_char(b, 59, e->tif);
+	if (e->expire_us > 0)
+		fix_add_utc(b, 126, e->expire_us);
+	if (e->post_only)
+		fix_add_char(b, 18, '6');
+	if (e->restatement_reason > 0)
+		fix_add_int(b, 378, e->restatement_reason);
 	if (e->last_qty > 0)
 	{
 		fix_add_int(b, 32, e->last_qty);
@@ -535,4 +785,160 @@ fixo_ord_rej_reason(const char *sqlstate)
 		if (memcmp(sqlstate, map[i].state, 5) == 0)
 			return map[i].reason;
 	return FIXO_ORR_OTHER;
+}
+
+/* ---- the gateway's orders and the order-event stream ------------------------------- */
+
+static void
+copy_pgx(char *dst, size_t size, pgx_str s)
+{
+	size_t n = s.len == PGX_STR_NULL ? 0 : s.len;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, s.ptr, n);
+	dst[n] = '\0';
+}
+
+void
+fixo_state_init(fixo_state *s, const fixo_order *o)
+{
+	memset(s, 0, sizeof(*s));
+	copy_pgx(s->clordid, sizeof(s->clordid), o->clordid);
+	copy_pgx(s->account, sizeof(s->account), o->account);
+	copy_pgx(s->symbol, sizeof(s->symbol), o->symbol);
+	s->side = o->side;
+	s->type = o->order_type;
+	s->tif = o->time_in_force;
+	s->has_price = o->has_price;
+	s->price = o->price;
+	s->stop_price = o->has_stop_px ? o->stop_px : 0;
+	/* a new stop waits until the last trade reaches its stop price (matchd
+	 * refuses one that the last trade has reached already) */
+	s->waiting = o->has_stop_px;
+	s->post_only = o->post_only;
+	s->expire_us = o->has_expire ? o->expire_us : 0;
+	s->qty = o->quantity;
+	s->leaves = o->quantity;
+	s->tick = o->tick;
+}
+
+static pgx_str
+cstr_of(const char *s)
+{
+	pgx_str p = {s, (uint16_t)strlen(s)};
+
+	return p;
+}
+
+void
+fixo_exec_of(const fixo_state *s, char exec_type, int64_t exec_id, int64_t now_us,
+             fixo_exec *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->exec_type = exec_type;
+	e->order_id = s->id;
+	e->exec_id = exec_id;
+	e->clordid = cstr_of(s->clordid);
+	e->orig_clordid.len = PGX_STR_NULL;
+	e->account = cstr_of(s->account);
+	e->symbol = cstr_of(s->symbol);
+	e->side = s->side;
+	e->order_qty = s->qty;
+	e->cum_qty = s->cum;
+	e->leaves_qty = s->leaves;
+	e->px_qty = s->px_qty;
+	e->has_price = s->has_price;
+	e->price = s->price;
+	e->tick = s->tick;
+	e->ord_rej_reason = -1;
+	e->transact_time = now_us;
+	e->ord_type = fixo_ord_type_char(s->type);
+	e->tif = fixo_tif_char(s->tif);
+	e->has_stop_px = s->stop_price > 0;
+	e->stop_px = s->stop_price;
+	e->post_only = s->post_only;
+	e->expire_us = s->expire_us;
+	e->ord_status = fixo_ord_status(
+	    s->open ? (s->cum > 0 ? PGX_STATUS_PARTIALLY_FILLED : PGX_STATUS_NEW)
+	            : (s->leaves == 0 && s->cum == s->qty ? PGX_STATUS_FILLED
+	                                                  : PGX_STATUS_CANCELED),
+	    s->cum);
+}
+
+static bool
+has(const pgx_record *r, int field)
+{
+	return (r->present >> field) & 1;
+}
+
+bool
+fixo_on_event(fixo_state *s, const pgx_record *r, int64_t now_us, fixo_exec *e,
+              char *text, size_t textcap)
+{
+	bool taker = has(r, PGX_F_ORDER_ID) && r->ints[PGX_F_ORDER_ID] == s->id;
+
+	if (!s->open || s->id <= 0)
+		return false;
+	switch (r->kind)
+	{
+		case PGX_KIND_TRADE:
+		{
+			bool maker =
+			    has(r, PGX_F_CONTRA_ORDER_ID) && r->ints[PGX_F_CONTRA_ORDER_ID] == s->id;
+			int64_t qty = r->ints[PGX_F_QUANTITY], price = r->ints[PGX_F_PRICE];
+
+			if (!taker && !maker)
+				return false;
+			s->cum += qty;
+			s->px_qty += price * qty;
+			s->leaves =
+			    taker ? r->ints[PGX_F_REMAINING] : r->ints[PGX_F_CONTRA_REMAINING];
+			/* a stop trades only once triggered */
+			s->waiting = false;
+			if (s->leaves == 0)
+				s->open = false;
+			fixo_exec_of(s, 'F', FIXO_EXEC_ID(r->seq, r->idx, taker ? 0 : 1), now_us, e);
+			e->last_px = price;
+			e->last_qty = qty;
+			return true;
+		}
+		case PGX_KIND_TRIGGERED:
+			if (!taker || !s->waiting)
+				return false;
+			s->waiting = false;
+			if (has(r, PGX_F_REMAINING))
+				s->leaves = r->ints[PGX_F_REMAINING];
+			fixo_exec_of(s, 'D', FIXO_EXEC_ID(r->seq, r->idx, 0), now_us, e);
+			e->restatement_reason = FIXO_RESTATED_TRIGGERED;
+			{
+				char px[32];
+				size_t n = fixo_format_price(px, s->stop_price, s->tick);
+
+				px[n] = '\0';
+				snprintf(text, textcap,
+				         "triggered: the last trade reached the stop price %s",
+				         n ? px : "?");
+			}
+			e->text = text;
+			return true;
+		case PGX_KIND_CANCELED:
+		case PGX_KIND_EXPIRED:
+			if (!taker)
+				return false;
+			s->open = false;
+			s->leaves = 0;
+			fixo_exec_of(s, r->kind == PGX_KIND_EXPIRED ? 'C' : '4',
+			             FIXO_EXEC_ID(r->seq, r->idx, 0), now_us, e);
+			e->ord_status = r->kind == PGX_KIND_EXPIRED ? 'C' : '4';
+			copy_pgx(text, textcap, r->strs[PGX_S_REASON]);
+			e->text = text;
+			return true;
+		default:
+			/* accepted: the New went out with the answer (a triggered
+			 * stop-limit's second accepted is its rest, told by the Restated
+			 * report); amended: the answer to the replace reports it */
+			return false;
+	}
 }

@@ -24,6 +24,22 @@
  * OrderQty of a replace is the order's new total quantity (FIX); matchd's
  * amend takes the new open quantity: fixo_amend_record subtracts what the
  * caller knows is filled.
+ *
+ * The order types of extension 1.9 and the options of 1.8 (docs/fix.md):
+ * OrdType 3 (stop) and 4 (stop limit) with StopPx(99), ExecInst(18) 6
+ * (participate don't initiate) as post-only, TimeInForce 6 (good till date)
+ * with ExpireTime(126).  matchd takes the stop price, the post-only flag and
+ * the expire time in the new order's detail (a flat JSON object,
+ * fixo_new_detail), as the extension's submit_order sends them.
+ *
+ * The events of the order-event stream become ExecutionReports through
+ * fixo_state (what the gateway knows of one of its orders) and
+ * fixo_on_event, so that the mapping is pure and tested apart from the
+ * daemon.  A stop's trigger is reported as ExecType D (Restated) with
+ * ExecRestatementReason(378) 8: FIX 4.4 has no ExecType for it (the
+ * "Triggered or activated by system" value L is FIX 5.0 SP1; QuickFIX's
+ * FIX44.xml lists 150 only up to I), and a counterparty that validates
+ * with the FIX 4.4 dictionary would reject every report carrying L.
  */
 #ifndef FIX_FIXORDER_H
 #define FIX_FIXORDER_H
@@ -38,6 +54,16 @@
 #define FIXO_ACCOUNT_MAX 64           /* bytes */
 #define FIXO_SYMBOL_MAX  32           /* bytes */
 #define FIXO_MAX_QTY     1000000000LL /* as the extension's EXCHANGE_MAX_QUANTITY */
+/* UTCTimestamps are microseconds since 1970; the journal's (expire_time,
+ * ts) since 2000-01-01 UTC, as PostgreSQL's timestamptz */
+#define FIXO_PG_EPOCH_US 946684800000000LL
+/* ExecID(17): unique per session - the journal record's (seq, idx), and which
+ * side of a trade it reports (a trade between two orders of one session gives
+ * each its own ExecID) */
+#define FIXO_EXEC_ID(seq, idx, maker)                                                    \
+	((((int64_t)(seq)) * 20000 + (int64_t)(idx)) * 2 + (maker))
+/* ExecRestatementReason(378) 8, market (exchange) option: a stop's trigger */
+#define FIXO_RESTATED_TRIGGERED 8
 
 /* OrdRejReason(103) and CxlRejReason(102), FIX 4.4 values */
 enum
@@ -98,7 +124,12 @@ typedef struct fixo_order
 	uint8_t order_type, time_in_force; /* PGX_TYPE_*, PGX_TIF_* (D, G) */
 	int64_t quantity;                  /* OrderQty (D, G) */
 	bool has_price;
-	int64_t price;         /* ticks */
+	int64_t price; /* ticks */
+	bool has_stop_px;
+	int64_t stop_px;       /* StopPx(99), ticks (D, G: order types stop, stop_limit) */
+	bool post_only;        /* ExecInst(18) has 6 (D, G) */
+	bool has_expire;       /* ExpireTime(126) (D, G: time in force gtd) */
+	int64_t expire_us;     /* us since 1970 */
 	int64_t transact_time; /* us since 1970 (D, F, G) */
 	fixo_tick tick;
 } fixo_order;
@@ -108,9 +139,20 @@ typedef struct fixo_order
 bool fixo_decode(const fix_msg *m, fixo_tick_lookup lookup, void *ctx, fixo_order *o,
                  fixo_reject *r);
 
+/* What fixo_decode cannot check without a clock: a D's ExpireTime must be
+ * after now_us (us since 1970), as submit_order requires of expire_time;
+ * false with *r (ER rej) when it is not. */
+bool fixo_check_expire(const fixo_order *o, int64_t now_us, fixo_reject *r);
+
 /* The request records, as the extension's submit_order, cancel_order and
  * amend_order build them (strings point into the order's message). */
 void fixo_new_record(const fixo_order *o, pgx_record *rec);
+/* The new order's detail in buf: {"fix_session": session} and the options
+ * that apply, as submit_order writes them ("post_only": true,
+ * "expire_time": us since 2000, "stop_price": ticks).  Returns its length,
+ * or 0 when it does not fit or session is not a plain CompID (letters,
+ * digits, _ . -; nothing to escape). */
+size_t fixo_new_detail(const fixo_order *o, const char *session, char *buf, size_t cap);
 /* F (needs the order id: o->order_id, or the id the caller found for
  * OrigClOrdID): false without one. */
 bool fixo_cancel_record(const fixo_order *o, int64_t order_id, pgx_record *rec);
@@ -141,7 +183,20 @@ typedef struct fixo_exec
 	int ord_rej_reason; /* 103 when >= 0 */
 	const char *text;   /* 58 or NULL */
 	int64_t transact_time;
+	/* what the order is, echoed (0/false: not written) */
+	char ord_type; /* 40 */
+	char tif;      /* 59 */
+	bool has_stop_px;
+	int64_t stop_px;        /* 99, ticks */
+	bool post_only;         /* 18=6 */
+	int64_t expire_us;      /* 126 when > 0, us since 1970 */
+	int restatement_reason; /* 378 when > 0 (only with exec_type 'D') */
 } fixo_exec;
+
+/* OrdType(40) and TimeInForce(59) of the wire's order type and time in
+ * force; 0 for none. */
+char fixo_ord_type_char(int pgx_type);
+char fixo_tif_char(int pgx_tif);
 
 /* The order status of an exchange_wire status and cumulative quantity. */
 char fixo_ord_status(int pgx_status, int64_t cum_qty);
@@ -163,5 +218,50 @@ int fixo_parse_price(const fix_field *f, fixo_tick tick, int64_t *ticks);
 /* The rejection answer for a refusal of the order manager (an SQLSTATE of
  * exchange_wire.h): OrdRejReason. */
 int fixo_ord_rej_reason(const char *sqlstate);
+
+/* ---- the gateway's orders and the order-event stream -------------------------------
+ */
+
+/* What the gateway knows of one order it entered (strings terminated). */
+typedef struct fixo_state
+{
+	int64_t id; /* matchd's order id; 0 until acknowledged */
+	char clordid[FIXO_CLORDID_MAX + 1];
+	char account[FIXO_ACCOUNT_MAX + 1];
+	char symbol[FIXO_SYMBOL_MAX + 1];
+	uint8_t side, type, tif; /* PGX_SIDE_*, PGX_TYPE_*, PGX_TIF_* */
+	bool open;
+	bool has_price;
+	int64_t price;      /* the limit, ticks */
+	int64_t stop_price; /* ticks; 0: not a stop */
+	bool waiting;       /* a stop whose trigger has not been reached */
+	bool post_only;
+	int64_t expire_us; /* gtd: us since 1970; 0: none */
+	int64_t qty, cum, leaves, px_qty;
+	fixo_tick tick;
+} fixo_state;
+
+/* The state of a NewOrderSingle just decoded (not yet acknowledged). */
+void fixo_state_init(fixo_state *s, const fixo_order *o);
+/* An ExecutionReport of s as it stands (ExecType exec_type; OrdStatus from
+ * its state: 0/1 open, 2 filled, 4 canceled). */
+void fixo_exec_of(const fixo_state *s, char exec_type, int64_t exec_id, int64_t now_us,
+                  fixo_exec *e);
+/*
+ * One record of the order-event stream that names s (its order_id, or its
+ * contra_order_id for a trade in which it is the maker), applied to s.
+ * true with *e when the session gets an ExecutionReport for it:
+ *   trade -> F with LastQty/LastPx (the order closes when nothing remains);
+ *   triggered -> D (Restated, 378=8): the stop left the stop book and entered
+ *     as a market or limit order, its trades and rest or cancel follow;
+ *   canceled -> 4, expired -> C, with the reason as Text (text, textcap).
+ * false for what needs no report: accepted (the New went out with the
+ * answer to the request; the second accepted of a triggered stop-limit that
+ * rests is its rest, which the Restated report already told), amended (the
+ * answer to the replace reports it), and records about other orders or a
+ * closed one.
+ */
+bool fixo_on_event(fixo_state *s, const pgx_record *r, int64_t now_us, fixo_exec *e,
+                   char *text, size_t textcap);
 
 #endif

@@ -57,10 +57,6 @@
 #define STORE_CAP      (1u << 16) /* sent messages kept in memory per session */
 #define IN_MAX         (FIX_BODY_MAX + 64)
 #define FAIL_WINDOW_US 60000000LL
-/* ExecID(17): unique per session - the journal record's (seq, idx), and which
- * side of a trade (both may be one session's orders) */
-#define EXEC_ID(seq, idx, maker) (((int64_t)(seq)*20000 + (int64_t)(idx)) * 2 + (maker))
-
 typedef struct options
 {
 	const char *listen_addr;
@@ -214,17 +210,10 @@ typedef struct gsess
 
 typedef struct order
 {
-	bool used, open;
+	bool used;
 	int sess;
-	int64_t id; /* matchd's, 0 until acknowledged */
-	char clordid[FIXO_CLORDID_MAX + 1];
-	char account[FIXO_ACCOUNT_MAX + 1];
-	char symbol[FIXO_SYMBOL_MAX + 1];
-	uint8_t side, type, tif;
-	bool has_price;
-	int64_t price, qty, cum, leaves, px_qty;
-	fixo_tick tick;
-	int64_t loaded_as_of; /* events at or before this seq are in cum already */
+	fixo_state st;        /* the order as the session sees it (fixorder.h) */
+	int64_t loaded_as_of; /* events at or before this seq are in st already */
 	int next_free;
 } order;
 
@@ -542,10 +531,11 @@ order_free(int i)
 {
 	order *o = &g.orders[i];
 
-	if (o->id)
-		ht_del(&g.by_id, (uint64_t)o->id);
-	if (o->clordid[0] && ht_get(&g.by_clordid, clordid_key(o->sess, o->clordid)) == i)
-		ht_del(&g.by_clordid, clordid_key(o->sess, o->clordid));
+	if (o->st.id)
+		ht_del(&g.by_id, (uint64_t)o->st.id);
+	if (o->st.clordid[0] &&
+	    ht_get(&g.by_clordid, clordid_key(o->sess, o->st.clordid)) == i)
+		ht_del(&g.by_clordid, clordid_key(o->sess, o->st.clordid));
 	o->used = false;
 	o->next_free = g.free_order;
 	g.free_order = i;
@@ -562,7 +552,7 @@ order_by_clordid(int sess, pgx_str clordid)
 	copy_str(buf, sizeof(buf), clordid);
 	i = ht_get(&g.by_clordid, clordid_key(sess, buf));
 	if (i < 0 || !g.orders[i].used || g.orders[i].sess != sess ||
-	    strcmp(g.orders[i].clordid, buf) != 0)
+	    strcmp(g.orders[i].st.clordid, buf) != 0)
 		return -1;
 	return i;
 }
@@ -1141,28 +1131,7 @@ send_queued(int sess)
 static void
 exec_of(const order *o, fixo_exec *e, char exec_type)
 {
-	memset(e, 0, sizeof(*e));
-	e->exec_type = exec_type;
-	e->order_id = o->id;
-	e->clordid = cstr(o->clordid);
-	e->orig_clordid.len = PGX_STR_NULL;
-	e->account = cstr(o->account);
-	e->symbol = cstr(o->symbol);
-	e->side = o->side;
-	e->order_qty = o->qty;
-	e->cum_qty = o->cum;
-	e->leaves_qty = o->leaves;
-	e->px_qty = o->px_qty;
-	e->has_price = o->has_price;
-	e->price = o->price;
-	e->tick = o->tick;
-	e->ord_rej_reason = -1;
-	e->transact_time = now_us();
-	e->ord_status = fixo_ord_status(
-	    o->open ? (o->cum > 0 ? PGX_STATUS_PARTIALLY_FILLED : PGX_STATUS_NEW)
-	            : (o->leaves == 0 && o->cum == o->qty ? PGX_STATUS_FILLED
-	                                                  : PGX_STATUS_CANCELED),
-	    o->cum);
+	fixo_exec_of(&o->st, exec_type, 0, now_us(), e);
 }
 
 /* A NewOrderSingle refused before or by matchd: ExecutionReport Rejected. */
@@ -1185,7 +1154,13 @@ reject_order(int sess, const fixo_order *fo, int reason, const char *text,
 	               .tick = fo->tick,
 	               .ord_rej_reason = reason,
 	               .text = text,
-	               .transact_time = now_us()};
+	               .transact_time = now_us(),
+	               .ord_type = fixo_ord_type_char(fo->order_type),
+	               .tif = fixo_tif_char(fo->time_in_force),
+	               .has_stop_px = fo->has_stop_px,
+	               .stop_px = fo->stop_px,
+	               .post_only = fo->post_only,
+	               .expire_us = fo->has_expire ? fo->expire_us : 0};
 
 	g.rejects++;
 	send_exec(sess, &e);
@@ -1358,34 +1333,14 @@ m_request(const pgx_str role, const pgx_record *rec, pending *p)
 /* ---- order events -------------------------------------------------------------- */
 
 static void
-order_trade(int oi, int64_t price, int64_t qty, int64_t leaves, int64_t exec_id)
-{
-	order *o = &g.orders[oi];
-	fixo_exec e;
-
-	o->cum += qty;
-	o->px_qty += price * qty;
-	o->leaves = leaves;
-	if (leaves == 0)
-		o->open = false;
-	exec_of(o, &e, 'F');
-	e.exec_id = exec_id;
-	e.last_px = price;
-	e.last_qty = qty;
-	send_exec(o->sess, &e);
-	if (!o->open)
-		order_free(oi);
-}
-
-static void
 order_closed(int oi, char exec_type, const char *text, pgx_str clordid, pgx_str orig,
              int64_t exec_id)
 {
 	order *o = &g.orders[oi];
 	fixo_exec e;
 
-	o->open = false;
-	o->leaves = 0;
+	o->st.open = false;
+	o->st.leaves = 0;
 	exec_of(o, &e, exec_type);
 	e.ord_status = exec_type == 'C' ? 'C' : '4';
 	e.exec_id = exec_id;
@@ -1399,6 +1354,28 @@ order_closed(int oi, char exec_type, const char *text, pgx_str clordid, pgx_str 
 	order_free(oi);
 }
 
+/* One record of the stream about one of the gateway's orders (oi, or -1). */
+static void
+order_event(int32_t oi, const pgx_record *r)
+{
+	order *o;
+	fixo_exec e;
+	char text[128];
+	bool was_open;
+
+	if (oi < 0)
+		return;
+	o = &g.orders[oi];
+	/* a loaded order's fills up to loaded_as_of are in it already */
+	if (!o->used || r->seq <= o->loaded_as_of)
+		return;
+	was_open = o->st.open;
+	if (fixo_on_event(&o->st, r, now_us(), &e, text, sizeof(text)))
+		send_exec(o->sess, &e);
+	if (was_open && !o->st.open)
+		order_free(oi);
+}
+
 static void
 on_events(const uint8_t *batch, size_t len)
 {
@@ -1410,32 +1387,31 @@ on_events(const uint8_t *batch, size_t len)
 	{
 		pgx_record r;
 		size_t used;
-		int32_t oi;
-		char text[128];
 
 		if (pgx_decode_record(p, (size_t)(end - p), &r, &used) != PGX_DECODE_OK)
 			return mlog(LOG_WARN, "malformed record in an event batch from matchd");
 		p += used;
 		g.last_event_seq = r.seq;
-		if (r.kind == PGX_KIND_TRADE)
+		switch (r.kind)
 		{
-			if ((oi = ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_ORDER_ID])) >= 0 &&
-			    g.orders[oi].open && r.seq > g.orders[oi].loaded_as_of)
-				order_trade(oi, r.ints[PGX_F_PRICE], r.ints[PGX_F_QUANTITY],
-				            r.ints[PGX_F_REMAINING], EXEC_ID(r.seq, r.idx, 0));
-			if ((oi = ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_CONTRA_ORDER_ID])) >= 0 &&
-			    g.orders[oi].open && r.seq > g.orders[oi].loaded_as_of)
-				order_trade(oi, r.ints[PGX_F_PRICE], r.ints[PGX_F_QUANTITY],
-				            r.ints[PGX_F_CONTRA_REMAINING], EXEC_ID(r.seq, r.idx, 1));
-		}
-		else if ((r.kind == PGX_KIND_CANCELED || r.kind == PGX_KIND_EXPIRED) &&
-		         (oi = ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_ORDER_ID])) >= 0 &&
-		         g.orders[oi].open && r.seq > g.orders[oi].loaded_as_of)
-		{
-			copy_str(text, sizeof(text), r.strs[PGX_S_REASON]);
-			order_closed(oi, r.kind == PGX_KIND_EXPIRED ? 'C' : '4', text,
-			             (pgx_str){.len = PGX_STR_NULL}, (pgx_str){.len = PGX_STR_NULL},
-			             EXEC_ID(r.seq, r.idx, 0));
+			case PGX_KIND_TRADE:
+				/* the taker's and the maker's sides, each when it is ours */
+				order_event(ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_ORDER_ID]), &r);
+				if (r.ints[PGX_F_CONTRA_ORDER_ID] != r.ints[PGX_F_ORDER_ID])
+					order_event(ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_CONTRA_ORDER_ID]),
+					            &r);
+				break;
+			/* fixo_on_event decides what each is worth reporting (accepted and
+			 * amended: nothing) */
+			case PGX_KIND_ACCEPTED:
+			case PGX_KIND_AMENDED:
+			case PGX_KIND_TRIGGERED:
+			case PGX_KIND_CANCELED:
+			case PGX_KIND_EXPIRED:
+				order_event(ht_get(&g.by_id, (uint64_t)r.ints[PGX_F_ORDER_ID]), &r);
+				break;
+			default:
+				break;
 		}
 		g.events++;
 	}
@@ -1466,36 +1442,39 @@ on_response(uint64_t id, const pgx_response *r)
 		case REQ_NEW:
 			if (refused)
 			{
-				fixo_order fo = {.clordid = cstr(o->clordid),
-				                 .account = cstr(o->account),
-				                 .symbol = cstr(o->symbol),
-				                 .side = o->side,
-				                 .quantity = o->qty,
-				                 .has_price = o->has_price,
-				                 .price = o->price,
-				                 .tick = o->tick};
 				int reason = memcmp(r->sqlstate, "00000", 5) == 0
 				                 ? FIXO_ORR_OTHER
 				                 : fixo_ord_rej_reason((const char[6]){
 				                       r->sqlstate[0], r->sqlstate[1], r->sqlstate[2],
 				                       r->sqlstate[3], r->sqlstate[4], 0});
+				fixo_exec e;
 
-				reject_order(o->sess, &fo, reason, msg, EXEC_ID(r->seq, 0, 0));
+				/* the order as it was sent, rejected: no OrderID, nothing open */
+				exec_of(o, &e, '8');
+				e.ord_status = '8';
+				e.order_id = 0;
+				e.leaves_qty = 0;
+				e.exec_id = FIXO_EXEC_ID(r->seq, 0, 0);
+				e.ord_rej_reason = reason;
+				e.text = msg;
+				g.rejects++;
+				send_exec(o->sess, &e);
 				order_free(q.order);
 				return;
 			}
-			o->id = r->order_id;
-			o->open = true;
-			ht_put(&g.by_id, (uint64_t)o->id, q.order);
+			o->st.id = r->order_id;
+			o->st.open = true;
+			ht_put(&g.by_id, (uint64_t)o->st.id, q.order);
 			{
 				fixo_exec e;
 
+				/* a stop that waits is New too, with its OrdType and StopPx */
 				exec_of(o, &e, '0');
 				e.ord_status = '0';
 				e.cum_qty = 0;
-				e.leaves_qty = o->qty;
+				e.leaves_qty = o->st.qty;
 				e.px_qty = 0;
-				e.exec_id = EXEC_ID(r->seq, 0, 0);
+				e.exec_id = FIXO_EXEC_ID(r->seq, 0, 0);
 				send_exec(o->sess, &e);
 			}
 			/* fills, an ioc's cancel: the batch's events follow on the stream */
@@ -1506,57 +1485,59 @@ on_response(uint64_t id, const pgx_response *r)
 			{
 				if (q.kind == REQ_CANCEL)
 					send_cancel_reject(
-					    o->sess, o->id, cstr(q.clordid), cstr(o->clordid),
-					    o->open ? fixo_ord_status(PGX_STATUS_NEW, o->cum) : '4', '1',
+					    o->sess, o->st.id, cstr(q.clordid), cstr(o->st.clordid),
+					    o->st.open ? fixo_ord_status(PGX_STATUS_NEW, o->st.cum) : '4',
+					    '1',
 					    memcmp(r->sqlstate, PGX_SQLSTATE_UNKNOWN_ORDER, 5) == 0
 					        ? FIXO_CRR_UNKNOWN_ORDER
 					        : FIXO_CRR_OTHER,
 					    msg);
 				else
-					mlog(LOG_WARN, "cancel on disconnect of order %" PRId64 ": %s", o->id,
-					     msg);
+					mlog(LOG_WARN, "cancel on disconnect of order %" PRId64 ": %s",
+					     o->st.id, msg);
 				return;
 			}
-			if (o->used && o->open)
+			if (o->used && o->st.open)
 			{
 				char oc[FIXO_CLORDID_MAX + 1];
 
-				snprintf(oc, sizeof(oc), "%s", o->clordid);
+				snprintf(oc, sizeof(oc), "%s", o->st.clordid);
 				order_closed(q.order, '4',
 				             q.kind == REQ_COD ? "cancel on disconnect" : NULL,
 				             q.kind == REQ_CANCEL ? cstr(q.clordid)
 				                                  : (pgx_str){.len = PGX_STR_NULL},
-				             cstr(oc), EXEC_ID(r->seq, 0, 0));
+				             cstr(oc), FIXO_EXEC_ID(r->seq, 0, 0));
 			}
 			return;
 		case REQ_AMEND:
 			if (refused)
 			{
-				send_cancel_reject(o->sess, o->id, cstr(q.clordid), cstr(o->clordid),
-				                   fixo_ord_status(PGX_STATUS_NEW, o->cum), '2',
+				send_cancel_reject(o->sess, o->st.id, cstr(q.clordid),
+				                   cstr(o->st.clordid),
+				                   fixo_ord_status(PGX_STATUS_NEW, o->st.cum), '2',
 				                   memcmp(r->sqlstate, PGX_SQLSTATE_UNKNOWN_ORDER, 5) == 0
 				                       ? FIXO_CRR_UNKNOWN_ORDER
 				                       : FIXO_CRR_OTHER,
 				                   msg);
 				return;
 			}
-			if (o->used && o->open)
+			if (o->used && o->st.open)
 			{
 				char orig[FIXO_CLORDID_MAX + 1];
 				fixo_exec e;
 
-				snprintf(orig, sizeof(orig), "%s", o->clordid);
-				if (o->clordid[0])
-					ht_del(&g.by_clordid, clordid_key(o->sess, o->clordid));
-				snprintf(o->clordid, sizeof(o->clordid), "%s", q.clordid);
-				ht_put(&g.by_clordid, clordid_key(o->sess, o->clordid), q.order);
-				o->qty = q.new_qty;
-				o->leaves = r->remaining;
+				snprintf(orig, sizeof(orig), "%s", o->st.clordid);
+				if (o->st.clordid[0])
+					ht_del(&g.by_clordid, clordid_key(o->sess, o->st.clordid));
+				snprintf(o->st.clordid, sizeof(o->st.clordid), "%s", q.clordid);
+				ht_put(&g.by_clordid, clordid_key(o->sess, o->st.clordid), q.order);
+				o->st.qty = q.new_qty;
+				o->st.leaves = r->remaining;
 				if (q.has_price)
-					o->price = q.new_price;
+					o->st.price = q.new_price;
 				exec_of(o, &e, '5');
 				e.orig_clordid = cstr(orig);
-				e.exec_id = EXEC_ID(r->seq, 0, 0);
+				e.exec_id = FIXO_EXEC_ID(r->seq, 0, 0);
 				send_exec(o->sess, &e);
 			}
 			return;
@@ -1661,10 +1642,10 @@ cancel_on_disconnect(int sess)
 		fixo_order fo = {0};
 		pending p = {.kind = REQ_COD, .order = i};
 
-		if (!o->used || !o->open || o->sess != sess || o->id == 0)
+		if (!o->used || !o->st.open || o->sess != sess || o->st.id == 0)
 			continue;
-		fo.account = cstr(o->account);
-		fixo_cancel_record(&fo, o->id, &rec);
+		fo.account = cstr(o->st.account);
+		fixo_cancel_record(&fo, o->st.id, &rec);
 		rec.strs[PGX_S_DETAIL] = cstr("{\"fix\": \"cancel_on_disconnect\"}");
 		if (m_request(cstr(g.sess[sess].row.broker), &rec, &p) == 0)
 			n++;
@@ -1682,7 +1663,8 @@ handle_new(int c, int sess, const fix_msg *m, fixo_order *fo)
 	char text[300];
 	pgx_record rec;
 	pending p = {.kind = REQ_NEW};
-	char detail[80];
+	char detail[160];
+	fixo_reject rj;
 	int oi;
 	order *o;
 
@@ -1710,6 +1692,8 @@ handle_new(int c, int sess, const fix_msg *m, fixo_order *fo)
 		         (int)fo->clordid.len, fo->clordid.ptr);
 		return reject_order(sess, fo, FIXO_ORR_DUPLICATE, text, 0);
 	}
+	if (!fixo_check_expire(fo, now_us(), &rj))
+		return reject_order(sess, fo, rj.reason, rj.text, 0);
 	if (!g.m_connected)
 		return reject_order(sess, fo, FIXO_ORR_EXCHANGE_CLOSED,
 		                    "matchd is unavailable (PX040); nothing was sent", 0);
@@ -1717,20 +1701,16 @@ handle_new(int c, int sess, const fix_msg *m, fixo_order *fo)
 		return reject_order(sess, fo, FIXO_ORR_OTHER, "the gateway is out of memory", 0);
 	o = &g.orders[oi];
 	o->sess = sess;
-	copy_str(o->clordid, sizeof(o->clordid), fo->clordid);
-	copy_str(o->account, sizeof(o->account), fo->account);
-	copy_str(o->symbol, sizeof(o->symbol), fo->symbol);
-	o->side = fo->side;
-	o->type = fo->order_type;
-	o->tif = fo->time_in_force;
-	o->has_price = fo->has_price;
-	o->price = fo->price;
-	o->qty = fo->quantity;
-	o->leaves = fo->quantity;
-	o->tick = fo->tick;
+	fixo_state_init(&o->st, fo);
 	fixo_new_record(fo, &rec);
-	snprintf(detail, sizeof(detail), "{\"fix_session\": \"%s\"}",
-	         g.sess[sess].row.sender);
+	/* the session and the order's options (stop price, post-only, expire
+	 * time) in one detail object, as submit_order sends its options */
+	if (fixo_new_detail(fo, g.sess[sess].row.sender, detail, sizeof(detail)) == 0)
+	{
+		order_free(oi);
+		return reject_order(sess, fo, FIXO_ORR_OTHER,
+		                    "the gateway cannot write this order's detail", 0);
+	}
 	rec.strs[PGX_S_DETAIL] = cstr(detail);
 	p.order = oi;
 	if (m_request(cstr(g.sess[sess].row.broker), &rec, &p) != 0)
@@ -1740,8 +1720,8 @@ handle_new(int c, int sess, const fix_msg *m, fixo_order *fo)
 		    sess, fo, FIXO_ORR_OTHER,
 		    "the gateway cannot send to matchd (too many requests in flight)", 0);
 	}
-	if (o->clordid[0])
-		ht_put(&g.by_clordid, clordid_key(sess, o->clordid), oi);
+	if (o->st.clordid[0])
+		ht_put(&g.by_clordid, clordid_key(sess, o->st.clordid), oi);
 }
 
 static int
@@ -1779,36 +1759,77 @@ handle_change(int c, int sess, fixo_order *fo)
 		return send_cancel_reject(sess, 0, fo->clordid, fo->orig_clordid, '8',
 		                          response_to, FIXO_CRR_OTHER, text);
 	}
-	if (oi < 0 || !g.orders[oi].open || g.orders[oi].id == 0)
-		return send_cancel_reject(sess, oi >= 0 ? g.orders[oi].id : 0, fo->clordid,
+	if (oi < 0 || !g.orders[oi].st.open || g.orders[oi].st.id == 0)
+		return send_cancel_reject(sess, oi >= 0 ? g.orders[oi].st.id : 0, fo->clordid,
 		                          fo->orig_clordid, '8', response_to,
 		                          FIXO_CRR_UNKNOWN_ORDER,
 		                          "unknown order (not an open order of this session)");
 	o = &g.orders[oi];
-	if (o->account[0] && (fo->account.len != strlen(o->account) ||
-	                      memcmp(fo->account.ptr, o->account, fo->account.len) != 0))
+	if (o->st.account[0] &&
+	    (fo->account.len != strlen(o->st.account) ||
+	     memcmp(fo->account.ptr, o->st.account, fo->account.len) != 0))
 	{
 		snprintf(text, sizeof(text),
-		         "order %lld is not an open order of account \"%.*s\"", (long long)o->id,
-		         (int)fo->account.len, fo->account.ptr);
-		return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-		                          fixo_ord_status(PGX_STATUS_NEW, o->cum), response_to,
+		         "order %lld is not an open order of account \"%.*s\"",
+		         (long long)o->st.id, (int)fo->account.len, fo->account.ptr);
+		return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+		                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum), response_to,
 		                          FIXO_CRR_UNKNOWN_ORDER, text);
 	}
 	if (order_by_clordid(sess, fo->clordid) >= 0)
-		return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-		                          fixo_ord_status(PGX_STATUS_NEW, o->cum), response_to,
+		return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+		                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum), response_to,
 		                          FIXO_CRR_DUPLICATE_CLORDID,
 		                          "ClOrdID(11) is an open order of this session");
 	if (fo->msgtype == 'F')
-		fixo_cancel_record(fo, o->id, &rec);
+		fixo_cancel_record(fo, o->st.id, &rec);
 	else
 	{
-		const gw_symbol_row *sym = find_symbol(o->symbol, strlen(o->symbol));
+		const gw_symbol_row *sym = find_symbol(o->st.symbol, strlen(o->st.symbol));
 
-		if (!fixo_amend_record(fo, o->id, o->cum, &rec, &rj))
-			return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-			                          fixo_ord_status(PGX_STATUS_NEW, o->cum),
+		/* matchd's amend changes quantity and limit price only: the type and
+		 * the stop price stay as entered, so a replace that changes them is
+		 * refused rather than half applied */
+		if (fo->order_type != o->st.type)
+		{
+			snprintf(text, sizeof(text),
+			         "OrdType(40) %c cannot change: order %lld is OrdType %c",
+			         fixo_ord_type_char(fo->order_type), (long long)o->st.id,
+			         fixo_ord_type_char(o->st.type));
+			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
+			                          response_to, FIXO_CRR_OTHER, text);
+		}
+		if (fo->has_stop_px && fo->stop_px != o->st.stop_price)
+		{
+			char was[32];
+
+			was[fixo_format_price(was, o->st.stop_price, o->st.tick)] = '\0';
+			snprintf(text, sizeof(text),
+			         "StopPx(99) cannot change: order %lld keeps its stop price %s",
+			         (long long)o->st.id, was);
+			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
+			                          response_to, FIXO_CRR_OTHER, text);
+		}
+		/* neither may a replace make an order post-only or move its expiry:
+		 * the broker would believe a protection applied that matchd never
+		 * saw (dropping them by leaving 18 or 126 out keeps the order's) */
+		if (fo->post_only && !o->st.post_only)
+			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
+			                          response_to, FIXO_CRR_OTHER,
+			                          "ExecInst(18) cannot change: the order is not "
+			                          "post-only, and a replace keeps that");
+		if (fo->has_expire && fo->expire_us != o->st.expire_us)
+			return send_cancel_reject(
+			    sess, o->st.id, fo->clordid, fo->orig_clordid,
+			    fixo_ord_status(PGX_STATUS_NEW, o->st.cum), response_to, FIXO_CRR_OTHER,
+			    "ExpireTime(126) cannot change: a replace keeps the "
+			    "order's expire time");
+		if (!fixo_amend_record(fo, o->st.id, o->st.cum, &rec, &rj))
+			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
 			                          response_to, rj.reason, rj.text);
 		if (sym && fo->quantity % sym->lot != 0)
 		{
@@ -1816,8 +1837,8 @@ handle_change(int c, int sess, fixo_order *fo)
 			    text, sizeof(text),
 			    "quantity %lld is not a multiple of the lot size %lld of symbol \"%s\"",
 			    (long long)fo->quantity, (long long)sym->lot, sym->symbol);
-			return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-			                          fixo_ord_status(PGX_STATUS_NEW, o->cum),
+			return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+			                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum),
 			                          response_to, FIXO_CRR_OTHER, text);
 		}
 		p.new_qty = fo->quantity;
@@ -1827,8 +1848,8 @@ handle_change(int c, int sess, fixo_order *fo)
 	copy_str(p.clordid, sizeof(p.clordid), fo->clordid);
 	p.order = oi;
 	if (m_request(cstr(g.sess[sess].row.broker), &rec, &p) != 0)
-		return send_cancel_reject(sess, o->id, fo->clordid, fo->orig_clordid,
-		                          fixo_ord_status(PGX_STATUS_NEW, o->cum), response_to,
+		return send_cancel_reject(sess, o->st.id, fo->clordid, fo->orig_clordid,
+		                          fixo_ord_status(PGX_STATUS_NEW, o->st.cum), response_to,
 		                          FIXO_CRR_OTHER, "matchd is unavailable (PX040)");
 }
 
@@ -1840,7 +1861,7 @@ handle_status(int sess, fixo_order *fo)
 
 	if (oi < 0)
 		oi = order_by_clordid(sess, fo->clordid);
-	if (oi < 0 || g.orders[oi].id == 0)
+	if (oi < 0 || g.orders[oi].st.id == 0)
 	{
 		fixo_exec u = {.exec_type = 'I',
 		               .ord_status = '8',
@@ -2072,25 +2093,29 @@ load_order(void *ctx, const gw_open_order *oo)
 		return;
 	o = &g.orders[oi];
 	o->sess = s;
-	o->open = true;
-	o->id = oo->order_id;
-	snprintf(o->clordid, sizeof(o->clordid), "%s", oo->clordid);
-	snprintf(o->account, sizeof(o->account), "%s", oo->account);
-	snprintf(o->symbol, sizeof(o->symbol), "%s", oo->symbol);
-	o->side = oo->side;
-	o->type = oo->order_type;
-	o->tif = oo->tif;
-	o->has_price = oo->has_price;
-	o->price = oo->price;
-	o->qty = oo->quantity;
-	o->cum = oo->filled;
-	o->leaves = oo->remaining;
-	o->px_qty = oo->px_qty;
-	o->tick = sym->tick;
+	o->st.open = true;
+	o->st.id = oo->order_id;
+	snprintf(o->st.clordid, sizeof(o->st.clordid), "%s", oo->clordid);
+	snprintf(o->st.account, sizeof(o->st.account), "%s", oo->account);
+	snprintf(o->st.symbol, sizeof(o->st.symbol), "%s", oo->symbol);
+	o->st.side = oo->side;
+	o->st.type = oo->order_type;
+	o->st.tif = oo->tif;
+	o->st.has_price = oo->has_price;
+	o->st.price = oo->price;
+	o->st.stop_price = oo->stop_price;
+	o->st.waiting = oo->waiting;
+	o->st.post_only = oo->post_only;
+	o->st.expire_us = oo->expire_us;
+	o->st.qty = oo->quantity;
+	o->st.cum = oo->filled;
+	o->st.leaves = oo->remaining;
+	o->st.px_qty = oo->px_qty;
+	o->st.tick = sym->tick;
 	o->loaded_as_of = load_as_of;
-	ht_put(&g.by_id, (uint64_t)o->id, oi);
-	if (o->clordid[0])
-		ht_put(&g.by_clordid, clordid_key(s, o->clordid), oi);
+	ht_put(&g.by_id, (uint64_t)o->st.id, oi);
+	if (o->st.clordid[0])
+		ht_put(&g.by_clordid, clordid_key(s, o->st.clordid), oi);
 	(*n)++;
 }
 

@@ -217,11 +217,24 @@ gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t
 
 	if (c == NULL)
 		return -1;
+	/* fix_open_orders() (extension 1.7) does not return the options of 1.8
+	 * and 1.9: they are read from the new order's journaled detail (the
+	 * gateway's role may read the journal), and a stop waits until its
+	 * triggered record */
 	r = query(
 	    c,
-	    "SELECT sender_comp_id, order_id, coalesce(client_order_id, ''), account, "
-	    "symbol, side::text, order_type::text, time_in_force::text, price, quantity, "
-	    "filled, remaining, px_qty, as_of_seq FROM exchange.fix_open_orders()",
+	    "SELECT f.sender_comp_id, f.order_id, coalesce(f.client_order_id, ''), "
+	    "f.account, "
+	    "f.symbol, f.side::text, f.order_type::text, f.time_in_force::text, f.price, "
+	    "f.quantity, f.filled, f.remaining, f.px_qty, f.as_of_seq, "
+	    "coalesce(n.detail->>'stop_price', '0'), "
+	    "coalesce(n.detail->>'post_only', 'false'), "
+	    "coalesce(n.detail->>'expire_time', ''), "
+	    "NOT EXISTS (SELECT 1 FROM exchange.journal t WHERE t.kind = 'triggered' "
+	    "AND t.order_id = f.order_id AND t.seq <= f.as_of_seq) "
+	    "FROM exchange.fix_open_orders() f "
+	    "LEFT JOIN exchange.journal n ON n.seq = f.order_id AND n.idx = 0 "
+	    "AND n.kind = 'new_order'",
 	    msg, size);
 	if (r == NULL)
 		return PQfinish(c), -1;
@@ -237,20 +250,31 @@ gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t
 		copy(o.account, sizeof(o.account), PQgetvalue(r, i, 3));
 		copy(o.symbol, sizeof(o.symbol), PQgetvalue(r, i, 4));
 		o.side = strcmp(PQgetvalue(r, i, 5), "buy") == 0 ? PGX_SIDE_BUY : PGX_SIDE_SELL;
-		o.order_type =
-		    strcmp(PQgetvalue(r, i, 6), "limit") == 0 ? PGX_TYPE_LIMIT : PGX_TYPE_MARKET;
+		v = PQgetvalue(r, i, 6);
+		o.order_type = strcmp(v, "limit") == 0        ? PGX_TYPE_LIMIT
+		               : strcmp(v, "stop") == 0       ? PGX_TYPE_STOP
+		               : strcmp(v, "stop_limit") == 0 ? PGX_TYPE_STOP_LIMIT
+		                                              : PGX_TYPE_MARKET;
 		v = PQgetvalue(r, i, 7);
 		o.tif = strcmp(v, "day") == 0   ? PGX_TIF_DAY
 		        : strcmp(v, "gtc") == 0 ? PGX_TIF_GTC
 		        : strcmp(v, "ioc") == 0 ? PGX_TIF_IOC
+		        : strcmp(v, "gtd") == 0 ? PGX_TIF_GTD
 		                                : PGX_TIF_FOK;
-		o.has_price = !PQgetisnull(r, i, 8);
+		/* a stop (market) has no limit; an amend journals its collar as price */
+		o.has_price = !PQgetisnull(r, i, 8) && (o.order_type == PGX_TYPE_LIMIT ||
+		                                        o.order_type == PGX_TYPE_STOP_LIMIT);
 		o.price = strtoll(PQgetvalue(r, i, 8), NULL, 10);
 		o.quantity = strtoll(PQgetvalue(r, i, 9), NULL, 10);
 		o.filled = strtoll(PQgetvalue(r, i, 10), NULL, 10);
 		o.remaining = strtoll(PQgetvalue(r, i, 11), NULL, 10);
 		o.px_qty = strtoll(PQgetvalue(r, i, 12), NULL, 10);
 		*as_of = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+		o.stop_price = strtoll(PQgetvalue(r, i, 14), NULL, 10);
+		o.post_only = strcmp(PQgetvalue(r, i, 15), "true") == 0;
+		v = PQgetvalue(r, i, 16);
+		o.expire_us = v[0] ? strtoll(v, NULL, 10) + FIXO_PG_EPOCH_US : 0;
+		o.waiting = o.stop_price > 0 && strcmp(PQgetvalue(r, i, 17), "t") == 0;
 		fn(ctx, &o);
 	}
 	if (PQntuples(r) == 0)

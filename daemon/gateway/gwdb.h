@@ -99,6 +99,11 @@ typedef struct gw_open_order
 	uint8_t side, order_type, tif;
 	bool has_price;
 	int64_t price, quantity, filled, remaining, px_qty;
+	/* the new order's options (its journaled detail) and whether a stop
+	 * still waits (no triggered record yet) */
+	int64_t stop_price; /* ticks, 0: none */
+	bool post_only, waiting;
+	int64_t expire_us; /* us since 1970, 0: none */
 } gw_open_order;
 typedef void (*gwdb_order_fn)(void *ctx, const gw_open_order *o);
 /* *as_of: the last journal seq the answer reflects. */

@@ -2,7 +2,10 @@
  * test_fixorder.c - FIX order entry messages <-> exchange_wire requests
  * (daemon/gateway/fixorder.c): every refusal of NewOrderSingle, cancel and
  * replace with its level, reason, tag and SQLSTATE; exact prices on the tick
- * grid; the request records; ExecutionReport and OrderCancelReject bytes.
+ * grid; the request records; ExecutionReport and OrderCancelReject bytes;
+ * the order types and options of 1.8/1.9 (stop, stop limit, post-only, good
+ * till date: their refusals and the detail matchd reads) and the mapping of
+ * the order-event stream to ExecutionReports (a stop's life cycle).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,12 +216,12 @@ new_order_refusals(void **state)
 	    {NOS "38=1.5|40=1|", FIXO_REJ_ORDER, 13, 38, PGX_SQLSTATE_BAD_QUANTITY,
 	     "quantity must be between 1 and 1000000000, not 1.5"},
 	    {NOS "38=1|", FIXO_REJ_SESSION, 1, 40, NULL, "required tag OrdType(40) missing"},
-	    {NOS "38=1|40=3|", FIXO_REJ_ORDER, 11, 40, NULL,
-	     "OrdType(40) 3 is not supported: 1 (market) or 2 (limit)"},
-	    {NOS "38=1|40=2|59=6|44=1|", FIXO_REJ_ORDER, 11, 59, NULL,
-	     "TimeInForce(59) 6 is not supported: 0 (day), 1 (good till cancel), 3 "
-	     "(immediate "
-	     "or cancel) or 4 (fill or kill)"},
+	    {NOS "38=1|40=5|", FIXO_REJ_ORDER, 11, 40, NULL,
+	     "OrdType(40) 5 is not supported: 1 (market), 2 (limit), 3 (stop) or 4 (stop "
+	     "limit)"},
+	    {NOS "38=1|40=2|59=5|44=1|", FIXO_REJ_ORDER, 11, 59, NULL,
+	     "TimeInForce(59) 5 is not supported: 0 (day), 1 (good till cancel), 3 "
+	     "(immediate or cancel), 4 (fill or kill) or 6 (good till date)"},
 	    {NOS "38=1|40=2|", FIXO_REJ_ORDER, 99, 44, PGX_SQLSTATE_BAD_PRICE,
 	     "a limit order needs a price"},
 	    {NOS "38=1|40=1|44=10|", FIXO_REJ_ORDER, 99, 44, PGX_SQLSTATE_BAD_PRICE,
@@ -446,6 +449,423 @@ price_text_round_trips(void **state)
 		}
 }
 
+/* 2026-12-08 21:00:00 UTC: since 1970, and since 2000 (the journal's epoch) */
+#define EXPIRE_1970 1796763600000000LL
+#define EXPIRE_2000 850078800000000LL
+
+/* A request with o's record and detail survives matchd's decoder, and the
+ * detail carries exactly want. */
+static void
+check_request(const fixo_order *o, const char *want_detail)
+{
+	char detail[160];
+	uint8_t frame[PGX_FRAME_MAX];
+	pgx_str role = {"demo_broker_a", 13}, role2;
+	pgx_record rec, back;
+	size_t n = fixo_new_detail(o, "DEMO_BROKER_A", detail, sizeof(detail));
+
+	assert_int_equal(n, strlen(want_detail));
+	assert_string_equal(detail, want_detail);
+	fixo_new_record(o, &rec);
+	rec.strs[PGX_S_DETAIL] = (pgx_str){detail, (uint16_t)n};
+	assert_true(pgx_json_is_object(rec.strs[PGX_S_DETAIL]));
+	n = pgx_encode_request(frame, 7, role, &rec);
+	assert_true(n > 0);
+	assert_true(pgx_decode_request(frame + PGX_FRAME_HEADER, n - PGX_FRAME_HEADER, &role2,
+	                               &back));
+	assert_int_equal(back.order_type, o->order_type);
+	assert_int_equal(back.time_in_force, o->time_in_force);
+}
+
+static void
+stop_orders(void **state)
+{
+	fixo_order o;
+	fixo_reject r;
+	pgx_record rec;
+
+	(void)state;
+	/* stop limit: a limit price and a stop price, both in ticks */
+	assert_true(decode(NOS "38=12|40=4|44=10.20|99=10.10|59=1|", &o, &r));
+	assert_int_equal(o.order_type, PGX_TYPE_STOP_LIMIT);
+	assert_int_equal(o.time_in_force, PGX_TIF_GTC);
+	assert_true(o.has_price);
+	assert_int_equal(o.price, 1020);
+	assert_true(o.has_stop_px);
+	assert_int_equal(o.stop_px, 1010);
+	fixo_new_record(&o, &rec);
+	assert_int_equal(rec.present, (1u << PGX_F_PRICE) | (1u << PGX_F_QUANTITY));
+	assert_int_equal(rec.ints[PGX_F_PRICE], 1020);
+	check_request(&o, "{\"fix_session\": \"DEMO_BROKER_A\", \"stop_price\": 1010}");
+
+	/* stop: no price, day sent as ioc, the stop price alone */
+	assert_true(decode(NOS "38=4|40=3|99=10.15|", &o, &r));
+	assert_int_equal(o.order_type, PGX_TYPE_STOP);
+	assert_int_equal(o.time_in_force, PGX_TIF_IOC);
+	assert_false(o.has_price);
+	assert_int_equal(o.stop_px, 1015);
+	fixo_new_record(&o, &rec);
+	assert_int_equal(rec.present, 1u << PGX_F_QUANTITY);
+	check_request(&o, "{\"fix_session\": \"DEMO_BROKER_A\", \"stop_price\": 1015}");
+	assert_true(decode(NOS "38=4|40=3|99=10.15|59=4|", &o, &r));
+	assert_int_equal(o.time_in_force, PGX_TIF_FOK);
+
+	/* a stop price on the symbol's own grid (0.005), exactly */
+	assert_true(decode("35=D|" HDR "11=C1|1=ACC1|55=BOND|54=2|60=20261207-09:30:00|38=1|"
+	                   "40=3|99=99.995|",
+	                   &o, &r));
+	assert_int_equal(o.stop_px, 19999);
+
+	/* no options: the detail is the session alone */
+	assert_true(decode(NOS "38=1|40=2|44=1|", &o, &r));
+	check_request(&o, "{\"fix_session\": \"DEMO_BROKER_A\"}");
+	/* a session name that would need escaping is never written */
+	{
+		char d[64];
+
+		assert_int_equal(fixo_new_detail(&o, "A\"B", d, sizeof(d)), 0);
+		assert_int_equal(fixo_new_detail(&o, "DEMO_BROKER_A", d, 20), 0);
+	}
+}
+
+static void
+post_only_and_gtd(void **state)
+{
+	fixo_order o;
+	fixo_reject r;
+
+	(void)state;
+	assert_true(decode(NOS "38=1|40=2|44=1|18=6|59=6|126=20261208-21:00:00|", &o, &r));
+	assert_true(o.post_only);
+	assert_int_equal(o.time_in_force, PGX_TIF_GTD);
+	assert_true(o.has_expire);
+	assert_true(o.expire_us == EXPIRE_1970);
+	check_request(&o, "{\"fix_session\": \"DEMO_BROKER_A\", \"post_only\": true, "
+	                  "\"expire_time\": 850078800000000}");
+	/* the expire time must lie ahead, as submit_order requires */
+	assert_true(fixo_check_expire(&o, EXPIRE_1970 - 1, &r));
+	assert_false(fixo_check_expire(&o, EXPIRE_1970, &r));
+	assert_int_equal(r.kind, FIXO_REJ_ORDER);
+	assert_int_equal(r.reason, FIXO_ORR_OTHER);
+	assert_int_equal(r.tag, 126);
+	assert_string_equal(r.sqlstate, "22023");
+	assert_string_equal(r.text,
+	                    "ExpireTime(126) 20261208-21:00:00.000 has passed already");
+
+	/* post-only day and gtc; ExecInst is a list of values */
+	assert_true(decode(NOS "38=1|40=2|44=1|18=6|", &o, &r));
+	assert_true(o.post_only);
+	assert_int_equal(o.time_in_force, PGX_TIF_DAY);
+	assert_true(fixo_check_expire(&o, INT64_MAX, &r));
+	assert_true(decode(NOS "38=1|40=2|44=1|18=6 6|59=1|", &o, &r));
+	assert_true(o.post_only);
+	check_request(&o, "{\"fix_session\": \"DEMO_BROKER_A\", \"post_only\": true}");
+	/* gtd without post-only; and all three keys in one object */
+	assert_true(
+	    decode(NOS "38=1|40=4|44=1|99=2|59=6|126=20261208-21:00:00.500|", &o, &r));
+	assert_false(o.post_only);
+	assert_true(o.expire_us == EXPIRE_1970 + 500000);
+	check_request(&o, "{\"fix_session\": \"DEMO_BROKER_A\", \"expire_time\": "
+	                  "850078800500000, \"stop_price\": 200}");
+}
+
+static void
+option_refusals(void **state)
+{
+	static const refusal cases[] = {
+	    /* stop and stop limit */
+	    {NOS "38=1|40=3|", FIXO_REJ_ORDER, 99, 99, "22004",
+	     "a stop order needs a stop price: StopPx(99)"},
+	    {NOS "38=1|40=4|44=1|", FIXO_REJ_ORDER, 99, 99, "22004",
+	     "a stop_limit order needs a stop price: StopPx(99)"},
+	    {NOS "38=1|40=4|99=1|", FIXO_REJ_ORDER, 99, 44, PGX_SQLSTATE_BAD_PRICE,
+	     "a stop_limit order needs a price"},
+	    {NOS "38=1|40=3|44=1|99=1|", FIXO_REJ_ORDER, 99, 44, PGX_SQLSTATE_BAD_PRICE,
+	     "a stop order has no price"},
+	    {NOS "38=1|40=2|44=1|99=1|", FIXO_REJ_ORDER, 99, 99, "22023",
+	     "StopPx(99) is only for OrdType(40) 3 (stop) and 4 (stop limit)"},
+	    {NOS "38=1|40=1|99=1|", FIXO_REJ_ORDER, 99, 99, "22023",
+	     "StopPx(99) is only for OrdType(40) 3 (stop) and 4 (stop limit)"},
+	    {NOS "38=1|40=3|99=0|", FIXO_REJ_ORDER, 99, 99, PGX_SQLSTATE_BAD_PRICE,
+	     "stop price must be positive, not 0"},
+	    {NOS "38=1|40=3|99=-2|", FIXO_REJ_ORDER, 99, 99, PGX_SQLSTATE_BAD_PRICE,
+	     "stop price must be positive, not -2"},
+	    {NOS "38=1|40=3|99=10.005|", FIXO_REJ_ORDER, 99, 99, PGX_SQLSTATE_PRICE_OFF_TICK,
+	     "stop price 10.005 is not a multiple of the tick size 0.01"},
+	    {NOS "38=1|40=3|99=999999999999999999|", FIXO_REJ_ORDER, 99, 99,
+	     PGX_SQLSTATE_BAD_PRICE, "stop price 999999999999999999 is out of range"},
+	    {NOS "38=1|40=3|99=ten|", FIXO_REJ_SESSION, 6, 99, NULL,
+	     "StopPx(99) is not a decimal number"},
+	    {NOS "38=1|40=3|99=1|59=1|", FIXO_REJ_ORDER, 99, 59, PGX_SQLSTATE_BAD_PRICE,
+	     "a stop order cannot be good till cancelled"},
+	    {NOS "38=1|40=3|99=1|59=6|126=20261208-21:00:00|", FIXO_REJ_ORDER, 99, 59,
+	     PGX_SQLSTATE_BAD_PRICE, "a stop order cannot be good till date"},
+	    {NOS "38=1|40=1|59=6|126=20261208-21:00:00|", FIXO_REJ_ORDER, 99, 59,
+	     PGX_SQLSTATE_BAD_PRICE, "a market order cannot be good till date"},
+	    /* the auctions' times in force */
+	    {NOS "38=1|40=2|44=1|59=2|", FIXO_REJ_ORDER, 11, 59, "0A000",
+	     "TimeInForce(59) 2 (at the opening) is not supported: the exchange has no "
+	     "auctions yet"},
+	    {NOS "38=1|40=2|44=1|59=7|", FIXO_REJ_ORDER, 11, 59, "0A000",
+	     "TimeInForce(59) 7 (at the close) is not supported: the exchange has no "
+	     "auctions yet"},
+	    /* good till date */
+	    {NOS "38=1|40=2|44=1|59=6|", FIXO_REJ_ORDER, 99, 126, "22004",
+	     "a good-till-date order needs an expire time: ExpireTime(126)"},
+	    {NOS "38=1|40=2|44=1|59=1|126=20261208-21:00:00|", FIXO_REJ_ORDER, 99, 126,
+	     "22023", "ExpireTime(126) is only for TimeInForce(59) 6 (good till date)"},
+	    {NOS "38=1|40=2|44=1|126=20261208-21:00:00|", FIXO_REJ_ORDER, 99, 126, "22023",
+	     "ExpireTime(126) is only for TimeInForce(59) 6 (good till date)"},
+	    {NOS "38=1|40=2|44=1|59=6|126=2026-12-08|", FIXO_REJ_SESSION, 6, 126, NULL,
+	     "ExpireTime(126) is not a UTCTimestamp (YYYYMMDD-HH:MM:SS[.sss])"},
+	    /* post-only: a limit order that may rest */
+	    {NOS "38=1|40=1|18=6|", FIXO_REJ_ORDER, 99, 18, "22023",
+	     "a post-only order must be a limit order that may rest"},
+	    {NOS "38=1|40=2|44=1|18=6|59=3|", FIXO_REJ_ORDER, 99, 18, "22023",
+	     "a post-only order must be a limit order that may rest"},
+	    {NOS "38=1|40=2|44=1|18=6|59=4|", FIXO_REJ_ORDER, 99, 18, "22023",
+	     "a post-only order must be a limit order that may rest"},
+	    {NOS "38=1|40=4|44=1|99=1|18=6|59=1|", FIXO_REJ_ORDER, 99, 18, "22023",
+	     "a post-only order must be a limit order that may rest"},
+	    /* other instructions are refused, not ignored */
+	    {NOS "38=1|40=2|44=1|18=G|", FIXO_REJ_ORDER, 11, 18, NULL,
+	     "ExecInst(18) G is not supported: only 6 (participate don't initiate: "
+	     "post-only)"},
+	    {NOS "38=1|40=2|44=1|18=6 G|", FIXO_REJ_ORDER, 11, 18, NULL,
+	     "ExecInst(18) G is not supported: only 6 (participate don't initiate: "
+	     "post-only)"},
+	    {NOS "38=1|40=2|44=1|18=66|", FIXO_REJ_ORDER, 11, 18, NULL,
+	     "ExecInst(18) 66 is not supported: only 6 (participate don't initiate: "
+	     "post-only)"},
+	    {NOS "38=1|40=2|44=1|18=6 |", FIXO_REJ_SESSION, 6, 18, NULL,
+	     "ExecInst(18) must be values separated by single spaces"},
+	    {NOS "38=1|40=2|44=1|18= 6|", FIXO_REJ_SESSION, 6, 18, NULL,
+	     "ExecInst(18) must be values separated by single spaces"},
+	    {NOS "38=1|40=2|44=1|18=6  6|", FIXO_REJ_SESSION, 6, 18, NULL,
+	     "ExecInst(18) must be values separated by single spaces"},
+	    /* a replace follows the same rules, refused by OrderCancelReject */
+	    {RPL "38=10|40=4|44=1|", FIXO_REJ_CANCEL, 99, 99, "22004",
+	     "a stop_limit order needs a stop price: StopPx(99)"},
+	    {RPL "38=10|40=3|99=1.005|", FIXO_REJ_CANCEL, 99, 99, PGX_SQLSTATE_PRICE_OFF_TICK,
+	     "stop price 1.005 is not a multiple of the tick size 0.01"},
+	    {RPL "38=10|40=3|44=1|99=1|", FIXO_REJ_CANCEL, 99, 44, PGX_SQLSTATE_BAD_PRICE,
+	     "a stop order has no price"},
+	    {RPL "38=10|40=2|44=1|59=2|", FIXO_REJ_CANCEL, 99, 59, "0A000",
+	     "TimeInForce(59) 2 (at the opening) is not supported: the exchange has no "
+	     "auctions yet"},
+	};
+
+	(void)state;
+	check_refusals(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* An event record of seq/idx about order id (the stream's records). */
+static pgx_record
+event(int kind, int64_t seq, int32_t idx, int64_t id)
+{
+	pgx_record r;
+
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < PGX_S__COUNT; i++)
+		r.strs[i].len = PGX_STR_NULL;
+	r.kind = (uint8_t)kind;
+	r.seq = seq;
+	r.idx = idx;
+	r.ints[PGX_F_ORDER_ID] = id;
+	r.present = 1u << PGX_F_ORDER_ID;
+	return r;
+}
+
+static void
+set(pgx_record *r, int field, int64_t v)
+{
+	r->ints[field] = v;
+	r->present |= (uint8_t)(1u << field);
+}
+
+/* The ExecutionReport of e as bytes, SOH as '|', without the header. */
+static const char *
+report_body(const fixo_exec *e)
+{
+	static char out[1024];
+	fix_builder b;
+	size_t n;
+	char *body, *trailer;
+
+	fix_build_begin(&b, out, sizeof(out), "8");
+	fix_build_header(&b, "PGX", "DEMO_BROKER_A", 9, 1796635800251000LL);
+	assert_true(fixo_exec_report(&b, e));
+	n = fix_build_end(&b);
+	assert_true(n > 0);
+	body = strstr((char *)fixt_show(out, n), "52=20261207-09:30:00.251|");
+	assert_non_null(body);
+	/* the CheckSum is fixmsg's, tested there */
+	trailer = strstr(body, "|10=");
+	assert_non_null(trailer);
+	trailer[1] = '\0';
+	return body + strlen("52=20261207-09:30:00.251|");
+}
+
+static void
+stop_life_cycle(void **state)
+{
+	fixo_order o;
+	fixo_reject r;
+	fixo_state s;
+	fixo_exec e;
+	pgx_record ev;
+	char text[128];
+	const int64_t now = 1796635800250000LL;
+
+	(void)state;
+	assert_true(decode(NOS "38=12|40=4|44=10.20|99=10.10|59=1|", &o, &r));
+	fixo_state_init(&s, &o);
+	assert_true(s.waiting);
+	/* not yet acknowledged: the stream's records are not about it */
+	ev = event(PGX_KIND_TRIGGERED, 100, 3, 0);
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	s.id = 100; /* matchd's answer: accepted, waiting */
+	s.open = true;
+	fixo_exec_of(&s, '0', FIXO_EXEC_ID(100, 0, 0), now, &e);
+	assert_string_equal(report_body(&e),
+	                    "37=100|11=C1|17=4000000|150=0|39=0|1=ACC1|55=ACME|54=1|38=12|"
+	                    "40=4|44=10.20|99=10.10|59=1|151=12|14=0|6=0|"
+	                    "60=20261207-09:30:00.250|");
+
+	/* its accepted record ({"stop": true}) and records of other orders: nothing */
+	ev = event(PGX_KIND_ACCEPTED, 100, 1, 100);
+	ev.strs[PGX_S_DETAIL] =
+	    (pgx_str){PGX_DETAIL_STOP_EVENT, sizeof(PGX_DETAIL_STOP_EVENT) - 1};
+	assert_true(pgx_record_is_waiting_stop(&ev));
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	ev = event(PGX_KIND_TRIGGERED, 150, 3, 99);
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	ev = event(PGX_KIND_TRADE, 150, 1, 98);
+	set(&ev, PGX_F_CONTRA_ORDER_ID, 97);
+	set(&ev, PGX_F_QUANTITY, 5);
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_true(s.waiting);
+
+	/* the trigger: Restated (FIX 4.4 has no Triggered ExecType), still New */
+	ev = event(PGX_KIND_TRIGGERED, 200, 2, 100);
+	set(&ev, PGX_F_PRICE, 1010);
+	set(&ev, PGX_F_QUANTITY, 12);
+	set(&ev, PGX_F_REMAINING, 12);
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_false(s.waiting);
+	assert_true(s.open);
+	assert_string_equal(
+	    report_body(&e),
+	    "37=100|11=C1|17=8000004|150=D|39=0|1=ACC1|55=ACME|54=1|38=12|"
+	    "40=4|44=10.20|99=10.10|59=1|378=8|151=12|14=0|6=0|"
+	    "60=20261207-09:30:00.250|58=triggered: the last trade reached the "
+	    "stop price 10.10|");
+	/* the same record again (a replay) is not a second trigger */
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+
+	/* it trades 6 as the taker, then rests: the second accepted reports nothing */
+	ev = event(PGX_KIND_TRADE, 200, 3, 100);
+	set(&ev, PGX_F_CONTRA_ORDER_ID, 55);
+	set(&ev, PGX_F_PRICE, 1016);
+	set(&ev, PGX_F_QUANTITY, 6);
+	set(&ev, PGX_F_REMAINING, 6);
+	set(&ev, PGX_F_CONTRA_REMAINING, 0);
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_int_equal(e.exec_type, 'F');
+	assert_int_equal(e.ord_status, '1');
+	assert_int_equal(e.exec_id, FIXO_EXEC_ID(200, 3, 0));
+	assert_int_equal(e.last_qty, 6);
+	assert_int_equal(e.leaves_qty, 6);
+	ev = event(PGX_KIND_ACCEPTED, 200, 4, 100);
+	assert_false(pgx_record_is_waiting_stop(&ev));
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+
+	/* later it is the maker: filled, closed, nothing more */
+	ev = event(PGX_KIND_TRADE, 300, 1, 301);
+	set(&ev, PGX_F_CONTRA_ORDER_ID, 100);
+	set(&ev, PGX_F_PRICE, 1020);
+	set(&ev, PGX_F_QUANTITY, 6);
+	set(&ev, PGX_F_REMAINING, 0);
+	set(&ev, PGX_F_CONTRA_REMAINING, 0);
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_int_equal(e.exec_id, FIXO_EXEC_ID(300, 1, 1));
+	assert_string_equal(
+	    report_body(&e),
+	    "37=100|11=C1|17=12000003|150=F|39=2|1=ACC1|55=ACME|54=1|38=12|"
+	    "40=4|44=10.20|99=10.10|59=1|32=6|31=10.20|151=0|14=12|6=10.180000|"
+	    "60=20261207-09:30:00.250|");
+	assert_false(s.open);
+	ev = event(PGX_KIND_CANCELED, 301, 1, 100);
+	assert_false(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+
+	/* a waiting stop canceled, and one expired: reported as usual */
+	assert_true(decode(NOS "38=4|40=3|99=10.15|", &o, &r));
+	fixo_state_init(&s, &o);
+	s.id = 400;
+	s.open = true;
+	ev = event(PGX_KIND_CANCELED, 401, 1, 400);
+	ev.strs[PGX_S_REASON] = (pgx_str){"user_cancel", 11};
+	ev.strs[PGX_S_DETAIL] =
+	    (pgx_str){PGX_DETAIL_STOP_EVENT, sizeof(PGX_DETAIL_STOP_EVENT) - 1};
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_string_equal(report_body(&e),
+	                    "37=400|11=C1|17=16040002|150=4|39=4|1=ACC1|55=ACME|54=1|38=4|"
+	                    "40=3|99=10.15|59=3|151=0|14=0|6=0|60=20261207-09:30:00.250|"
+	                    "58=user_cancel|");
+	assert_false(s.open);
+	fixo_state_init(&s, &o);
+	s.id = 500;
+	s.open = true;
+	ev = event(PGX_KIND_EXPIRED, 501, 1, 500);
+	ev.strs[PGX_S_REASON] = (pgx_str){"day_expired", 11};
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_int_equal(e.exec_type, 'C');
+	assert_int_equal(e.ord_status, 'C');
+	assert_string_equal(e.text, "day_expired");
+
+	/* a triggered stop that finds nothing to trade: its remainder canceled */
+	fixo_state_init(&s, &o);
+	s.id = 600;
+	s.open = true;
+	ev = event(PGX_KIND_TRIGGERED, 700, 2, 600);
+	set(&ev, PGX_F_PRICE, 1015);
+	set(&ev, PGX_F_REMAINING, 4);
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_int_equal(e.exec_type, 'D');
+	ev = event(PGX_KIND_CANCELED, 700, 3, 600);
+	ev.strs[PGX_S_REASON] = (pgx_str){"market_remainder", 16};
+	assert_true(fixo_on_event(&s, &ev, now, &e, text, sizeof(text)));
+	assert_int_equal(e.exec_type, '4');
+	assert_string_equal(e.text, "market_remainder");
+}
+
+static void
+option_echoes(void **state)
+{
+	fixo_order o;
+	fixo_reject r;
+	fixo_state s;
+	fixo_exec e;
+
+	(void)state;
+	/* post-only, good till date: 18=6, 59=6 and 126 on its reports */
+	assert_true(decode(NOS "38=3|40=2|44=1.50|18=6|59=6|126=20261208-21:00:00|", &o, &r));
+	fixo_state_init(&s, &o);
+	s.id = 7;
+	s.open = true;
+	fixo_exec_of(&s, 'I', 0, 1796635800250000LL, &e);
+	assert_string_equal(
+	    report_body(&e),
+	    "37=7|11=C1|17=0|150=I|39=0|1=ACC1|55=ACME|54=1|38=3|40=2|44=1.50|"
+	    "59=6|126=20261208-21:00:00.000|18=6|151=3|14=0|6=0|"
+	    "60=20261207-09:30:00.250|");
+	assert_int_equal(fixo_ord_type_char(PGX_TYPE_STOP_LIMIT), '4');
+	assert_int_equal(fixo_ord_type_char(0), 0);
+	assert_int_equal(fixo_tif_char(PGX_TIF_GTD), '6');
+	assert_int_equal(fixo_tif_char(PGX_TIF_AT_CLOSE), '7');
+	assert_int_equal(fixo_tif_char(0), 0);
+}
+
 int
 main(void)
 {
@@ -460,6 +880,11 @@ main(void)
 	    cmocka_unit_test(execution_reports),
 	    cmocka_unit_test(cancel_reject_and_mappings),
 	    cmocka_unit_test(price_text_round_trips),
+	    cmocka_unit_test(stop_orders),
+	    cmocka_unit_test(post_only_and_gtd),
+	    cmocka_unit_test(option_refusals),
+	    cmocka_unit_test(stop_life_cycle),
+	    cmocka_unit_test(option_echoes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

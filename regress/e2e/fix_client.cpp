@@ -14,9 +14,15 @@
 //   cancel S ID ORIG ACCOUNT SYMBOL buy|sell
 //   replace S ID ORIG ACCOUNT SYMBOL buy|sell QTY PRICE
 //   status S ID ACCOUNT SYMBOL buy|sell
+//   msg S TYPE TAG=VALUE...   any application message of TYPE with these body
+//                             fields in this order (+ is a space; the value
+//                             "now" is the current UTCTimestamp)
 //   expect S TYPE TAG=VALUE...  a received message of TYPE with those fields
 //                               within 15 s (consumed; else exit 1); in VALUE
 //                               + is a space, * any value, ~X contains X
+//   expect_next S TYPE 11=ID TAG=VALUE...  like expect, but the first message
+//                               of TYPE about ClOrdID ID not consumed yet must
+//                               be the one (the order of an order's reports)
 //   none S TYPE TAG=VALUE...    no such message received so far
 //   logout S / logon S        QuickFIX's own logout and logon
 //   set_next_target S N       the next MsgSeqNum S expects (forces a ResendRequest)
@@ -292,7 +298,27 @@ main(int argc, char **argv)
 			common(m, "H", w[1], w[2], w[3], w[4]);
 			send(w[0], m);
 		}
-		else if (cmd == "expect" || cmd == "none")
+		else if (cmd == "msg")
+		{
+			need(2);
+			FIX::Message m;
+			m.getHeader().setField(FIX::MsgType(w[1]));
+			for (size_t i = 2; i < w.size(); i++)
+			{
+				size_t eq = w[i].find('=');
+				std::string v = w[i].substr(eq + 1);
+				for (auto &ch : v)
+					if (ch == '+')
+						ch = ' ';
+				int tag = std::stoi(w[i].substr(0, eq));
+				if (v == "now")
+					m.setField(FIX::UtcTimeStampField(tag, now(), 3));
+				else
+					m.setField(tag, v);
+			}
+			send(w[0], m);
+		}
+		else if (cmd == "expect" || cmd == "none" || cmd == "expect_next")
 		{
 			need(2);
 			std::vector<std::pair<int, std::string>> want;
@@ -327,10 +353,38 @@ main(int argc, char **argv)
 				}
 				return true;
 			};
+			std::string id;
+			for (auto &p : want)
+				if (p.first == 11)
+					id = p.second;
+			if (cmd == "expect_next" && id.empty())
+			{
+				std::cerr << "line " << lineno << ": expect_next needs 11=ID"
+				          << std::endl;
+				std::exit(2);
+			}
+			// expect_next: only the first unconsumed message about the order counts
+			auto first = [&](const Received &r) {
+				return r.sender == w[0] && r.type == w[1] && r.fields.count(11) &&
+				       r.fields.at(11) == id;
+			};
 			std::unique_lock<std::mutex> l(app.mu);
 			auto scan = [&] {
 				for (auto it = app.got.begin(); it != app.got.end(); ++it)
-					if (match(*it))
+					if (cmd == "expect_next" && first(*it))
+					{
+						if (!match(*it))
+						{
+							std::cerr << "FAIL line " << lineno << ": " << line
+							          << "\n  the next report of " << id << " is " << it->text
+							          << std::endl;
+							std::exit(1);
+						}
+						std::cout << "ok: " << it->text << std::endl;
+						app.got.erase(it);
+						return true;
+					}
+					else if (cmd != "expect_next" && match(*it))
 					{
 						std::cout << "ok: " << it->text << std::endl;
 						app.got.erase(it);
@@ -345,7 +399,7 @@ main(int argc, char **argv)
 				found = scan();
 			if (!found)
 				found = scan();
-			if (found != (cmd == "expect"))
+			if (found != (cmd != "none"))
 			{
 				std::cerr << "FAIL line " << lineno << ": " << line << std::endl;
 				std::exit(1);

@@ -9,7 +9,14 @@
 # journal rows with the broker role; a gateway crash (SIGKILL) and restart:
 # the session logs on again with its persisted numbers, a resting order from
 # before still gets its fills, and a ResendRequest is answered from the
-# message store in PostgreSQL (PossDupFlag=Y); cancel on disconnect.
+# message store in PostgreSQL (PossDupFlag=Y); cancel on disconnect.  Stop
+# orders and the 1.8 options: a stop limit placed over FIX waits (New with
+# OrdType and StopPx), a replace may not move its stop price, it survives the
+# gateway's restart and a FIX trade fires it: the session gets the trigger
+# (ExecType D, Restated, 378=8) and then its fill, and no second New for its
+# rest; a post-only that would cross is rejected with the text SQL gives; a
+# post-only good-till-date order rests with its options echoed; a waiting stop
+# is canceled.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib/stack.sh"
 stack_up
@@ -53,6 +60,18 @@ done
 exit 1
 EOF
 chmod +x "$STACK/stored.sh"
+# sql_is ROLE EXPECTED SQL: what SQL run as ROLE (NONE: the superuser) answers
+cat >"$STACK/sql_is.sh" <<EOF
+#!/usr/bin/env bash
+. "$STACK/env"
+got=\$(psql -X -Atq -v ON_ERROR_STOP=1 -c "SET ROLE \$1" -c "\$3" 2>&1)
+[ "\$got" = "\$2" ] && exit 0
+echo "SQL: \$3 gave '\$got', expected '\$2'" >&2
+exit 1
+EOF
+chmod +x "$STACK/sql_is.sh"
+expire=$(date -u -d '+1 day' +%Y%m%d-%H:%M:%S)
+expire2=$(date -u -d '+2 days' +%Y%m%d-%H:%M:%S)
 
 mkdir -p "$STACK/qf"
 "$client" "$PGX_FIX_PORT" "$STACK/qf" FIX_BROKER_A:fix_broker_a:secret-a \
@@ -88,8 +107,15 @@ order FIX_BROKER_A x3 FA1 FXT buy 10 10.005
 expect FIX_BROKER_A 8 11=x3 150=8 39=8 58=price+10.005+is+not+a+multiple+of+the+tick+size+0.01
 order FIX_BROKER_A x4 FA1 NOSUCH buy 10 10.00
 expect FIX_BROKER_A 8 11=x4 150=8 39=8 103=1
+# a stop limit waits (New, with its OrdType and StopPx; in no book); a replace
+# may not move its stop price (matchd keeps it)
+msg FIX_BROKER_A D 11=t1 1=FA2 55=FXT 54=1 60=now 38=30 40=4 44=10.20 99=10.10 59=1
+expect FIX_BROKER_A 8 11=t1 150=0 39=0 40=4 44=10.20 99=10.10 59=1 151=30 14=0 37=*
+run $STACK/sql_is.sh fix_broker_a 0 "SELECT count(*) FROM exchange.order_book_l3('FXT', 100) WHERE account = 'FA2'"
+msg FIX_BROKER_A G 11=t1r 41=t1 1=FA2 55=FXT 54=1 60=now 38=30 40=4 44=10.20 99=10.12 59=1
+expect FIX_BROKER_A 9 11=t1r 41=t1 434=2 102=99 58=~StopPx(99)+cannot+change
 # the gateway crashes and comes back: same numbers, the resting order still tracked
-run $STACK/stored.sh 14
+run $STACK/stored.sh 16
 run bash $top/scripts/gatewayd.sh kill $STACK
 run bash $top/scripts/gatewayd.sh start $STACK >/dev/null
 wait_logon FIX_BROKER_A
@@ -101,6 +127,7 @@ set_next_target FIX_BROKER_A 2
 status FIX_BROKER_A s1 FA1 FXT sell
 expect FIX_BROKER_A 8 11=s1 150=0 43=Y 122=*
 expect FIX_BROKER_A 8 11=s1 150=F 32=30 43=Y
+expect FIX_BROKER_A 8 11=t1 150=0 99=10.10 43=Y
 # cancel on disconnect (FIX_BROKER_B)
 order FIX_BROKER_B d1 FB1 FXT buy 10 9.50 gtc
 expect FIX_BROKER_B 8 11=d1 150=0
@@ -109,6 +136,40 @@ run for i in \$(seq 1 200); do [ "\$(psql -X -Atq -c "SELECT count(*) FROM excha
 logon FIX_BROKER_B
 wait_logon FIX_BROKER_B
 expect FIX_BROKER_B 8 11=d1 150=4 39=4 58=cancel+on+disconnect
+# asks from SQL (FA1): 5 @10.10 and 20 @10.16; the last trade is 10.00
+run $STACK/sql_is.sh fix_broker_a new "SELECT status FROM exchange.submit_order('FA1', 'FXT', 'sell', 5, 10.10, time_in_force => 'gtc')"
+run $STACK/sql_is.sh fix_broker_a new "SELECT status FROM exchange.submit_order('FA1', 'FXT', 'sell', 20, 10.16, time_in_force => 'gtc')"
+# a post-only buy at the ask would cross: rejected, with the text SQL gives
+msg FIX_BROKER_B D 11=p1 1=FB1 55=FXT 54=1 60=now 38=1 40=2 44=10.10 18=6
+expect FIX_BROKER_B 8 11=p1 150=8 39=8 18=6 58=post_only_would_cross
+run $STACK/sql_is.sh fix_broker_b "rejected post_only_would_cross" "SELECT status || ' ' || reject_reason FROM exchange.submit_order('FB1', 'FXT', 'buy', 1, 10.10, post_only => true)"
+# a post-only good-till-date order below the ask rests, its options echoed
+msg FIX_BROKER_B D 11=g1 1=FB1 55=FXT 54=1 60=now 38=1 40=2 44=9.00 18=6 59=6 126=$expire
+expect FIX_BROKER_B 8 11=g1 150=0 39=0 40=2 18=6 59=6 126=*
+# a replace keeps its options; it may not move the expire time
+msg FIX_BROKER_B G 11=g1r 41=g1 1=FB1 55=FXT 54=1 60=now 38=1 40=2 44=9.00 18=6 59=6 126=$expire2
+expect FIX_BROKER_B 9 11=g1r 41=g1 434=2 102=99 58=~ExpireTime(126)+cannot+change
+msg FIX_BROKER_B G 11=g1q 41=g1 1=FB1 55=FXT 54=1 60=now 38=2 40=2 44=9.00 18=6 59=6 126=$expire
+expect FIX_BROKER_B 8 11=g1q 41=g1 150=5 39=0 38=2 151=2 18=6 59=6 126=*
+# a sell stop waits and is canceled before it fires
+msg FIX_BROKER_B D 11=st1 1=FB1 55=FXT 54=2 60=now 38=3 40=3 99=9.50
+expect FIX_BROKER_B 8 11=st1 150=0 39=0 40=3 99=9.50 59=3
+cancel FIX_BROKER_B c3 st1 FB1 FXT sell
+expect FIX_BROKER_B 8 11=c3 41=st1 150=4 39=4 40=3 99=9.50
+# a FIX buy of 5 @10.10 takes the ask at 10.10; that last price reaches t1's
+# stop (t1 was loaded from the journal by the restarted gateway): t1 enters at
+# its limit 10.20, buys 20 @10.16 and rests 10 - the trigger first, then the fill
+msg FIX_BROKER_B D 11=b2 1=FB1 55=FXT 54=1 60=now 38=5 40=2 44=10.10 59=3
+expect FIX_BROKER_B 8 11=b2 150=F 39=2 32=5 31=10.10
+expect_next FIX_BROKER_A 8 11=t1 150=D 39=0 378=8 40=4 44=10.20 99=10.10 151=30 14=0 58=~triggered
+expect_next FIX_BROKER_A 8 11=t1 150=F 39=1 32=20 31=10.16 14=20 151=10 99=10.10
+# its rest is a second accepted in the journal, and no second New over FIX
+run $STACK/sql_is.sh NONE 2 "SELECT count(*) FROM exchange.journal WHERE kind = 'accepted' AND order_id = (SELECT seq FROM exchange.journal WHERE kind = 'new_order' AND client_order_id = 't1')"
+none FIX_BROKER_A 8 11=t1 150=0
+# an SQL sell fills the rest of the triggered stop limit
+run $STACK/sql_is.sh fix_broker_b filled "SELECT status FROM exchange.submit_order('FB1', 'FXT', 'sell', 10, 10.20)"
+expect_next FIX_BROKER_A 8 11=t1 150=F 39=2 32=10 31=10.20 14=30 151=0
+none FIX_BROKER_A 8 11=t1 150=0
 EOF
 
 # a bad password, an unknown Username: Logout with the reason, nothing else
@@ -122,14 +183,21 @@ wait_logon FIX_BROKER_C
 EOF
 
 # the orders are ordinary journal rows, recorded with the broker role that sent them
-# (s1, r1 and x2, which the order manager refused; x3 and x4 never left the
+# (s1, r1, t1 and x2, which the order manager refused; x3 and x4 never left the
 # gateway, as submit_order would not send them)
 got=$(q "SELECT count(*) FROM exchange.journal WHERE kind = 'new_order' AND detail->>'fix_session' = 'FIX_BROKER_A' AND detail->>'role' = 'fix_broker_a'")
-[ "$got" -eq 3 ] || fail "FIX_BROKER_A's orders are not journaled with role fix_broker_a ($got)"
+[ "$got" -eq 4 ] || fail "FIX_BROKER_A's orders are not journaled with role fix_broker_a ($got)"
 got=$(q "SELECT client_order_id FROM exchange.journal WHERE kind = 'new_order' AND client_order_id = 's1' AND account = 'FA1'")
 [ "$got" = s1 ] || fail "ClOrdID is not the client_order_id"
 got=$(q "SELECT count(*) FROM exchange.journal WHERE kind = 'trade' AND (order_id IN (SELECT seq FROM exchange.journal WHERE client_order_id = 's1' AND kind = 'new_order') OR contra_order_id IN (SELECT seq FROM exchange.journal WHERE client_order_id = 's1' AND kind = 'new_order'))")
 [ "$got" -eq 3 ] || fail "s1 should have 3 trades in the journal, has $got"
+# the stop's and the options' detail is submit_order's, with the session
+got=$(q "SELECT detail->>'fix_session' || ' ' || (detail->>'stop_price') FROM exchange.journal WHERE kind = 'new_order' AND client_order_id = 't1'")
+[ "$got" = "FIX_BROKER_A 1010" ] || fail "t1's new_order detail: $got"
+got=$(q "SELECT (detail->>'post_only') || ' ' || (detail->>'expire_time' IS NOT NULL)::text || ' ' || time_in_force FROM exchange.journal WHERE kind = 'new_order' AND client_order_id = 'g1'")
+[ "$got" = "true true gtd" ] || fail "g1's new_order: $got"
+got=$(q "SELECT count(*) FROM exchange.journal WHERE kind = 'triggered' AND order_id = (SELECT seq FROM exchange.journal WHERE kind = 'new_order' AND client_order_id = 't1')")
+[ "$got" -eq 1 ] || fail "t1 was triggered $got times in the journal"
 # the sequence numbers are persisted
 got=$(q "SELECT next_out_seq > 10 AND next_in_seq > 10 FROM exchange.fix_sessions WHERE sender_comp_id = 'FIX_BROKER_A'")
 [ "$got" = t ] || fail "FIX_BROKER_A's sequence numbers were not persisted"
@@ -137,4 +205,4 @@ grep -q "logon as FIX_BROKER_C refused by PostgreSQL" "$STACK/gatewayd.log" || f
 
 gatewayd_stop || fail "gatewayd did not stop cleanly"
 sanitizer_clean
-echo "ok fix_gateway: logon, orders, fills FIX/FIX and FIX/SQL, cancel, replace, status, refusals, restart with resend, cancel on disconnect, bad password"
+echo "ok fix_gateway: logon, orders, fills FIX/FIX and FIX/SQL, cancel, replace, status, refusals, restart with resend, cancel on disconnect, bad password, a stop limit triggered over FIX (restated, then filled), post-only and gtd, a waiting stop canceled"
