@@ -605,8 +605,10 @@ check_order_options(const NewOrderArgs *a)
 		ereport(ERROR,
 		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		         errmsg("stop_price is only for order types stop and stop_limit")));
-	if (a->stop_price != NULL)
-		check_price_positive(a->stop_price);
+	if (a->stop_price != NULL && !oe_numeric_positive(a->stop_price))
+		ereport(ERROR, (errcode(ERRCODE_PGX_BAD_PRICE),
+		                errmsg("stop_price must be a positive number, not %s",
+		                       oe_numeric_text(a->stop_price))));
 	if (a->has_display)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("reserve (iceberg) orders with display_quantity are not "
