@@ -231,10 +231,13 @@ gwdb_load_open_orders(const char *conninfo, gwdb_order_fn fn, void *ctx, int64_t
 	    "coalesce(n.detail->>'post_only', 'false'), "
 	    "coalesce(n.detail->>'expire_time', ''), "
 	    "NOT EXISTS (SELECT 1 FROM exchange.journal t WHERE t.kind = 'triggered' "
-	    "AND t.order_id = f.order_id AND t.seq <= f.as_of_seq) "
+	    "AND t.order_id = f.order_id AND t.account = f.account "
+	    "AND t.seq <= f.as_of_seq) "
 	    "FROM exchange.fix_open_orders() f "
-	    "LEFT JOIN exchange.journal n ON n.seq = f.order_id AND n.idx = 0 "
-	    "AND n.kind = 'new_order'",
+	    /* by order_id (journal_order_id), not seq alone: the journal's key
+	     * starts with the stream, so a seq alone scans every partition */
+	    "LEFT JOIN exchange.journal n ON n.order_id = f.order_id AND n.seq = f.order_id "
+	    "AND n.idx = 0 AND n.kind = 'new_order' AND n.account = f.account",
 	    msg, size);
 	if (r == NULL)
 		return PQfinish(c), -1;
